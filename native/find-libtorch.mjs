@@ -32,6 +32,13 @@ function fromSystem() {
   return { how: "system", include, libdir };
 }
 
+/** The link flags: libtorch and c10, plus the CUDA parts when this libtorch has them (so CUDA kernels register). */
+export function libraries(libdir) {
+  const libs = ["-ltorch", "-ltorch_cpu", "-lc10"];
+  for (const cuda of ["torch_cuda", "c10_cuda"]) if (existsSync(join(libdir, `lib${cuda}.so`))) libs.push(`-l${cuda}`);
+  return libs;
+}
+
 export function findLibtorch() {
   if (process.env.LIBTORCH) {
     const found = fromLibtorchEnv(process.env.LIBTORCH);
@@ -55,6 +62,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const what = process.argv[2] ?? "json";
     if (what === "include") console.log(found.include.join(" "));
     else if (what === "libdir") console.log(found.libdir);
+    else if (what === "libs") console.log(libraries(found.libdir).join(" "));
     else console.log(JSON.stringify(found));
   } catch (e) {
     console.error(`linewise: ${e.message}`);

@@ -1,0 +1,33 @@
+// A JavaScript tensor is a Napi::External holding one of these. dispose() drops the at::Tensor at once;
+// the finalizer (run when V8 collects the External) only frees the small holder. Live counts feed memory().
+#pragma once
+#include <napi.h>
+#include <ATen/ATen.h>
+
+namespace linewise {
+
+struct TensorHolder {
+  at::Tensor tensor;
+  int64_t reportedBytes = 0;  // what this holder told V8 it keeps alive (AdjustExternalMemory)
+  bool alive() const { return tensor.defined(); }
+};
+
+/** Wraps a tensor into a new JS handle, counting it as live. An undefined tensor becomes null. */
+Napi::Value wrapTensor(Napi::Env env, at::Tensor tensor);
+
+/** True when `value` is a tensor handle (alive or disposed). */
+bool isTensorHandle(const Napi::Value& value);
+
+/** The tensor behind a handle; throws a JS-facing error for disposed or non-tensor values. */
+const at::Tensor& unwrapTensor(const Napi::Value& value, const char* what);
+
+/** Frees the tensor behind a handle now; a second call does nothing. */
+void disposeHandle(Napi::Env env, const Napi::Value& value);
+
+struct LiveFigures {
+  int64_t tensors;
+  int64_t bytes;
+};
+LiveFigures liveFigures();
+
+}  // namespace linewise

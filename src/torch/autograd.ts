@@ -1,0 +1,18 @@
+/** Gradient-mode control. */
+import { native } from "./native.js";
+
+/** Runs `fn` with gradient recording off (inference, target computations, optimiser maths). */
+export function noGrad<T>(fn: () => T): T {
+  const previous = native.gradEnabled();
+  native.setGradEnabled(false);
+  try {
+    return fn();
+  } finally {
+    native.setGradEnabled(previous);
+  }
+}
+
+/** Whether operations are being recorded for backward. */
+export function isGradEnabled(): boolean {
+  return native.gradEnabled();
+}

@@ -1,0 +1,55 @@
+/**
+ * The native addon's exports, declared in one place so the boundary is visible (STYLE.md).
+ * A `Handle` is an opaque libtorch tensor owned by the addon; `Tensor` (tensor.ts) wraps it.
+ */
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { existsSync } from "node:fs";
+import { packageRoot } from "../paths.js";
+
+/** An opaque reference to a libtorch tensor. */
+export type Handle = { readonly __handle: unique symbol };
+
+export interface Native {
+  /** Looks an ATen operator up once; the id makes later calls skip the name lookup. */
+  findOperator(name: string, overload: string): number;
+  operatorSchema(id: number): string;
+  /** Boxed dispatcher call: positional arguments, then optionally one object of keyword arguments. */
+  call(id: number, ...args: unknown[]): unknown;
+  fromBuffer(data: ArrayBufferView, shape: number[], dtype: string, device?: string): Handle;
+  toBuffer(t: Handle): ArrayBuffer;
+  /** [dtype, device, ...sizes] */
+  meta(t: Handle): [string, string, ...number[]];
+  item(t: Handle): number | boolean;
+  dispose(t: Handle): void;
+  isDisposed(t: Handle): boolean;
+  backward(t: Handle, gradient: Handle | null, retainGraph: boolean): void;
+  grad(t: Handle): Handle | null;
+  zeroGrad(ts: Handle[]): void;
+  requiresGrad(t: Handle): boolean;
+  setRequiresGrad(t: Handle, on: boolean): void;
+  gradEnabled(): boolean;
+  setGradEnabled(on: boolean): void;
+  adamwStep(
+    params: Handle[], expAvg: Handle[], expAvgSq: Handle[], step: number, lr: number,
+    beta1: number, beta2: number, eps: number, weightDecay: number,
+  ): void;
+  sgdStep(params: Handle[], momentumBuffers: Handle[] | null, lr: number, momentum: number, weightDecay: number): void;
+  clipGradNorm(params: Handle[], maxNorm: number): number;
+  manualSeed(seed: number): void;
+  setNumThreads(n: number): void;
+  numThreads(): number;
+  cudaDeviceCount(): number;
+  memory(): { tensors: number; bytes: number };
+  version(): { torch: string; config: string; parallel: string };
+}
+
+function load(): Native {
+  const path = join(packageRoot, "native/build/Release/linewise.node");
+  if (!existsSync(path)) {
+    throw new Error(`linewise: the native addon is not built (${path} is missing); run 'npm run build'`);
+  }
+  return createRequire(import.meta.url)(path) as Native;
+}
+
+export const native: Native = load();

@@ -1,0 +1,40 @@
+/** Process-wide engine settings and figures: seeds, threads, devices, memory, version. */
+import { cpus } from "node:os";
+import { native } from "./native.js";
+import { envVars } from "../env.js";
+
+/** Seeds libtorch's generators (CPU and CUDA): the same seed gives the same numbers. */
+export function manualSeed(seed: number): void {
+  native.manualSeed(seed);
+}
+
+/** Sets libtorch's intra-op thread count. */
+export function setNumThreads(n: number): void {
+  native.setNumThreads(n);
+}
+
+export function numThreads(): number {
+  return native.numThreads();
+}
+
+/** Whether this libtorch was built with CUDA and sees a GPU. */
+export function cudaAvailable(): boolean {
+  return native.cudaDeviceCount() > 0;
+}
+
+export function cudaDeviceCount(): number {
+  return native.cudaDeviceCount();
+}
+
+/** Live tensor handles and the bytes their storages hold: tests assert these do not grow. */
+export function memory(): { tensors: number; bytes: number } {
+  return native.memory();
+}
+
+/** The libtorch version compiled against, its build configuration and parallel settings. */
+export function version(): { torch: string; config: string; parallel: string } {
+  return native.version();
+}
+
+// Debian's libtorch starts with one intra-op thread; use the cores unless LINEWISE_THREADS says otherwise.
+setNumThreads(Number(envVars.LINEWISE_THREADS) || cpus().length);
