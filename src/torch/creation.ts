@@ -1,7 +1,7 @@
 /** Creating tensors: from (nested) arrays and typed arrays, constants, ranges and random draws. */
 import { native } from "./native.js";
 import { Tensor, op } from "./tensor.js";
-import type { DType, Device } from "./dtype.js";
+import { checkDType, type DType, type Device } from "./dtype.js";
 
 export interface CreateOptions {
   dtype?: DType;
@@ -36,6 +36,11 @@ export function tensor(data: Nested | ArrayBufferView, options: CreateOptions & 
   if (ArrayBuffer.isView(data)) return fromTypedArray(data, options.shape ?? [elementCount(data)], options);
   const shape: number[] = [];
   for (let d: Nested = data; Array.isArray(d); d = d[0] ?? 0) shape.push(d.length);
+  if (options.shape) {
+    // A flat array with an explicit shape, as for a typed array.
+    if (shape.length !== 1) throw new Error("tensor(): the shape option goes with a flat array");
+    shape.splice(0, 1, ...options.shape);
+  }
   const flat: (number | boolean)[] = [];
   const visit = (d: Nested): void => {
     if (Array.isArray(d)) d.forEach(visit);
@@ -43,8 +48,8 @@ export function tensor(data: Nested | ArrayBufferView, options: CreateOptions & 
   };
   visit(data);
   if (flat.length !== shape.reduce((a, b) => a * b, 1)) throw new Error("tensor(): ragged nested array");
-  const dtype = options.dtype ?? (typeof flat[0] === "boolean" ? "bool" : "float32");
-  return fromTypedArray(typedArrayFor(dtype, flat), shape, options);
+  const dtype = checkDType(options.dtype ?? (typeof flat[0] === "boolean" ? "bool" : "float32"));
+  return fromTypedArray(typedArrayFor(dtype, flat), shape, { ...options, dtype });
 }
 
 function elementCount(view: ArrayBufferView): number {

@@ -23,3 +23,11 @@ export function dtypeSize(dtype: DType): number {
       return 1;
   }
 }
+
+const known = new Set<string>(["float32", "float64", "float16", "bfloat16", "int64", "int32", "int16", "int8", "uint8", "bool"]);
+
+/** Throws a clear error for a name that is not a DType (user input from configs and options). */
+export function checkDType(name: string): DType {
+  if (!known.has(name)) throw new Error(`unknown dtype '${name}' (expected one of ${[...known].join(", ")})`);
+  return name as DType;
+}

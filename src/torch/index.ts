@@ -1,7 +1,7 @@
 /** The linewise tensor API over libtorch. See DESIGN.md, "The tensor engine", for the memory rules. */
 export { Tensor, op, callOp, operatorSchema, hasOperator, type TensorLike, type Scalar } from "./tensor.js";
 export type { DType, Device } from "./dtype.js";
-export { dtypeSize, floatingDTypes } from "./dtype.js";
+export { dtypeSize, floatingDTypes, checkDType } from "./dtype.js";
 export { tensor, fromTypedArray, fromHalfBits, zeros, ones, full, arange, rand, randn, randint, eye, type CreateOptions } from "./creation.js";
 export { cat, stack, where } from "./combine.js";
 export { scope, keep, type Disposable } from "./scope.js";
