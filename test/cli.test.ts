@@ -18,3 +18,26 @@ test("an unknown command is a one-line error with exit code 2", () => {
   assert.match(r.stderr, /unknown command 'frobnicate'/);
   assert.equal(r.stderr.trim().split("\n").length, 1);
 });
+
+test("linewise env --json reports libtorch, BLAS, threads, CUDA, bubblewrap and python3", () => {
+  const r = spawnSync(process.execPath, [cli, "env", "--json"], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  const facts = JSON.parse(r.stdout);
+  assert.match(facts.libtorch, /^\d+\.\d+/);
+  assert.match(facts.libtorchPath, /libtorch_cpu\.so/);
+  assert.ok(facts.threads >= 1);
+  for (const key of ["blas", "openblas", "cuda", "bubblewrap", "python3"]) assert.ok(key in facts, key);
+});
+
+test("an unknown option names the option and exits 2", () => {
+  const r = spawnSync(process.execPath, [cli, "env", "--frob"], { encoding: "utf8" });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /linewise env: Unknown option '--frob'/);
+});
+
+test("linewise demo runs end to end on a tiny budget", () => {
+  const r = spawnSync(process.execPath, [cli, "demo", "--steps", "3"], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /step {4}2 {2}loss/);
+  assert.match(r.stdout, /greedy generation/);
+});

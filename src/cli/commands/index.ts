@@ -1,4 +1,6 @@
 /** Every `linewise` sub-command, in the order `linewise --help` lists them. Add new commands here. */
 import type { Command } from "../command.js";
+import { demoCommand } from "./demo.js";
+import { envCommand } from "./env.js";
 
-export const commands: Command[] = [];
+export const commands: Command[] = [demoCommand, envCommand];

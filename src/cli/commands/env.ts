@@ -1,0 +1,69 @@
+/** `linewise env`: what the set-up found — libtorch, BLAS, threads, CUDA, bubblewrap, python3. */
+import { execFileSync } from "node:child_process";
+import { readFileSync, realpathSync } from "node:fs";
+import type { Command } from "../command.js";
+import { parseOptions } from "../args.js";
+import * as T from "../../torch/index.js";
+
+/** Shared libraries this process has mapped whose file name matches `pattern`, resolved to real paths. */
+function mappedLibraries(pattern: RegExp): string[] {
+  const maps = readFileSync("/proc/self/maps", "utf8");
+  const paths = new Set<string>();
+  for (const line of maps.split("\n")) {
+    const path = line.slice(line.indexOf("/"));
+    if (line.includes("/") && pattern.test(path)) paths.add(realpathSync(path));
+  }
+  return [...paths];
+}
+
+function versionOf(command: string, args: string[]): string {
+  try {
+    return execFileSync(command, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim().split("\n")[0]!;
+  } catch {
+    return "not found";
+  }
+}
+
+/** The facts `linewise env` reports, also used by the demo report. */
+export function environmentFacts(): Record<string, string | number | boolean> {
+  const libtorch = mappedLibraries(/libtorch_cpu\.so/)[0] ?? "unknown";
+  const blas = mappedLibraries(/lib(open)?blas[^/]*\.so/);
+  return {
+    libtorch: T.version().torch,
+    libtorchPath: libtorch,
+    blas: blas.length ? blas.join(", ") : "none loaded",
+    openblas: blas.some((p) => p.includes("openblas")),
+    threads: T.numThreads(),
+    cuda: T.cudaAvailable() ? `yes (${T.cudaDeviceCount()} devices)` : "no",
+    bubblewrap: versionOf("bwrap", ["--version"]),
+    python3: versionOf("python3", ["--version"]),
+    node: process.version,
+  };
+}
+
+export const envCommand: Command = {
+  name: "env",
+  summary: "show what set-up found: libtorch, BLAS, threads, CUDA, bubblewrap, python3",
+  help: [
+    "Usage: linewise env [--json]",
+    "",
+    "Prints the libtorch version and the library actually loaded, the BLAS in use (OpenBLAS is ~18x faster",
+    "than the reference BLAS for training), libtorch's thread count (LINEWISE_THREADS overrides), whether",
+    "CUDA is available, and the bubblewrap and python3 versions the executor uses.",
+    "",
+    "Options:",
+    "  --json   one JSON object instead of aligned lines",
+  ].join("\n"),
+  async run(argv) {
+    const { values } = parseOptions("env", argv, { json: { type: "boolean" } });
+    const facts = environmentFacts();
+    if (values.json) {
+      console.log(JSON.stringify(facts));
+      return 0;
+    }
+    const width = Math.max(...Object.keys(facts).map((k) => k.length));
+    for (const [k, v] of Object.entries(facts)) console.log(`${k.padEnd(width)}  ${v}`);
+    if (!facts.openblas) console.error("warning: OpenBLAS is not the active BLAS; run scripts/setup to see how to fix it");
+    return 0;
+  },
+};
