@@ -8,13 +8,23 @@ export type Tests =
   | { kind: "call"; fnName: string; cases: { args: Json[]; expected: Json }[] }
   | { kind: "assert"; setup?: string; asserts: string[] };
 
-/** One problem: `prompt` is what the model sees; `solution` a reference program when one is known. */
+/**
+ * One problem. The conventions every layer relies on (see program.ts):
+ * - `prompt` is what the model sees;
+ * - `starter` is the code a response continues, when the prompt is code (HumanEval, the built-in suite:
+ *   a signature and docstring; there `starter === prompt`); absent when the prompt is prose (MBPP, APPS);
+ * - the program run for a response is `starter + response` (`programFor`);
+ * - `solution`, when known, is a complete runnable reference program, so it starts with `starter`; the
+ *   reference *response* is what follows the starter (`referenceResponse`).
+ */
 export interface Problem {
   id: string;
   source: string;
   prompt: string;
   tests: Tests;
+  /** A complete runnable reference program. */
   solution?: string;
+  /** Code that responses continue (a prefix of `solution`). */
   starter?: string;
   difficulty?: string;
   meta?: Record<string, Json>;
