@@ -126,12 +126,7 @@ test("encode matches the textbook rescan-per-merge encoder", () => {
   for (const tokenizer of [code, gpt2]) {
     const reference = new ReferenceEncoder(tokenizer.toJSON());
     for (const s of [...randomStrings(300, 3), corpus, "x".repeat(2000), "    ".repeat(500)]) {
-      const plain = s.replace(/<\|(bos|eos|pad)\|>/g, "");
-      assert.deepEqual(
-        tokenizer.encode(plain).ids,
-        reference.encode(plain),
-        JSON.stringify(plain.slice(0, 80)),
-      );
+      assert.deepEqual(tokenizer.encode(s).ids, reference.encode(s), JSON.stringify(s.slice(0, 80)));
     }
   }
 });

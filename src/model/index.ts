@@ -1,0 +1,10 @@
+/** The transformer layer: Llama-style model with an LM or scalar head, checkpoints, sampling and scoring. */
+export { type LlamaConfig, type Head, llamaConfig, headDim, eosTokenIds, toHfConfig, fromHfConfig } from "./config.js";
+export { Llama, LlamaBackbone, type ForwardOptions } from "./llama.js";
+export { KVCache } from "./kv-cache.js";
+export { rotaryTables, rotaryAt, applyRotary } from "./rope.js";
+export { saveCheckpoint, loadCheckpoint, readCheckpointConfig, checkpointTokenizerPath, withHead } from "./checkpoint.js";
+export { generate, type GenerationRequest, type GeneratedSample, type GenerateOptions } from "./generate.js";
+export { RowSampler, type SamplingParams } from "./sampling.js";
+export { packPairs, disposePacked, scoreResponses, gatherColumns, type PackedPairs, type ScoreOptions, type ResponseScores } from "./score.js";
+export type { TextTokenizer } from "./text.js";

@@ -1,0 +1,140 @@
+/**
+ * The Llama-style decoder (Touvron et al., "LLaMA", §2): token embedding, rotary positions, pre-RMSNorm
+ * blocks of causal attention and SwiGLU, a final RMSNorm, and one head — next-token logits (`lm_head`, the
+ * policy) or one scalar per position (`score`, as LlamaForSequenceClassification: the value model and the
+ * PRM). Parameter names are Hugging Face's, so `stateDict()` is a loadable Hugging Face state dict.
+ */
+import { Module, Linear, Embedding, RMSNorm, ModuleList, Tensor, ones, arange, randn, noGrad, scope, F } from "../torch/index.js";
+import { type LlamaConfig, type Head, headDim } from "./config.js";
+import { DecoderLayer } from "./block.js";
+import type { AttentionMask } from "./attention.js";
+import type { KVCache } from "./kv-cache.js";
+import { rotaryAt, rotaryTables } from "./rope.js";
+
+export interface ForwardOptions {
+  /** Position of each token (B, T) int64, for the rotary angles; default: derived from `keyValid`, else past…past+T−1. */
+  positions?: Tensor | null;
+  /** Which keys are real tokens (B, past + T) bool: false for left padding. Omit when nothing is padded on the left. */
+  keyValid?: Tensor | null;
+  /** Cache to read earlier positions from and to append this call's keys and values to. */
+  cache?: KVCache | null;
+}
+
+/** Embedding, decoder layers and final norm: Hugging Face's `model.*`. */
+export class LlamaBackbone extends Module {
+  readonly embedTokens: Embedding;
+  readonly layers: ModuleList<DecoderLayer>;
+  readonly norm: RMSNorm;
+  private readonly rotary: { cos: Tensor; sin: Tensor };
+
+  constructor(readonly config: LlamaConfig) {
+    super();
+    this.embedTokens = this.module("embed_tokens", new Embedding(config.vocabSize, config.dModel));
+    this.layers = this.module("layers", new ModuleList(Array.from({ length: config.nLayer }, () => new DecoderLayer(config))));
+    this.norm = this.module("norm", new RMSNorm(config.dModel, config.rmsNormEps));
+    // Derived from the config, so not saved (as Hugging Face's non-persistent inv_freq).
+    const tables = rotaryTables(config.maxPositions, headDim(config), config.ropeTheta);
+    this.rotary = { cos: this.buffer("rotary_cos", tables.cos, false), sin: this.buffer("rotary_sin", tables.sin, false) };
+  }
+
+  /** ids (B, T) int64 → hidden states (B, T, dModel) after the final norm. */
+  forward(ids: Tensor, options: ForwardOptions = {}): Tensor {
+    return scope(() => {
+      const [b, t] = ids.shape as [number, number];
+      const cache = options.cache ?? null;
+      const past = cache?.length ?? 0;
+      const keyValid = options.keyValid ?? null;
+      const positions = options.positions ?? defaultPositions(t, past, keyValid, ids.device);
+      const rotary = rotaryAt(this.rotary, positions); // (B or 1, 1, T, headDim)
+      const mask = attentionMask(b, t, past, keyValid, this.config.nHead / this.config.nKvHead, ids.device);
+      let x = this.embedTokens.forward(ids); // (B, T, dModel)
+      this.layers.items.forEach((layer, i) => (x = layer.forward(x, rotary, mask, cache, i)));
+      cache?.advance(t);
+      return this.norm.forward(x);
+    });
+  }
+
+  override dispose(): void {
+    super.dispose();
+    this.rotary.cos.dispose();
+    this.rotary.sin.dispose();
+  }
+}
+
+/** Left padding shifts positions so every sequence's first real token has position 0 (as Hugging Face). */
+function defaultPositions(t: number, past: number, keyValid: Tensor | null, device: string): Tensor {
+  return scope(() => {
+    if (!keyValid) return arange(past, past + t, 1, { device }).unsqueeze(0); // (1, T)
+    return keyValid.long().cumsum(1).sub(1).clamp(0).narrow(1, past, t); // (B, T)
+  });
+}
+
+/**
+ * Query i (at position past + i) sees keys up to its own position that are real tokens. A padding query
+ * also sees itself, so no row of the softmax is empty (its output is never used).
+ */
+function attentionMask(b: number, tq: number, past: number, keyValid: Tensor | null, groups: number, device: string): AttentionMask {
+  if (!keyValid && groups === 1 && past === 0) return { causal: true, mask: null };
+  if (!keyValid && tq === 1) return { causal: false, mask: null };
+  return scope(() => {
+    const tk = past + tq;
+    const all = ones([tq, tk], { dtype: "bool", device });
+    let mask = all.tril(past).view(1, 1, tq, tk); // (1, 1, Tq, Tk)
+    if (keyValid) {
+      const self = all.tril(past).triu(past);
+      mask = mask.logicalAnd(keyValid.view(b, 1, 1, tk).logicalOr(self)); // (B, 1, Tq, Tk)
+    }
+    if (groups > 1) {
+      const rows = mask.size(0);
+      mask = mask.unsqueeze(2).expand(rows, 1, groups, tq, tk).reshape(rows, 1, groups * tq, tk); // (B, 1, groups·Tq, Tk)
+    }
+    return { causal: false, mask };
+  });
+}
+
+/** The backbone with its head. Build a fresh one after `manualSeed(seed)` for reproducible weights. */
+export class Llama extends Module {
+  readonly model: LlamaBackbone;
+  /** `lm_head`; null for a scalar model, or when tied to the embedding. */
+  readonly lmHead: Linear | null = null;
+  /** `score`: (1, dModel), the scalar head. */
+  readonly scoreHead: Linear | null = null;
+
+  constructor(readonly config: LlamaConfig) {
+    super();
+    this.model = this.module("model", new LlamaBackbone(config));
+    if (config.head === "scalar") this.scoreHead = this.module("score", new Linear(config.dModel, 1, { bias: false }));
+    else if (!config.tieWordEmbeddings) this.lmHead = this.module("lm_head", new Linear(config.dModel, config.vocabSize, { bias: false }));
+    initWeights(this, config.initializerRange);
+  }
+
+  get head(): Head {
+    return this.config.head;
+  }
+
+  /** ids (B, T) → hidden states (B, T, dModel); feed them to `logits` or `values`. */
+  forward(ids: Tensor, options: ForwardOptions = {}): Tensor {
+    return this.model.forward(ids, options);
+  }
+
+  /** hidden (…, dModel) → next-token logits (…, vocabSize). */
+  logits(hidden: Tensor): Tensor {
+    if (this.config.head !== "lm") throw new Error("Llama.logits: this model has a scalar head, not an LM head");
+    return F.linear(hidden, this.lmHead?.weight ?? this.model.embedTokens.weight);
+  }
+
+  /** hidden (…, dModel) → scalar head outputs (…). */
+  values(hidden: Tensor): Tensor {
+    if (!this.scoreHead) throw new Error("Llama.values: this model has an LM head, not a scalar head");
+    return scope(() => this.scoreHead!.forward(hidden).squeeze(-1));
+  }
+}
+
+/** Normal(0, std) for every matrix and ones for the norms, as Hugging Face's Llama `_init_weights`. */
+function initWeights(model: Module, std: number): void {
+  noGrad(() => {
+    for (const [name, p] of model.namedParameters()) {
+      if (!name.endsWith("norm.weight")) scope(() => p.copy_(randn(p.shape).mul(std)));
+    }
+  });
+}
