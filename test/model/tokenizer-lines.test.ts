@@ -89,3 +89,12 @@ test("with the code split every line ends on its own token, holding only its \\n
   assert.equal(new Set(ends).size, ends.length, "no two lines share a token");
   for (const t of ends) assert.match(tokenizer.decode([ids[t]]), /^[ \t\r]*\n$/);
 });
+
+test("sampled ids, split unlike encode would: decodeWithOffsets then lineEndTokens index them as sampled", () => {
+  const tokenizer = Tokenizer.load(join(fixtures, "gpt2-tiny.json"));
+  const sampled = ["x", "Ċ", "ĠĠ", "Ġ", "Ġx", "ĊĠĠĠ", "Ġ", "re", "t", "urn", "<|endoftext|>"];
+  const ids = sampled.map((t) => tokenizer.tokenToId(t)!);
+  const { text, offsets } = tokenizer.decodeWithOffsets(ids, { skipSpecial: true });
+  assert.equal(text, "x\n    x\n    return");
+  assert.deepEqual(lineEndTokens(text, offsets), [1, 5, 9]);
+});

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { packageRoot } from "../../src/paths.js";
 import { Tokenizer } from "../../src/model/tokenizer/index.js";
 import { ReferenceEncoder } from "../../src/model/tokenizer/reference.js";
+import { decodeUtf8 } from "../../src/model/tokenizer/utf8.js";
 
 const corpus = readFileSync(join(packageRoot, "test/fixtures/tokenizer/corpus.py"), "utf8");
 const documents = corpus.split("\n\n\n");
@@ -120,6 +121,38 @@ test("a token holding part of a character gets the whole character's span", () =
   assert.ok(emoji.length >= 1);
   for (const span of emoji) assert.deepEqual(span, [1, 3]);
   assert.equal(code.decode(ids), s);
+});
+
+test("decodeWithOffsets gives back encode's offsets, so sampled ids map to characters the same way", () => {
+  for (const s of [...randomStrings(300, 6), corpus]) {
+    const { ids, offsets } = code.encode(s);
+    assert.deepEqual(code.decodeWithOffsets(ids), { text: s, offsets });
+  }
+  const framed = [code.bosId, ...code.encode("x\n").ids, code.eosId];
+  assert.deepEqual(code.decodeWithOffsets(framed, { skipSpecial: true }).offsets.at(-1), [2, 2]);
+});
+
+test("decoding any bytes follows TextDecoder's replacement rules, and reads WTF-8 surrogates back", () => {
+  const reference = new TextDecoder("utf-8", { ignoreBOM: true });
+  const next = random(5);
+  const interesting = [
+    0x00, 0x41, 0x7f, 0x80, 0xbf, 0xc0, 0xc2, 0xdf, 0xe0, 0xa0, 0xed, 0x9f, 0xef, 0xf0, 0x90, 0xf4, 0x8f,
+    0xf5, 0xff, 0xbb, 0xef,
+  ];
+  for (let k = 0; k < 3000; k++) {
+    const bytes = Uint8Array.from({ length: Math.floor(next() * 12) }, () =>
+      next() < 0.7 ? interesting[Math.floor(next() * interesting.length)] : Math.floor(next() * 256),
+    );
+    const { text, charStart, charEnd } = decodeUtf8(bytes);
+    if (!/\xed[\xa0-\xbf][\x80-\xbf]/.test(String.fromCharCode(...bytes)))
+      assert.equal(text, reference.decode(bytes), `bytes ${Buffer.from(bytes).toString("hex")}`);
+    for (let i = 0; i < bytes.length; i++) {
+      assert.ok(charStart[i] < charEnd[i] && charEnd[i] <= text.length);
+      if (i > 0) assert.ok(charStart[i] >= charStart[i - 1]);
+    }
+  }
+  assert.equal(decodeUtf8(Uint8Array.of(0x61, 0xed, 0xa0, 0x80, 0x62)).text, "a\ud800b");
+  assert.equal(decodeUtf8(Uint8Array.of(0xed, 0xa0, 0x41)).text, "\ufffd\ufffdA"); // as TextDecoder
 });
 
 test("encode matches the textbook rescan-per-merge encoder", () => {

@@ -7,7 +7,24 @@
  */
 
 /** Oniguruma's `\s` (Unicode White_Space), as the inside of a JavaScript character class. */
-const whiteSpace = "\\t\\n\\v\\f\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+const whiteSpaceItems = [
+  "\\t",
+  "\\n",
+  "\\v",
+  "\\f",
+  "\\r",
+  " ",
+  "\\x85",
+  "\\xa0",
+  "\\u1680",
+  "\\u2000-\\u200a",
+  "\\u2028",
+  "\\u2029",
+  "\\u202f",
+  "\\u205f",
+  "\\u3000",
+];
+const whiteSpace = whiteSpaceItems.join("");
 
 /** Characters other than the ASCII letter that Unicode simple case folding maps onto it. */
 const extraFolds: Record<string, string> = { s: "\\u017f", k: "\\u212a" };
@@ -96,17 +113,20 @@ function classEnd(pattern: string, open: number, fail: (why: string) => never): 
 /** A class body with `\s`/`\S` rewritten; `\S` cannot sit inside a JavaScript class, so it becomes a group. */
 function translateClass(body: string): string {
   const negated = body.startsWith("^");
-  let items = "";
+  const parts: string[] = [];
   let hasNonSpace = false;
   for (let i = negated ? 1 : 0; i < body.length; i++) {
-    if (body[i] !== "\\") items += body[i];
-    else if (body[i + 1] === "s") items += whiteSpace;
+    if (body[i] !== "\\") parts.push(body[i]);
+    else if (body[i + 1] === "s") parts.push(whiteSpace);
     else if (body[i + 1] === "S") hasNonSpace = true;
-    else items += body[i] + body[i + 1];
+    else parts.push(body[i] + body[i + 1]);
     if (body[i] === "\\") i++;
   }
+  const items = parts.join("");
   if (!hasNonSpace) return `[${negated ? "^" : ""}${items}]`;
   // [^\S X] is white space that is not X; [\S X] is non-space or X.
-  if (negated) return items ? `(?:(?![${items}])[${whiteSpace}])` : `[${whiteSpace}]`;
-  return items ? `(?:[^${whiteSpace}]|[${items}])` : `[^${whiteSpace}]`;
+  if (!negated) return items ? `(?:[^${whiteSpace}]|[${items}])` : `[^${whiteSpace}]`;
+  if (parts.every((p) => whiteSpaceItems.includes(p)))
+    return `[${whiteSpaceItems.filter((w) => !parts.includes(w)).join("")}]`; // [^\S\n]: blanks but \n
+  return `(?:(?![${items}])[${whiteSpace}])`;
 }

@@ -5,31 +5,42 @@
  * measures against and as an independent check of Tokenizer.encode in the tests (it does not model
  * ignore_merges, which tokenizers we train never set).
  */
-import { bytesToToken, utf8Spans } from "./bytes.js";
+import { AddedTokens } from "./added-tokens.js";
+import { bytesToToken } from "./bytes.js";
+import { utf8Spans } from "./utf8.js";
 import { readTokenizerJson } from "./hf-json.js";
 import { PreTokenizer } from "./pretokenizer.js";
 
 export class ReferenceEncoder {
+  private readonly added: AddedTokens;
   private readonly preTokenizer: PreTokenizer;
   private readonly vocab: ReadonlyMap<string, number>;
   private readonly ranks = new Map<string, number>(); // "a b" → rank
 
   /** Builds from a tokenizer.json object (e.g. `tokenizer.toJSON()`). */
   constructor(json: unknown) {
-    const { model, preTokenizer } = readTokenizerJson(json);
+    const { model, added, preTokenizer } = readTokenizerJson(json);
+    this.added = new AddedTokens(added);
     this.preTokenizer = preTokenizer;
     this.vocab = model.vocab;
     model.merges.forEach(([a, b], rank) => this.ranks.set(`${a} ${b}`, rank));
   }
 
-  /** Token ids of `text`, which must hold no added tokens (such as "<|eos|>"). */
+  /** Token ids of `text`. */
   encode(text: string): number[] {
     const ids: number[] = [];
-    this.preTokenizer.forEachPiece(text, (start, end) => {
-      const { bytes } = utf8Spans(text.slice(start, end));
-      for (const token of this.bpe(Array.from(bytes, (b) => bytesToToken([b]))))
-        ids.push(this.vocab.get(token)!);
-    });
+    this.added.split(
+      text,
+      (from, to) => {
+        const plain = text.slice(from, to);
+        this.preTokenizer.forEachPiece(plain, (start, end) => {
+          const { bytes } = utf8Spans(plain.slice(start, end));
+          for (const token of this.bpe(Array.from(bytes, (b) => bytesToToken([b]))))
+            ids.push(this.vocab.get(token)!);
+        });
+      },
+      (token) => ids.push(token.id),
+    );
     return ids;
   }
 

@@ -1,7 +1,7 @@
 /**
  * A byte-level BPE tokenizer (GPT-2 style) saved as a Hugging Face tokenizer.json.
  *
- * Exactness: decode(encode(s)) === s for every JavaScript string, lone surrogates included (see bytes.ts),
+ * Exactness: decode(encode(s)) === s for every JavaScript string, lone surrogates included (see utf8.ts),
  * as long as the tokenizer does not add a prefix space (ours never do).
  * Offsets are [start, end) indices into the JavaScript (UTF-16) string. A token that holds only some bytes
  * of a character is given the whole character, so the tokens of a split emoji share one span — the rule
@@ -11,7 +11,8 @@ import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { AddedTokens } from "./added-tokens.js";
 import { BpeModel } from "./bpe.js";
-import { byteToChar, tokenToBytes, utf8Spans, utf8ToString } from "./bytes.js";
+import { byteToChar, tokenToBytes } from "./bytes.js";
+import { decodeUtf8, utf8Spans } from "./utf8.js";
 import { plainPostProcessor, readTokenizerJson, TokenizerParts, writeTokenizerJson } from "./hf-json.js";
 import { codePattern, gpt2Pattern, PreTokenizer } from "./pretokenizer.js";
 import { trainBpe } from "./trainer.js";
@@ -169,28 +170,37 @@ export class Tokenizer {
 
   /** The text of `ids`; skipSpecial drops special tokens (bos, eos, pad, …). Unknown ids throw. */
   decode(ids: readonly number[], options: { skipSpecial?: boolean } = {}): string {
-    let text = "";
-    let bytes = new Uint8Array(256);
-    let length = 0;
-    for (const id of ids) {
+    return this.decodeWithOffsets(ids, options).text;
+  }
+
+  /**
+   * decode, plus each id's [start, end) in the decoded text, by the rule encode uses (a token holding part
+   * of a character gets the whole character; a dropped special token gets an empty span). For sampled ids,
+   * which need not be how encode would split the text: lineEndTokens(text, offsets) then indexes them.
+   */
+  decodeWithOffsets(
+    ids: readonly number[],
+    options: { skipSpecial?: boolean } = {},
+  ): { text: string; offsets: [number, number][] } {
+    // One byte stream for all tokens (as Hugging Face's ByteLevel decoder has it), then one UTF-8 decode.
+    const pieces = ids.map((id) => {
       const added = this.added.byId.get(id);
-      if (added !== undefined) {
-        if (added.special && options.skipSpecial) continue;
-        text += utf8ToString(bytes.subarray(0, length));
-        text += added.content;
-        length = 0;
-        continue;
-      }
-      const piece = this.bytesOf(id);
-      if (length + piece.length > bytes.length) {
-        const grown = new Uint8Array(2 * (length + piece.length));
-        grown.set(bytes.subarray(0, length));
-        bytes = grown;
-      }
-      bytes.set(piece, length);
-      length += piece.length;
-    }
-    return text + utf8ToString(bytes.subarray(0, length));
+      return added?.special && options.skipSpecial ? new Uint8Array(0) : this.bytesOf(id);
+    });
+    const bytes = new Uint8Array(pieces.reduce((n, piece) => n + piece.length, 0));
+    const firstByte = new Int32Array(pieces.length + 1);
+    pieces.forEach((piece, k) => {
+      bytes.set(piece, firstByte[k]);
+      firstByte[k + 1] = firstByte[k] + piece.length;
+    });
+    const { text, charStart, charEnd } = decodeUtf8(bytes);
+    const offsets = pieces.map((piece, k): [number, number] => {
+      const from = firstByte[k];
+      if (piece.length > 0) return [charStart[from], charEnd[from + piece.length - 1]];
+      const at = from < bytes.length ? charStart[from] : text.length;
+      return [at, at];
+    });
+    return { text, offsets };
   }
 
   /** The id of a token, written as in the vocabulary (byte-level form, e.g. "Ġreturn") or an added token. */
@@ -245,7 +255,10 @@ export class Tokenizer {
       const token = this.tokens[id];
       if (token === undefined || !Number.isInteger(id))
         throw new RangeError(`decode: id ${id} is not in the vocabulary (${this.vocabSize} ids)`);
-      bytes = this.tokenBytes[id] = tokenToBytes(token);
+      const added = this.added.byId.get(id);
+      // An added token stands for its content as text (Hugging Face maps its characters through the byte
+      // table, which garbles contents such as "é"; literal text round-trips).
+      bytes = this.tokenBytes[id] = added ? utf8Spans(added.content).bytes : tokenToBytes(token);
     }
     return bytes;
   }

@@ -5,7 +5,7 @@
  * a heap whose stale entries are re-queued when popped, as Hugging Face's BpeTrainer does. Cost per merge
  * is proportional to the words it touches, not to the corpus.
  */
-import { utf8Spans } from "./bytes.js";
+import { utf8Spans } from "./utf8.js";
 import { Heap } from "./heap.js";
 import { pairKey } from "./bpe.js";
 
