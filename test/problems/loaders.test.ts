@@ -119,7 +119,7 @@ test("LiveCodeBench: compressed private tests decode; functional tests parse one
     kind: "call",
     fnName: "countGreater",
     cases: [
-      { args: [[1, 5, 3], 2], expected: 2 },
+      { args: [[1, 5, 3], 3], expected: 1 },
       { args: [[], 0], expected: 0 },
       { args: [[7, 7, 7], 6], expected: 3 },
     ],

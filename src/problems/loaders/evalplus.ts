@@ -5,7 +5,9 @@
  * - `canonical_solution`: for HumanEval+ a function body continuing `prompt`, for MBPP+ a whole program;
  * - `base_input`: the original benchmark's inputs, `plus_input`: EvalPlus's added inputs; each input is the
  *   argument list of one call of `entry_point`;
- * - `atol`: the absolute tolerance for float outputs (0 for exact comparison);
+ * - `atol`: the absolute tolerance for float outputs. EvalPlus compares floats with numpy's
+ *   `assert_allclose(rtol=1e-7, atol=atol)`, raising an `atol` of 0 to 1e-6 when the outputs are floats;
+ *   `meta.compare` holds the same rule as the executor's float comparison (integers stay exact there);
  * - also `contract`, `test`, `assertion`, … which the test-input form does not need.
  * The files carry no expected outputs: EvalPlus computes them by running the canonical solution, and so
  * does this loader, through the executor's `capture` (in the sandbox, like any program). Inputs whose
@@ -63,7 +65,7 @@ export function readEvalPlusRow(row: Row): PendingEvalPlus {
       ...(whole ? {} : { starter: prompt }),
       solution: whole ? canonical : prompt + canonical,
       tests: { kind: "call", fnName: entryPoint, cases: [] },
-      meta: { entryPoint, atol },
+      meta: { entryPoint, atol, compare: { mode: "float", atol: atol || 1e-6, rtol: 1e-7 } },
     },
     entryPoint,
     inputs: [...base, ...plus],

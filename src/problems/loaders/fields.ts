@@ -1,4 +1,5 @@
 /** Typed access to the fields of a raw benchmark row; a missing or ill-typed field is a RowError naming it. */
+import { parseJsonExact } from "../../exec/exactJson.js";
 import type { Json } from "../types.js";
 import { RowError } from "./rows.js";
 
@@ -53,7 +54,7 @@ export function jsonField(row: Row, key: string): Json {
   if (v === undefined) throw new RowError(`field '${key}' is missing`);
   if (typeof v !== "string") return v;
   try {
-    return JSON.parse(v) as Json;
+    return parseJsonExact(v);
   } catch (e) {
     throw new RowError(`field '${key}' is not valid JSON (${(e as Error).message})`);
   }

@@ -88,14 +88,19 @@ export async function loadProblems(
       fail(row, e);
     }
   }
+  // EvalPlus rows run their canonical solutions; all at once, since the executor queues the work.
+  const completed = await Promise.allSettled(
+    converted.map(({ value }) =>
+      "inputs" in value ? completeEvalPlus(value, options.capture) : Promise.resolve(value),
+    ),
+  );
   const problems: Problem[] = [];
   const firstLine = new Map<string, string>();
-  for (const { row, value } of converted) {
+  converted.forEach(({ row }, i) => {
     try {
-      const problem =
-        "entryPoint" in value && "inputs" in value
-          ? await completeEvalPlus(value, options.capture)
-          : (value as Problem);
+      const result = completed[i]!;
+      if (result.status === "rejected") throw result.reason;
+      const problem = result.value;
       const seen = firstLine.get(problem.id);
       if (seen !== undefined) throw new RowError(`duplicate id '${problem.id}' (first at ${seen})`);
       firstLine.set(problem.id, row.where);
@@ -103,7 +108,7 @@ export async function loadProblems(
     } catch (e) {
       fail(row, e);
     }
-  }
+  });
   if (problems.length === 0 && bad.length === 0)
     throw new ProblemFileError(`${file}: no problems in the file`);
   return { format: name, problems, bad };

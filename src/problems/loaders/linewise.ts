@@ -2,6 +2,8 @@
  * linewise's own problems format (DESIGN.md, "Formats"): JSONL, one `Problem` (src/problems/types.ts) a line,
  * as the other loaders produce and the built-in suite writes. Reading checks the shape strictly, so a typo
  * in a hand-written file is a one-line error rather than a confusing verdict later.
+ * By convention `meta.compare`, when present, is the comparison the benchmark's tests need (the executor's
+ * `Comparison`, src/exec/limits.ts, e.g. EvalPlus's float tolerance); runners pass it to the executor.
  */
 import type { Json, Problem, Tests } from "../types.js";
 import { asRow, describe, isIdentifier, optionalText, text, textList, type Row } from "./fields.js";
@@ -24,7 +26,22 @@ export function linewiseProblem(row: Row): Problem {
     if (key in row && row[key] !== null) problem[key] = text(row, key);
   }
   if ("meta" in row && row["meta"] !== null) problem.meta = asRow(row["meta"]!);
+  if (problem.meta?.["compare"] !== undefined) checkComparison(problem.meta["compare"]);
   return problem;
+}
+
+function checkComparison(c: Json): void {
+  const tolerance = (v: Json | undefined) => v === undefined || (typeof v === "number" && v >= 0);
+  const ok =
+    c !== null &&
+    typeof c === "object" &&
+    !Array.isArray(c) &&
+    (((c["mode"] === "exact" || c["mode"] === "lines") && Object.keys(c).length === 1) ||
+      (c["mode"] === "float" && tolerance(c["atol"]) && tolerance(c["rtol"])));
+  if (!ok)
+    throw new RowError(
+      'meta.compare must be {mode: "exact"}, {mode: "lines"} or {mode: "float", atol?, rtol?}',
+    );
 }
 
 function tests(t: Row): Tests {

@@ -14,6 +14,7 @@
  * and the output is JSON. Stdin tests are raw text. There is no reference solution in the dataset.
  */
 import { inflateSync } from "node:zlib";
+import { parseJsonExact } from "../../exec/exactJson.js";
 import type { Json, Problem, Tests } from "../types.js";
 import { asRow, describe, idField, isIdentifier, jsonField, optionalText, text, type Row } from "./fields.js";
 import { unpickleString } from "./pickle.js";
@@ -66,7 +67,7 @@ function privateTestCases(row: Row): Json {
   const v = row["private_test_cases"];
   if (typeof v !== "string") return jsonField(row, "private_test_cases");
   try {
-    return JSON.parse(v) as Json;
+    return parseJsonExact(v);
   } catch {
     // Not JSON: the compressed form.
   }
@@ -79,7 +80,7 @@ function privateTestCases(row: Row): Json {
     );
   }
   try {
-    return JSON.parse(json) as Json;
+    return parseJsonExact(json);
   } catch (e) {
     throw new RowError(
       `field 'private_test_cases' decodes to text that is not JSON (${(e as Error).message})`,
@@ -120,8 +121,8 @@ function functionalTests(cases: TestCase[], metadata: Json): Tests {
       try {
         const lines = c.input.split("\n").filter((line) => line.trim() !== "");
         return {
-          args: lines.map((line) => JSON.parse(line) as Json),
-          expected: JSON.parse(c.output) as Json,
+          args: lines.map((line) => parseJsonExact(line)),
+          expected: parseJsonExact(c.output),
         };
       } catch (e) {
         throw new RowError(`functional test ${i} is not one JSON value per line (${(e as Error).message})`);

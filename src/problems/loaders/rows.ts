@@ -1,6 +1,7 @@
 /** Reading a benchmark file as numbered rows: JSONL (optionally gzipped, as HumanEval ships) or a JSON array. */
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
+import { parseJsonExact } from "../../exec/exactJson.js";
 import type { Json } from "../types.js";
 
 /** One row of a problems file, or the reason it could not be parsed. */
@@ -57,7 +58,7 @@ export function readRows(file: string): RawRow[] {
   text.split("\n").forEach((raw, i) => {
     if (raw.trim() === "") return;
     try {
-      rows.push({ line: i + 1, where: `${file}:${i + 1}`, value: JSON.parse(raw) as Json });
+      rows.push({ line: i + 1, where: `${file}:${i + 1}`, value: parseJsonExact(raw) });
     } catch (e) {
       rows.push({
         line: i + 1,
@@ -72,7 +73,7 @@ export function readRows(file: string): RawRow[] {
 function arrayRows(file: string, text: string): RawRow[] {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = parseJsonExact(text);
   } catch (e) {
     throw new ProblemFileError(
       `${file}: starts with '[' but is not a valid JSON array (${(e as Error).message})`,
