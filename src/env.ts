@@ -8,6 +8,8 @@ export const envVars = {
   LIBTORCH_USE_PYTORCH: process.env.LIBTORCH_USE_PYTORCH,
   /** Intra-op threads for libtorch; default: the number of cores. */
   LINEWISE_THREADS: process.env.LINEWISE_THREADS,
+  /** The Python interpreter the sandboxed executor runs programs with; default: `python3` on PATH. */
+  LINEWISE_PYTHON: process.env.LINEWISE_PYTHON,
   /** "1" (set by CI) disables progress bars and colour. */
   CI: process.env.CI,
 };

@@ -1,0 +1,326 @@
+/**
+ * The sandboxed executor (DESIGN.md, "The executor"; issue 3): a pre-started fork server per slot, a
+ * bounded queue with backpressure and cancellation, retries of sandbox errors, worker replacement
+ * and recycling, strict mode (a fresh sandbox per program) and the result cache.
+ */
+import { randomBytes } from "node:crypto";
+import { cpus } from "node:os";
+import { join } from "node:path";
+import type { Json, Tests } from "../problems/types.js";
+import { packageRoot } from "../paths.js";
+import { cacheKey, ResultCache } from "./cache.js";
+import { Grader, type RunEnd } from "./grade.js";
+import { processLimit, resolveLimits, resultBytes, type Comparison, type RunOptions } from "./limits.js";
+import { checkBubblewrap, findInterpreter, harnessVersion } from "./sandbox.js";
+import type { Executor, Limits, Status, Verdict } from "./types.js";
+import { SandboxWorker, type JobEnd, type JobMessage } from "./worker.js";
+
+export interface ExecutorOptions {
+  /** Parallel sandboxed workers; default: the number of cores. */
+  slots?: number;
+  /** A fresh sandboxed interpreter per program instead of a fork from a warm one (slower, nothing shared). */
+  strict?: boolean;
+  /** Replace a worker after this many programs; default 1000. */
+  recycleAfter?: number;
+  /** On-disk result cache; null keeps results in memory only. Default: `.cache/exec` in the package. */
+  cacheDir?: string | null;
+  /** Defaults for every run (see `defaultLimits`). */
+  limits?: Limits;
+  /** Runs admitted to the queue before further calls wait for room; default 1024. */
+  maxQueue?: number;
+}
+
+/** What `capture` returns: each call's JSON-like return value (undefined where the call failed). */
+export interface Capture {
+  status: Status;
+  values: (Json | undefined)[];
+  detail?: string;
+}
+
+export interface SandboxExecutor extends Executor {
+  run(program: string, tests: Tests, limits?: RunOptions): Promise<Verdict>;
+  /** Runs `fnName(*args)` for each args list and returns the JSON-like return values (used to compute
+   *  expected outputs from a reference solution: the built-in suite and EvalPlus). */
+  capture(program: string, fnName: string, argsList: Json[][], limits?: RunOptions): Promise<Capture>;
+  /** Rejects queued runs, kills every sandbox and resolves once no process is left. */
+  close(): Promise<void>;
+}
+
+/** Creates an executor; its workers start at once. Throws when bubblewrap or python3 is missing. */
+export function createExecutor(options: ExecutorOptions = {}): SandboxExecutor {
+  return new Pool(options);
+}
+
+const maxRetries = 2;
+const maxStartFailures = 3;
+
+type GraderTests = ConstructorParameters<typeof Grader>[1];
+
+interface Task {
+  job: Omit<JobMessage, "id" | "secret">;
+  tests: GraderTests;
+  compare: Comparison;
+  signal?: AbortSignal;
+  attempts: number;
+  resolve: (graded: { verdict: Verdict; grader: Grader }) => void;
+  reject: (e: unknown) => void;
+}
+
+interface Slot {
+  worker?: SandboxWorker;
+  ready: boolean;
+  busy: boolean;
+}
+
+function abortError(signal?: AbortSignal): Error {
+  const reason: unknown = signal?.reason;
+  return reason instanceof Error ? reason : new DOMException("the run was aborted", "AbortError");
+}
+
+const noEnd: RunEnd = { timeout: false, memory: false, overflow: false, killed: false, stray: false, dirty: false, code: null, signal: null, cpuMs: 0, wallMs: 0 };
+
+class Pool implements SandboxExecutor {
+  private readonly slots: Slot[];
+  private readonly strict: boolean;
+  private readonly recycleAfter: number;
+  private readonly maxQueue: number;
+  private readonly baseLimits: Limits;
+  private readonly cache: ResultCache<unknown>;
+  private readonly queue: Task[] = [];
+  private readonly waiting: (() => void)[] = [];
+  private readonly inflight = new Map<string, Promise<unknown>>();
+  private readonly live = new Set<SandboxWorker>();
+  private readonly tag = `lw-${process.pid}-${randomBytes(6).toString("hex")}`;
+  private nextId = 0;
+  private startFailures = 0;
+  private broken?: Error;
+  private closed = false;
+
+  constructor(options: ExecutorOptions) {
+    checkBubblewrap();
+    findInterpreter();
+    const slots = options.slots ?? cpus().length;
+    if (!Number.isInteger(slots) || slots < 1) throw new RangeError(`executor: slots must be a positive integer, got ${slots}`);
+    this.strict = options.strict ?? false;
+    this.recycleAfter = options.recycleAfter ?? 1000;
+    this.maxQueue = options.maxQueue ?? 1024;
+    this.baseLimits = options.limits ?? {};
+    resolveLimits(this.baseLimits);
+    this.cache = new ResultCache(options.cacheDir === undefined ? join(packageRoot, ".cache", "exec") : options.cacheDir);
+    this.slots = Array.from({ length: slots }, () => ({ ready: false, busy: false }));
+    if (!this.strict) for (const slot of this.slots) this.startWorker(slot);
+  }
+
+  /** The value of LINEWISE_SANDBOX inside this executor's sandboxes (tests look for leftovers by it). */
+  get sandboxTag(): string {
+    return this.tag;
+  }
+
+  async run(program: string, tests: Tests, options: RunOptions = {}): Promise<Verdict> {
+    const limits = resolveLimits(this.baseLimits, options);
+    const compare: Comparison = options.compare ?? { mode: tests.kind === "stdio" ? "lines" : "exact" };
+    const base = { program, stopOnFirst: limits.stopOnFirstFailure, limits: this.jobLimits(limits, testCount(tests)) };
+    let job: Task["job"];
+    if (tests.kind === "stdio") job = { ...base, kind: "stdio", inputs: tests.cases.map((c) => c.input) };
+    else if (tests.kind === "call") job = { ...base, kind: "call", fnName: tests.fnName, args: tests.cases.map((c) => c.args) };
+    else if (tests.kind === "assert") job = { ...base, kind: "assert", setup: tests.setup ?? null, asserts: tests.asserts };
+    else throw new TypeError(`executor: unknown test kind ${(tests as { kind: unknown }).kind}`);
+    const key = cacheKey([harnessVersion(), "run", program, tests, limits, compare]);
+    return this.cached(key, options.signal, async () => {
+      const { verdict } = await this.submit(job, tests, compare, options.signal);
+      return verdict;
+    }, (v) => v.status !== "sandbox_error");
+  }
+
+  async capture(program: string, fnName: string, argsList: Json[][], options: RunOptions = {}): Promise<Capture> {
+    const limits = resolveLimits(this.baseLimits, { ...options, stopOnFirstFailure: false });
+    const job: Task["job"] = {
+      kind: "call", program, fnName, args: argsList, stopOnFirst: false, limits: this.jobLimits(limits, argsList.length),
+    };
+    const key = cacheKey([harnessVersion(), "capture", program, fnName, argsList, limits]);
+    type Stored = { status: Status; detail?: string; values: ([Json] | null)[] };
+    const stored = await this.cached<Stored>(key, options.signal, async () => {
+      const { verdict, grader } = await this.submit(job, { kind: "capture", count: argsList.length }, { mode: "exact" }, options.signal);
+      const values = grader.captured().map((v) => (v === undefined ? null : ([v] as [Json])));
+      return { status: verdict.status, ...(verdict.detail ? { detail: verdict.detail } : {}), values };
+    }, (s) => s.status !== "sandbox_error");
+    const values = stored.values.map((v) => (v === null ? undefined : v[0]));
+    return { status: stored.status, values, ...(stored.detail ? { detail: stored.detail } : {}) };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const error = new Error("executor: closed");
+    for (const task of this.queue.splice(0)) task.reject(error);
+    for (const wake of this.waiting.splice(0)) wake();
+    for (const worker of this.live) worker.kill();
+    await Promise.all([...this.live].map((w) => w.exited));
+  }
+
+  private jobLimits(limits: Required<Limits>, tests: number): JobMessage["limits"] {
+    const { wallMs, cpuMs, memoryBytes, outputBytes } = limits;
+    return { wallMs, cpuMs, memoryBytes, outputBytes, resultBytes: resultBytes(limits, tests), nproc: processLimit };
+  }
+
+  /** `compute` once per key: from the cache, from a run already in flight, or by running it. */
+  private async cached<T>(key: string, signal: AbortSignal | undefined, compute: () => Promise<T>, keep: (value: T) => boolean): Promise<T> {
+    const hit = (await this.cache.get(key)) as T | undefined;
+    if (hit !== undefined) return hit;
+    const shared = signal ? undefined : (this.inflight.get(key) as Promise<T> | undefined);
+    if (shared) return shared;
+    const running = compute().then(async (value) => {
+      if (keep(value)) await this.cache.set(key, value);
+      return value;
+    });
+    if (!signal) {
+      this.inflight.set(key, running);
+      void running.then(() => this.inflight.delete(key), () => this.inflight.delete(key));
+    }
+    return running;
+  }
+
+  /** Queues a job once there is room; resolves with its verdict. */
+  private async submit(job: Task["job"], tests: GraderTests, compare: Comparison, signal?: AbortSignal) {
+    while (this.queue.length >= this.maxQueue && !this.closed) {
+      await new Promise<void>((wake) => this.waiting.push(wake));
+    }
+    if (this.closed) throw new Error("executor: closed");
+    if (this.broken) throw this.broken;
+    if (signal?.aborted) throw abortError(signal);
+    return new Promise<{ verdict: Verdict; grader: Grader }>((resolve, reject) => {
+      const task: Task = { job, tests, compare, attempts: 0, resolve, reject, ...(signal ? { signal } : {}) };
+      signal?.addEventListener(
+        "abort",
+        () => {
+          const at = this.queue.indexOf(task);
+          if (at >= 0) {
+            this.queue.splice(at, 1);
+            this.admitNext();
+            reject(abortError(signal));
+          }
+        },
+        { once: true },
+      );
+      this.queue.push(task);
+      this.pump();
+    });
+  }
+
+  private admitNext(): void {
+    this.waiting.shift()?.();
+  }
+
+  private startWorker(slot: Slot): void {
+    if (this.closed) return;
+    const worker = new SandboxWorker(false, this.tag);
+    slot.worker = worker;
+    slot.ready = false;
+    this.track(worker);
+    void worker.exited.then(() => {
+      if (slot.worker === worker && slot.ready && !slot.busy && !this.closed) this.replace(slot); // died while idle
+    });
+    worker.ready.then(
+      () => {
+        this.startFailures = 0;
+        if (slot.worker === worker) slot.ready = true;
+        this.pump();
+      },
+      (e: Error) => this.startFailed(slot, worker, e),
+    );
+  }
+
+  private startFailed(slot: Slot, worker: SandboxWorker, e: Error): void {
+    if (this.closed) return;
+    if (++this.startFailures >= maxStartFailures) {
+      this.broken = new Error(`executor: the sandbox cannot start: ${e.message}`);
+      for (const task of this.queue.splice(0)) task.reject(this.broken);
+      return;
+    }
+    if (slot.worker === worker) this.startWorker(slot);
+  }
+
+  private track(worker: SandboxWorker): void {
+    this.live.add(worker);
+    void worker.exited.then(() => this.live.delete(worker));
+  }
+
+  private replace(slot: Slot): void {
+    slot.worker?.kill();
+    slot.worker = undefined;
+    slot.ready = false;
+    if (!this.strict) this.startWorker(slot);
+  }
+
+  private pump(): void {
+    for (const slot of this.slots) {
+      if (this.queue.length === 0 || this.closed) return;
+      if (slot.busy || (!this.strict && !slot.ready)) continue;
+      const task = this.queue.shift()!;
+      this.admitNext();
+      void this.execute(slot, task);
+    }
+  }
+
+  private async execute(slot: Slot, task: Task): Promise<void> {
+    slot.busy = true;
+    let worker: SandboxWorker;
+    if (this.strict) {
+      worker = new SandboxWorker(true, this.tag);
+      this.track(worker);
+      try {
+        await worker.ready;
+      } catch (e) {
+        slot.busy = false;
+        this.finish(task, this.crashVerdict(task, (e as Error).message), undefined, true);
+        this.pump();
+        return;
+      }
+    } else worker = slot.worker!;
+    const id = ++this.nextId;
+    const secret = randomBytes(16).toString("hex");
+    const grader = new Grader(secret, task.tests, task.compare, task.job.stopOnFirst, task.job.limits.cpuMs);
+    const onAbort = () => worker.kill();
+    task.signal?.addEventListener("abort", onAbort, { once: true });
+    const started = Date.now();
+    const end: JobEnd = await worker.run({ ...task.job, id, secret }, (line) => {
+      if (grader.onLine(line)) worker.stop(id);
+    });
+    task.signal?.removeEventListener("abort", onAbort);
+    slot.busy = false;
+    const worn = !end.ok || end.end.timeout || end.end.memory || end.end.stray || end.end.dirty || worker.jobsRun >= this.recycleAfter;
+    if (this.strict) worker.kill();
+    else if (worn && slot.worker === worker && !this.closed) this.replace(slot);
+    if (task.signal?.aborted) {
+      task.reject(abortError(task.signal));
+    } else if (this.closed) {
+      task.reject(new Error("executor: closed"));
+    } else if (end.ok) {
+      this.finish(task, grader.verdict(end.end), grader, !grader.testsBroken);
+    } else if (end.reason === "backstop") {
+      this.finish(task, grader.verdict({ ...noEnd, timeout: true, wallMs: Date.now() - started }), grader, false);
+    } else {
+      this.finish(task, this.crashVerdict(task, end.detail), grader, true);
+    }
+    this.pump();
+  }
+
+  private crashVerdict(task: Task, detail: string): Verdict {
+    const total = task.tests.kind === "capture" ? task.tests.count : testCount(task.tests);
+    return { status: "sandbox_error", passed: 0, total, cpuMs: 0, wallMs: 0, detail: detail.slice(0, 300) };
+  }
+
+  /** Resolves a task, or queues it again (at the front) when the sandbox failed and retries remain. */
+  private finish(task: Task, verdict: Verdict, grader: Grader | undefined, retryable: boolean): void {
+    if (verdict.status === "sandbox_error" && retryable && task.attempts < maxRetries && !this.closed) {
+      task.attempts++;
+      this.queue.unshift(task);
+      return;
+    }
+    const g = grader ?? new Grader("", task.tests, task.compare, false, 0);
+    task.resolve({ verdict, grader: g });
+  }
+}
+
+function testCount(tests: Tests): number {
+  return tests.kind === "assert" ? tests.asserts.length : tests.cases.length;
+}

@@ -1,0 +1,365 @@
+"""One program run: the forked child drops privileges, applies rlimits and runs the tests.
+
+It reports through a pipe, one line per event, `SECRET KIND INDEX PAYLOAD`, where PAYLOAD is JSON.
+Kinds: syntax, testerror, load (the program or setup failed before any test), case (stdio: stdout,
+exit code, stderr tail), value / nonplain / error (call), ok / fail / nonplain / error (assert),
+done. Only a run that reaches `done` can pass, and only lines with the per-run secret count, so an
+early exit or a forged line cannot pass. Expected values never come here: Node compares.
+"""
+import builtins
+import math
+import os
+import resource
+import signal
+import sys
+import types
+
+from asserts import GUARD, Guard, NonPlain
+from values import plain_json
+
+SANDBOX_UID = 65534
+WORK = "/tmp"
+PRIVATE = "/tmp/.lw"
+ERR_TAIL = 2000
+
+_os_write = os.write
+_os_exit = os._exit
+_type = type
+_str = str
+_repr = repr
+_AssertionError = AssertionError
+_MemoryError = MemoryError
+_BaseException = BaseException
+_PRISTINE_BUILTINS = dict(builtins.__dict__)
+_HARNESS_MODULES = ("server", "child", "values", "asserts", "__main__")
+
+
+def _drop_privileges(cap_last):
+    """As root in the launcher's user namespace: empty the bounding set and become the sandbox user."""
+    if os.getuid() != 0:
+        return
+    import ctypes
+
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    for cap in range(cap_last + 1):
+        prctl(24, cap, 0, 0, 0)  # PR_CAPBSET_DROP
+    prctl(47, 4, 0, 0, 0)  # PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL
+    os.setgroups([])
+    os.setresgid(SANDBOX_UID, SANDBOX_UID, SANDBOX_UID)
+    os.setresuid(SANDBOX_UID, SANDBOX_UID, SANDBOX_UID)
+
+
+def _set_limits(limits, cpu_ms):
+    def hard(res, value):
+        resource.setrlimit(res, (value, value))
+
+    cpu_s = max(1, math.ceil(cpu_ms / 1000))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 1))
+    hard(resource.RLIMIT_CORE, 0)
+    hard(resource.RLIMIT_AS, limits["memoryBytes"])
+    hard(resource.RLIMIT_FSIZE, limits["outputBytes"])
+    hard(resource.RLIMIT_NOFILE, 256)
+    hard(resource.RLIMIT_NPROC, limits["nproc"])
+    hard(resource.RLIMIT_MSGQUEUE, 0)
+    hard(resource.RLIMIT_MEMLOCK, 0)
+
+
+def _open_private(name, flags):
+    return os.open(os.path.join(PRIVATE, name), flags | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+
+
+def _redirect(stdin_path):
+    """Point fds 0-2 at files: stdin from `stdin_path`, stdout/stderr to capped capture files."""
+    fd = os.open(stdin_path, os.O_RDONLY | os.O_NOFOLLOW)
+    os.dup2(fd, 0)
+    os.close(fd)
+    for target, name in ((1, "stdout"), (2, "stderr")):
+        fd = _open_private(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        os.dup2(fd, target)
+        os.close(fd)
+
+
+def _read_capped(name, limit, tail=False):
+    try:
+        fd = _open_private(name, os.O_RDONLY)
+    except OSError:
+        return ""
+    try:
+        size = os.fstat(fd).st_size
+        if tail and size > limit:
+            os.lseek(fd, size - limit, 0)
+        chunks, left = [], limit
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks).decode("utf-8", "replace")
+    finally:
+        os.close(fd)
+
+
+class Reporter:
+    """Writes secret-prefixed result lines to the pipe; the secret lives only in this closure."""
+
+    def __init__(self, secret, fd):
+        prefix = (secret + " ").encode()
+        write = _os_write
+
+        def report(kind, index, payload="null"):
+            line = kind + " " + _str(index) + " " + (payload or "null") + "\n"
+            data = prefix + line.encode("utf-8", "replace")
+            while data:
+                data = data[write(fd, data):]
+
+        self.report = report
+
+
+def _exception(e):
+    """{type, message} of an exception raised by the program, without trusting its methods."""
+    try:
+        name = type.__dict__["__name__"].__get__(_type(e))
+    except _BaseException:
+        name = "Exception"
+    try:
+        message = _str(e)[:300]
+        if _type(message) is not _str:
+            message = ""
+    except _BaseException:
+        message = ""
+    return plain_json({"type": _str(name), "message": _str(message)})
+
+
+def _compile_program(program, report):
+    """The program's code object, or None after reporting why it does not compile."""
+    try:
+        return compile(program, "<program>", "exec", dont_inherit=True)
+    except SyntaxError as e:
+        report("syntax", -1, plain_json({"type": type(e).__name__, "message": "%s (line %s)" % (e.msg, e.lineno)}))
+    except MemoryError:
+        report("syntax", -1, plain_json({"type": "MemoryError", "message": "the parser ran out of memory"}))
+    except BaseException as e:  # ValueError (NUL bytes), RecursionError (nesting), OverflowError
+        report("syntax", -1, plain_json({"type": type(e).__name__, "message": str(e)[:300]}))
+    return None
+
+
+def _forget_harness():
+    """Hide the harness modules from the program (it gets its own `__main__`)."""
+    for name in _HARNESS_MODULES:
+        sys.modules.pop(name, None)
+    sys.path[:] = [p for p in sys.path if p != os.path.dirname(os.path.abspath(__file__))]
+
+
+def _module(name):
+    """The program's module, registered under its name and as `__main__`."""
+    module = types.ModuleType(name)
+    module.__dict__["__builtins__"] = builtins
+    sys.modules[name] = module
+    sys.modules["__main__"] = module
+    return module
+
+
+_finished = False
+
+
+def _done(report):
+    global _finished
+    report("done", -1)
+    _finished = True
+
+
+def _run_stdio(job, code, report, limits):
+    """Each case runs in its own grandchild with the case's input as stdin; this process runs no program code."""
+    cpu_left = limits["cpuMs"] / 1000
+    for i, text in enumerate(job["inputs"]):
+        fd = _open_private("stdin", os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        data = text.encode("utf-8")
+        while data:
+            data = data[os.write(fd, data):]
+        os.close(fd)
+        pid = os.fork()
+        if pid == 0:
+            _run_script(code, max(1, math.ceil(cpu_left)))
+        _, status, usage = os.wait4(pid, 0)
+        cpu_left -= usage.ru_utime + usage.ru_stime
+        result = {
+            "code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+            "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+            "out": _read_capped("case-stdout", limits["outputBytes"]),
+            "err": _read_capped("case-stderr", ERR_TAIL, tail=True),
+        }
+        report("case", i, plain_json(result))
+        if cpu_left <= 0:
+            break
+        failed = result["code"] != 0
+        if failed and job["stopOnFirst"]:
+            break
+    _done(report)
+
+
+def _run_script(code, cpu_s):
+    """Grandchild: run the program as `__main__` on the case's stdin; exit as python3 would."""
+    status = 70
+    try:
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 1))
+        fd = _open_private("stdin", os.O_RDONLY)
+        os.dup2(fd, 0)
+        os.close(fd)
+        for target, name in ((1, "case-stdout"), (2, "case-stderr")):
+            fd = _open_private(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+            os.dup2(fd, target)
+            os.close(fd)
+        os.closerange(3, 1 << 16)
+        main = _module("__main__")
+        main.__dict__["__file__"] = "main.py"
+        sys.argv = ["main.py"]
+        try:
+            exec(code, main.__dict__)
+            status = 0
+        except SystemExit as e:
+            if e.code is None or e.code is False:
+                status = 0
+            elif isinstance(e.code, int):
+                status = e.code & 0xFF
+            else:
+                sys.stderr.write(str(e.code) + "\n")
+                status = 1
+        except BaseException:
+            import traceback
+
+            traceback.print_exc()
+            status = 1
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except BaseException:
+            pass
+    finally:
+        _os_exit(status)
+
+
+def _find_function(namespace, name):
+    """`name` in the program, or a method of LeetCode's `class Solution` (APPS, LiveCodeBench)."""
+    fn = namespace.get(name)
+    if fn is None and "Solution" in namespace:
+        fn = getattr(namespace["Solution"](), name, None)
+    if fn is None:
+        raise NameError("the program defines no function named " + repr(name))
+    return fn
+
+
+def _run_call(job, code, report):
+    args_list = job["args"]
+    namespace = _module("solution").__dict__
+    try:
+        exec(code, namespace)
+        fn = _find_function(namespace, job["fnName"])
+    except _BaseException as e:
+        report("load", -1, _exception(e))
+        _done(report)
+        return
+    for i, args in enumerate(args_list):
+        try:
+            value = fn(*args)
+        except _BaseException as e:
+            report("error", i, _exception(e))
+            if job["stopOnFirst"]:
+                break
+            continue
+        payload = plain_json(value)
+        if payload is None:
+            report("nonplain", i, plain_json(type.__dict__["__name__"].__get__(_type(value))))
+            if job["stopOnFirst"]:
+                break
+        else:
+            report("value", i, payload)
+    _done(report)
+
+
+def _run_asserts(job, code, tests, report):
+    setup, asserts = tests
+    namespace = _module("solution").__dict__
+    try:
+        exec(code, namespace)
+    except _BaseException as e:
+        report("load", -1, _exception(e))
+        _done(report)
+        return
+    # The tests get their own namespace and the builtins as they were before the program ran.
+    test_ns = dict(namespace)
+    test_ns["__builtins__"] = _PRISTINE_BUILTINS
+    test_ns[GUARD] = Guard
+    if setup is not None:
+        try:
+            exec(setup, test_ns)
+        except _BaseException as e:
+            report("load", -1, _exception(e))
+            _done(report)
+            return
+    for i, test in enumerate(asserts):
+        kind = "ok"
+        try:
+            exec(test, test_ns)
+        except _AssertionError as e:
+            kind, payload = "fail", _exception(e)
+        except NonPlain as e:
+            kind, payload = "nonplain", _exception(e)
+        except _BaseException as e:
+            kind, payload = "error", _exception(e)
+        if kind == "ok":
+            report("ok", i)
+        else:
+            report(kind, i, payload)
+            if job["stopOnFirst"]:
+                break
+    _done(report)
+
+
+# Exit codes of the child when it could not report `done` itself (Node reads them, see grade.ts).
+EXIT_HARNESS = 70  # the harness failed before the program ran: a sandbox error
+EXIT_MEMORY = 71  # out of memory inside the harness
+EXIT_BROKEN = 72  # the program broke the harness (a signal handler, a closed pipe): a runtime error
+
+
+def run_child(job, tests, fd, cap_last):
+    """Entry point in the forked child; never returns. `tests` is compiled test code or a compile error."""
+    status = EXIT_HARNESS
+    try:
+        limits = job["limits"]
+        report = Reporter(job.pop("secret"), fd).report
+        _drop_privileges(cap_last)
+        os.closerange(3, fd)
+        os.closerange(fd + 1, 1 << 16)
+        for sig in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGXCPU, signal.SIGCHLD, signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, signal.SIG_DFL)
+        os.umask(0o077)
+        os.mkdir(PRIVATE, 0o700)
+        os.chdir(WORK)
+        _set_limits(limits, limits["cpuMs"])
+        _redirect("/dev/null")
+        if isinstance(tests, str):
+            report("testerror", -1, plain_json({"type": "SyntaxError", "message": tests}))
+        else:
+            code = _compile_program(job.pop("program"), report)
+            if code is not None:
+                _forget_harness()
+                status = EXIT_BROKEN
+                kind = job["kind"]
+                if kind == "stdio":
+                    _run_stdio(job, code, report, limits)
+                elif kind == "call":
+                    _run_call(job, code, report)
+                else:
+                    _run_asserts(job, code, tests, report)
+                return
+        _done(report)
+    except _MemoryError:
+        status = EXIT_MEMORY
+    except _BaseException:
+        if status == EXIT_HARNESS:
+            import traceback
+
+            traceback.print_exc()
+    finally:
+        _os_exit(0 if _finished else status)

@@ -1,0 +1,142 @@
+/**
+ * One sandboxed fork server process (python/server.py) and the line protocol to it:
+ * Node writes `J {job}` and `K id`; the server answers `R {info}` once ready, then `L ...` result lines
+ * and `E {end}` per job. Node enforces its own wall-clock backstop: a server that does not end a job
+ * in time is killed, which takes its whole sandbox with it.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { exactReplacer } from "./exactJson.js";
+import type { RunEnd } from "./grade.js";
+import { sandboxCommand } from "./sandbox.js";
+
+/** Grace on top of a job's wall-clock limit before Node kills the sandbox itself. */
+const backstopGraceMs = 2000;
+/** How long a server may take to start. */
+const startTimeoutMs = 30_000;
+const stderrKeep = 4096;
+
+/** What goes to the server for one job (server.py reads these fields). */
+export interface JobMessage {
+  id: number;
+  secret: string;
+  kind: "stdio" | "call" | "assert";
+  program: string;
+  stopOnFirst: boolean;
+  limits: { wallMs: number; cpuMs: number; memoryBytes: number; outputBytes: number; resultBytes: number; nproc: number };
+  inputs?: string[];
+  fnName?: string;
+  args?: unknown[];
+  setup?: string | null;
+  asserts?: string[];
+}
+
+/** A job's end: the server's summary, or why there is none. */
+export type JobEnd = { ok: true; end: RunEnd } | { ok: false; reason: "backstop" | "crashed"; detail: string };
+
+export class SandboxWorker {
+  readonly ready: Promise<void>;
+  readonly exited: Promise<void>;
+  jobsRun = 0;
+  private readonly child: ChildProcessWithoutNullStreams;
+  private buffer = "";
+  private stderr = "";
+  private alive = true;
+  private current?: { id: number; onLine: (line: string) => void; finish: (end: JobEnd) => void };
+
+  constructor(once: boolean, tag: string) {
+    const { command, args } = sandboxCommand(once, tag);
+    this.child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"], env: {} });
+    this.child.stdout.setEncoding("utf8");
+    this.child.stderr.setEncoding("utf8");
+    this.child.stdin.on("error", () => {}); // EPIPE when the sandbox is gone; `exit` reports it
+    this.child.stderr.on("data", (s: string) => {
+      this.stderr = (this.stderr + s).slice(-stderrKeep);
+    });
+    let started!: () => void;
+    let failed!: (e: Error) => void;
+    this.ready = new Promise<void>((resolve, reject) => {
+      started = resolve;
+      failed = reject;
+    });
+    this.ready.catch(() => {});
+    const startTimer = setTimeout(() => {
+      failed(new Error(`sandbox did not start within ${startTimeoutMs} ms`));
+      this.kill();
+    }, startTimeoutMs);
+    this.child.stdout.on("data", (s: string) => this.receive(s, started));
+    this.exited = new Promise<void>((resolve) => {
+      let gone = false;
+      const onGone = (why: string) => {
+        if (gone) return;
+        gone = true;
+        this.alive = false;
+        const said = this.stderr.trim().slice(-300);
+        failed(new Error(`sandbox failed to start: ${why}${said ? `: ${said}` : ""}`));
+        this.finishJob({ ok: false, reason: "crashed", detail: `sandbox ${why}${said ? `: ${said}` : ""}` });
+        resolve();
+      };
+      this.child.on("error", (e) => onGone(e.message));
+      this.child.on("close", (code, signal) => onGone(signal ? `killed by ${signal}` : `exited with ${code}`));
+    });
+    void this.ready.then(() => clearTimeout(startTimer), () => clearTimeout(startTimer));
+  }
+
+  /** Whether the process is still there (it may be busy). */
+  get isAlive(): boolean {
+    return this.alive;
+  }
+
+  private receive(chunk: string, started: () => void): void {
+    this.buffer += chunk;
+    let newline: number;
+    while ((newline = this.buffer.indexOf("\n")) >= 0) {
+      const line = this.buffer.slice(0, newline);
+      this.buffer = this.buffer.slice(newline + 1);
+      const tag = line.slice(0, 2);
+      if (tag === "L ") this.current?.onLine(line.slice(2));
+      else if (tag === "E ") {
+        const end = JSON.parse(line.slice(2)) as RunEnd & { id: number };
+        if (this.current && end.id === this.current.id) this.finishJob({ ok: true, end });
+      } else if (tag === "R ") started();
+    }
+  }
+
+  private finishJob(end: JobEnd): void {
+    const current = this.current;
+    this.current = undefined;
+    current?.finish(end);
+  }
+
+  /** Runs one job; `onLine` sees each result line as it arrives. Resolves when the job has ended. */
+  run(job: JobMessage, onLine: (line: string) => void): Promise<JobEnd> {
+    if (this.current) throw new Error("executor: worker is busy");
+    if (!this.alive) return Promise.resolve({ ok: false, reason: "crashed", detail: "the sandbox is gone" });
+    this.jobsRun++;
+    return new Promise<JobEnd>((resolve) => {
+      const backstop = setTimeout(() => {
+        this.finishJob({ ok: false, reason: "backstop", detail: "the sandbox did not end the run in time" });
+        this.kill();
+      }, job.limits.wallMs + backstopGraceMs);
+      this.current = {
+        id: job.id,
+        onLine,
+        finish: (end) => {
+          clearTimeout(backstop);
+          resolve(end);
+        },
+      };
+      this.child.stdin.write(`J ${JSON.stringify(job, exactReplacer)}\n`);
+    });
+  }
+
+  /** Asks the server to stop the running job (stop at the first failure). */
+  stop(id: number): void {
+    if (this.alive) this.child.stdin.write(`K ${id}\n`);
+  }
+
+  /** Kills the sandbox: the server is PID 1 of its namespace, so every process in it dies too. */
+  kill(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGKILL");
+    this.alive = false;
+  }
+}
