@@ -40,8 +40,8 @@ export function tokenToBytes(token: string): Uint8Array {
 }
 
 /** The byte-level string of some bytes (each byte replaced by its table character). */
-export function bytesToToken(bytes: ArrayLike<number>, start = 0, end = bytes.length): string {
+export function bytesToToken(bytes: ArrayLike<number>): string {
   let s = "";
-  for (let i = start; i < end; i++) s += byteToChar[bytes[i]];
+  for (let i = 0; i < bytes.length; i++) s += byteToChar[bytes[i]];
   return s;
 }

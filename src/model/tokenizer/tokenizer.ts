@@ -135,7 +135,7 @@ export class Tokenizer {
         names ?? configuredNames(join(dirname(file), "tokenizer_config.json")),
       );
     } catch (err) {
-      const message = (err as Error).message;
+      const message = (err as Error).message.replace(/^tokenizer\.json: /, "");
       throw new Error(message.startsWith(file) ? message : `${file}: ${message}`);
     }
   }

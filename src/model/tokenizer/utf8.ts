@@ -54,8 +54,6 @@ export function utf8Spans(text: string): Utf8Spans {
   };
 }
 
-// ignoreBOM: a leading U+FEFF is text like any other character, not a marker to drop.
-
 /** Text decoded from UTF-8, and for each byte the [start, end) of the character it went into. */
 export interface DecodedSpans {
   text: string;
