@@ -7,10 +7,10 @@ import { join } from "node:path";
 import { Tensor, loadSafetensors, saveSafetensors } from "../torch/index.js";
 import { fromHfConfig, toHfConfig, type Head, type LlamaConfig } from "./config.js";
 import { Llama } from "./llama.js";
-import type { TextTokenizer } from "./text.js";
+import { Tokenizer } from "./tokenizer/index.js";
 
 /** Writes config.json, model.safetensors and (when given) tokenizer.json into `dir`, creating it. */
-export function saveCheckpoint(dir: string, model: Llama, tokenizer?: TextTokenizer | null): void {
+export function saveCheckpoint(dir: string, model: Llama, tokenizer?: Tokenizer | null): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "config.json"), JSON.stringify(toHfConfig(model.config), null, 2) + "\n");
   saveSafetensors(join(dir, "model.safetensors"), model.stateDict(), { format: "pt" });
@@ -31,10 +31,9 @@ export function readCheckpointConfig(dir: string): LlamaConfig {
   return fromHfConfig(json as Record<string, unknown>, path);
 }
 
-/** The checkpoint's tokenizer.json path, or null when it has none. */
-export function checkpointTokenizerPath(dir: string): string | null {
-  const path = join(dir, "tokenizer.json");
-  return existsSync(path) ? path : null;
+/** The checkpoint's tokenizer, or null when it has no tokenizer.json. */
+export function loadCheckpointTokenizer(dir: string): Tokenizer | null {
+  return existsSync(join(dir, "tokenizer.json")) ? Tokenizer.load(dir) : null;
 }
 
 /**

@@ -11,8 +11,9 @@ import { eosTokenIds } from "./config.js";
 import { KVCache } from "./kv-cache.js";
 import type { Llama } from "./llama.js";
 import { RowSampler, type SamplingParams } from "./sampling.js";
+import { decodeResponse } from "./prompt.js";
 import { cutAtStop, stopWindow, tailHasStop } from "./stops.js";
-import type { TextTokenizer } from "./text.js";
+import type { Tokenizer } from "./tokenizer/index.js";
 
 export interface GenerationRequest extends SamplingParams {
   /** Prompt token ids; for a continuation, the prompt and the partial response together. */
@@ -36,7 +37,7 @@ export interface GeneratedSample {
 
 export interface GenerateOptions {
   /** Decodes text and detects stop strings. */
-  tokenizer?: TextTokenizer | null;
+  tokenizer?: Tokenizer | null;
   /** Tokens that end a sample; default: the tokenizer's end token and the config's. */
   endTokens?: readonly number[];
   /** Seeds the sampler (manualSeed) before the first batch. */
@@ -104,7 +105,7 @@ interface Row {
 }
 
 /** Generates every row of one batch; returns the samples per group. */
-function decodeChunk(model: Llama, groups: Group[], options: { tokenizer: TextTokenizer | null; endTokens: Set<number>; kvCache: boolean }): GeneratedSample[][] {
+function decodeChunk(model: Llama, groups: Group[], options: { tokenizer: Tokenizer | null; endTokens: Set<number>; kvCache: boolean }): GeneratedSample[][] {
   const { tokenizer, endTokens, kvCache } = options;
   const device = model.model.embedTokens.weight.device;
   const width = Math.max(...groups.map((g) => g.params.prompt.length));
@@ -215,13 +216,13 @@ function leftPadded(prompts: (readonly number[])[], capacity: number, padId: num
 }
 
 /** The returned sample: end token kept in `tokens` but not in `text`; text and tokens cut at a stop string. */
-function finishSample(row: Row, params: GenerationRequest, tokenizer: TextTokenizer | null, endTokens: Set<number>): GeneratedSample {
+function finishSample(row: Row, params: GenerationRequest, tokenizer: Tokenizer | null, endTokens: Set<number>): GeneratedSample {
   let { tokens, logprobs } = row;
   let finishReason = row.finish ?? "length";
   if (!tokenizer) return { tokens, logprobs, text: "", finishReason };
   const ended = finishReason === "stop" && endTokens.has(tokens[tokens.length - 1]!);
   const body = ended ? tokens.slice(0, -1) : tokens;
-  if (!params.stop?.length) return { tokens, logprobs, text: tokenizer.decode(body), finishReason };
+  if (!params.stop?.length) return { tokens, logprobs, text: decodeResponse(tokenizer, body), finishReason };
   const cut = cutAtStop(tokenizer, body, params.stop);
   if (cut.stopped) {
     tokens = tokens.slice(0, cut.kept);

@@ -3,8 +3,8 @@ export { type LlamaConfig, type Head, llamaConfig, headDim, eosTokenIds, toHfCon
 export { Llama, LlamaBackbone, type ForwardOptions } from "./llama.js";
 export { KVCache } from "./kv-cache.js";
 export { rotaryTables, rotaryAt, applyRotary } from "./rope.js";
-export { saveCheckpoint, loadCheckpoint, readCheckpointConfig, checkpointTokenizerPath, withHead } from "./checkpoint.js";
+export { saveCheckpoint, loadCheckpoint, readCheckpointConfig, loadCheckpointTokenizer, withHead } from "./checkpoint.js";
 export { generate, type GenerationRequest, type GeneratedSample, type GenerateOptions } from "./generate.js";
 export { RowSampler, type SamplingParams } from "./sampling.js";
 export { packPairs, disposePacked, scoreResponses, gatherColumns, type PackedPairs, type ScoreOptions, type ResponseScores } from "./score.js";
-export type { TextTokenizer } from "./text.js";
+export { encodePrompt, decodeResponse } from "./prompt.js";

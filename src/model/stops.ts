@@ -3,7 +3,7 @@
  * tokens of a row; the final cut searches the whole decoded text, so the returned text is exact even
  * when a stop string straddles tokens in a way the running check could not see.
  */
-import type { TextTokenizer } from "./text.js";
+import type { Tokenizer } from "./tokenizer/index.js";
 
 /** Tokens to decode so that any stop string fits in the window (a token holds at least one byte). */
 export function stopWindow(stops: readonly string[]): number {
@@ -11,31 +11,24 @@ export function stopWindow(stops: readonly string[]): number {
 }
 
 /** Whether the last `window` tokens of `tokens` contain a stop string. */
-export function tailHasStop(tokenizer: TextTokenizer, tokens: readonly number[], stops: readonly string[], window: number): boolean {
-  const tail = tokenizer.decode(tokens.slice(Math.max(0, tokens.length - window)));
-  return stops.some((s) => tail.includes(s));
+export function tailHasStop(tokenizer: Tokenizer, tokens: readonly number[], stops: readonly string[], window: number): boolean {
+  const tail = tokenizer.decode(tokens.slice(Math.max(0, tokens.length - window)), { skipSpecial: true });
+  return stops.some((s) => s.length > 0 && tail.includes(s));
 }
 
 /**
  * Cuts a response before its first stop string. `text` is everything before the stop; `kept` counts the
- * tokens that lie wholly inside that text (a token straddling the cut is dropped with the stop).
+ * tokens that end at or before the cut (a token straddling it goes with the stop string).
  */
-export function cutAtStop(tokenizer: TextTokenizer, tokens: readonly number[], stops: readonly string[]): { text: string; kept: number; stopped: boolean } {
-  const full = tokenizer.decode(tokens);
+export function cutAtStop(tokenizer: Tokenizer, tokens: readonly number[], stops: readonly string[]): { text: string; kept: number; stopped: boolean } {
+  const { text, offsets } = tokenizer.decodeWithOffsets(tokens, { skipSpecial: true });
   let cut = -1;
   for (const s of stops) {
-    const at = s.length > 0 ? full.indexOf(s) : -1;
+    const at = s.length > 0 ? text.indexOf(s) : -1;
     if (at >= 0 && (cut < 0 || at < cut)) cut = at;
   }
-  if (cut < 0) return { text: full, kept: tokens.length, stopped: false };
-  // Decoded prefix lengths grow with the token count, so the last token ending at or before the cut is
-  // found by bisection.
-  let lo = 0;
-  let hi = tokens.length;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (tokenizer.decode(tokens.slice(0, mid)).length <= cut) lo = mid;
-    else hi = mid - 1;
-  }
-  return { text: full.slice(0, cut), kept: lo, stopped: true };
+  if (cut < 0) return { text, kept: tokens.length, stopped: false };
+  let kept = 0;
+  while (kept < offsets.length && offsets[kept]![1] <= cut && !(offsets[kept]![0] === cut && offsets[kept]![1] === cut)) kept++;
+  return { text: text.slice(0, cut), kept, stopped: true };
 }
