@@ -1,0 +1,111 @@
+/**
+ * Builds the built-in suite (DESIGN.md, "The built-in problem suite"): draws candidates from the seeded
+ * stream, computes their expected outputs by running the reference through the executor, keeps those whose
+ * tests are worth passing, and checks that every reference passes its own tests.
+ */
+import type { SandboxExecutor } from "../../exec/index.js";
+import type { Limits } from "../../exec/types.js";
+import type { Problem } from "../types.js";
+import { chooseCases, type Rejection } from "./cases.js";
+import { candidates, difficultyOf, type Candidate } from "./candidates.js";
+import { isHeldOutPair, pairKeys, type Split } from "./compose.js";
+import { probeFunction, probeProgram } from "./probe.js";
+
+/** Defaults of the generator's knobs. */
+export const suiteDefaults = {
+  /** The hardest level: a problem has 1 to 4 steps. */
+  maxSteps: 4,
+  /** Test calls drawn per candidate; those whose reference raises or overflows are dropped. */
+  argsPerProblem: 10,
+};
+
+/** Generous limits: the references are tiny, and a spurious timeout would make the suite depend on load. */
+const buildLimits: Limits = { wallMs: 20_000, cpuMs: 10_000 };
+
+/** Candidates realised concurrently; the executor queues them on its slots. */
+const batchSize = 16;
+
+/** How the build is going, reported after each batch. */
+export interface SuiteProgress {
+  built: number;
+  n: number;
+  /** Candidates tried so far. */
+  candidates: number;
+  rejected: Record<Rejection, number>;
+}
+
+export interface SuiteOptions {
+  /** Problems to build. */
+  n: number;
+  seed: number;
+  split: Split;
+  executor: SandboxExecutor;
+  /** The hardest difficulty level (number of steps); default 4. */
+  maxSteps?: number;
+  onProgress?: (progress: SuiteProgress) => void;
+}
+
+/** A stopped build: the executor failed, not a candidate. */
+export class SuiteBuildError extends Error {
+  override name = "SuiteBuildError";
+}
+
+/** The problem for a candidate, or why it was rejected. */
+async function realise(c: Candidate, split: Split, seed: number, executor: SandboxExecutor): Promise<Problem | Rejection> {
+  const probe = probeProgram(c.composition, c.prompt, c.solution, c.fnName);
+  const captured = await executor.capture(probe.program, probeFunction, c.argsList, buildLimits);
+  if (captured.status === "sandbox_error") throw new SuiteBuildError(`the sandbox failed while building the suite: ${captured.detail ?? "no detail"}`);
+  const chosen = chooseCases(c.argsList, captured.values, probe.ablated.length);
+  if ("rejected" in chosen) return chosen.rejected;
+  const tests = { kind: "call" as const, fnName: c.fnName, cases: chosen.cases };
+  const verdict = await executor.run(c.prompt + c.solution, tests, buildLimits);
+  if (verdict.status === "sandbox_error") throw new SuiteBuildError(`the sandbox failed while building the suite: ${verdict.detail ?? "no detail"}`);
+  if (verdict.status !== "pass") return "reference_failed";
+  const { input, stages, terminal } = c.composition;
+  const steps = [...stages, terminal];
+  return {
+    id: `suite/${split}/${seed}/${c.index}`,
+    source: "suite",
+    prompt: c.prompt,
+    solution: c.solution,
+    tests,
+    difficulty: difficultyOf(c.composition),
+    meta: {
+      family: input === "ints" ? terminal.step.family : "strings",
+      input,
+      steps: steps.map((s) => s.step.id),
+      kinds: steps.map((s) => s.step.kind),
+      params: steps.map((s) => s.params),
+      lines: c.solution.split("\n").length - 1,
+      heldOutPairs: pairKeys(c.composition).filter(isHeldOutPair),
+    },
+  };
+}
+
+/** Builds `n` problems of a split; the same seed gives the same problems on every machine. */
+export async function buildSuite(options: SuiteOptions): Promise<Problem[]> {
+  const { n, seed, split, executor } = options;
+  const stream = candidates({ seed, split, maxSteps: options.maxSteps ?? suiteDefaults.maxSteps, argsPerProblem: suiteDefaults.argsPerProblem });
+  const problems: Problem[] = [];
+  const progress: SuiteProgress = { built: 0, n, candidates: 0, rejected: { too_few_cases: 0, constant_answer: 0, invisible_step: 0, reference_failed: 0 } };
+  while (problems.length < n) {
+    const batch: Candidate[] = [];
+    // next() rather than for-of: breaking out of for-of would close the generator.
+    for (let next = stream.next(); !next.done; next = stream.next()) {
+      batch.push(next.value);
+      if (batch.length === batchSize) break;
+    }
+    if (batch.length === 0) throw new SuiteBuildError(`the ${split} split has only ${problems.length} distinct problems with at most ${options.maxSteps ?? suiteDefaults.maxSteps} steps; ask for fewer or allow more steps`);
+    // Results are taken in stream order, so the suite does not depend on which run finishes first.
+    const results = await Promise.all(batch.map((c) => realise(c, split, seed, executor)));
+    for (const r of results) {
+      if (problems.length === n) break;
+      progress.candidates++;
+      if (typeof r === "string") progress.rejected[r]++;
+      else problems.push(r);
+    }
+    progress.built = problems.length;
+    options.onProgress?.(progress);
+  }
+  return problems;
+}
