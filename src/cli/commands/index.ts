@@ -2,5 +2,6 @@
 import type { Command } from "../command.js";
 import { demoCommand } from "./demo.js";
 import { envCommand } from "./env.js";
+import { suiteCommand } from "./suite.js";
 
-export const commands: Command[] = [demoCommand, envCommand];
+export const commands: Command[] = [demoCommand, envCommand, suiteCommand];
