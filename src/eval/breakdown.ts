@@ -50,7 +50,9 @@ function row(group: string, perProblem: SampleOutcome[][], ks: readonly number[]
     passed: counts.reduce((t, x) => t + x.c, 0),
     passAtK: ks.map((k) => {
       const eligible = counts.filter((x) => x.n >= k);
-      const value = eligible.length ? eligible.reduce((t, x) => t + passAtK(x.n, x.c, k), 0) / eligible.length : null;
+      const value = eligible.length
+        ? eligible.reduce((t, x) => t + passAtK(x.n, x.c, k), 0) / eligible.length
+        : null;
       return { k, value, problems: eligible.length };
     }),
   };
@@ -69,7 +71,8 @@ export function overallRow(results: readonly ProblemOutcome[], ks: readonly numb
 const difficultyOrder = ["easy", "medium", "hard", "introductory", "interview", "competition"];
 
 function compareDifficulty(a: string, b: string): number {
-  const rank = (d: string) => (difficultyOrder.includes(d) ? difficultyOrder.indexOf(d) : difficultyOrder.length);
+  const rank = (d: string) =>
+    difficultyOrder.includes(d) ? difficultyOrder.indexOf(d) : difficultyOrder.length;
   return rank(a) - rank(b) || a.localeCompare(b, "en", { numeric: true });
 }
 
@@ -100,9 +103,15 @@ export function lengthBucket(tokens: number, edges: readonly number[]): number {
 }
 
 /** One row per response-length bucket (every bucket, empty ones too), shortest first. */
-export function byLength(results: readonly ProblemOutcome[], ks: readonly number[], edges: readonly number[] = defaultLengthEdges): BreakdownRow[] {
+export function byLength(
+  results: readonly ProblemOutcome[],
+  ks: readonly number[],
+  edges: readonly number[] = defaultLengthEdges,
+): BreakdownRow[] {
   if (edges.some((e, i) => !Number.isInteger(e) || e < 1 || (i > 0 && e <= edges[i - 1]!))) {
-    throw new RangeError(`length bucket edges must be increasing positive integers, got [${edges.join(", ")}]`);
+    throw new RangeError(
+      `length bucket edges must be increasing positive integers, got [${edges.join(", ")}]`,
+    );
   }
   const labels = lengthBucketLabels(edges);
   const buckets = labels.map(() => results.map(() => [] as SampleOutcome[]));

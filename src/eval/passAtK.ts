@@ -10,8 +10,10 @@ export interface SampleCounts {
 }
 
 function checkCounts(n: number, c: number, k: number): void {
-  if (!Number.isInteger(n) || !Number.isInteger(c) || !Number.isInteger(k)) throw new RangeError(`pass@k needs integers, got n=${n}, c=${c}, k=${k}`);
-  if (n < 1 || c < 0 || c > n) throw new RangeError(`pass@k needs 0 <= c <= n and n >= 1, got n=${n}, c=${c}`);
+  if (!Number.isInteger(n) || !Number.isInteger(c) || !Number.isInteger(k))
+    throw new RangeError(`pass@k needs integers, got n=${n}, c=${c}, k=${k}`);
+  if (n < 1 || c < 0 || c > n)
+    throw new RangeError(`pass@k needs 0 <= c <= n and n >= 1, got n=${n}, c=${c}`);
   if (k < 1 || k > n) throw new RangeError(`pass@k needs 1 <= k <= n, got k=${k} with n=${n} samples`);
 }
 

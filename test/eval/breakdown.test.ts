@@ -1,6 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { byDifficulty, byLength, lengthBucket, lengthBucketLabels, overallRow, type ProblemOutcome } from "../../src/eval/breakdown.js";
+import {
+  byDifficulty,
+  byLength,
+  lengthBucket,
+  lengthBucketLabels,
+  overallRow,
+  type ProblemOutcome,
+} from "../../src/eval/breakdown.js";
 
 const s = (passed: boolean, tokens: number) => ({ passed, tokens });
 
@@ -11,7 +18,8 @@ const results: ProblemOutcome[] = [
   { problemId: "d", samples: [s(true, 33), s(true, 34), s(true, 35), s(true, 36)] },
 ];
 
-const value = (rows: ReturnType<typeof byLength>, group: string, k: number) => rows.find((r) => r.group === group)!.passAtK.find((p) => p.k === k)!.value;
+const value = (rows: ReturnType<typeof byLength>, group: string, k: number) =>
+  rows.find((r) => r.group === group)!.passAtK.find((p) => p.k === k)!.value;
 
 test("overall pass@k is the mean over problems", () => {
   const all = overallRow(results, [1, 2]);
@@ -34,7 +42,11 @@ test("difficulty groups sort numerically, unlabelled problems last as 'unknown'"
 });
 
 test("named difficulty labels keep their natural order", () => {
-  const named = ["hard", "easy", "medium"].map((difficulty) => ({ problemId: difficulty, difficulty, samples: [s(true, 1)] }));
+  const named = ["hard", "easy", "medium"].map((difficulty) => ({
+    problemId: difficulty,
+    difficulty,
+    samples: [s(true, 1)],
+  }));
   assert.deepEqual(
     byDifficulty(named, [1]).map((r) => r.group),
     ["easy", "medium", "hard"],

@@ -58,10 +58,29 @@ test("invalid counts are rejected with the values in the message", () => {
 });
 
 test("the mean over problems averages the per-problem estimates", () => {
-  assert.ok(Math.abs(meanPassAtK([{ n: 5, c: 2 }, { n: 10, c: 3 }], 1) - 0.35) < 1e-12);
+  assert.ok(
+    Math.abs(
+      meanPassAtK(
+        [
+          { n: 5, c: 2 },
+          { n: 10, c: 3 },
+        ],
+        1,
+      ) - 0.35,
+    ) < 1e-12,
+  );
   assert.ok(Number.isNaN(meanPassAtK([], 1)));
 });
 
 test("feasible ks are those every problem has samples for", () => {
-  assert.deepEqual(feasibleKs([{ n: 10, c: 0 }, { n: 5, c: 1 }], [1, 5, 10]), [1, 5]);
+  assert.deepEqual(
+    feasibleKs(
+      [
+        { n: 10, c: 0 },
+        { n: 5, c: 1 },
+      ],
+      [1, 5, 10],
+    ),
+    [1, 5],
+  );
 });

@@ -26,9 +26,18 @@ Options:
 Example:
   linewise suite --out runs/suite/test.jsonl --n 200 --split test --seed 7`;
 
-function integerOption(option: string, value: string | undefined, fallback: number, min: number, max: number): number {
+function integerOption(
+  option: string,
+  value: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const n = numberOption(name, option, value, fallback);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`linewise ${name}: --${option} expects an integer from ${min} to ${max}, got '${value}'`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(
+      `linewise ${name}: --${option} expects an integer from ${min} to ${max}, got '${value}'`,
+    );
   return n;
 }
 
@@ -64,13 +73,21 @@ export const suiteCommand: Command = {
     const seed = integerOption("seed", values.seed, 1, -(2 ** 31), 2 ** 32);
     const maxSteps = integerOption("max-steps", values["max-steps"], suiteDefaults.maxSteps, 1, 8);
     const split = values.split ?? "train";
-    if (split !== "train" && split !== "test") throw new UsageError(`linewise ${name}: --split expects 'train' or 'test', got '${split}'`);
+    if (split !== "train" && split !== "test")
+      throw new UsageError(`linewise ${name}: --split expects 'train' or 'test', got '${split}'`);
 
     let summary: SuiteProgress | undefined;
     const report = progressReporter(split);
     const executor = createExecutor();
     try {
-      const problems = await buildSuite({ n, seed, split, executor, maxSteps, onProgress: (p) => report((summary = p)) });
+      const problems = await buildSuite({
+        n,
+        seed,
+        split,
+        executor,
+        maxSteps,
+        onProgress: (p) => report((summary = p)),
+      });
       mkdirSync(dirname(out), { recursive: true });
       // Written whole, then renamed: a demo stage that skips when its output exists never sees half a file.
       writeFileSync(`${out}.partial`, problems.map((p) => JSON.stringify(p) + "\n").join(""));
@@ -79,7 +96,9 @@ export const suiteCommand: Command = {
       for (const p of problems) levels.set(p.difficulty!, (levels.get(p.difficulty!) ?? 0) + 1);
       const byLevel = [...levels].sort().map(([d, count]) => `${d} step${d === "1" ? "" : "s"}: ${count}`);
       const rejected = Object.entries(summary!.rejected).map(([why, count]) => `${why} ${count}`);
-      console.error(`suite: wrote ${problems.length} ${split} problems to ${out} (${byLevel.join(", ")}; from ${summary!.candidates} candidates, rejected: ${rejected.join(", ")})`);
+      console.error(
+        `suite: wrote ${problems.length} ${split} problems to ${out} (${byLevel.join(", ")}; from ${summary!.candidates} candidates, rejected: ${rejected.join(", ")})`,
+      );
     } finally {
       await executor.close();
     }

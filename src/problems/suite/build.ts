@@ -51,15 +51,26 @@ export class SuiteBuildError extends Error {
 }
 
 /** The problem for a candidate, or why it was rejected. */
-async function realise(c: Candidate, split: Split, seed: number, executor: SandboxExecutor): Promise<Problem | Rejection> {
+async function realise(
+  c: Candidate,
+  split: Split,
+  seed: number,
+  executor: SandboxExecutor,
+): Promise<Problem | Rejection> {
   const probe = probeProgram(c.composition, c.prompt, c.solution, c.fnName);
   const captured = await executor.capture(probe.program, probeFunction, c.argsList, buildLimits);
-  if (captured.status === "sandbox_error") throw new SuiteBuildError(`the sandbox failed while building the suite: ${captured.detail ?? "no detail"}`);
+  if (captured.status === "sandbox_error")
+    throw new SuiteBuildError(
+      `the sandbox failed while building the suite: ${captured.detail ?? "no detail"}`,
+    );
   const chosen = chooseCases(c.argsList, captured.values, probe.ablated.length);
   if ("rejected" in chosen) return chosen.rejected;
   const tests = { kind: "call" as const, fnName: c.fnName, cases: chosen.cases };
   const verdict = await executor.run(c.prompt + c.solution, tests, buildLimits);
-  if (verdict.status === "sandbox_error") throw new SuiteBuildError(`the sandbox failed while building the suite: ${verdict.detail ?? "no detail"}`);
+  if (verdict.status === "sandbox_error")
+    throw new SuiteBuildError(
+      `the sandbox failed while building the suite: ${verdict.detail ?? "no detail"}`,
+    );
   if (verdict.status !== "pass") return "reference_failed";
   const { input, stages, terminal } = c.composition;
   const steps = [...stages, terminal];
@@ -85,9 +96,19 @@ async function realise(c: Candidate, split: Split, seed: number, executor: Sandb
 /** Builds `n` problems of a split; the same seed gives the same problems on every machine. */
 export async function buildSuite(options: SuiteOptions): Promise<Problem[]> {
   const { n, seed, split, executor } = options;
-  const stream = candidates({ seed, split, maxSteps: options.maxSteps ?? suiteDefaults.maxSteps, argsPerProblem: suiteDefaults.argsPerProblem });
+  const stream = candidates({
+    seed,
+    split,
+    maxSteps: options.maxSteps ?? suiteDefaults.maxSteps,
+    argsPerProblem: suiteDefaults.argsPerProblem,
+  });
   const problems: Problem[] = [];
-  const progress: SuiteProgress = { built: 0, n, candidates: 0, rejected: { too_few_cases: 0, constant_answer: 0, invisible_step: 0, reference_failed: 0 } };
+  const progress: SuiteProgress = {
+    built: 0,
+    n,
+    candidates: 0,
+    rejected: { too_few_cases: 0, constant_answer: 0, invisible_step: 0, reference_failed: 0 },
+  };
   while (problems.length < n) {
     const batch: Candidate[] = [];
     // next() rather than for-of: breaking out of for-of would close the generator.
@@ -95,7 +116,10 @@ export async function buildSuite(options: SuiteOptions): Promise<Problem[]> {
       batch.push(next.value);
       if (batch.length === batchSize) break;
     }
-    if (batch.length === 0) throw new SuiteBuildError(`the ${split} split has only ${problems.length} distinct problems with at most ${options.maxSteps ?? suiteDefaults.maxSteps} steps; ask for fewer or allow more steps`);
+    if (batch.length === 0)
+      throw new SuiteBuildError(
+        `the ${split} split has only ${problems.length} distinct problems with at most ${options.maxSteps ?? suiteDefaults.maxSteps} steps; ask for fewer or allow more steps`,
+      );
     // Results are taken in stream order, so the suite does not depend on which run finishes first.
     const results = await Promise.all(batch.map((c) => realise(c, split, seed, executor)));
     for (const r of results) {

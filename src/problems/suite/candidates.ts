@@ -57,7 +57,14 @@ export function* candidates(options: CandidateOptions): Generator<Candidate> {
     misses = 0;
     seen.add(prompt);
     const argsList = sampleArgumentLists(rng, composition.input, options.argsPerProblem);
-    yield { index, composition, prompt, solution: renderSolution(composition), fnName: functionName(composition), argsList };
+    yield {
+      index,
+      composition,
+      prompt,
+      solution: renderSolution(composition),
+      fnName: functionName(composition),
+      argsList,
+    };
   }
 }
 

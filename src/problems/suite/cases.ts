@@ -33,7 +33,11 @@ const same = (a: Json | undefined, b: Json | undefined) => JSON.stringify(a) ===
  * answers (two for True/False answers), and, for every ablated stage, a case where leaving it out changes
  * the answer.
  */
-export function chooseCases(argsList: readonly Json[][], probe: readonly ProbeResult[], ablations: number): { cases: { args: Json[]; expected: Json }[] } | { rejected: Rejection } {
+export function chooseCases(
+  argsList: readonly Json[][],
+  probe: readonly ProbeResult[],
+  ablations: number,
+): { cases: { args: Json[]; expected: Json }[] } | { rejected: Rejection } {
   const kept: { args: Json[]; results: (Json | undefined)[] }[] = [];
   argsList.forEach((args, i) => {
     const results = probe[i];
@@ -45,7 +49,8 @@ export function chooseCases(argsList: readonly Json[][], probe: readonly ProbeRe
   if (kept.length < minTestCases) return { rejected: "too_few_cases" };
   const answers = kept.map((k) => k.results[0]!);
   const distinct = new Set(answers.map((a) => JSON.stringify(a))).size;
-  if (distinct < (answers.every((a) => typeof a === "boolean") ? 2 : 3)) return { rejected: "constant_answer" };
+  if (distinct < (answers.every((a) => typeof a === "boolean") ? 2 : 3))
+    return { rejected: "constant_answer" };
   for (let j = 1; j <= ablations; j++) {
     if (kept.every((k) => same(k.results[j], k.results[0]))) return { rejected: "invisible_step" };
   }

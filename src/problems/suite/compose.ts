@@ -9,7 +9,14 @@
  * the pair's step ids, independent of the seed, so any train seed and any test seed stay disjoint.
  */
 import { hashString, Rng } from "./random.js";
-import { stagesFrom, terminalsFrom, type Param, type Stage, type Terminal, type ValueType } from "./steps/index.js";
+import {
+  stagesFrom,
+  terminalsFrom,
+  type Param,
+  type Stage,
+  type Terminal,
+  type ValueType,
+} from "./steps/index.js";
 
 /** One step of a problem with its drawn parameters. */
 export interface Chosen<S extends Stage | Terminal> {

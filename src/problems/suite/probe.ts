@@ -12,11 +12,18 @@ import { variableOf } from "./steps/index.js";
 export const probeFunction = "_suite_probe";
 
 /** The probe program, and the stage indices it leaves out one at a time (conversions cannot be left out). */
-export function probeProgram(c: Composition, prompt: string, solution: string, fnName: string): { program: string; ablated: number[] } {
+export function probeProgram(
+  c: Composition,
+  prompt: string,
+  solution: string,
+  fnName: string,
+): { program: string; ablated: number[] } {
   const parameter = variableOf[c.input];
   const blocks = stepBlocks(c);
   const ablated = c.stages.flatMap((s, i) => (s.step.from === s.step.to ? [i] : []));
-  const copies = ablated.map((i) => `def _without_step_${i}(${parameter}):\n${renderBody(blocks.filter((_, j) => j !== i))}`);
+  const copies = ablated.map(
+    (i) => `def _without_step_${i}(${parameter}):\n${renderBody(blocks.filter((_, j) => j !== i))}`,
+  );
   const callees = [fnName, ...ablated.map((i) => `_without_step_${i}`)];
   const probe = [
     `def ${probeFunction}(*args):`,

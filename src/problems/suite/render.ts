@@ -39,7 +39,10 @@ export function stepBlocks(c: Composition): string[][] {
 
 /** Indents blocks of body lines into a function body ending with a newline. */
 export function renderBody(blocks: string[][]): string {
-  return blocks.flat().map((line) => indent + line + "\n").join("");
+  return blocks
+    .flat()
+    .map((line) => indent + line + "\n")
+    .join("");
 }
 
 /** The reference solution: the body that continues the prompt. */

@@ -75,9 +75,6 @@ test("train and test step compositions are disjoint", async () => {
 
 test("difficulty levels cover one to four steps and bodies reach ten lines", async () => {
   const problems = [...(await suite("train")), ...(await suite("test"))];
-  assert.deepEqual(
-    [...new Set(problems.map((p) => p.difficulty))].sort(),
-    ["1", "2", "3", "4"],
-  );
+  assert.deepEqual([...new Set(problems.map((p) => p.difficulty))].sort(), ["1", "2", "3", "4"]);
   assert.ok(problems.some((p) => (p.meta!["lines"] as number) >= 10));
 });

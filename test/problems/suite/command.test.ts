@@ -10,7 +10,8 @@ import { UsageError } from "../../../src/cli/command.js";
 import { suiteCommand } from "../../../src/cli/commands/suite.js";
 
 const cli = join(packageRoot, "bin/linewise.js");
-const linewise = (...args: string[]) => spawnSync(process.execPath, [cli, "suite", ...args], { encoding: "utf8" });
+const linewise = (...args: string[]) =>
+  spawnSync(process.execPath, [cli, "suite", ...args], { encoding: "utf8" });
 
 test("linewise suite writes n problems as JSONL and says where", () => {
   const dir = mkdtempSync(join(tmpdir(), "linewise-suite-"));
@@ -38,6 +39,9 @@ test("bad options are usage errors naming the option", async () => {
     [["--out", "x.jsonl", "--max-steps", "9"], /--max-steps expects an integer from 1 to 8/],
     [["--out", "x.jsonl", "--frobnicate"], /frobnicate/],
   ] as const) {
-    await assert.rejects(suiteCommand.run([...args]), (e: Error) => e instanceof UsageError && pattern.test(e.message) && !e.message.includes("\n"));
+    await assert.rejects(
+      suiteCommand.run([...args]),
+      (e: Error) => e instanceof UsageError && pattern.test(e.message) && !e.message.includes("\n"),
+    );
   }
 });

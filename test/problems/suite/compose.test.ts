@@ -1,7 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { candidates, type Candidate } from "../../../src/problems/suite/candidates.js";
-import { heldOutPercent, inSplit, isHeldOutPair, pairKeys, startId } from "../../../src/problems/suite/compose.js";
+import {
+  heldOutPercent,
+  inSplit,
+  isHeldOutPair,
+  pairKeys,
+  startId,
+} from "../../../src/problems/suite/compose.js";
 import { allStages, allTerminals } from "../../../src/problems/suite/steps/index.js";
 
 function take(split: "train" | "test", count: number, seed = 1, maxSteps = 4): Candidate[] {
@@ -41,13 +47,21 @@ test("train compositions contain no held-out pair, test ones at least one, acros
 test("about the configured share of possible pairs is held out, and every step still occurs in train", () => {
   const keys: string[] = [];
   for (const t of ["ints", "str", "words"] as const) {
-    for (const next of [...allStages, ...allTerminals].filter((s) => s.from === t)) keys.push(`${startId(t)}>${next.id}`);
+    for (const next of [...allStages, ...allTerminals].filter((s) => s.from === t))
+      keys.push(`${startId(t)}>${next.id}`);
   }
-  for (const a of allStages) for (const b of [...allStages, ...allTerminals].filter((s) => s.from === a.to && s.id !== a.id)) keys.push(`${a.id}>${b.id}`);
+  for (const a of allStages)
+    for (const b of [...allStages, ...allTerminals].filter((s) => s.from === a.to && s.id !== a.id))
+      keys.push(`${a.id}>${b.id}`);
   const share = (100 * keys.filter(isHeldOutPair).length) / keys.length;
   assert.ok(Math.abs(share - heldOutPercent) < 5, `held-out share ${share.toFixed(1)}%`);
 
-  const trainSteps = new Set(take("train", 3000).flatMap((c) => [...c.composition.stages.map((s) => s.step.id), c.composition.terminal.step.id]));
+  const trainSteps = new Set(
+    take("train", 3000).flatMap((c) => [
+      ...c.composition.stages.map((s) => s.step.id),
+      c.composition.terminal.step.id,
+    ]),
+  );
   const missing = [...allStages, ...allTerminals].map((s) => s.id).filter((id) => !trainSteps.has(id));
   assert.deepEqual(missing, []);
 });
@@ -55,10 +69,7 @@ test("about the configured share of possible pairs is held out, and every step s
 test("difficulty levels range from one step to maxSteps, without duplicate prompts", () => {
   const cs = take("train", 500);
   const levels = new Set(cs.map((c) => c.composition.stages.length + 1));
-  assert.deepEqual(
-    [...levels].sort(),
-    [1, 2, 3, 4],
-  );
+  assert.deepEqual([...levels].sort(), [1, 2, 3, 4]);
   assert.equal(new Set(cs.map((c) => c.prompt)).size, cs.length);
   assert.ok(take("train", 100, 1, 2).every((c) => c.composition.stages.length <= 1));
 });

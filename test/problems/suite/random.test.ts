@@ -37,6 +37,13 @@ test("int covers both ends of its range and nothing outside", () => {
 test("weighted picks follow the weights", () => {
   const rng = new Rng(3);
   let heavy = 0;
-  for (let i = 0; i < 4000; i++) if (rng.weighted([["heavy", 3], ["light", 1]] as const) === "heavy") heavy++;
+  for (let i = 0; i < 4000; i++)
+    if (
+      rng.weighted([
+        ["heavy", 3],
+        ["light", 1],
+      ] as const) === "heavy"
+    )
+      heavy++;
   assert.ok(heavy > 2800 && heavy < 3200, `heavy drawn ${heavy} times of 4000`);
 });

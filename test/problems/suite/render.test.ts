@@ -25,7 +25,10 @@ test("the prompt is a signature and a docstring with one line per step", () => {
 });
 
 test("the solution is the indented body continuing the prompt, one block per step", () => {
-  assert.equal(renderSolution(example), "    xs = [x for x in xs if x > 3]\n    xs = [x * 2 for x in xs]\n    return sum(xs)\n");
+  assert.equal(
+    renderSolution(example),
+    "    xs = [x for x in xs if x > 3]\n    xs = [x * 2 for x in xs]\n    return sum(xs)\n",
+  );
   assert.deepEqual(
     stepBlocks(example).map((b) => b.length),
     [1, 1, 1],
@@ -37,8 +40,14 @@ test("every generated body is indented, ends with a newline and returns", () => 
   for (const c of candidates({ seed: 3, split: "train", maxSteps: 4, argsPerProblem: 1 })) {
     const lines = c.solution.split("\n");
     assert.equal(lines.pop(), "");
-    assert.ok(lines.every((l) => l.startsWith("    ")), c.solution);
-    assert.ok(lines.some((l) => /^ {4}(?: {4})*return /.test(l)), c.solution);
+    assert.ok(
+      lines.every((l) => l.startsWith("    ")),
+      c.solution,
+    );
+    assert.ok(
+      lines.some((l) => /^ {4}(?: {4})*return /.test(l)),
+      c.solution,
+    );
     assert.ok(c.prompt.startsWith(`def ${c.fnName}(`));
     if (++count === 300) break;
   }
