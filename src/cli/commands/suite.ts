@@ -11,10 +11,11 @@ const name = "suite";
 const help = `Usage: linewise suite --out FILE [--n N] [--seed S] [--split train|test] [--max-steps K]
 
 Generates the built-in problem suite and writes it as Problem JSONL, one problem a line. Each problem is a
-Python function to complete (prompt: signature and docstring, one docstring line per step; solution: the
-body), with at least 5 call tests whose expected values come from running the reference in the sandbox.
-Difficulty is the number of steps. The test split holds step combinations that the train split never has,
-so the same seed (or any seeds) give disjoint splits.
+Python function to complete: the prompt (also the starter) is its signature and a docstring with one line
+per step; a response is the function body; the solution is the whole reference function. Each has at least
+5 call tests whose expected values come from running the reference in the sandbox. The difficulty is the
+number of steps. The test split holds step combinations that the train split never has, so the two splits
+are disjoint whatever their seeds.
 
 Options:
   --out FILE       where to write the JSONL (required; folders are created)

@@ -57,7 +57,7 @@ async function realise(
   seed: number,
   executor: SandboxExecutor,
 ): Promise<Problem | Rejection> {
-  const probe = probeProgram(c.composition, c.prompt, c.solution, c.fnName);
+  const probe = probeProgram(c.composition, c.prompt, c.response, c.fnName);
   const captured = await executor.capture(probe.program, probeFunction, c.argsList, buildLimits);
   if (captured.status === "sandbox_error")
     throw new SuiteBuildError(
@@ -66,7 +66,7 @@ async function realise(
   const chosen = chooseCases(c.argsList, captured.values, probe.ablated.length);
   if ("rejected" in chosen) return chosen.rejected;
   const tests = { kind: "call" as const, fnName: c.fnName, cases: chosen.cases };
-  const verdict = await executor.run(c.prompt + c.solution, tests, buildLimits);
+  const verdict = await executor.run(c.prompt + c.response, tests, buildLimits);
   if (verdict.status === "sandbox_error")
     throw new SuiteBuildError(
       `the sandbox failed while building the suite: ${verdict.detail ?? "no detail"}`,
@@ -78,7 +78,9 @@ async function realise(
     id: `suite/${split}/${seed}/${c.index}`,
     source: "suite",
     prompt: c.prompt,
-    solution: c.solution,
+    // The prompt is code that responses continue (types.ts): starter === prompt, solution a whole program.
+    starter: c.prompt,
+    solution: c.prompt + c.response,
     tests,
     difficulty: difficultyOf(c.composition),
     meta: {
@@ -87,7 +89,7 @@ async function realise(
       steps: steps.map((s) => s.step.id),
       kinds: steps.map((s) => s.step.kind),
       params: steps.map((s) => s.params),
-      lines: c.solution.split("\n").length - 1,
+      lines: c.response.split("\n").length - 1,
       heldOutPairs: pairKeys(c.composition).filter(isHeldOutPair),
     },
   };

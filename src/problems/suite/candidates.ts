@@ -7,7 +7,7 @@ import type { Json } from "../types.js";
 import { sampleComposition, stepCount, type Composition, type Split } from "./compose.js";
 import { sampleArgumentLists } from "./inputs.js";
 import { Rng } from "./random.js";
-import { functionName, renderPrompt, renderSolution } from "./render.js";
+import { functionName, renderPrompt, renderResponse } from "./render.js";
 
 /** A problem before its expected outputs are known. */
 export interface Candidate {
@@ -15,7 +15,8 @@ export interface Candidate {
   index: number;
   composition: Composition;
   prompt: string;
-  solution: string;
+  /** The reference response: the function body that continues the prompt (render.ts). */
+  response: string;
   fnName: string;
   /** Argument lists for the test calls; the executor fills in the expected values. */
   argsList: Json[][];
@@ -61,7 +62,7 @@ export function* candidates(options: CandidateOptions): Generator<Candidate> {
       index,
       composition,
       prompt,
-      solution: renderSolution(composition),
+      response: renderResponse(composition),
       fnName: functionName(composition),
       argsList,
     };

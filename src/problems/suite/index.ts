@@ -8,4 +8,4 @@ export {
 } from "./build.js";
 export { candidates, type Candidate } from "./candidates.js";
 export { heldOutPercent, inSplit, isHeldOutPair, pairKeys, type Composition, type Split } from "./compose.js";
-export { renderPrompt, renderSolution } from "./render.js";
+export { renderPrompt, renderResponse } from "./render.js";

@@ -5,7 +5,7 @@
  * tests cannot see would let a model that skips it pass, and would blur line labels).
  */
 import type { Composition } from "./compose.js";
-import { renderBody, stepBlocks } from "./render.js";
+import { joinBlocks, stepBlocks } from "./render.js";
 import { variableOf } from "./steps/index.js";
 
 /** The probe's entry point. */
@@ -15,14 +15,14 @@ export const probeFunction = "_suite_probe";
 export function probeProgram(
   c: Composition,
   prompt: string,
-  solution: string,
+  response: string,
   fnName: string,
 ): { program: string; ablated: number[] } {
   const parameter = variableOf[c.input];
   const blocks = stepBlocks(c);
   const ablated = c.stages.flatMap((s, i) => (s.step.from === s.step.to ? [i] : []));
   const copies = ablated.map(
-    (i) => `def _without_step_${i}(${parameter}):\n${renderBody(blocks.filter((_, j) => j !== i))}`,
+    (i) => `def _without_step_${i}(${parameter}):\n${joinBlocks(blocks.filter((_, j) => j !== i))}`,
   );
   const callees = [fnName, ...ablated.map((i) => `_without_step_${i}`)];
   const probe = [
@@ -36,5 +36,5 @@ export function probeProgram(
     '            results.append({"error": type(e).__name__})',
     "    return results",
   ].join("\n");
-  return { program: [prompt + solution, ...copies, probe].join("\n\n") + "\n", ablated };
+  return { program: [prompt + response, ...copies, probe].join("\n\n") + "\n", ablated };
 }

@@ -1,17 +1,22 @@
 /**
  * Turns a composition into the text of a problem.
  *
- * The convention every consumer of the suite relies on (SFT, labels, evaluation), HumanEval-style:
- * - `prompt` is a Python function signature and docstring, ending with a newline:
+ * The convention every consumer of the suite relies on (SFT, labels, evaluation), HumanEval-style, as
+ * types.ts states it for all problems:
+ * - `prompt` (and `starter`, the same text) is a Python function signature and docstring, ending with a
+ *   newline:
  *       def sum_numbers(xs):
  *           """Start from the list of integers xs.
  *           Keep the even numbers.
  *           Return the sum of the numbers.
  *           """
  *   The docstring has one line per step, in order, after a line naming the input.
- * - `solution` (and any model response) is the function BODY that continues the prompt: lines indented by
- *   4 spaces, ending with a newline. Each step is one contiguous block of lines, in docstring order.
- * - The program that is run is `prompt + response`; the tests call `tests.fnName`.
+ * - a response (the reference one, and any model's) is the function BODY that continues the prompt: lines
+ *   indented by 4 spaces, ending with a newline. Each step is one contiguous block of lines, in docstring
+ *   order, so a line-level label can be traced back to the step it belongs to.
+ * - The program that is run is `starter + response` (`programFor`); `solution` is the whole reference
+ *   program, `prompt + reference response` (`referenceResponse` recovers the body); the tests call
+ *   `tests.fnName`.
  */
 import type { Composition } from "./compose.js";
 import { inputLine, variableOf, type Stage, type Terminal } from "./steps/index.js";
@@ -38,14 +43,14 @@ export function stepBlocks(c: Composition): string[][] {
 }
 
 /** Indents blocks of body lines into a function body ending with a newline. */
-export function renderBody(blocks: string[][]): string {
+export function joinBlocks(blocks: string[][]): string {
   return blocks
     .flat()
     .map((line) => indent + line + "\n")
     .join("");
 }
 
-/** The reference solution: the body that continues the prompt. */
-export function renderSolution(c: Composition): string {
-  return renderBody(stepBlocks(c));
+/** The reference response: the body that continues the prompt. */
+export function renderResponse(c: Composition): string {
+  return joinBlocks(stepBlocks(c));
 }

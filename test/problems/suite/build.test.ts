@@ -2,6 +2,7 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { createExecutor } from "../../../src/exec/index.js";
 import { buildSuite } from "../../../src/problems/suite/index.js";
+import { programFor, referenceResponse } from "../../../src/problems/program.js";
 import type { Problem } from "../../../src/problems/types.js";
 
 // One executor for the file, without the result cache: every build and check below really runs.
@@ -26,7 +27,8 @@ test("each split has n problems with at least 5 call tests and a difficulty", as
       assert.equal(p.tests.kind, "call");
       if (p.tests.kind === "call") assert.ok(p.tests.cases.length >= 5, p.id);
       assert.equal(p.difficulty, String((p.meta!["steps"] as string[]).length));
-      assert.ok(p.solution && p.prompt.startsWith("def "));
+      assert.ok(p.prompt.startsWith("def ") && p.starter === p.prompt);
+      assert.equal(programFor(p, referenceResponse(p)!), p.solution);
     }
   }
 });
@@ -34,7 +36,7 @@ test("each split has n problems with at least 5 call tests and a difficulty", as
 test("every reference solution passes its tests in the sandbox", async () => {
   for (const split of ["train", "test"] as const) {
     for (const p of await suite(split)) {
-      const verdict = await executor.run(p.prompt + p.solution!, p.tests);
+      const verdict = await executor.run(programFor(p, referenceResponse(p)!), p.tests);
       assert.equal(verdict.status, "pass", `${p.id}: ${verdict.detail ?? ""}`);
       assert.equal(verdict.passed, verdict.total);
     }
@@ -44,10 +46,10 @@ test("every reference solution passes its tests in the sandbox", async () => {
 test("a wrong body fails the tests: the expected values are not vacuous", async () => {
   let checked = 0;
   for (const p of await suite("train")) {
-    const lines = p.solution!.split("\n");
+    const lines = referenceResponse(p)!.split("\n");
     // Drop the first step when it is a one-line list comprehension: no stage is invisible to the tests.
     if ((p.meta!["steps"] as string[]).length < 2 || !/^ {4}xs = \[/.test(lines[0]!)) continue;
-    const verdict = await executor.run(p.prompt + lines.slice(1).join("\n"), p.tests);
+    const verdict = await executor.run(programFor(p, lines.slice(1).join("\n")), p.tests);
     assert.notEqual(verdict.status, "pass", p.id);
     checked++;
   }

@@ -25,8 +25,8 @@ test("the candidate stream is the same for the same seed and differs for another
   const a = take("train", 50, 5);
   const b = take("train", 50, 5);
   assert.deepEqual(
-    a.map((c) => [c.index, c.prompt, c.solution, c.argsList]),
-    b.map((c) => [c.index, c.prompt, c.solution, c.argsList]),
+    a.map((c) => [c.index, c.prompt, c.response, c.argsList]),
+    b.map((c) => [c.index, c.prompt, c.response, c.argsList]),
   );
   assert.notDeepEqual(
     a.map((c) => c.prompt),

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Composition } from "../../../src/problems/suite/compose.js";
-import { renderPrompt, renderSolution, stepBlocks } from "../../../src/problems/suite/render.js";
+import { renderPrompt, renderResponse, stepBlocks } from "../../../src/problems/suite/render.js";
 import { allStages, allTerminals } from "../../../src/problems/suite/steps/index.js";
 import { candidates } from "../../../src/problems/suite/candidates.js";
 
@@ -24,9 +24,9 @@ test("the prompt is a signature and a docstring with one line per step", () => {
   );
 });
 
-test("the solution is the indented body continuing the prompt, one block per step", () => {
+test("the reference response is the indented body continuing the prompt, one block per step", () => {
   assert.equal(
-    renderSolution(example),
+    renderResponse(example),
     "    xs = [x for x in xs if x > 3]\n    xs = [x * 2 for x in xs]\n    return sum(xs)\n",
   );
   assert.deepEqual(
@@ -38,15 +38,15 @@ test("the solution is the indented body continuing the prompt, one block per ste
 test("every generated body is indented, ends with a newline and returns", () => {
   let count = 0;
   for (const c of candidates({ seed: 3, split: "train", maxSteps: 4, argsPerProblem: 1 })) {
-    const lines = c.solution.split("\n");
+    const lines = c.response.split("\n");
     assert.equal(lines.pop(), "");
     assert.ok(
       lines.every((l) => l.startsWith("    ")),
-      c.solution,
+      c.response,
     );
     assert.ok(
       lines.some((l) => /^ {4}(?: {4})*return /.test(l)),
-      c.solution,
+      c.response,
     );
     assert.ok(c.prompt.startsWith(`def ${c.fnName}(`));
     if (++count === 300) break;
@@ -56,7 +56,7 @@ test("every generated body is indented, ends with a newline and returns", () => 
 test("bodies run from one line to more than ten", () => {
   const lengths: number[] = [];
   for (const c of candidates({ seed: 1, split: "train", maxSteps: 4, argsPerProblem: 1 })) {
-    lengths.push(c.solution.split("\n").length - 1);
+    lengths.push(c.response.split("\n").length - 1);
     if (lengths.length === 500) break;
   }
   assert.equal(Math.min(...lengths), 1);
