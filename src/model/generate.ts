@@ -117,7 +117,7 @@ function decodeChunk(model: Llama, groups: Group[], options: { tokenizer: Tokeni
   // Batch state, one row per sample after the prefill. `live[i]` is the sample in batch row i.
   let { ids, valid, positions } = noGrad(() => leftPadded(groups.map((g) => g.params.prompt), capacity, model.config.padTokenId ?? 0, device)); // (P, capacity)
   const cache = kvCache ? new KVCache(model.config, groups.length, capacity, device) : null;
-  const sampler = RowSampler.create(rows.map((r) => groups[r.group]!.params), model.config.vocabSize, device);
+  const sampler = new RowSampler(rows.map((r) => groups[r.group]!.params), model.config.vocabSize, device);
   let live = rows.map((_, i) => i);
   let next: Tensor | null = null; // (R, 1) the tokens just sampled
   let logits: Tensor | null = null; // (R, V)
@@ -178,11 +178,8 @@ function decodeChunk(model: Llama, groups: Group[], options: { tokenizer: Tokeni
         if (active === 0) break;
         if (active <= live.length / 2) {
           const keepRows = live.flatMap((r, i) => (rows[r]!.finish ? [] : [i]));
-          scope(() => {
-            const index = tensor(keepRows, { dtype: "int64", device });
-            replaceRows(index);
-            sampler.select(index);
-          });
+          scope(() => replaceRows(tensor(keepRows, { dtype: "int64", device })));
+          sampler.select(keepRows);
           live = keepRows.map((i) => live[i]!);
         }
         if (!cache) scope(() => void ids.narrow(1, length, 1).copy_(next!));
