@@ -1,0 +1,309 @@
+/** `linewise exec`: runs reference solutions (or given programs) against a benchmark's tests in the sandbox. */
+import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
+import { dirname } from "node:path";
+import { cpus } from "node:os";
+import { createExecutor, type SandboxExecutor } from "../../exec/index.js";
+import type { Comparison, RunOptions } from "../../exec/limits.js";
+import type { Limits, Status, Verdict } from "../../exec/types.js";
+import {
+  loadProblems,
+  MalformedRowError,
+  ProblemFileError,
+  problemFormats,
+  type ProblemFormat,
+} from "../../problems/loaders/index.js";
+import { asRow, text } from "../../problems/loaders/fields.js";
+import { readRows, RowError } from "../../problems/loaders/rows.js";
+import type { Problem } from "../../problems/types.js";
+import { numberOption, parseOptions, requiredOption } from "../args.js";
+import { UsageError, type Command } from "../command.js";
+
+const name = "exec";
+
+const help = `Usage: linewise exec --problems FILE [--format FORMAT] [--solutions FILE] [--out FILE]
+                     [--all-tests] [--strict] [--skip-bad] [--timeout SECONDS] [--slots N] [--no-cache]
+
+Runs programs against a benchmark's tests in the sandbox and writes one verdict per program. Without
+--solutions it runs each problem's reference solution (a check that the benchmark and the sandbox agree);
+with --solutions it runs the given programs instead (e.g. model samples). Progress goes to stderr; a summary
+by status goes to stdout and ends with the line 'N passed, M failed'.
+
+Options:
+  --problems FILE   the problems: JSONL (or .jsonl.gz, or a JSON array) in one of the formats below
+  --format FORMAT   ${problemFormats.join(" | ")}
+                    (default: detected from the first row's fields)
+  --solutions FILE  JSONL rows {"problemId": ID, "program": PYTHON}; several rows may share a problem
+  --out FILE        write the verdicts as JSONL, one per program in input order:
+                    {problemId, status, passed, total, firstFailed, cpuMs, wallMs, detail}
+  --all-tests       run every test case (default: stop at the first failure, as rewards do)
+  --strict          a fresh sandboxed interpreter per program (slower; default: forked workers)
+  --skip-bad        warn about malformed rows (with file and line) and go on, instead of stopping
+  --timeout SECONDS CPU-time limit per program (default 10; wall-clock limit is twice that plus 2 s)
+  --slots N         programs run at once (default: the number of cores)
+  --no-cache        run every program again (default: verdicts are cached by program, tests and limits
+                    in .cache/exec, so a repeated run is instant)
+
+Formats: humaneval (openai/human-eval), mbpp and mbpp-sanitized (google-research mbpp), apps
+(codeparrot/apps), livecodebench (code_generation_lite), evalplus (HumanEval+ / MBPP+: expected outputs
+are computed by running each canonical solution in the sandbox first), linewise (Problem JSONL).
+Statuses: pass, wrong_answer, runtime_error, timeout, syntax_error, memory_limit, output_limit,
+sandbox_error (the sandbox failed, not the program).
+
+Examples:
+  linewise exec --problems HumanEval.jsonl.gz
+  linewise exec --problems mbpp.jsonl --solutions samples.jsonl --out verdicts.jsonl --all-tests`;
+
+/** The order statuses are listed in the summary. */
+const statuses: Status[] = [
+  "pass",
+  "wrong_answer",
+  "runtime_error",
+  "timeout",
+  "syntax_error",
+  "memory_limit",
+  "output_limit",
+  "sandbox_error",
+];
+
+interface Job {
+  problem: Problem;
+  program: string;
+}
+
+export const execCommand: Command = {
+  name,
+  summary: "run reference solutions or given programs against a benchmark's tests; write verdicts",
+  help,
+  async run(argv) {
+    const { values } = parseOptions(name, argv, {
+      problems: { type: "string" },
+      format: { type: "string" },
+      solutions: { type: "string" },
+      out: { type: "string" },
+      "all-tests": { type: "boolean" },
+      strict: { type: "boolean" },
+      "skip-bad": { type: "boolean" },
+      timeout: { type: "string" },
+      slots: { type: "string" },
+      "no-cache": { type: "boolean" },
+    });
+    const problemsFile = requiredOption(name, "problems", values.problems);
+    const format = values.format;
+    if (format !== undefined && !(problemFormats as readonly string[]).includes(format))
+      throw new UsageError(
+        `linewise ${name}: --format expects one of ${problemFormats.join(", ")}; got '${format}'`,
+      );
+    const timeout = numberOption(name, "timeout", values.timeout, 10);
+    if (timeout <= 0)
+      throw new UsageError(
+        `linewise ${name}: --timeout expects a positive number of seconds, got '${values.timeout}'`,
+      );
+    const slots = numberOption(name, "slots", values.slots, cpus().length);
+    if (!Number.isInteger(slots) || slots < 1)
+      throw new UsageError(`linewise ${name}: --slots expects a positive integer, got '${values.slots}'`);
+    const skipBad = values["skip-bad"] ?? false;
+    const limits: Limits = {
+      cpuMs: timeout * 1000,
+      wallMs: timeout * 2000 + 2000,
+      stopOnFirstFailure: !values["all-tests"],
+    };
+
+    // Started on first use, so that a user error in the files costs no sandbox start-up.
+    let executor: SandboxExecutor | undefined;
+    const sandbox = () =>
+      (executor ??= createExecutor({
+        slots,
+        strict: values.strict ?? false,
+        ...(values["no-cache"] ? { cacheDir: null } : {}),
+      }));
+    const closeOnInterrupt = () =>
+      void (executor?.close() ?? Promise.resolve()).finally(() => process.exit(130));
+    process.once("SIGINT", closeOnInterrupt);
+    try {
+      const { problems, bad } = await userErrors(() =>
+        loadProblems(problemsFile, format as ProblemFormat | undefined, {
+          skipBad,
+          capture: (program, fnName, argsList) => sandbox().capture(program, fnName, argsList, limits),
+        }),
+      );
+      const solutions = values.solutions
+        ? readSolutions(values.solutions, problems, skipBad)
+        : { jobs: referenceJobs(problems), bad: [] };
+      const { jobs } = solutions;
+      bad.push(...solutions.bad);
+      warnBad(bad);
+      if (jobs.length === 0)
+        throw new UsageError(
+          `linewise ${name}: nothing to run (no programs for the ${problems.length} problems)`,
+        );
+
+      const out = values.out ? openOut(values.out) : undefined;
+      const counts = new Map<Status, number>();
+      const progress = progressReporter(jobs.length);
+      await runInOrder(
+        jobs,
+        slots * 2,
+        (job) => sandbox().run(job.program, job.problem.tests, { ...limits, ...comparisonOf(job.problem) }),
+        (job, verdict) => {
+          counts.set(verdict.status, (counts.get(verdict.status) ?? 0) + 1);
+          out?.write(verdictLine(job.problem.id, verdict));
+          progress(counts);
+        },
+      );
+      if (out)
+        await new Promise<void>((resolve, reject) =>
+          out.end((e?: Error | null) => (e ? reject(e) : resolve())),
+        );
+
+      const width = Math.max(...statuses.map((s) => s.length));
+      for (const s of statuses) if (counts.get(s)) console.log(`${s.padEnd(width)}  ${counts.get(s)}`);
+      if (bad.length) console.log(`(${bad.length} malformed row${bad.length === 1 ? "" : "s"} skipped)`);
+      const passed = counts.get("pass") ?? 0;
+      console.log(`${passed} passed, ${jobs.length - passed} failed`);
+    } finally {
+      process.removeListener("SIGINT", closeOnInterrupt);
+      await executor?.close();
+    }
+  },
+};
+
+/** The comparison a problem's `meta.compare` asks for (EvalPlus's float tolerance; loaders check its shape). */
+function comparisonOf(problem: Problem): Pick<RunOptions, "compare"> {
+  const compare = problem.meta?.["compare"];
+  return compare ? { compare: compare as Comparison } : {};
+}
+
+/** Loader errors a user can fix become one-line UsageErrors. */
+async function userErrors<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof MalformedRowError)
+      throw new UsageError(`${e.message} (--skip-bad skips malformed rows)`);
+    if (e instanceof ProblemFileError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+function warnBad(bad: Error[]): void {
+  const shown = 10;
+  for (const e of bad.slice(0, shown)) console.error(`warning: ${e.message}`);
+  if (bad.length > shown) console.error(`warning: … and ${bad.length - shown} more malformed rows`);
+}
+
+/** Each problem's reference solution; problems without one are reported and left out. */
+function referenceJobs(problems: Problem[]): Job[] {
+  const without = problems.filter((p) => p.solution === undefined);
+  if (without.length)
+    console.error(
+      `warning: ${without.length} of ${problems.length} problems have no reference solution and are not run (give programs with --solutions)`,
+    );
+  return problems
+    .filter((p) => p.solution !== undefined)
+    .map((problem) => ({ problem, program: problem.solution! }));
+}
+
+/** The rows `{problemId, program}` of a solutions file, each with its problem, and the rows skipped. */
+function readSolutions(
+  file: string,
+  problems: Problem[],
+  skipBad: boolean,
+): { jobs: Job[]; bad: MalformedRowError[] } {
+  const byId = new Map(problems.map((p) => [p.id, p]));
+  const jobs: Job[] = [];
+  const bad: MalformedRowError[] = [];
+  for (const row of userErrorsSync(() => readRows(file))) {
+    try {
+      if (row.parseError !== undefined) throw new RowError(row.parseError);
+      const fields = asRow(row.value!);
+      const problemId = text(fields, "problemId");
+      const problem = byId.get(problemId);
+      if (!problem) throw new RowError(`problemId '${problemId}' is not in the problems file`);
+      jobs.push({ problem, program: text(fields, "program") });
+    } catch (e) {
+      if (!(e instanceof RowError)) throw e;
+      const error = new MalformedRowError(row, `solution row: ${e.message}`);
+      if (!skipBad) throw new UsageError(`${error.message} (--skip-bad skips malformed rows)`);
+      bad.push(error);
+    }
+  }
+  return { jobs, bad };
+}
+
+function userErrorsSync<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof ProblemFileError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+function openOut(file: string): WriteStream {
+  mkdirSync(dirname(file), { recursive: true });
+  return createWriteStream(file);
+}
+
+/** One verdict as a JSONL line with a fixed set of keys (absent values as null). */
+function verdictLine(problemId: string, v: Verdict): string {
+  const { status, passed, total, firstFailed, cpuMs, wallMs, detail } = v;
+  return (
+    JSON.stringify({
+      problemId,
+      status,
+      passed,
+      total,
+      firstFailed: firstFailed ?? null,
+      cpuMs,
+      wallMs,
+      detail: detail ?? null,
+    }) + "\n"
+  );
+}
+
+/**
+ * Runs `work` on every item with at most `concurrency` in flight and hands each result to `done` in input
+ * order, so the verdict file lines up with the problems (or solutions) file.
+ */
+async function runInOrder<T, R>(
+  items: T[],
+  concurrency: number,
+  work: (item: T) => Promise<R>,
+  done: (item: T, result: R) => void,
+): Promise<void> {
+  const results = new Map<number, R>();
+  let next = 0;
+  let emitted = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results.set(i, await work(items[i]!));
+      while (results.has(emitted)) {
+        done(items[emitted]!, results.get(emitted)!);
+        results.delete(emitted++);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}
+
+/** Progress on stderr: one updating line on a terminal, a log line per tenth otherwise. */
+function progressReporter(total: number): (counts: Map<Status, number>) => void {
+  let lastTenth = 0;
+  let lastDraw = 0;
+  return (counts) => {
+    const done = [...counts.values()].reduce((a, b) => a + b, 0);
+    const passed = counts.get("pass") ?? 0;
+    const line = `exec: ${done}/${total} programs, ${passed} passed, ${done - passed} failed`;
+    if (process.stderr.isTTY) {
+      const now = Date.now();
+      if (now - lastDraw < 100 && done < total) return;
+      lastDraw = now;
+      process.stderr.write(`\r${line}${done === total ? "\n" : ""}`);
+      return;
+    }
+    const tenth = Math.floor((10 * done) / total);
+    if (tenth > lastTenth) console.error(line);
+    lastTenth = tenth;
+  };
+}
