@@ -2,7 +2,9 @@
 import type { Command } from "../command.js";
 import { demoCommand } from "./demo.js";
 import { envCommand } from "./env.js";
+import { evalCommand } from "./eval.js";
 import { execCommand } from "./exec.js";
+import { sftCommand } from "./sft.js";
 import { suiteCommand } from "./suite.js";
 
-export const commands: Command[] = [demoCommand, envCommand, execCommand, suiteCommand];
+export const commands: Command[] = [demoCommand, envCommand, execCommand, suiteCommand, sftCommand, evalCommand];

@@ -1,0 +1,69 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createExecutor } from "../../src/exec/index.js";
+import { evaluate, readResults } from "../../src/eval/evaluate.js";
+import { summarize, summaryMarkdown } from "../../src/eval/summary.js";
+import type { Completion, CompletionRequest, Generator } from "../../src/generate/types.js";
+import type { Problem } from "../../src/problems/types.js";
+
+/** Answers each prompt with a fixed list of responses: the evaluation's input, chosen by the test. */
+class ScriptedGenerator implements Generator {
+  calls = 0;
+  constructor(private readonly answers: Record<string, string[]>) {}
+  async complete(requests: CompletionRequest[]): Promise<Completion[][]> {
+    this.calls += 1;
+    return requests.map((r) => {
+      const list = this.answers[r.prompt]!;
+      const picked = r.temperature === 0 ? [list[0]!] : list.slice(0, r.n);
+      return picked.map((text) => ({ text, tokens: new Array(text.length).fill(0), finishReason: "stop" as const }));
+    });
+  }
+}
+
+const starter = (name: string) => `def ${name}(x):\n    """Return x plus one."""\n`;
+const problems: Problem[] = ["a", "b"].map((name, i) => ({
+  id: `p/${name}`,
+  source: "test",
+  prompt: starter(name),
+  starter: starter(name),
+  tests: { kind: "call", fnName: name, cases: [{ args: [1], expected: 2 }, { args: [5], expected: 6 }] },
+  difficulty: String(i + 1),
+}));
+const right = "    return x + 1\n";
+const wrong = "    return x\n";
+
+test("evaluate runs every response in the sandbox, counts passes, and resumes", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "linewise-eval-"));
+  const path = join(dir, "results.jsonl");
+  const gen = new ScriptedGenerator({
+    [problems[0]!.prompt]: [right, wrong, right, "    return (\n"],
+    [problems[1]!.prompt]: [wrong, wrong, wrong, wrong],
+  });
+  const executor = createExecutor({ cacheDir: null });
+  try {
+    const options = { n: 4, temperature: 0.8, greedy: true, maxTokens: 64 };
+    const results = await evaluate(problems, gen, executor, options, path);
+    assert.deepEqual(results[0]!.samples.map((s) => s.status), ["pass", "wrong_answer", "pass", "syntax_error"]);
+    assert.equal(results[0]!.greedy!.passed, true);
+    assert.equal(results[1]!.greedy!.passed, false);
+    const summary = summarize(results, [1, 2]);
+    assert.equal(summary.greedyPass1, 0.5);
+    assert.equal(summary.overall.passAtK[0]!.value, (2 / 4 + 0) / 2);
+    assert.equal(summary.byDifficulty.length, 2);
+    assert.match(summaryMarkdown(summary), /\| all \| 2 \| 8 \| 50\.0% \| 25\.0% \|/);
+
+    // a killed run leaves a torn last line; a rerun keeps the complete rows and evaluates the rest
+    const first = readFileSync(path, "utf8").split("\n")[0]!;
+    writeFileSync(path, first + "\n" + '{"problemId":"p/b","sam');
+    const calls = gen.calls;
+    const again = await evaluate(problems, gen, executor, options, path);
+    assert.equal(gen.calls, calls + 1);
+    assert.deepEqual(again.map((r) => r.problemId), ["p/a", "p/b"]);
+    assert.equal(readResults(path).length, 2);
+  } finally {
+    await executor.close();
+  }
+});
