@@ -13,10 +13,24 @@ function randomProgram(seed: number): string {
     return h % n;
   };
   const fragments = [
-    "def f(a, b):\n", '    """Doc\n    # not a comment\n    """\n', "    x = a + b\n", "    if x > 1:\n",
-    "        return [i for i in\n                range(x)]\n", "\n", "   \n", "    # comment\n", "\tfor i in range(3):\n",
-    "\t\tprint(i)  # trailing\n", "    s = '# in a string'\n", "    y = (1,\r\n         2)\r\n", "x = ((\n",
-    "    return x", "class C:\n    def m(self):\n        pass\n", "é = '😀'\n", "a = 1; b = 2\n", "if a: b = 3\n",
+    "def f(a, b):\n",
+    '    """Doc\n    # not a comment\n    """\n',
+    "    x = a + b\n",
+    "    if x > 1:\n",
+    "        return [i for i in\n                range(x)]\n",
+    "\n",
+    "   \n",
+    "    # comment\n",
+    "\tfor i in range(3):\n",
+    "\t\tprint(i)  # trailing\n",
+    "    s = '# in a string'\n",
+    "    y = (1,\r\n         2)\r\n",
+    "x = ((\n",
+    "    return x",
+    "class C:\n    def m(self):\n        pass\n",
+    "é = '😀'\n",
+    "a = 1; b = 2\n",
+    "if a: b = 3\n",
   ];
   const n = 1 + rand(12);
   return Array.from({ length: n }, () => fragments[rand(fragments.length)]).join("");
@@ -101,12 +115,21 @@ test("blocks: a compound statement with its whole body is one step, nested if in
 });
 
 test("blocks: a multi-line simple statement and statements sharing a line are one step each", async () => {
-  const steps = await segmentSteps("x = [1,\n     2]\na = 1; b = 2\nif a: b = 3\nprint(x,\n      a)\n", "block");
-  assert.deepEqual(texts(steps), ["x = [1,\n     2]\n", "a = 1; b = 2\n", "if a: b = 3\n", "print(x,\n      a)\n"]);
+  const steps = await segmentSteps(
+    "x = [1,\n     2]\na = 1; b = 2\nif a: b = 3\nprint(x,\n      a)\n",
+    "block",
+  );
+  assert.deepEqual(texts(steps), [
+    "x = [1,\n     2]\n",
+    "a = 1; b = 2\n",
+    "if a: b = 3\n",
+    "print(x,\n      a)\n",
+  ]);
 });
 
 test("blocks: top-level definitions are split into their header and body statements", async () => {
-  const code = "import math\n\n@decorator\ndef f(x):\n    y = x\n    return y\n\nclass C:\n    def m(self):\n        def g():\n            return 1\n        return g()\n";
+  const code =
+    "import math\n\n@decorator\ndef f(x):\n    y = x\n    return y\n\nclass C:\n    def m(self):\n        def g():\n            return 1\n        return g()\n";
   const steps = await segmentSteps(code, "block");
   assert.deepEqual(texts(steps), [
     "import math\n",
@@ -138,8 +161,17 @@ test("CRLF line endings stay inside their steps", async () => {
 
 test("tab indentation and a final line without a newline", async () => {
   const code = "def f(n):\n\tif n:\n\t\treturn 1\n\treturn 0";
-  assert.deepEqual(texts(await segmentSteps(code, "block")), ["def f(n):\n", "\tif n:\n\t\treturn 1\n", "\treturn 0"]);
-  assert.deepEqual(texts(await segmentSteps(code, "line")), ["def f(n):\n", "\tif n:\n", "\t\treturn 1\n", "\treturn 0"]);
+  assert.deepEqual(texts(await segmentSteps(code, "block")), [
+    "def f(n):\n",
+    "\tif n:\n\t\treturn 1\n",
+    "\treturn 0",
+  ]);
+  assert.deepEqual(texts(await segmentSteps(code, "line")), [
+    "def f(n):\n",
+    "\tif n:\n",
+    "\t\treturn 1\n",
+    "\treturn 0",
+  ]);
 });
 
 test("unparsable input is segmented by lines and says so", async () => {
