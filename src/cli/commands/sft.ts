@@ -1,0 +1,98 @@
+/** `linewise sft`: supervised fine-tuning of the policy on prompt/completion pairs into a run folder. */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { MalformedRowError, ProblemFileError } from "../../problems/loaders/rows.js";
+import { ConfigError, RunFolderError, readRunConfig, resolveConfig, runConfigFile } from "../../runs/index.js";
+import { sftDefaults, trainSft, type SftConfig } from "../../train/sft.js";
+import { readSftData } from "../../train/sft-data.js";
+import { numberOption, parseOptions, requiredOption } from "../args.js";
+import { UsageError, type Command } from "../command.js";
+
+const name = "sft";
+
+const help = `Usage: linewise sft --data FILE --out RUN [--config FILE] [--resume] [--steps N]
+
+Supervised fine-tuning: trains the policy to continue each prompt with its completion. An example is
+<bos> prompt completion <eos>; the loss covers the completion and the end token only. Without a
+tokenizer or init checkpoint in the config, a byte-level BPE is trained on the data and a new model is
+built. Progress goes to stderr; the final checkpoint folder is printed on stdout. Ctrl-C stops after the
+current step and writes a checkpoint, so the run can be resumed.
+
+Options:
+  --data FILE    JSONL rows {"prompt", "completion"}, or Problem rows with a "solution" (e.g. from
+                 'linewise suite'; trained as prompt + solution)
+  --out RUN      the run folder: config.json, metrics.jsonl, TensorBoard events, checkpoints/step-N/
+                 (each a model checkpoint: config.json, model.safetensors, tokenizer.json)
+  --config FILE  JSON fields laid over the defaults below, e.g. {"steps": 2000, "model": {"dModel": 192}}
+  --resume       continue RUN from its newest checkpoint with the config in RUN/config.json
+  --steps N      total optimiser steps (overrides the config; with --resume, extends the run)
+
+Defaults:
+${JSON.stringify(sftDefaults, null, 2).replace(/^/gm, "  ")}
+
+Example:
+  linewise suite --out data/train.jsonl --n 1000
+  linewise sft --data data/train.jsonl --out runs/sft --steps 800
+  tensorboard --logdir runs/sft`;
+
+export const sftCommand: Command = {
+  name,
+  summary: "supervised fine-tuning of the policy on prompt/completion pairs (a run folder with checkpoints)",
+  help,
+  async run(argv) {
+    const { values } = parseOptions(name, argv, {
+      data: { type: "string" },
+      out: { type: "string" },
+      config: { type: "string" },
+      resume: { type: "boolean" },
+      steps: { type: "string" },
+    });
+    const dataFile = requiredOption(name, "data", values.data);
+    const out = requiredOption(name, "out", values.out);
+    const steps = values.steps === undefined ? undefined : numberOption(name, "steps", values.steps, 0);
+    if (steps !== undefined && (!Number.isInteger(steps) || steps < 1)) throw new UsageError(`linewise ${name}: --steps expects a positive integer, got '${values.steps}'`);
+
+    const controller = new AbortController();
+    const interrupt = () => {
+      if (controller.signal.aborted) process.exit(130);
+      console.error(`\nsft: stopping after this step and writing a checkpoint (Ctrl-C again to quit now)`);
+      controller.abort();
+    };
+    process.on("SIGINT", interrupt);
+    try {
+      const config = readConfig(out, values.config, values.resume === true, steps);
+      const data = readSftData(dataFile);
+      const result = await trainSft(config, data, out, { resume: values.resume === true, signal: controller.signal });
+      const evalText = result.evalLoss === null ? "" : `, eval loss ${result.evalLoss.toFixed(4)}`;
+      console.error(`sft: ${result.stopped ? "stopped" : "done"} at step ${result.step}${result.loss === null ? "" : `, loss ${result.loss.toFixed(4)}`}${evalText}`);
+      console.log(result.checkpoint);
+      return result.stopped ? 130 : 0;
+    } catch (e) {
+      if (e instanceof ConfigError || e instanceof RunFolderError || e instanceof ProblemFileError || e instanceof MalformedRowError) throw new UsageError(e.message);
+      throw e;
+    } finally {
+      process.off("SIGINT", interrupt);
+    }
+  },
+};
+
+/** The config: the run's own when resuming it, else the defaults with --config's fields; then --steps. */
+function readConfig(out: string, configFile: string | undefined, resume: boolean, steps: number | undefined): SftConfig {
+  let config: SftConfig;
+  if (resume && existsSync(join(out, runConfigFile))) {
+    if (configFile !== undefined) throw new UsageError(`linewise ${name}: --resume takes the config from ${join(out, runConfigFile)}; drop --config (only --steps may change)`);
+    config = resolveConfig(sftDefaults, readRunConfig(out), join(out, runConfigFile));
+  } else if (configFile !== undefined) {
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(configFile, "utf8"));
+    } catch (e) {
+      const reason = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+      throw new UsageError(`${configFile}: cannot read the config (${reason}); expected a JSON object of SFT fields`);
+    }
+    config = resolveConfig(sftDefaults, json, configFile);
+  } else {
+    config = sftDefaults;
+  }
+  return steps === undefined ? config : { ...config, steps };
+}

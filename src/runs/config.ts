@@ -1,0 +1,47 @@
+/**
+ * Trainer configs from JSON (a `--config FILE`, a run's config.json): the JSON's fields are laid over a
+ * trainer's defaults, and each must exist there with the same kind of value, so a typo or a string where a
+ * number belongs is a one-line error naming the field instead of a silently ignored setting.
+ */
+
+/** A config error: `where` (file) and the dotted field name, and what is expected. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/**
+ * `defaults` with the fields of `json` laid over it. A field whose default is null takes null or a string
+ * (a path); a number, boolean or string default takes the same type; a list takes a list of the same length
+ * and element type; an object is merged field by field.
+ */
+export function resolveConfig<T extends object>(defaults: T, json: unknown, where: string): T {
+  return merge(defaults as Record<string, unknown>, json, where, "") as T;
+}
+
+function merge(defaults: Record<string, unknown>, json: unknown, where: string, prefix: string): Record<string, unknown> {
+  if (json === null || typeof json !== "object" || Array.isArray(json)) {
+    throw new ConfigError(`${where}: ${prefix ? `field "${prefix.slice(0, -1)}"` : "the config"} must be a JSON object`);
+  }
+  const out: Record<string, unknown> = { ...defaults };
+  for (const [key, value] of Object.entries(json)) {
+    const name = prefix + key;
+    if (!(key in defaults)) throw new ConfigError(`${where}: unknown field "${name}" (known: ${Object.keys(defaults).map((k) => prefix + k).join(", ")})`);
+    const base = defaults[key];
+    const fail = (expected: string) => new ConfigError(`${where}: field "${name}" must be ${expected}, got ${JSON.stringify(value)}`);
+    if (base === null) {
+      if (value !== null && typeof value !== "string") throw fail("a string or null");
+      out[key] = value;
+    } else if (Array.isArray(base)) {
+      if (!Array.isArray(value) || value.length !== base.length || value.some((v, i) => typeof v !== typeof base[i])) {
+        throw fail(`a list of ${base.length} ${typeof base[0]}s`);
+      }
+      out[key] = value;
+    } else if (typeof base === "object") {
+      out[key] = merge(base as Record<string, unknown>, value, where, `${name}.`);
+    } else {
+      if (typeof value !== typeof base || (typeof value === "number" && !Number.isFinite(value))) throw fail(`a ${typeof base}`);
+      out[key] = value;
+    }
+  }
+  return out;
+}
