@@ -114,11 +114,16 @@ function decodeChunk(model: Llama, groups: Group[], options: { tokenizer: Tokeni
   const rows: Row[] = groups.flatMap((g, group) => Array.from({ length: g.count }, () => ({ group, tokens: [], logprobs: [], finish: null })));
   const windows = groups.map((g) => stopWindow(g.params.stop ?? []));
 
-  // Batch state, one row per sample after the prefill. `live[i]` is the sample in batch row i.
-  let { ids, valid, positions } = noGrad(() => leftPadded(groups.map((g) => g.params.prompt), capacity, model.config.padTokenId ?? 0, device)); // (P, capacity)
-  const cache = kvCache ? new KVCache(model.config, groups.length, capacity, device) : null;
+  // Identical prompts (a request split across batches, or repeated by the caller) are run once.
+  const promptKeys = groups.map((g) => g.params.prompt.join(","));
+  const uniquePrompts = [...new Set(promptKeys)];
+  const promptOfRow = groups.flatMap((g, i) => Array<number>(g.count).fill(uniquePrompts.indexOf(promptKeys[i]!)));
+
+  // Batch state, one row per distinct prompt until the prefill is done, then one per sample.
+  let { ids, valid, positions } = noGrad(() => leftPadded(uniquePrompts.map((k) => groups[promptKeys.indexOf(k)]!.params.prompt), capacity, model.config.padTokenId ?? 0, device)); // (P, capacity)
+  const cache = kvCache ? new KVCache(model.config, uniquePrompts.length, capacity, device) : null;
   const sampler = new RowSampler(rows.map((r) => groups[r.group]!.params), model.config.vocabSize, device);
-  let live = rows.map((_, i) => i);
+  let live = rows.map((_, i) => i); // live[i]: the sample in batch row i
   let next: Tensor | null = null; // (R, 1) the tokens just sampled
   let logits: Tensor | null = null; // (R, V)
   // Logits after positions [from, to): the whole prefix without a cache, only the new token with one.
@@ -150,7 +155,7 @@ function decodeChunk(model: Llama, groups: Group[], options: { tokenizer: Tokeni
     noGrad(() => {
       // 1. prefill: each distinct prompt once, then its rows repeated for its samples.
       logits = keep(forward(0, width));
-      scope(() => replaceRows(tensor(groups.flatMap((g, i) => Array<number>(g.count).fill(i)), { dtype: "int64", device })));
+      scope(() => replaceRows(tensor(promptOfRow, { dtype: "int64", device })));
       // 2. decode: sample, record, drop finished rows, feed the new tokens.
       for (let length = width; ; length++) {
         const step = sampler.sample(logits!);

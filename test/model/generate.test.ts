@@ -32,8 +32,9 @@ test("greedy decoding with the KV cache equals recomputing the whole sequence, t
 
 test("a batch gives each prompt the same greedy tokens as generating it alone", () => {
   const model = tinyModel({ nKvHead: 1 });
-  const batched = tokensOf(generate(model, mixed));
-  const alone = mixed.map((r) => tokensOf(generate(model, [r]))[0]!);
+  const requests = [...mixed, { ...mixed[0]!, n: 2 }]; // a repeated prompt is prefilled once and shared
+  const batched = tokensOf(generate(model, requests));
+  const alone = requests.map((r) => tokensOf(generate(model, [r]))[0]!);
   assert.deepEqual(batched, alone);
   for (const samples of batched) samples.forEach((s) => assert.deepEqual(s, samples[0]), "greedy samples of one prompt agree");
   model.dispose();
