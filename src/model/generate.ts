@@ -122,7 +122,9 @@ function decodeChunk(model: Llama, groups: Group[], options: { tokenizer: Tokeni
   // Batch state, one row per distinct prompt until the prefill is done, then one per sample.
   let { ids, valid, positions } = noGrad(() => leftPadded(uniquePrompts.map((k) => groups[promptKeys.indexOf(k)]!.params.prompt), capacity, model.config.padTokenId ?? 0, device)); // (P, capacity)
   const cache = kvCache ? new KVCache(model.config, uniquePrompts.length, capacity, device) : null;
-  const sampler = new RowSampler(rows.map((r) => groups[r.group]!.params), model.config.vocabSize, device);
+  // A model's embedding may have more rows than its tokenizer has tokens (padded for speed): never sample those.
+  const sampleable = Math.min(model.config.vocabSize, tokenizer?.vocabSize ?? Infinity);
+  const sampler = new RowSampler(rows.map((r) => groups[r.group]!.params), sampleable, device);
   let live = rows.map((_, i) => i); // live[i]: the sample in batch row i
   let next: Tensor | null = null; // (R, 1) the tokens just sampled
   let logits: Tensor | null = null; // (R, V)
@@ -135,7 +137,8 @@ function decodeChunk(model: Llama, groups: Group[], options: { tokenizer: Tokeni
         keyValid: padded ? valid.narrow(1, 0, to) : null,
         cache,
       }); // (R, to − from, dModel)
-      return model.logits(hidden.select(1, -1)); // (R, V)
+      const logits = model.logits(hidden.select(1, -1)); // (R, V)
+      return sampleable < logits.size(1) ? logits.narrow(1, 0, sampleable) : logits;
     });
   const replaceRows = (index: Tensor) => {
     const pick = (t: Tensor) => {

@@ -70,6 +70,14 @@ test("a stop string straddling tokens is cut exactly, and the running check stop
   assert.ok(s!.tokens!.length < full.tokens.length - 5, "generation stopped soon after the stop string");
 });
 
+test("embedding rows beyond the tokenizer's vocabulary are never sampled", () => {
+  const { tokenizer } = fixture();
+  const padded = tinyModel({ vocabSize: tokenizer.vocabSize + 16, maxPositions: 128 });
+  const samples = generate(padded, [{ prompt: [tokenizer.bosId], maxNewTokens: 40, n: 8, temperature: 3 }], { tokenizer, seed: 1 })[0]!;
+  assert.ok(samples.every((s) => s.tokens.every((t) => t < tokenizer.vocabSize)));
+  padded.dispose();
+});
+
 test("a generator from a saved checkpoint (with tokenizer.json) completes as the original", async () => {
   const { tokenizer, model } = fixture();
   const dir = mkdtempSync(join(tmpdir(), "linewise-local-"));
