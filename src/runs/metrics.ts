@@ -56,12 +56,18 @@ export class MetricsLog {
   }
 }
 
-/** Reads a run's metrics.jsonl rows (for reports and tests). */
+/** Reads a run's metrics.jsonl rows (for reports and tests); a last line cut short by a kill is left out. */
 export function readMetrics(runDir: string): MetricsRow[] {
   const path = join(runDir, metricsFile);
   if (!existsSync(path)) return [];
-  return readFileSync(path, "utf8")
-    .split("\n")
-    .filter((line) => line.trim() !== "")
-    .map((line) => JSON.parse(line) as MetricsRow);
+  const lines = readFileSync(path, "utf8").trimEnd().split("\n");
+  return lines.flatMap((line, i) => {
+    if (line.trim() === "") return [];
+    try {
+      return [JSON.parse(line) as MetricsRow];
+    } catch (e) {
+      if (i === lines.length - 1) return [];
+      throw new Error(`${path}:${i + 1}: not valid JSON (${(e as Error).message})`);
+    }
+  });
 }

@@ -1,6 +1,6 @@
 /**
- * Progress of long work on stderr. On a terminal: one line redrawn in place — a bar, the count, the rate,
- * the time left and the caller's fields (tokens/s, loss, …). When stderr is not a terminal, or CI is set:
+ * Progress of long work on stderr. On a terminal: one line redrawn in place — a bar, the count, the caller's
+ * fields (loss, tokens/s, …), the rate, the time so far and the time left. When stderr is not a terminal, or CI is set:
  * a plain log line every few seconds and one at the end, so logs stay readable.
  *
  *   const bar = new Progress({ label: "sft", total: steps, unit: "step" });
@@ -104,9 +104,10 @@ export class Progress {
     } else {
       parts.push(`${this.count}`);
     }
+    // The caller's fields before the timing, so a narrow terminal cuts the timing first.
+    for (const [name, value] of Object.entries(this.fields)) parts.push(`${name} ${typeof value === "number" ? formatValue(value) : value}`);
     parts.push(`${formatValue(rate)} ${unit}/s`, formatDuration(seconds));
     if (total !== undefined && rate > 0 && this.count < total) parts.push(`eta ${formatDuration((total - this.count) / rate)}`);
-    for (const [name, value] of Object.entries(this.fields)) parts.push(`${name} ${typeof value === "number" ? formatValue(value) : value}`);
     return this.live ? `${label} ${parts.join("  ")}` : `${label}: ${parts.join(", ")}`;
   }
 }

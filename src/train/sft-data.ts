@@ -1,10 +1,13 @@
 /**
  * SFT data from a file: JSONL (or a JSON array, or gzipped) rows `{prompt, completion}`, or `Problem` rows
- * (src/problems/types.ts) with a `solution`. For a problem the training text is prompt + solution: the
- * built-in suite's prompt is a signature and docstring and its solution the body that continues it.
+ * (src/problems/types.ts) with a `solution`. A problem is trained as its prompt followed by its reference
+ * response (`referenceResponse`: the solution after the starter code — for the built-in suite, the function
+ * body that continues the signature and docstring; the whole solution when there is no starter).
  */
 import { asRow, text } from "../problems/loaders/fields.js";
+import { isLinewiseRow, linewiseProblem } from "../problems/loaders/linewise.js";
 import { MalformedRowError, ProblemFileError, readRows, RowError } from "../problems/loaders/rows.js";
+import { referenceResponse } from "../problems/program.js";
 import type { Problem } from "../problems/types.js";
 import type { SftExample } from "./sft.js";
 
@@ -17,9 +20,11 @@ export function readSftData(file: string): SftExample[] {
     try {
       const row = asRow(raw.value!);
       if ("completion" in row) return { prompt: text(row, "prompt"), completion: text(row, "completion") };
-      if ("solution" in row && row["solution"] !== null) return { prompt: text(row, "prompt"), completion: text(row, "solution") };
-      const what = typeof row["id"] === "string" ? `problem "${row["id"]}" has no solution` : `row has neither "completion" nor "solution"`;
-      throw new RowError(`${what}; SFT trains on prompt + completion (or a Problem's prompt + solution)`);
+      if (!isLinewiseRow(row)) throw new RowError(`expected {"prompt", "completion"} or a Problem row (id, prompt, tests) with a solution`);
+      const problem = linewiseProblem(row);
+      const example = problemExample(problem);
+      if (!example) throw new RowError(`problem "${problem.id}" has no solution; SFT trains on prompt + reference response`);
+      return example;
     } catch (e) {
       if (e instanceof RowError) throw new MalformedRowError(raw, e.message);
       throw e;
@@ -27,7 +32,8 @@ export function readSftData(file: string): SftExample[] {
   });
 }
 
-/** A problem as an SFT example (prompt, then the reference solution that continues it); null without a solution. */
+/** A problem as an SFT example: its prompt, then its reference response; null without a solution. */
 export function problemExample(problem: Problem): SftExample | null {
-  return problem.solution === undefined ? null : { prompt: problem.prompt, completion: problem.solution };
+  const completion = referenceResponse(problem);
+  return completion === undefined ? null : { prompt: problem.prompt, completion };
 }

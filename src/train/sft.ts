@@ -16,6 +16,7 @@
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import { AdamW, F, clipGradNorm, loadSafetensors, manualSeed, noGrad, saveSafetensors, scope, tensor, warmupCosine, type Tensor } from "../torch/index.js";
 import { Llama, encodePrompt, llamaConfig, loadCheckpoint, saveCheckpoint } from "../model/index.js";
 import { Tokenizer } from "../model/tokenizer/index.js";
@@ -375,9 +376,7 @@ function dataFingerprint(data: readonly SftExample[]): string {
 
 /** A resumed run may change `steps` only: anything else would make it a different training. */
 function checkSameConfig(saved: unknown, config: SftConfig, runDir: string): void {
-  const differing = Object.keys(config).filter(
-    (key) => key !== "steps" && JSON.stringify((saved as Record<string, unknown>)?.[key]) !== JSON.stringify(config[key as keyof SftConfig]),
-  );
+  const differing = Object.keys(config).filter((key) => key !== "steps" && !isDeepStrictEqual((saved as Record<string, unknown>)?.[key], config[key as keyof SftConfig]));
   if (differing.length > 0) throw new ConfigError(`${runDir}: the config differs from the run's config.json in ${differing.join(", ")}; resume with the run's config (only steps may change)`);
 }
 

@@ -17,14 +17,19 @@ function withFile(text: string, fn: (file: string) => void): void {
   }
 }
 
-const problem = { id: "p1", source: "suite", prompt: "def f(x):\n", solution: "    return x\n", tests: { kind: "call", fnName: "f", cases: [{ args: [1], expected: 1 }] } };
+const tests = { kind: "call", fnName: "f", cases: [{ args: [1], expected: 1 }] };
+/** The built-in suite's shape: the prompt is the starter code, the solution the whole program. */
+const problem = { id: "p1", source: "suite", prompt: "def f(x):\n", starter: "def f(x):\n", solution: "def f(x):\n    return x\n", tests };
+/** MBPP's shape: a prose prompt, no starter; the whole solution is the response. */
+const prose = { id: "p2", source: "mbpp", prompt: "Write f.", solution: "def f(x):\n    return x\n", tests };
 
-test("prompt/completion rows and Problem rows with a solution both become examples", () => {
-  const rows = [{ prompt: "a", completion: "b", extra: 1 }, problem];
+test("prompt/completion rows and Problem rows become examples; a problem's completion is its reference response", () => {
+  const rows = [{ prompt: "a", completion: "b", extra: 1 }, problem, prose];
   withFile(rows.map((r) => JSON.stringify(r)).join("\n") + "\n\n", (file) => {
     assert.deepEqual(readSftData(file), [
       { prompt: "a", completion: "b" },
       { prompt: "def f(x):\n", completion: "    return x\n" },
+      { prompt: "Write f.", completion: "def f(x):\n    return x\n" },
     ]);
   });
 });
@@ -34,7 +39,8 @@ test("a malformed row is an error naming file:line and what is wrong", () => {
     ['{"prompt": "a", "completion": "b"}\n{"prompt": "a", "completion": 3}\n', /data\.jsonl:2: field 'completion' must be a string/],
     ['{"prompt": "a", "completion": "b"}\n\n{not json\n', /data\.jsonl:3: not valid JSON/],
     [JSON.stringify({ ...problem, solution: undefined }) + "\n", /data\.jsonl:1: problem "p1" has no solution/],
-    ['{"text": "a"}\n', /data\.jsonl:1: row has neither "completion" nor "solution"/],
+    ['{"text": "a"}\n', /data\.jsonl:1: expected \{"prompt", "completion"\} or a Problem row/],
+    [JSON.stringify({ ...problem, tests: { kind: "call" } }) + "\n", /data\.jsonl:1: tests\.fnName must be/],
   ];
   for (const [text, message] of cases) {
     withFile(text, (file) => assert.throws(() => readSftData(file), (e: Error) => e instanceof MalformedRowError && message.test(e.message) && !e.message.includes("\n")));

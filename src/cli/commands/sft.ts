@@ -20,7 +20,8 @@ current step and writes a checkpoint, so the run can be resumed.
 
 Options:
   --data FILE    JSONL rows {"prompt", "completion"}, or Problem rows with a "solution" (e.g. from
-                 'linewise suite'; trained as prompt + solution)
+                 'linewise suite'), trained as the prompt followed by the reference response (the
+                 solution after its starter code: for the suite, the function body)
   --out RUN      the run folder: config.json, metrics.jsonl, TensorBoard events, checkpoints/step-N/
                  (each a model checkpoint: config.json, model.safetensors, tokenizer.json)
   --config FILE  JSON fields laid over the defaults below, e.g. {"steps": 2000, "model": {"dModel": 192}}
@@ -64,7 +65,7 @@ export const sftCommand: Command = {
       const data = readSftData(dataFile);
       const result = await trainSft(config, data, out, { resume: values.resume === true, signal: controller.signal });
       const evalText = result.evalLoss === null ? "" : `, eval loss ${result.evalLoss.toFixed(4)}`;
-      console.error(`sft: ${result.stopped ? "stopped" : "done"} at step ${result.step}${result.loss === null ? "" : `, loss ${result.loss.toFixed(4)}`}${evalText}`);
+      console.error(`sft: ${result.stopped ? "stopped" : "done"} at step ${result.step}${result.loss === null ? "" : `, recent training loss ${result.loss.toFixed(4)}`}${evalText}`);
       console.log(result.checkpoint);
       return result.stopped ? 130 : 0;
     } catch (e) {
