@@ -44,6 +44,8 @@ export interface SandboxExecutor extends Executor {
   capture(program: string, fnName: string, argsList: Json[][], limits?: RunOptions): Promise<Capture>;
   /** Rejects queued runs, kills every sandbox and resolves once no process is left. */
   close(): Promise<void>;
+  /** In every sandbox process's command line or environment (LINEWISE_SANDBOX), to find leftovers. */
+  readonly sandboxTag: string;
 }
 
 /** Creates an executor; its workers start at once. Throws when bubblewrap or python3 is missing. */
@@ -90,7 +92,7 @@ class Pool implements SandboxExecutor {
   private readonly waiting: (() => void)[] = [];
   private readonly inflight = new Map<string, Promise<unknown>>();
   private readonly live = new Set<SandboxWorker>();
-  private readonly tag = `lw-${process.pid}-${randomBytes(6).toString("hex")}`;
+  readonly sandboxTag = `lw-${process.pid}-${randomBytes(6).toString("hex")}`;
   private nextId = 0;
   private startFailures = 0;
   private broken?: Error;
@@ -111,12 +113,8 @@ class Pool implements SandboxExecutor {
     if (!this.strict) for (const slot of this.slots) this.startWorker(slot);
   }
 
-  /** The value of LINEWISE_SANDBOX inside this executor's sandboxes (tests look for leftovers by it). */
-  get sandboxTag(): string {
-    return this.tag;
-  }
-
   async run(program: string, tests: Tests, options: RunOptions = {}): Promise<Verdict> {
+    if (this.closed) throw new Error("executor: closed");
     const limits = resolveLimits(this.baseLimits, options);
     const compare: Comparison = options.compare ?? { mode: tests.kind === "stdio" ? "lines" : "exact" };
     const base = { program, stopOnFirst: limits.stopOnFirstFailure, limits: this.jobLimits(limits, testCount(tests)) };
@@ -133,6 +131,7 @@ class Pool implements SandboxExecutor {
   }
 
   async capture(program: string, fnName: string, argsList: Json[][], options: RunOptions = {}): Promise<Capture> {
+    if (this.closed) throw new Error("executor: closed");
     const limits = resolveLimits(this.baseLimits, { ...options, stopOnFirstFailure: false });
     const job: Task["job"] = {
       kind: "call", program, fnName, args: argsList, stopOnFirst: false, limits: this.jobLimits(limits, argsList.length),
@@ -212,7 +211,7 @@ class Pool implements SandboxExecutor {
 
   private startWorker(slot: Slot): void {
     if (this.closed) return;
-    const worker = new SandboxWorker(false, this.tag);
+    const worker = new SandboxWorker(false, this.sandboxTag);
     slot.worker = worker;
     slot.ready = false;
     this.track(worker);
@@ -265,7 +264,7 @@ class Pool implements SandboxExecutor {
     slot.busy = true;
     let worker: SandboxWorker;
     if (this.strict) {
-      worker = new SandboxWorker(true, this.tag);
+      worker = new SandboxWorker(true, this.sandboxTag);
       this.track(worker);
       try {
         await worker.ready;

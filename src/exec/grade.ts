@@ -62,6 +62,7 @@ export class Grader {
   private readonly values = new Map<number, Json>();
   private early?: Outcome;
   private done = false;
+  private started = false;
   private forged = 0;
   readonly total: number;
 
@@ -95,8 +96,9 @@ export class Grader {
       this.forged++;
       return false;
     }
-    if (kind === "done") {
-      this.done = true;
+    if (kind === "done" || kind === "start") {
+      if (kind === "done") this.done = true;
+      else this.started = true;
       return false;
     }
     if (kind === "syntax") this.early = { status: "syntax_error", detail: raised(payload).detail };
@@ -160,7 +162,9 @@ export class Grader {
     if (end.signal === SIGXFSZ) return { status: "output_limit", detail: "output over the limit" };
     if (this.early) return this.early;
     if (this.done || end.killed) return undefined;
-    if (end.code === EXIT_HARNESS) return { status: "sandbox_error", detail: "the harness failed" };
+    // Before `start` no program code has run, so only then is a harness exit the sandbox's fault:
+    // a program cannot turn its failure into a sandbox_error (which is never a reward) by exiting with 70.
+    if (end.code === EXIT_HARNESS && !this.started) return { status: "sandbox_error", detail: "the harness failed" };
     if (end.code === EXIT_MEMORY) return { status: "memory_limit", detail: "out of memory" };
     if (end.signal === SIGKILL) return { status: "memory_limit", detail: "killed (out of memory)" };
     const how = end.signal !== null ? (signalNames[end.signal] ?? `signal ${end.signal}`) : `exit code ${end.code}`;
@@ -181,6 +185,9 @@ export class Grader {
         firstOutcome = outcome;
       }
     }
+    // Stopping at the first failure means the tests after it do not count, even when their reports
+    // arrived before the stop did.
+    if (this.stopOnFirstFailure && firstFailed !== undefined) passed = firstFailed;
     const base = { passed, total: this.total, cpuMs: end.cpuMs, wallMs: end.wallMs };
     if (failure) {
       const at = firstFailed ?? 0;

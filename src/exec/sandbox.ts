@@ -102,8 +102,9 @@ export interface SandboxCommand {
 }
 
 /**
- * The command that starts a fork server; `once` makes it serve a single job (strict mode). `tag` is
- * set as LINEWISE_SANDBOX in the sandbox's environment so tests can find its processes.
+ * The command that starts a fork server; `once` makes it serve a single job (strict mode). `tag` goes
+ * into the server's command line and, as LINEWISE_SANDBOX, into the sandbox's environment, so that
+ * tests can find every process a sandbox left behind.
  */
 export function sandboxCommand(once: boolean, tag: string): SandboxCommand {
   const python = findInterpreter();
@@ -133,7 +134,7 @@ export function sandboxCommand(once: boolean, tag: string): SandboxCommand {
     "--setenv", "OPENBLAS_NUM_THREADS", "1",
     "--setenv", "OMP_NUM_THREADS", "1",
     "--setenv", "LINEWISE_SANDBOX", tag,
-    python.executable, "-I", "-B", "-X", "utf8", "/lw/server.py", ...(once ? ["--once"] : []),
+    python.executable, "-I", "-B", "-X", "utf8", "/lw/server.py", "--tag", tag, ...(once ? ["--once"] : []),
   ];
   if (asRoot) return { command: python.executable, args: ["-I", "-S", join(harnessDir, "userns.py"), "bwrap", ...bwrap] };
   return { command: "bwrap", args: bwrap };

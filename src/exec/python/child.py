@@ -1,10 +1,11 @@
 """One program run: the forked child drops privileges, applies rlimits and runs the tests.
 
 It reports through a pipe, one line per event, `SECRET KIND INDEX PAYLOAD`, where PAYLOAD is JSON.
-Kinds: syntax, testerror, load (the program or setup failed before any test), case (stdio: stdout,
-exit code, stderr tail), value / nonplain / error (call), ok / fail / nonplain / error (assert),
-done. Only a run that reaches `done` can pass, and only lines with the per-run secret count, so an
-early exit or a forged line cannot pass. Expected values never come here: Node compares.
+Kinds: syntax, testerror, start (the program's code begins to run), load (the program or setup failed
+before any test), case (stdio: stdout, exit code, stderr tail), value / nonplain / error (call),
+ok / fail / nonplain / error (assert), done. Only a run that reaches `done` can pass, and only lines
+with the per-run secret count, so an early exit or a forged line cannot pass. Expected values never
+come here: Node compares.
 """
 import builtins
 import math
@@ -344,6 +345,7 @@ def run_child(job, tests, fd, cap_last):
             code = _compile_program(job.pop("program"), report)
             if code is not None:
                 _forget_harness()
+                report("start", -1)  # from here on, any way the run ends is the program's doing
                 status = EXIT_BROKEN
                 kind = job["kind"]
                 if kind == "stdio":

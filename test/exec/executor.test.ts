@@ -1,0 +1,107 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createExecutor } from "../../src/exec/index.js";
+import type { Tests } from "../../src/problems/types.js";
+import { sandboxProcesses } from "./leftovers.js";
+
+const addTests: Tests = { kind: "assert", asserts: ["assert add(1, 2) == 3"] };
+const good = "def add(a, b):\n    return a + b\n";
+const bad = "def add(a, b):\n    return a - b\n";
+/** A program whose return value is its PID inside the sandbox: 2 for the first fork of a fresh server. */
+const pidProgram = (n: number) => `import os\ndef pid():\n    return os.getpid()  # ${n}\n`;
+
+test("the result cache answers a repeated run without running it, also from disk in a new executor", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "lw-exec-cache-"));
+  try {
+    const first = createExecutor({ cacheDir: dir, slots: 1 });
+    const v1 = await first.run(good, addTests);
+    await first.close();
+    assert.equal(readdirSync(dir).length, 1, "one result file (in a two-hex-digit folder)");
+    const second = createExecutor({ cacheDir: dir, slots: 1 });
+    const v2 = await second.run(good, addTests);
+    assert.deepEqual(v2, v1, "identical timings: it was not run again");
+    const other = await second.run(good, addTests, { wallMs: 2500 });
+    assert.equal(other.status, "pass");
+    assert.notDeepEqual(other, v1, "different limits are a different key");
+    await second.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("workers are recycled after N programs", async (t) => {
+  const recycling = createExecutor({ cacheDir: null, slots: 1, recycleAfter: 2 });
+  t.after(() => recycling.close());
+  const pids: unknown[] = [];
+  for (let i = 0; i < 5; i++) pids.push((await recycling.capture(pidProgram(i), "pid", [[]])).values[0]);
+  assert.deepEqual(pids, [2, 3, 2, 3, 2]);
+});
+
+test("strict mode starts a fresh sandboxed interpreter per program", async (t) => {
+  const strict = createExecutor({ cacheDir: null, slots: 2, strict: true });
+  t.after(() => strict.close());
+  const strictPids = await Promise.all([0, 1, 2].map(async (i) => (await strict.capture(pidProgram(i), "pid", [[]])).values[0]));
+  assert.deepEqual(strictPids, [2, 2, 2]);
+  assert.equal((await strict.run(good, addTests)).status, "pass");
+  assert.equal((await strict.run(bad, addTests)).status, "wrong_answer");
+  await strict.close();
+  assert.deepEqual(sandboxProcesses(strict.sandboxTag), []);
+});
+
+test("a run whose sandbox dies is retried on a fresh one (sandbox_error is never the answer here)", async (t) => {
+  const executor = createExecutor({ cacheDir: null, slots: 1 });
+  t.after(() => executor.close());
+  const slow = "import time\ndef add(a, b):\n    return a + b\ntime.sleep(1.0)\n";
+  const running = executor.run(slow, addTests, { wallMs: 5000 });
+  await new Promise((r) => setTimeout(r, 400));
+  const victims = sandboxProcesses(executor.sandboxTag);
+  assert.ok(victims.length > 0, "the sandbox is running");
+  for (const pid of victims) process.kill(pid, "SIGKILL");
+  const v = await running;
+  assert.equal(v.status, "pass", v.detail);
+  await executor.close();
+});
+
+test("cancellation: an aborted queued or running program rejects, and the executor goes on", async (t) => {
+  const executor = createExecutor({ cacheDir: null, slots: 1 });
+  t.after(() => executor.close());
+  const sleeper = "import time\ntime.sleep(30)\n";
+  const runningAbort = new AbortController();
+  const queuedAbort = new AbortController();
+  const running = executor.run(sleeper, addTests, { wallMs: 20_000, signal: runningAbort.signal });
+  const queued = executor.run(good, addTests, { signal: queuedAbort.signal });
+  queuedAbort.abort();
+  await assert.rejects(queued, { name: "AbortError" });
+  await new Promise((r) => setTimeout(r, 300));
+  runningAbort.abort();
+  await assert.rejects(running, { name: "AbortError" });
+  assert.equal((await executor.run(good, addTests)).status, "pass");
+  await executor.close();
+});
+
+test("a bounded queue holds callers back but loses no run", async (t) => {
+  const executor = createExecutor({ cacheDir: null, slots: 1, maxQueue: 2 });
+  t.after(() => executor.close());
+  const programs = Array.from({ length: 8 }, (_, i) => (i % 2 ? bad : good) + `# ${i}\n`);
+  const verdicts = await Promise.all(programs.map((p) => executor.run(p, addTests)));
+  assert.deepEqual(
+    verdicts.map((v) => v.status),
+    programs.map((_, i) => (i % 2 ? "wrong_answer" : "pass")),
+  );
+  await executor.close();
+});
+
+test("close leaves no process behind and later runs are refused", async () => {
+  const executor = createExecutor({ cacheDir: null, slots: 2 });
+  const pending = executor.run("import time\ntime.sleep(30)\n", addTests, { wallMs: 20_000 });
+  const refused = assert.rejects(pending, /closed/);
+  await executor.run(good, addTests); // both workers are up, one of them busy with the sleeper
+  assert.ok(sandboxProcesses(executor.sandboxTag).length > 0);
+  await executor.close();
+  await refused;
+  assert.deepEqual(sandboxProcesses(executor.sandboxTag), []);
+  await assert.rejects(executor.run(good, addTests), /closed/);
+});
