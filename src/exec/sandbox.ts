@@ -15,9 +15,11 @@ import { packageRoot } from "../paths.js";
 export const harnessDir = join(packageRoot, "src", "exec", "python");
 const harnessFiles = ["server.py", "child.py", "values.py", "asserts.py", "userns.py"];
 /** Bump when the sandbox layout changes in a way that can change verdicts (it is part of the cache key). */
-const layoutVersion = "1";
+const layoutVersion = "2";
 const tmpBytes = 64 * 1024 * 1024;
 const shmBytes = 16 * 1024 * 1024;
+/** The harness's own scratch space (captured output, stdin of stdio tests), apart from the program's /tmp. */
+const ioBytes = 512 * 1024 * 1024;
 const systemDirs = ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"];
 
 export interface Interpreter {
@@ -125,6 +127,7 @@ export function sandboxCommand(once: boolean, tag: string): SandboxCommand {
     "--dev", "/dev",
     "--perms", "1777", "--size", String(tmpBytes), "--tmpfs", "/tmp",
     "--perms", "1777", "--size", String(shmBytes), "--tmpfs", "/dev/shm",
+    "--perms", "1777", "--size", String(ioBytes), "--tmpfs", "/io",
     "--chdir", "/tmp",
     "--clearenv",
     "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",

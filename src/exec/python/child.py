@@ -20,7 +20,9 @@ from values import plain_json
 
 SANDBOX_UID = 65534
 WORK = "/tmp"
-PRIVATE = "/tmp/.lw"
+# The harness's files (captured output, stdin) live on their own tmpfs: a program that fills /tmp
+# cannot also take away the space its own output needs.
+PRIVATE = "/io/run"
 ERR_TAIL = 2000
 
 _os_write = os.write
@@ -227,10 +229,10 @@ def _run_script(code, cpu_s):
                 sys.stderr.write(str(e.code) + "\n")
                 status = 1
         except BaseException:
+            status = 1
             import traceback
 
             traceback.print_exc()
-            status = 1
         try:
             sys.stdout.flush()
             sys.stderr.flush()

@@ -5,7 +5,7 @@ every process of the sandbox with it. Node writes one job per line on stdin (`J 
 stop the running job). For each job the server forks a child (child.py) that runs the program and
 reports through a pipe; the server forwards those lines (`L ...`), enforces the wall-clock limit, the
 memory ceiling summed over all processes and the cap on reported data, kills stray processes, wipes
-/tmp and /dev/shm, and ends the job with `E {json}`. With `--once` it serves one job and exits
+/tmp, /dev/shm and /io, and ends the job with `E {json}`. With `--once` it serves one job and exits
 (strict mode). The harness modules run with a private copy of the builtins, so a program that patches
 `builtins` cannot change what the harness does after the program has run.
 """
@@ -23,7 +23,7 @@ import types
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PAGE = os.sysconf("SC_PAGE_SIZE")
-SCRATCH = ("/tmp", "/dev/shm")
+SCRATCH = ("/tmp", "/dev/shm", "/io")
 MEMORY_POLL_S = 0.05
 WIPE_MAX_ENTRIES = 50_000
 # Modules most programs import, loaded once here so that each forked program finds them ready.
