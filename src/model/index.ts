@@ -8,3 +8,4 @@ export { generate, type GenerationRequest, type GeneratedSample, type GenerateOp
 export { RowSampler, type SamplingParams } from "./sampling.js";
 export { packPairs, disposePacked, scoreResponses, gatherColumns, type PackedPairs, type ScoreOptions, type ResponseScores } from "./score.js";
 export { encodePrompt, decodeResponse } from "./prompt.js";
+export { Tokenizer, lineEndTokens } from "./tokenizer/index.js";
