@@ -126,7 +126,7 @@ test("EvalPlus: expected outputs come from the canonical solutions, which then p
   assert.equal(lastLine(r.stdout), "2 passed, 0 failed");
 });
 
-test("user errors are one line with exit code 2: unknown format, unknown problem id, missing file", () => {
+test("user errors are one line with exit code 2: unknown format, unknown problem id, unwritable output, missing file", () => {
   const format = linewise("--problems", fixture("apps.jsonl"), "--format", "codex");
   assert.equal(format.status, 2);
   assert.match(
@@ -148,6 +148,12 @@ test("user errors are one line with exit code 2: unknown format, unknown problem
     const skipped = linewise("--problems", fixture("linewise.jsonl"), "--solutions", solutions, "--skip-bad");
     assert.equal(lastLine(skipped.stdout), "1 passed, 0 failed");
   });
+  const unwritable = linewise("--problems", fixture("linewise.jsonl"), "--out", "/dev/null/verdicts.jsonl");
+  assert.equal(unwritable.status, 2);
+  assert.match(
+    unwritable.stderr.trim(),
+    /^linewise exec: cannot write --out \/dev\/null\/verdicts\.jsonl \(E[A-Z]+\)$/,
+  );
   const missing = linewise("--problems", join(packageRoot, "no-such-file.jsonl"));
   assert.equal(missing.status, 2);
   assert.match(missing.stderr.trim(), /no-such-file\.jsonl: cannot read the problems file \(ENOENT\)$/);

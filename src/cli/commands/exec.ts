@@ -1,10 +1,16 @@
 /** `linewise exec`: runs reference solutions (or given programs) against a benchmark's tests in the sandbox. */
-import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
+import { createWriteStream, mkdirSync, openSync, type WriteStream } from "node:fs";
 import { dirname } from "node:path";
 import { cpus } from "node:os";
-import { createExecutor, type SandboxExecutor } from "../../exec/index.js";
-import type { Comparison, RunOptions } from "../../exec/limits.js";
-import type { Limits, Status, Verdict } from "../../exec/types.js";
+import {
+  createExecutor,
+  type Comparison,
+  type Limits,
+  type RunOptions,
+  type SandboxExecutor,
+  type Status,
+  type Verdict,
+} from "../../exec/index.js";
 import {
   loadProblems,
   MalformedRowError,
@@ -116,6 +122,7 @@ export const execCommand: Command = {
         strict: values.strict ?? false,
         ...(values["no-cache"] ? { cacheDir: null } : {}),
       }));
+    const out = values.out ? openOut(values.out) : undefined;
     const closeOnInterrupt = () =>
       void (executor?.close() ?? Promise.resolve()).finally(() => process.exit(130));
     process.once("SIGINT", closeOnInterrupt);
@@ -137,7 +144,6 @@ export const execCommand: Command = {
           `linewise ${name}: nothing to run (no programs for the ${problems.length} problems)`,
         );
 
-      const out = values.out ? openOut(values.out) : undefined;
       const counts = new Map<Status, number>();
       const progress = progressReporter(jobs.length);
       await runInOrder(
@@ -162,6 +168,7 @@ export const execCommand: Command = {
       console.log(`${passed} passed, ${jobs.length - passed} failed`);
     } finally {
       process.removeListener("SIGINT", closeOnInterrupt);
+      if (out && !out.closed) out.destroy();
       await executor?.close();
     }
   },
@@ -239,9 +246,16 @@ function userErrorsSync<T>(fn: () => T): T {
   }
 }
 
+/** The verdicts file, opened now so that an unwritable path is a one-line error before any work. */
 function openOut(file: string): WriteStream {
-  mkdirSync(dirname(file), { recursive: true });
-  return createWriteStream(file);
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    return createWriteStream("", { fd: openSync(file, "w") });
+  } catch (e) {
+    throw new UsageError(
+      `linewise ${name}: cannot write --out ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
+  }
 }
 
 /** One verdict as a JSONL line with a fixed set of keys (absent values as null). */

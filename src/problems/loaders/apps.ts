@@ -3,7 +3,8 @@
  * Competence With APPS"; hendrycks/apps, Hugging Face `codeparrot/apps`, MIT). One row per problem:
  * - `problem_id` (int), `question` (the statement), `difficulty` ("introductory" | "interview" | "competition"),
  *   `url`, `starter_code` (a signature for call-based problems, else "");
- * - `solutions`: a JSON string, a list of Python reference programs (may be "");
+ * - `solutions`: a JSON string, a list of Python reference programs (may be ""; crowd-sourced, and not
+ *   every one passes its problem's tests, so `linewise exec` on APPS shows some failures);
  * - `input_output`: a JSON string `{inputs, outputs, fn_name?}`. Without `fn_name` the problem reads standard
  *   input: `inputs[i]` and `outputs[i]` are text (a list of lines in a few rows, joined here with "\n").
  *   With `fn_name` it is call-based: `inputs[i]` is the argument list of one call and `outputs[i]` the return
