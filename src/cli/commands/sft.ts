@@ -26,10 +26,11 @@ Options:
                  (each a model checkpoint: config.json, model.safetensors, tokenizer.json)
   --config FILE  JSON fields laid over the defaults below, e.g. {"steps": 2000, "model": {"dModel": 192}}
   --resume       continue RUN from its newest checkpoint with the config in RUN/config.json
-  --steps N      total optimiser steps (overrides the config; with --resume, extends the run)
+  --steps N      total optimiser steps (overrides the config); with --resume it may extend the run,
+                 and the cosine schedule is stretched to the new length from the resumed step on
 
-Defaults:
-${JSON.stringify(sftDefaults, null, 2).replace(/^/gm, "  ")}
+Config fields and defaults (each field is documented in src/train/sft.ts, SftConfig):
+${Object.entries(sftDefaults).map(([field, value]) => `  ${field}: ${JSON.stringify(value)}`).join("\n")}
 
 Example:
   linewise suite --out data/train.jsonl --n 1000
