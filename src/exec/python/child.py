@@ -52,11 +52,11 @@ def _drop_privileges(cap_last):
     os.setresuid(SANDBOX_UID, SANDBOX_UID, SANDBOX_UID)
 
 
-def _set_limits(limits, cpu_ms):
+def _set_limits(limits):
     def hard(res, value):
         resource.setrlimit(res, (value, value))
 
-    cpu_s = max(1, math.ceil(cpu_ms / 1000))
+    cpu_s = max(1, math.ceil(limits["cpuMs"] / 1000))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 1))
     hard(resource.RLIMIT_CORE, 0)
     hard(resource.RLIMIT_AS, limits["memoryBytes"])
@@ -71,12 +71,11 @@ def _open_private(name, flags):
     return os.open(os.path.join(PRIVATE, name), flags | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
 
 
-def _redirect(stdin_path):
-    """Point fds 0-2 at files: stdin from `stdin_path`, stdout/stderr to capped capture files."""
-    fd = os.open(stdin_path, os.O_RDONLY | os.O_NOFOLLOW)
-    os.dup2(fd, 0)
-    os.close(fd)
-    for target, name in ((1, "stdout"), (2, "stderr")):
+def _redirect(stdin_fd, stdout_name, stderr_name):
+    """Point fds 0-2 at files: stdin at `stdin_fd`, stdout/stderr at capture files (capped by RLIMIT_FSIZE)."""
+    os.dup2(stdin_fd, 0)
+    os.close(stdin_fd)
+    for target, name in ((1, stdout_name), (2, stderr_name)):
         fd = _open_private(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
         os.dup2(fd, target)
         os.close(fd)
@@ -206,13 +205,7 @@ def _run_script(code, cpu_s):
     status = 70
     try:
         resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 1))
-        fd = _open_private("stdin", os.O_RDONLY)
-        os.dup2(fd, 0)
-        os.close(fd)
-        for target, name in ((1, "case-stdout"), (2, "case-stderr")):
-            fd = _open_private(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
-            os.dup2(fd, target)
-            os.close(fd)
+        _redirect(_open_private("stdin", os.O_RDONLY), "case-stdout", "case-stderr")
         os.closerange(3, 1 << 16)
         main = _module("__main__")
         main.__dict__["__file__"] = "main.py"
@@ -339,8 +332,8 @@ def run_child(job, tests, fd, cap_last):
         os.umask(0o077)
         os.mkdir(PRIVATE, 0o700)
         os.chdir(WORK)
-        _set_limits(limits, limits["cpuMs"])
-        _redirect("/dev/null")
+        _set_limits(limits)
+        _redirect(os.open("/dev/null", os.O_RDONLY), "stdout", "stderr")
         if isinstance(tests, str):
             report("testerror", -1, plain_json({"type": "SyntaxError", "message": tests}))
         else:

@@ -1,0 +1,127 @@
+/**
+ * The executor benchmark (issue 3): HumanEval's reference solutions with their tests, through the
+ * sandboxed executor's fast path (a warm fork server per slot) and its strict mode (a fresh sandbox per
+ * program), against a baseline in the same run that starts one plain `python3` per program, as the
+ * original HumanEval harness runs samples. Rounds alternate so that load on the machine hits all three.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { join } from "node:path";
+import { createExecutor } from "../src/exec/index.js";
+import { findInterpreter } from "../src/exec/sandbox.js";
+import { sharedBenchmarks } from "../src/paths.js";
+import type { Tests } from "../src/problems/types.js";
+
+interface Sample {
+  program: string;
+  tests: Extract<Tests, { kind: "assert" }>;
+  /** The whole file the original harness would run: program, tests, check(entry_point). */
+  script: string;
+}
+
+const limits = { wallMs: 10_000, cpuMs: 10_000 };
+
+function readHumanEval(file: string): Sample[] {
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => {
+      const row = JSON.parse(line) as { prompt: string; canonical_solution: string; test: string; entry_point: string };
+      const program = row.prompt + row.canonical_solution;
+      const check = `check(${row.entry_point})`;
+      return { program, tests: { kind: "assert", setup: row.test, asserts: [check] }, script: `${program}\n${row.test}\n${check}\n` };
+    });
+}
+
+/** Runs `jobs` with at most `width` at a time. */
+async function pool<T>(width: number, jobs: (() => Promise<T>)[]): Promise<T[]> {
+  const out: T[] = new Array(jobs.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < jobs.length) {
+        const i = next++;
+        out[i] = await jobs[i]!();
+      }
+    }),
+  );
+  return out;
+}
+
+/** The baseline: one `python3` process per program; passes when it exits with 0. */
+function runPlainPython(python: string, script: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn(python, ["-c", script], { stdio: "ignore", timeout: limits.wallMs });
+    child.on("close", (code) => resolve(code === 0));
+    child.on("error", () => resolve(false));
+  });
+}
+
+/** Seconds taken by `fn`. */
+async function timed(fn: () => Promise<void>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return (performance.now() - start) / 1000;
+}
+
+export async function benchExec(options: { rounds?: number } = {}): Promise<Record<string, unknown>> {
+  const file = join(sharedBenchmarks, "humaneval", "HumanEval.jsonl");
+  if (!existsSync(file)) {
+    console.error(`bench exec: skipped, ${file} is absent`);
+    return { skipped: `${file} is absent` };
+  }
+  const samples = readHumanEval(file);
+  const rounds = options.rounds ?? 3;
+  const slots = cpus().length;
+  const python = findInterpreter().executable;
+  const fast = createExecutor({ cacheDir: null, slots, limits });
+  const strict = createExecutor({ cacheDir: null, slots, strict: true, limits });
+  const seconds = { fast: 0, strict: 0, baseline: 0 };
+  const passed = { fast: 0, strict: 0, baseline: 0 };
+  const counted = { fast: 0, strict: 0, baseline: 0 };
+  try {
+    // Warm up: the fast path's workers start with the executor; count from their first answers on.
+    await Promise.all(samples.slice(0, slots).map((s, i) => fast.run(s.program + `\n# warm-up ${i}\n`, s.tests)));
+    for (let round = 0; round < rounds; round++) {
+      // A comment makes each round's programs new to the result cache: every one really runs.
+      const tag = `\n# round ${round}\n`;
+      seconds.fast += await timed(async () => {
+        const verdicts = await Promise.all(samples.map((s) => fast.run(s.program + tag, s.tests)));
+        passed.fast += verdicts.filter((v) => v.status === "pass").length;
+      });
+      counted.fast += samples.length;
+      seconds.baseline += await timed(async () => {
+        const ok = await pool(slots, samples.map((s) => () => runPlainPython(python, s.script)));
+        passed.baseline += ok.filter(Boolean).length;
+      });
+      counted.baseline += samples.length;
+      if (round === 0) {
+        seconds.strict += await timed(async () => {
+          const verdicts = await Promise.all(samples.map((s) => strict.run(s.program + tag, s.tests)));
+          passed.strict += verdicts.filter((v) => v.status === "pass").length;
+        });
+        counted.strict += samples.length;
+      }
+      console.error(`bench exec: round ${round + 1}/${rounds} done`);
+    }
+  } finally {
+    await Promise.all([fast.close(), strict.close()]);
+  }
+  const perSec = (k: keyof typeof seconds) => Math.round((counted[k] / seconds[k]) * 10) / 10;
+  const figures = {
+    programs: samples.length,
+    rounds,
+    slots,
+    programsPerSec: perSec("fast"),
+    baselinePerSec: perSec("baseline"),
+    ratio: Math.round((perSec("fast") / perSec("baseline")) * 100) / 100,
+    strictPerSec: perSec("strict"),
+    passed: { fast: `${passed.fast}/${counted.fast}`, strict: `${passed.strict}/${counted.strict}`, baseline: `${passed.baseline}/${counted.baseline}` },
+  };
+  console.log(`fast path:        ${figures.programsPerSec} programs/s (${figures.passed.fast} passed)`);
+  console.log(`strict mode:      ${figures.strictPerSec} programs/s (${figures.passed.strict} passed)`);
+  console.log(`plain python3:    ${figures.baselinePerSec} programs/s (${figures.passed.baseline} passed)`);
+  console.log(`fast / baseline:  ${figures.ratio}x on ${slots} slots`);
+  return figures;
+}
