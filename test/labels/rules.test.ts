@@ -64,11 +64,19 @@ const mutations: {
     call: "f(1)",
   },
   {
+    rule: "negate-condition",
+    program: "def f(n):\n    k = 0\n    while n > 1:\n        n //= 2\n        k += 1\n    return k\n",
+    marker: "while",
+    call: "f(8)",
+    granularity: "line",
+  },
+  {
     rule: "swap-arguments",
     program: "def f(a, b):\n    return pow(a, b)\n",
     marker: "return",
     call: "f(2, 3)",
   },
+  { rule: "swap-arguments", program: "def f(a, b):\n    return a - b\n", marker: "def", call: "f(5, 2)" },
   {
     rule: "delete-statement",
     program: "def f(x):\n    x = x * 2\n    return x\n",
@@ -92,6 +100,12 @@ test("delete-statement keeps the indentation and the line ending", async () => {
   const ctx = await contextFor("def f(x):\r\n\tx = x * 2\r\n\treturn x\r\n", "x = x", "line");
   const rewrite = await new RuleTeacher({ only: ["delete-statement"] }).rewrite(ctx, "mutation");
   assert.deepEqual(rewrite, { rule: "delete-statement", text: "\tpass\r\n" });
+});
+
+test("delete-statement deletes a statement ended by ';'", async () => {
+  const ctx = await contextFor("def f(n):\n    m = n * 2; \n    return n\n", "m =", "line");
+  const rewrite = await new RuleTeacher({ only: ["delete-statement"] }).rewrite(ctx, "mutation");
+  assert.deepEqual(rewrite, { rule: "delete-statement", text: "    pass\n" });
 });
 
 test("delete-statement does not apply to a compound statement's header line", async () => {
@@ -164,6 +178,12 @@ const refactorings: {
     marker: "if",
     calls: ["f(1)", "f(3)"],
     granularity: "line",
+  },
+  {
+    rule: "extract-temporary",
+    program: "def f(a, b):\n    m = int(a +\n            b / 2)\n    return m\n",
+    marker: "m = int",
+    calls: ["f(3, 4)"],
   },
 ];
 

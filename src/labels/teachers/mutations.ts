@@ -148,9 +148,12 @@ const negateCondition: Rule = {
   candidates(site) {
     const conditions: PyNode[] = [];
     for (const n of site.nodes) {
-      if (["if_statement", "elif_clause", "while_statement"].includes(n.type)) {
-        const c = fieldChild(n, "condition");
-        if (c) conditions.push(c);
+      // A line step may hold an `if`/`while` header without the statement's body: look from the condition.
+      if (
+        n.field === "condition" &&
+        ["if_statement", "elif_clause", "while_statement"].includes(n.parent!.type)
+      ) {
+        conditions.push(n);
       } else if (n.type === "conditional_expression" || n.type === "if_clause") {
         const c = n.children.filter((x) => x.named)[n.type === "if_clause" ? 0 : 1];
         if (c) conditions.push(c);
@@ -206,11 +209,12 @@ const deleteStatement: Rule = {
     if (tops.length === 0 || (tops.length === 1 && tops[0]!.type === "pass_statement")) return [];
     const covered = [...tops, ...site.ofType("comment")].sort((a, b) => a.start - b.start);
     let i = site.start;
+    // Between the statements only blanks and the `;` that separates statements on one line.
     for (const n of covered) {
-      if (/\S/.test(site.code.slice(i, Math.max(i, n.start)))) return [];
+      if (/[^\s;]/.test(site.code.slice(i, Math.max(i, n.start)))) return [];
       i = Math.max(i, n.end);
     }
-    if (/\S/.test(site.code.slice(i, site.end))) return [];
+    if (/[^\s;]/.test(site.code.slice(i, site.end))) return [];
     const step = site.code.slice(site.start, site.end);
     if (site.start > 0 && site.code[site.start - 1] !== "\n") return [];
     const ending = /\r?\n$/.exec(step)?.[0] ?? "";

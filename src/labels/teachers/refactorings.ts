@@ -391,7 +391,7 @@ const extractTemporary: Rule = {
         {
           start: statement.start,
           end: statement.start,
-          text: `${name} = ${site.text(extracted)}${site.eol}${indent}`,
+          text: `${name} = ${continued(site.text(extracted))}${site.eol}${indent}`,
         },
         replace(extracted, name),
       ]);
@@ -399,6 +399,11 @@ const extractTemporary: Rule = {
     return out;
   },
 };
+
+/** An expression moved out of the brackets that let it run over several lines keeps brackets of its own. */
+function continued(text: string): string {
+  return text.includes("\n") ? `(${text})` : text;
+}
 
 /**
  * The part of an assigned value that Python evaluates before anything else in it: the left operand of a
