@@ -11,6 +11,16 @@ export function fieldChild(node: PyNode, field: string): PyNode | null {
   return node.children.find((c) => c.field === field) ?? null;
 }
 
+/** The `left`, `operator` and `right` children of a binary operator or (augmented) assignment, if all there. */
+export function binaryParts(node: PyNode): { left: PyNode; op: PyNode; right: PyNode } | null {
+  const [left, op, right] = [
+    fieldChild(node, "left"),
+    fieldChild(node, "operator"),
+    fieldChild(node, "right"),
+  ];
+  return left && op && right ? { left, op, right } : null;
+}
+
 /** Every node under `node` (itself included), parents before children, in source order. */
 export function* descendants(node: PyNode): Generator<PyNode> {
   yield node;

@@ -3,7 +3,7 @@
  * change what the program does — the kinds of slip a model makes. Whether a mutant really changes
  * behaviour is decided by running the tests, not here; a rule only has to produce valid, different code.
  */
-import { fieldChild } from "../python/nodes.js";
+import { binaryParts, fieldChild } from "../python/nodes.js";
 import type { PyNode } from "../python/parser.js";
 import type { Edit, StepSite } from "./site.js";
 
@@ -95,25 +95,17 @@ const constantOffByOne: Rule = {
 export function shifted(site: StepSite, node: PyNode, delta: number): string {
   const text = site.text(node);
   if (node.type === "integer" && /^\d+$/.test(text)) return String(Number(text) + delta);
-  const op = fieldChild(node, "operator");
-  const right = fieldChild(node, "right");
-  const left = fieldChild(node, "left");
-  if (
-    node.type === "binary_operator" &&
-    op &&
-    left &&
-    right?.type === "integer" &&
-    /^\d+$/.test(site.text(right))
-  ) {
-    const sign = site.text(op);
+  const parts = node.type === "binary_operator" ? binaryParts(node) : null;
+  if (parts && parts.right.type === "integer" && /^\d+$/.test(site.text(parts.right))) {
+    const sign = site.text(parts.op);
     if (sign === "+" || sign === "-") {
-      const k = (sign === "+" ? 1 : -1) * Number(site.text(right)) + delta;
-      return k === 0 ? site.text(left) : `${site.text(left)} ${k > 0 ? "+" : "-"} ${Math.abs(k)}`;
+      const k = (sign === "+" ? 1 : -1) * Number(site.text(parts.right)) + delta;
+      return k === 0 ? site.text(parts.left) : `${site.text(parts.left)} ${k > 0 ? "+" : "-"} ${Math.abs(k)}`;
     }
   }
   // Operators binding at least as tightly as `+`, left-associative: `a * b + 1` needs no parentheses.
-  const tight = op !== null && /^(\+|-|\*|\/|\/\/|%|\*\*)$/.test(site.text(op));
-  const bare = node.type === "unary_operator" || (node.type === "binary_operator" && tight);
+  const tight = parts !== null && /^(\+|-|\*|\/|\/\/|%|\*\*)$/.test(site.text(parts.op));
+  const bare = node.type === "unary_operator" || tight;
   return `${bare ? text : site.operand(node)} ${delta > 0 ? "+" : "-"} 1`;
 }
 

@@ -25,22 +25,12 @@
  *   `t = a; x = t op b`, `x = f(a, …)` → `t = a; x = f(t, …)`): the extracted expression is the one
  *   evaluated first anyway (a called name's lookup aside, which has no effect); `t` is a fresh name.
  */
-import { fieldChild, isWithin, statementsOf } from "../python/nodes.js";
+import { binaryParts, fieldChild, isWithin, statementsOf } from "../python/nodes.js";
 import type { PyNode } from "../python/parser.js";
-import { isStatement, type Edit, type StepSite } from "./site.js";
+import { isStatement, leaves, type Edit, type StepSite } from "./site.js";
 import type { Rule } from "./mutations.js";
 
 const augmentable = new Set(["+", "-", "*", "/", "//", "%", "**", "&", "|", "^", "<<", ">>"]);
-const literals = new Set([
-  "identifier",
-  "integer",
-  "float",
-  "string",
-  "concatenated_string",
-  "true",
-  "false",
-  "none",
-]);
 /** Binding strength of binary operators (higher binds tighter), for parenthesising moved operands. */
 const precedence: Record<string, number> = {
   "|": 1,
@@ -95,8 +85,9 @@ const augmentedAssignment: Rule = {
   candidates(site) {
     const out: Edit[][] = [];
     for (const n of site.ofType("augmented_assignment")) {
-      const [target, op, value] = [fieldChild(n, "left"), fieldChild(n, "operator"), fieldChild(n, "right")];
-      if (!target || !op || !value || n.parent?.type !== "expression_statement") continue;
+      const parts = binaryParts(n);
+      if (!parts || n.parent?.type !== "expression_statement") continue;
+      const { left: target, op, right: value } = parts;
       const bare = site.text(op).slice(0, -1);
       if (!augmentationIsSafe(site, target, bare, value)) continue;
       out.push([replace(n, `${site.text(target)} = ${site.text(target)} ${bare} ${site.operand(value)}`)]);
@@ -105,12 +96,9 @@ const augmentedAssignment: Rule = {
       const [target, value] = [fieldChild(n, "left"), fieldChild(n, "right")];
       if (!target || value?.type !== "binary_operator" || fieldChild(n, "type")) continue;
       if (n.parent?.type !== "expression_statement") continue;
-      const [left, op, right] = [
-        fieldChild(value, "left"),
-        fieldChild(value, "operator"),
-        fieldChild(value, "right"),
-      ];
-      if (!left || !op || !right || site.text(left) !== site.text(target)) continue;
+      const parts = binaryParts(value);
+      if (!parts || site.text(parts.left) !== site.text(target)) continue;
+      const { op, right } = parts;
       if (!augmentationIsSafe(site, target, site.text(op), right)) continue;
       out.push([replace(n, `${site.text(target)} ${site.text(op)}= ${site.text(right)}`)]);
     }
@@ -124,8 +112,9 @@ const commuteOperands: Rule = {
   candidates(site) {
     const out: Edit[][] = [];
     for (const n of site.ofType("binary_operator")) {
-      const [left, op, right] = [fieldChild(n, "left"), fieldChild(n, "operator"), fieldChild(n, "right")];
-      if (!left || !op || !right || !["+", "*", "&", "|", "^"].includes(site.text(op))) continue;
+      const parts = binaryParts(n);
+      if (!parts || !["+", "*", "&", "|", "^"].includes(site.text(parts.op))) continue;
+      const { left, op, right } = parts;
       const kinds = site.kinds(n);
       if (kinds.kindOf(left) !== "num" || kinds.kindOf(right) !== "num") continue;
       if (!site.isPure(left) || !site.isPure(right)) continue;
@@ -384,7 +373,7 @@ const extractTemporary: Rule = {
         extracted = value ? evaluatedFirst(site, value) : null;
         name = site.freshName("temp", "tmp", "part");
       }
-      if (!extracted || literals.has(extracted.type) || !site.inside(extracted)) continue;
+      if (!extracted || leaves.has(extracted.type) || !site.inside(extracted)) continue;
       if (!site.scopeOf(statement)) continue;
       const indent = site.indentOf(statement);
       out.push([

@@ -4,6 +4,7 @@
  * a seeded generator — first a rule, uniformly among those that apply, then a site of it. A rewrite
  * counts as applicable only when the program still parses afterwards and the step's text changed.
  */
+import { Rng } from "../../problems/suite/random.js";
 import { loadPython, parseWith } from "../python/parser.js";
 import { mutationRules, type Rule } from "./mutations.js";
 import { refactoringRules } from "./refactorings.js";
@@ -58,11 +59,12 @@ export class RuleTeacher implements Teacher {
     const tree = parseWith(parser, ctx.program);
     if (tree.hasError) return null;
     const site = new StepSite(tree, start, end);
-    const random = seededRandom(ctx.seed, ctx.index, kind);
+    // One stream per (seed, step, kind): the same inputs always pick the same rewrite.
+    const random = new Rng(`${ctx.seed}/${ctx.index}/${kind}`);
     const pending: Rule[] = [...this.rules[kind]];
     const original = ctx.program.slice(start, end);
     while (pending.length > 0) {
-      const [rule] = pending.splice(Math.floor(random() * pending.length), 1);
+      const [rule] = pending.splice(random.int(0, pending.length - 1), 1);
       const candidates = rule!.candidates(site);
       for (const edits of shuffled(candidates, random)) {
         const text = applyEdits(ctx.program, start, end, edits);
@@ -91,26 +93,10 @@ export function applyEdits(program: string, start: number, end: number, edits: E
   return text + program.slice(at, end);
 }
 
-/** mulberry32 seeded from (seed, step index, kind): the same inputs always pick the same rewrite. */
-function seededRandom(seed: number, index: number, kind: RewriteKind): () => number {
-  let h =
-    (Math.imul(seed | 0, 0x9e3779b1) ^
-      Math.imul(index + 1, 0x85ebca6b) ^
-      (kind === "mutation" ? 0x1234567 : 0x7654321)) >>>
-    0;
-  return () => {
-    h = (h + 0x6d2b79f5) >>> 0;
-    let t = h;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function shuffled<T>(items: T[], random: () => number): T[] {
+function shuffled<T>(items: T[], random: Rng): T[] {
   const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
+    const j = random.int(0, i);
     [out[i], out[j]] = [out[j]!, out[i]!];
   }
   return out;

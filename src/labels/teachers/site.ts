@@ -16,8 +16,8 @@ export interface Edit {
 
 const statementParents = new Set(["module", "block"]);
 const scopes = ["function_definition", "lambda", "class_definition"];
-/** Expressions that never need parentheses when spliced into another expression. */
-const atoms = new Set([
+/** Names and literals: single tokens, never worth extracting into a temporary. */
+export const leaves = new Set([
   "identifier",
   "integer",
   "float",
@@ -26,6 +26,10 @@ const atoms = new Set([
   "true",
   "false",
   "none",
+]);
+/** Expressions that never need parentheses when spliced into another expression. */
+const atoms = new Set([
+  ...leaves,
   "call",
   "subscript",
   "attribute",
