@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { segmentSteps, type Granularity } from "../../src/labels/segment.js";
+import { segmentResponse, segmentSteps, type Granularity } from "../../src/labels/segment.js";
 import { RuleTeacher, ruleNames, type RewriteKind } from "../../src/labels/teachers/rules.js";
 import { withStepReplaced, type TeacherContext } from "../../src/labels/teachers/teacher.js";
 import { callAll } from "./python.js";
@@ -271,4 +271,17 @@ test("a step whose text is not at its offsets is an error, not a silent rewrite"
     new RuleTeacher().mutate({ ...ctx, program: "def g(y):\n    return y\n" }),
     /not at its offsets/,
   );
+});
+
+test("a response continuing a prompt is rewritten in the prompt's context", async () => {
+  const prompt = 'def f(xs):\n    """Sum of the squares."""\n';
+  const response = "    total = 0\n    for x in xs:\n        total += x * x\n    return total\n";
+  const { steps } = await segmentResponse(prompt, response, "block");
+  const ctx: TeacherContext = { prompt, program: prompt + response, steps, index: 1, seed: 3 };
+  const teacher = new RuleTeacher();
+  const refactored = withStepReplaced(ctx, (await teacher.refactor(ctx))!);
+  const mutated = withStepReplaced(ctx, (await teacher.mutate(ctx))!);
+  assert.ok(refactored.startsWith(prompt) && mutated.startsWith(prompt));
+  assert.deepEqual(callAll(refactored, ["f([1, 2, 3])"]), ["14"]);
+  assert.notDeepEqual(callAll(mutated, ["f([1, 2, 3])"]), ["14"]);
 });
