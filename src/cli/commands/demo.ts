@@ -1,84 +1,60 @@
-/**
- * `linewise demo`: the main job on built-in defaults. Until the full pipeline lands (suite → SFT → labels →
- * PRM → PPO/DPO → pass@k), it runs the engine end to end: a small GPT learns a short Python function
- * from scratch on the CPU and then writes it back, so the command is real from day one.
- */
+/** `linewise demo` (and `npm run demo`): the main job, end to end, on the built-in defaults. */
+import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import type { Command } from "../command.js";
 import { numberOption, parseOptions } from "../args.js";
-import * as T from "../../torch/index.js";
-import { TinyGpt } from "../../torch/examples/tinyGpt.js";
-import { environmentFacts } from "./env.js";
+import { demoDefaults, demoQuick, type DemoConfig } from "../demo/config.js";
+import { UsageError } from "../command.js";
+import { demoPaths, runDemo } from "../demo/pipeline.js";
 
-const program = [
-  "def running_max(xs):",
-  "    best = None",
-  "    out = []",
-  "    for x in xs:",
-  "        if best is None or x > best:",
-  "            best = x",
-  "        out.append(best)",
-  "    return out",
-  "",
-].join("\n");
+const help = `Usage: linewise demo [--quick] [--out RUN] [--seed S] [--config FILE]
+
+Runs the pipeline on the built-in problem suite, each stage in the run folder and skipped when its
+output is already there (so a rerun, or a run after Ctrl-C, resumes):
+  1. suite      build the train and test splits (test holds step combinations never seen in train)
+  2. tokenizer  train a byte-level BPE tokenizer on the train split
+  3. sft        supervised fine-tuning of a small Llama-style policy from scratch
+  4. eval       pass@k and greedy pass@1 on the test split, by difficulty and by response length
+  5. report     RUN/report.md with the configuration, stage timings and tables
+
+Options:
+  --quick      a first look in a few minutes (fewer problems, shorter SFT, fewer samples)
+  --out RUN    the run folder (default runs/demo-<date>, or runs/demo-quick-<date> with --quick)
+  --seed S     seed for the suite, the model and sampling (default 0)
+  --config F   a JSON file overriding any demo setting, e.g. {"trainProblems": 500, "sft": {"steps": 100}}`;
 
 export const demoCommand: Command = {
   name: "demo",
-  summary: "run the main job on built-in defaults (today: the engine learns and writes a Python function)",
-  help: [
-    "Usage: linewise demo [--steps N] [--seed S]",
-    "",
-    "Trains a small GPT (2 layers, width 64) on one Python function, character by character, printing the",
-    "loss as it falls, then generates the function greedily from its first character.",
-    "",
-    "Options:",
-    "  --steps N   training steps (default 200)",
-    "  --seed S    random seed (default 0)",
-  ].join("\n"),
+  summary: "run the main job end to end on built-in defaults (suite → SFT → pass@k → report)",
+  help,
   async run(argv) {
-    const { values } = parseOptions("demo", argv, { steps: { type: "string" }, seed: { type: "string" } });
-    const steps = numberOption("demo", "steps", values.steps, 200);
-    T.manualSeed(numberOption("demo", "seed", values.seed, 0));
-    const facts = environmentFacts();
-    console.log(`libtorch ${facts.libtorch}, ${facts.threads} threads, BLAS: ${facts.openblas ? "OpenBLAS" : facts.blas}`);
-
-    const vocab = [...new Set(program)].sort();
-    const ids = [...program].map((c) => vocab.indexOf(c));
-    const model = new TinyGpt({ vocabSize: vocab.length, blockSize: 256, nLayer: 2, nHead: 4, dModel: 64 });
-    const opt = new T.AdamW(model.parameters(), { lr: 3e-3, weightDecay: 0 });
-    const lr = T.warmupCosine({ peak: 3e-3, warmupSteps: 20, totalSteps: steps });
-    const x = T.tensor([ids.slice(0, -1)], { dtype: "int64" }).keep();
-    const y = T.tensor([ids.slice(1)], { dtype: "int64" }).keep();
-    console.log(`training a ${model.numParameters().toLocaleString()}-parameter GPT on ${program.length} characters`);
-
-    const started = Date.now();
-    for (let step = 0; step < steps; step++) {
-      opt.lr = lr(step);
-      const loss = T.scope(() => {
-        const l = model.loss(x, y);
-        l.backward();
-        T.clipGradNorm(model.parameters(), 1);
-        opt.stepUpdate();
-        opt.zeroGrad();
-        return l.item();
-      });
-      if (step % 25 === 0 || step === steps - 1) console.log(`step ${String(step).padStart(4)}  loss ${loss.toFixed(4)}`);
-    }
-    console.log(`trained in ${((Date.now() - started) / 1000).toFixed(1)} s; greedy generation from "d":\n`);
-
-    const out = [ids[0]!];
-    model.eval();
-    T.noGrad(() => {
-      while (out.length < ids.length) {
-        out.push(T.scope(() => model.forward(T.tensor([out], { dtype: "int64" })).select(1, -1).argmax(-1).item()));
-      }
-    });
-    const text = out.map((i) => vocab[i]).join("");
-    console.log(text);
-    console.log(text === program ? "the model reproduces the function exactly." : "the model does not reproduce the function yet (try more --steps).");
-    model.dispose();
-    opt.dispose();
-    x.dispose();
-    y.dispose();
+    const { values } = parseOptions("demo", argv, { quick: { type: "boolean" }, out: { type: "string" }, seed: { type: "string" }, config: { type: "string" } });
+    const base = withOverrides(values.quick ? demoQuick : demoDefaults, values.config);
+    const config = { ...base, seed: numberOption("demo", "seed", values.seed, base.seed) };
+    const date = new Date().toISOString().slice(0, 10);
+    const out = values.out ?? join("runs", `demo-${values.quick ? "quick-" : ""}${date}`);
+    console.error(`linewise demo: run folder ${out}${values.quick ? " (quick)" : ""}`);
+    const report = await runDemo(config, out);
+    const summary = JSON.parse(readFileSync(demoPaths(out).evalSummary, "utf8")) as { greedyPass1: number | null; overall: { passAtK: { k: number; value: number | null }[] } };
+    const pass = summary.overall.passAtK.map((p) => `pass@${p.k} ${p.value === null ? "–" : (100 * p.value).toFixed(1) + "%"}`).join(", ");
+    console.log(`\ntest split: greedy pass@1 ${((summary.greedyPass1 ?? 0) * 100).toFixed(1)}%, ${pass}`);
+    console.log(`report: ${report}`);
     return 0;
   },
 };
+
+/** The base config with a JSON file's fields on top (`sft` merged field by field); unknown keys are errors. */
+function withOverrides(base: DemoConfig, file: string | undefined): DemoConfig {
+  if (!file) return base;
+  let json: Record<string, unknown>;
+  try {
+    json = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new UsageError(`linewise demo: --config ${file}: ${(e as Error).message}`);
+  }
+  for (const key of Object.keys(json)) {
+    if (!(key in base)) throw new UsageError(`linewise demo: --config ${file}: unknown setting '${key}' (known: ${Object.keys(base).join(", ")})`);
+  }
+  const sft = { ...base.sft, ...((json.sft as object | undefined) ?? {}) };
+  return { ...base, ...json, sft } as DemoConfig;
+}
