@@ -42,7 +42,7 @@ export class Progress {
   private readonly live: boolean;
   private readonly started = performance.now();
   private lastDraw = -Infinity;
-  private count = 0;
+  private count: number;
   private fields: ProgressFields = {};
   private drawn = false;
   private finished = false;
@@ -52,6 +52,7 @@ export class Progress {
   constructor(private readonly options: ProgressOptions) {
     this.stream = options.stream ?? process.stderr;
     this.live = this.stream.isTTY === true && !ciSet();
+    this.count = options.start ?? 0;
   }
 
   /** Records that `done` units are complete, with the current fields; redraws or logs when due. */
