@@ -6,6 +6,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { existsSync } from "node:fs";
 import { packageRoot } from "../paths.js";
+import { envVars, threadCount } from "../env.js";
 
 /** An opaque reference to a libtorch tensor. */
 export type Handle = { readonly __handle: unique symbol };
@@ -44,7 +45,15 @@ export interface Native {
   version(): { torch: string; config: string; parallel: string };
 }
 
+/** Thread settings the OpenMP and OpenBLAS runtimes read once, when libtorch is loaded (env.ts). */
+function prepareThreadEnvironment(): void {
+  const threads = String(threadCount());
+  if (envVars.OMP_WAIT_POLICY === undefined) process.env.OMP_WAIT_POLICY = "PASSIVE";
+  if (envVars.OPENBLAS_NUM_THREADS === undefined) process.env.OPENBLAS_NUM_THREADS = threads;
+}
+
 function load(): Native {
+  prepareThreadEnvironment();
   const path = join(packageRoot, "native/build/Release/linewise.node");
   if (!existsSync(path)) {
     throw new Error(`linewise: the native addon is not built (${path} is missing); run 'npm run build'`);

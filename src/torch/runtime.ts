@@ -1,7 +1,6 @@
 /** Process-wide engine settings and figures: seeds, threads, devices, memory, version. */
-import { cpus } from "node:os";
 import { native } from "./native.js";
-import { envVars } from "../env.js";
+import { threadCount } from "../env.js";
 
 /** Seeds libtorch's generators (CPU and CUDA): the same seed gives the same numbers. */
 export function manualSeed(seed: number): void {
@@ -36,5 +35,4 @@ export function version(): { torch: string; config: string; parallel: string } {
   return native.version();
 }
 
-// Debian's libtorch starts with one intra-op thread; use the cores unless LINEWISE_THREADS says otherwise.
-setNumThreads(Number(envVars.LINEWISE_THREADS) || cpus().length);
+setNumThreads(threadCount());
