@@ -50,19 +50,28 @@ async function pool<T>(width: number, jobs: (() => Promise<T>)[]): Promise<T[]> 
 }
 
 /** The baseline: one `python3` process per program; passes when it exits with 0. */
-function runPlainPython(python: string, script: string): Promise<boolean> {
+function runPlainPython(python: string, flags: string[], script: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const child = spawn(python, ["-c", script], { stdio: "ignore", timeout: limits.wallMs });
+    const child = spawn(python, [...flags, "-c", script], { stdio: "ignore", timeout: limits.wallMs });
     child.on("close", (code) => resolve(code === 0));
     child.on("error", () => resolve(false));
   });
 }
 
-/** Seconds taken by `fn`. */
-async function timed(fn: () => Promise<void>): Promise<number> {
+/** CPU milliseconds of this process plus its children that have been waited for (/proc/self/stat). */
+function cpuMsSoFar(): number {
+  const fields = readFileSync("/proc/self/stat", "utf8").replace(/^.*\) /, "").split(" ");
+  const ticks = Number(fields[13]) + Number(fields[14]); // cutime + cstime, at 100 ticks per second
+  const self = process.cpuUsage();
+  return ticks * 10 + (self.user + self.system) / 1000;
+}
+
+/** Seconds and CPU milliseconds taken by `fn`. */
+async function timed(fn: () => Promise<void>): Promise<{ s: number; cpuMs: number }> {
   const start = performance.now();
+  const cpu = cpuMsSoFar();
   await fn();
-  return (performance.now() - start) / 1000;
+  return { s: (performance.now() - start) / 1000, cpuMs: cpuMsSoFar() - cpu };
 }
 
 export async function benchExec(options: { rounds?: number } = {}): Promise<Record<string, unknown>> {
@@ -77,38 +86,54 @@ export async function benchExec(options: { rounds?: number } = {}): Promise<Reco
   const python = findInterpreter().executable;
   const fast = createExecutor({ cacheDir: null, slots, limits });
   const strict = createExecutor({ cacheDir: null, slots, strict: true, limits });
-  const seconds = { fast: 0, strict: 0, baseline: 0 };
-  const passed = { fast: 0, strict: 0, baseline: 0 };
-  const counted = { fast: 0, strict: 0, baseline: 0 };
+  const seconds = { fast: 0, strict: 0, baseline: 0, noSite: 0 };
+  // CPU of everything each method ran (Node, bwrap, Python); the fast path's sandboxes are counted
+  // when they exit at close(), so its share is measured around the closing.
+  const cpuMs = { fast: 0, strict: 0, baseline: 0, noSite: 0 };
+  const add = (k: keyof typeof seconds, t: { s: number; cpuMs: number }) => {
+    seconds[k] += t.s;
+    cpuMs[k] += t.cpuMs;
+  };
+  const passed = { fast: 0, strict: 0, baseline: 0, noSite: 0 };
+  const counted = { fast: 0, strict: 0, baseline: 0, noSite: 0 };
   try {
     // Warm up: the fast path's workers start with the executor; count from their first answers on.
     await Promise.all(samples.slice(0, slots).map((s, i) => fast.run(s.program + `\n# warm-up ${i}\n`, s.tests)));
     for (let round = 0; round < rounds; round++) {
       // A comment makes each round's programs new to the result cache: every one really runs.
       const tag = `\n# round ${round}\n`;
-      seconds.fast += await timed(async () => {
+      add("fast", await timed(async () => {
         const verdicts = await Promise.all(samples.map((s) => fast.run(s.program + tag, s.tests)));
         passed.fast += verdicts.filter((v) => v.status === "pass").length;
-      });
+      }));
       counted.fast += samples.length;
-      seconds.baseline += await timed(async () => {
-        const ok = await pool(slots, samples.map((s) => () => runPlainPython(python, s.script)));
+      add("baseline", await timed(async () => {
+        const ok = await pool(slots, samples.map((s) => () => runPlainPython(python, [], s.script)));
         passed.baseline += ok.filter(Boolean).length;
-      });
+      }));
       counted.baseline += samples.length;
+      // python3 -S skips `site` and its .pth files: the cheapest a fresh interpreter can start.
+      add("noSite", await timed(async () => {
+        const ok = await pool(slots, samples.map((s) => () => runPlainPython(python, ["-S"], s.script)));
+        passed.noSite += ok.filter(Boolean).length;
+      }));
+      counted.noSite += samples.length;
       if (round === 0) {
-        seconds.strict += await timed(async () => {
+        add("strict", await timed(async () => {
           const verdicts = await Promise.all(samples.map((s) => strict.run(s.program + tag, s.tests)));
           passed.strict += verdicts.filter((v) => v.status === "pass").length;
-        });
+        }));
         counted.strict += samples.length;
       }
       console.error(`bench exec: round ${round + 1}/${rounds} done`);
     }
+    await strict.close();
+    cpuMs.fast += (await timed(() => fast.close())).cpuMs;
   } finally {
     await Promise.all([fast.close(), strict.close()]);
   }
   const perSec = (k: keyof typeof seconds) => Math.round((counted[k] / seconds[k]) * 10) / 10;
+  const cpuPerProgram = (k: keyof typeof seconds) => Math.round((cpuMs[k] / counted[k]) * 100) / 100;
   const figures = {
     programs: samples.length,
     rounds,
@@ -117,11 +142,23 @@ export async function benchExec(options: { rounds?: number } = {}): Promise<Reco
     baselinePerSec: perSec("baseline"),
     ratio: Math.round((perSec("fast") / perSec("baseline")) * 100) / 100,
     strictPerSec: perSec("strict"),
-    passed: { fast: `${passed.fast}/${counted.fast}`, strict: `${passed.strict}/${counted.strict}`, baseline: `${passed.baseline}/${counted.baseline}` },
+    noSitePerSec: perSec("noSite"),
+    ratioNoSite: Math.round((perSec("fast") / perSec("noSite")) * 100) / 100,
+    /** CPU per program, all processes included: what the rates would be on idle cores is slots × 1000 / this. */
+    cpuMsPerProgram: {
+      fast: cpuPerProgram("fast"),
+      strict: cpuPerProgram("strict"),
+      baseline: cpuPerProgram("baseline"),
+      noSite: cpuPerProgram("noSite"),
+    },
+    passed: Object.fromEntries(Object.keys(passed).map((k) => [k, `${passed[k as keyof typeof passed]}/${counted[k as keyof typeof counted]}`])),
   };
   console.log(`fast path:        ${figures.programsPerSec} programs/s (${figures.passed.fast} passed)`);
   console.log(`strict mode:      ${figures.strictPerSec} programs/s (${figures.passed.strict} passed)`);
   console.log(`plain python3:    ${figures.baselinePerSec} programs/s (${figures.passed.baseline} passed)`);
-  console.log(`fast / baseline:  ${figures.ratio}x on ${slots} slots`);
+  console.log(`python3 -S:       ${figures.noSitePerSec} programs/s (${figures.passed.noSite} passed)`);
+  console.log(`fast / baseline:  ${figures.ratio}x on ${slots} slots (${figures.ratioNoSite}x against python3 -S)`);
+  const c = figures.cpuMsPerProgram;
+  console.log(`CPU per program:  fast ${c.fast} ms, strict ${c.strict} ms, python3 ${c.baseline} ms, python3 -S ${c.noSite} ms (all processes)`);
   return figures;
 }

@@ -152,8 +152,7 @@ class Pool implements SandboxExecutor {
     const error = new Error("executor: closed");
     for (const task of this.queue.splice(0)) task.reject(error);
     for (const wake of this.waiting.splice(0)) wake();
-    for (const worker of this.live) worker.kill();
-    await Promise.all([...this.live].map((w) => w.exited));
+    await Promise.all([...this.live].map((w) => w.close()));
   }
 
   private jobLimits(limits: Required<Limits>, tests: number): JobMessage["limits"] {

@@ -28,6 +28,8 @@ export interface Interpreter {
   /** Folders outside /usr that the interpreter needs (its installation, a virtual environment). */
   roots: string[];
   version: string;
+  /** Where third-party packages are; the server puts them on sys.path itself (it runs without `site`). */
+  sitePackages: string[];
 }
 
 let interpreter: Interpreter | undefined;
@@ -38,7 +40,7 @@ export function findInterpreter(): Interpreter {
   const python = envVars.LINEWISE_PYTHON ?? "python3";
   const probe = spawnSync(
     python,
-    ["-c", "import sys, json; print(json.dumps([sys.executable, sys.prefix, sys.base_prefix, sys.version.split()[0]]))"],
+    ["-c", "import sys, json, site; print(json.dumps([sys.executable, sys.prefix, sys.base_prefix, sys.version.split()[0], site.getsitepackages()]))"],
     { encoding: "utf8" },
   );
   if (probe.status !== 0 || !probe.stdout) {
@@ -47,11 +49,11 @@ export function findInterpreter(): Interpreter {
         "(apt-get install python3) or set LINEWISE_PYTHON to an interpreter",
     );
   }
-  const [executable, prefix, basePrefix, version] = JSON.parse(probe.stdout) as string[];
-  const roots = [...new Set([basePrefix!, prefix!].map((p) => realpathSync(p)))].filter(
+  const [executable, prefix, basePrefix, version, sitePackages] = JSON.parse(probe.stdout) as [string, string, string, string, string[]];
+  const roots = [...new Set([basePrefix, prefix].map((p) => realpathSync(p)))].filter(
     (p) => p !== "/usr" && !p.startsWith("/usr/"),
   );
-  interpreter = { executable: realpathSync(executable!), roots, version: version! };
+  interpreter = { executable: realpathSync(executable), roots, version, sitePackages: sitePackages.filter((p) => existsSync(p)) };
   return interpreter;
 }
 
@@ -137,7 +139,10 @@ export function sandboxCommand(once: boolean, tag: string): SandboxCommand {
     "--setenv", "OPENBLAS_NUM_THREADS", "1",
     "--setenv", "OMP_NUM_THREADS", "1",
     "--setenv", "LINEWISE_SANDBOX", tag,
-    python.executable, "-I", "-B", "-X", "utf8", "/lw/server.py", "--tag", tag, ...(once ? ["--once"] : []),
+    // -S: no `site` (its .pth files can import a lot, and every fork pays for a bigger process).
+    python.executable, "-I", "-S", "-B", "-X", "utf8", "/lw/server.py", "--tag", tag,
+    ...python.sitePackages.flatMap((p) => ["--path", p]),
+    ...(once ? ["--once"] : []),
   ];
   if (asRoot) return { command: python.executable, args: ["-I", "-S", join(harnessDir, "userns.py"), "bwrap", ...bwrap] };
   return { command: "bwrap", args: bwrap };

@@ -134,6 +134,20 @@ export class SandboxWorker {
     if (this.alive) this.child.stdin.write(`K ${id}\n`);
   }
 
+  /**
+   * Ends the sandbox: an idle server is asked to exit (it closes on end of input, so its children's
+   * CPU time is accounted to this process), a busy one or one that does not exit in time is killed.
+   */
+  close(): Promise<void> {
+    if (this.current || !this.alive) this.kill();
+    else {
+      this.child.stdin.end();
+      const timer = setTimeout(() => this.kill(), 2000);
+      void this.exited.then(() => clearTimeout(timer));
+    }
+    return this.exited;
+  }
+
   /** Kills the sandbox: the server is PID 1 of its namespace, so every process in it dies too. */
   kill(): void {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGKILL");

@@ -343,6 +343,15 @@ const hostile: Hostile[] = [
     tests: stdio("-1 True"),
     expect: ["pass"],
   },
+  {
+    name: "holding capabilities or gaining them through setuid binaries",
+    program: lines(
+      "status = dict(l.split(':\t') for l in open('/proc/self/status').read().splitlines() if ':\t' in l)",
+      "print(status['CapPrm'], status['CapEff'], status['CapAmb'], status['NoNewPrivs'], status['Uid'].split()[0])",
+    ),
+    tests: stdio("0000000000000000 0000000000000000 0000000000000000 1 65534"),
+    expect: ["pass"],
+  },
   { name: "writing the read-only system", program: "open('/usr/lib/lw-test', 'w')\n", tests: stdio(""), expect: ["runtime_error"], detail: /OSError|Read-only|Permission/ },
 ];
 

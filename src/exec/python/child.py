@@ -37,16 +37,14 @@ _PRISTINE_BUILTINS = dict(builtins.__dict__)
 _HARNESS_MODULES = ("server", "child", "values", "asserts", "__main__")
 
 
-def _drop_privileges(cap_last):
-    """As root in the launcher's user namespace: empty the bounding set and become the sandbox user."""
+def _drop_privileges():
+    """As root in the launcher's user namespace (userns.py), become the sandbox user.
+
+    Changing every UID from 0 clears the permitted, effective and ambient capabilities, and bubblewrap
+    has set no_new_privs, so no setuid binary or file capability can give them back.
+    """
     if os.getuid() != 0:
         return
-    import ctypes
-
-    prctl = ctypes.CDLL(None, use_errno=True).prctl
-    for cap in range(cap_last + 1):
-        prctl(24, cap, 0, 0, 0)  # PR_CAPBSET_DROP
-    prctl(47, 4, 0, 0, 0)  # PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL
     os.setgroups([])
     os.setresgid(SANDBOX_UID, SANDBOX_UID, SANDBOX_UID)
     os.setresuid(SANDBOX_UID, SANDBOX_UID, SANDBOX_UID)
@@ -318,13 +316,13 @@ EXIT_MEMORY = 71  # out of memory inside the harness
 EXIT_BROKEN = 72  # the program broke the harness (a signal handler, a closed pipe): a runtime error
 
 
-def run_child(job, tests, fd, cap_last):
+def run_child(job, tests, fd):
     """Entry point in the forked child; never returns. `tests` is compiled test code or a compile error."""
     status = EXIT_HARNESS
     try:
         limits = job["limits"]
         report = Reporter(job.pop("secret"), fd).report
-        _drop_privileges(cap_last)
+        _drop_privileges()
         os.closerange(3, fd)
         os.closerange(fd + 1, 1 << 16)
         for sig in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGXCPU, signal.SIGCHLD, signal.SIGTERM, signal.SIGINT):
