@@ -27,10 +27,19 @@ function readHumanEval(file: string): Sample[] {
     .split("\n")
     .filter((line) => line.trim() !== "")
     .map((line) => {
-      const row = JSON.parse(line) as { prompt: string; canonical_solution: string; test: string; entry_point: string };
+      const row = JSON.parse(line) as {
+        prompt: string;
+        canonical_solution: string;
+        test: string;
+        entry_point: string;
+      };
       const program = row.prompt + row.canonical_solution;
       const check = `check(${row.entry_point})`;
-      return { program, tests: { kind: "assert", setup: row.test, asserts: [check] }, script: `${program}\n${row.test}\n${check}\n` };
+      return {
+        program,
+        tests: { kind: "assert", setup: row.test, asserts: [check] },
+        script: `${program}\n${row.test}\n${check}\n`,
+      };
     });
 }
 
@@ -60,7 +69,9 @@ function runPlainPython(python: string, flags: string[], script: string): Promis
 
 /** CPU milliseconds of this process plus its children that have been waited for (/proc/self/stat). */
 function cpuMsSoFar(): number {
-  const fields = readFileSync("/proc/self/stat", "utf8").replace(/^.*\) /, "").split(" ");
+  const fields = readFileSync("/proc/self/stat", "utf8")
+    .replace(/^.*\) /, "")
+    .split(" ");
   const ticks = Number(fields[13]) + Number(fields[14]); // cutime + cstime, at 100 ticks per second
   const self = process.cpuUsage();
   return ticks * 10 + (self.user + self.system) / 1000;
@@ -98,31 +109,51 @@ export async function benchExec(options: { rounds?: number } = {}): Promise<Reco
   const counted = { fast: 0, strict: 0, baseline: 0, noSite: 0 };
   try {
     // Warm up: the fast path's workers start with the executor; count from their first answers on.
-    await Promise.all(samples.slice(0, slots).map((s, i) => fast.run(s.program + `\n# warm-up ${i}\n`, s.tests)));
+    await Promise.all(
+      samples.slice(0, slots).map((s, i) => fast.run(s.program + `\n# warm-up ${i}\n`, s.tests)),
+    );
     for (let round = 0; round < rounds; round++) {
       // A comment makes each round's programs new to the result cache: every one really runs.
       const tag = `\n# round ${round}\n`;
-      add("fast", await timed(async () => {
-        const verdicts = await Promise.all(samples.map((s) => fast.run(s.program + tag, s.tests)));
-        passed.fast += verdicts.filter((v) => v.status === "pass").length;
-      }));
+      add(
+        "fast",
+        await timed(async () => {
+          const verdicts = await Promise.all(samples.map((s) => fast.run(s.program + tag, s.tests)));
+          passed.fast += verdicts.filter((v) => v.status === "pass").length;
+        }),
+      );
       counted.fast += samples.length;
-      add("baseline", await timed(async () => {
-        const ok = await pool(slots, samples.map((s) => () => runPlainPython(python, [], s.script)));
-        passed.baseline += ok.filter(Boolean).length;
-      }));
+      add(
+        "baseline",
+        await timed(async () => {
+          const ok = await pool(
+            slots,
+            samples.map((s) => () => runPlainPython(python, [], s.script)),
+          );
+          passed.baseline += ok.filter(Boolean).length;
+        }),
+      );
       counted.baseline += samples.length;
       // python3 -S skips `site` and its .pth files: the cheapest a fresh interpreter can start.
-      add("noSite", await timed(async () => {
-        const ok = await pool(slots, samples.map((s) => () => runPlainPython(python, ["-S"], s.script)));
-        passed.noSite += ok.filter(Boolean).length;
-      }));
+      add(
+        "noSite",
+        await timed(async () => {
+          const ok = await pool(
+            slots,
+            samples.map((s) => () => runPlainPython(python, ["-S"], s.script)),
+          );
+          passed.noSite += ok.filter(Boolean).length;
+        }),
+      );
       counted.noSite += samples.length;
       if (round === 0) {
-        add("strict", await timed(async () => {
-          const verdicts = await Promise.all(samples.map((s) => strict.run(s.program + tag, s.tests)));
-          passed.strict += verdicts.filter((v) => v.status === "pass").length;
-        }));
+        add(
+          "strict",
+          await timed(async () => {
+            const verdicts = await Promise.all(samples.map((s) => strict.run(s.program + tag, s.tests)));
+            passed.strict += verdicts.filter((v) => v.status === "pass").length;
+          }),
+        );
         counted.strict += samples.length;
       }
       console.error(`bench exec: round ${round + 1}/${rounds} done`);
@@ -151,14 +182,23 @@ export async function benchExec(options: { rounds?: number } = {}): Promise<Reco
       baseline: cpuPerProgram("baseline"),
       noSite: cpuPerProgram("noSite"),
     },
-    passed: Object.fromEntries(Object.keys(passed).map((k) => [k, `${passed[k as keyof typeof passed]}/${counted[k as keyof typeof counted]}`])),
+    passed: Object.fromEntries(
+      Object.keys(passed).map((k) => [
+        k,
+        `${passed[k as keyof typeof passed]}/${counted[k as keyof typeof counted]}`,
+      ]),
+    ),
   };
   console.log(`fast path:        ${figures.programsPerSec} programs/s (${figures.passed.fast} passed)`);
   console.log(`strict mode:      ${figures.strictPerSec} programs/s (${figures.passed.strict} passed)`);
   console.log(`plain python3:    ${figures.baselinePerSec} programs/s (${figures.passed.baseline} passed)`);
   console.log(`python3 -S:       ${figures.noSitePerSec} programs/s (${figures.passed.noSite} passed)`);
-  console.log(`fast / baseline:  ${figures.ratio}x on ${slots} slots (${figures.ratioNoSite}x against python3 -S)`);
+  console.log(
+    `fast / baseline:  ${figures.ratio}x on ${slots} slots (${figures.ratioNoSite}x against python3 -S)`,
+  );
   const c = figures.cpuMsPerProgram;
-  console.log(`CPU per program:  fast ${c.fast} ms, strict ${c.strict} ms, python3 ${c.baseline} ms, python3 -S ${c.noSite} ms (all processes)`);
+  console.log(
+    `CPU per program:  fast ${c.fast} ms, strict ${c.strict} ms, python3 ${c.baseline} ms, python3 -S ${c.noSite} ms (all processes)`,
+  );
   return figures;
 }

@@ -14,7 +14,9 @@ async function main(): Promise<void> {
   const name = process.argv[2];
   const bench = name === undefined ? undefined : benches[name];
   if (!bench) {
-    console.error(`usage: node dist/bench/main.js <${Object.keys(benches).join("|")}>${name ? ` (unknown benchmark '${name}')` : ""}`);
+    console.error(
+      `usage: node dist/bench/main.js <${Object.keys(benches).join("|")}>${name ? ` (unknown benchmark '${name}')` : ""}`,
+    );
     process.exit(2);
   }
   const figures = await bench();

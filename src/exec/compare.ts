@@ -64,7 +64,8 @@ const numberLike = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$|^[+-]?(inf|infinity|
 function tokensClose(a: string, b: string, cmp: { atol?: number; rtol?: number }): boolean {
   if (a === b) return true;
   if (!numberLike.test(a) || !numberLike.test(b)) return false;
-  const parse = (t: string) => (/nan/i.test(t) ? NaN : /inf/i.test(t) ? (t.startsWith("-") ? -Infinity : Infinity) : Number(t));
+  const parse = (t: string) =>
+    /nan/i.test(t) ? NaN : /inf/i.test(t) ? (t.startsWith("-") ? -Infinity : Infinity) : Number(t);
   return floatsClose(parse(a), parse(b), cmp);
 }
 

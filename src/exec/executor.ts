@@ -79,7 +79,18 @@ function abortError(signal?: AbortSignal): Error {
   return reason instanceof Error ? reason : new DOMException("the run was aborted", "AbortError");
 }
 
-const noEnd: RunEnd = { timeout: false, memory: false, overflow: false, killed: false, stray: false, dirty: false, code: null, signal: null, cpuMs: 0, wallMs: 0 };
+const noEnd: RunEnd = {
+  timeout: false,
+  memory: false,
+  overflow: false,
+  killed: false,
+  stray: false,
+  dirty: false,
+  code: null,
+  signal: null,
+  cpuMs: 0,
+  wallMs: 0,
+};
 
 class Pool implements SandboxExecutor {
   private readonly slots: Slot[];
@@ -102,13 +113,16 @@ class Pool implements SandboxExecutor {
     checkBubblewrap();
     findInterpreter();
     const slots = options.slots ?? cpus().length;
-    if (!Number.isInteger(slots) || slots < 1) throw new RangeError(`executor: slots must be a positive integer, got ${slots}`);
+    if (!Number.isInteger(slots) || slots < 1)
+      throw new RangeError(`executor: slots must be a positive integer, got ${slots}`);
     this.strict = options.strict ?? false;
     this.recycleAfter = options.recycleAfter ?? 1000;
     this.maxQueue = options.maxQueue ?? 1024;
     this.baseLimits = options.limits ?? {};
     resolveLimits(this.baseLimits);
-    this.cache = new ResultCache(options.cacheDir === undefined ? join(packageRoot, ".cache", "exec") : options.cacheDir);
+    this.cache = new ResultCache(
+      options.cacheDir === undefined ? join(packageRoot, ".cache", "exec") : options.cacheDir,
+    );
     this.slots = Array.from({ length: slots }, () => ({ ready: false, busy: false }));
     if (!this.strict) for (const slot of this.slots) this.startWorker(slot);
   }
@@ -117,32 +131,63 @@ class Pool implements SandboxExecutor {
     if (this.closed) throw new Error("executor: closed");
     const limits = resolveLimits(this.baseLimits, options);
     const compare: Comparison = options.compare ?? { mode: tests.kind === "stdio" ? "lines" : "exact" };
-    const base = { program, stopOnFirst: limits.stopOnFirstFailure, limits: this.jobLimits(limits, testCount(tests)) };
+    const base = {
+      program,
+      stopOnFirst: limits.stopOnFirstFailure,
+      limits: this.jobLimits(limits, testCount(tests)),
+    };
     let job: Task["job"];
     if (tests.kind === "stdio") job = { ...base, kind: "stdio", inputs: tests.cases.map((c) => c.input) };
-    else if (tests.kind === "call") job = { ...base, kind: "call", fnName: tests.fnName, args: tests.cases.map((c) => c.args) };
-    else if (tests.kind === "assert") job = { ...base, kind: "assert", setup: tests.setup ?? null, asserts: tests.asserts };
+    else if (tests.kind === "call")
+      job = { ...base, kind: "call", fnName: tests.fnName, args: tests.cases.map((c) => c.args) };
+    else if (tests.kind === "assert")
+      job = { ...base, kind: "assert", setup: tests.setup ?? null, asserts: tests.asserts };
     else throw new TypeError(`executor: unknown test kind ${(tests as { kind: unknown }).kind}`);
     const key = cacheKey([harnessVersion(), "run", program, tests, limits, compare]);
-    return this.cached(key, options.signal, async () => {
-      const { verdict } = await this.submit(job, tests, compare, options.signal);
-      return verdict;
-    }, (v) => v.status !== "sandbox_error");
+    return this.cached(
+      key,
+      options.signal,
+      async () => {
+        const { verdict } = await this.submit(job, tests, compare, options.signal);
+        return verdict;
+      },
+      (v) => v.status !== "sandbox_error",
+    );
   }
 
-  async capture(program: string, fnName: string, argsList: Json[][], options: RunOptions = {}): Promise<Capture> {
+  async capture(
+    program: string,
+    fnName: string,
+    argsList: Json[][],
+    options: RunOptions = {},
+  ): Promise<Capture> {
     if (this.closed) throw new Error("executor: closed");
     const limits = resolveLimits(this.baseLimits, { ...options, stopOnFirstFailure: false });
     const job: Task["job"] = {
-      kind: "call", program, fnName, args: argsList, stopOnFirst: false, limits: this.jobLimits(limits, argsList.length),
+      kind: "call",
+      program,
+      fnName,
+      args: argsList,
+      stopOnFirst: false,
+      limits: this.jobLimits(limits, argsList.length),
     };
     const key = cacheKey([harnessVersion(), "capture", program, fnName, argsList, limits]);
     type Stored = { status: Status; detail?: string; values: ([Json] | null)[] };
-    const stored = await this.cached<Stored>(key, options.signal, async () => {
-      const { verdict, grader } = await this.submit(job, { kind: "capture", count: argsList.length }, { mode: "exact" }, options.signal);
-      const values = grader.captured().map((v) => (v === undefined ? null : ([v] as [Json])));
-      return { status: verdict.status, ...(verdict.detail ? { detail: verdict.detail } : {}), values };
-    }, (s) => s.status !== "sandbox_error");
+    const stored = await this.cached<Stored>(
+      key,
+      options.signal,
+      async () => {
+        const { verdict, grader } = await this.submit(
+          job,
+          { kind: "capture", count: argsList.length },
+          { mode: "exact" },
+          options.signal,
+        );
+        const values = grader.captured().map((v) => (v === undefined ? null : ([v] as [Json])));
+        return { status: verdict.status, ...(verdict.detail ? { detail: verdict.detail } : {}), values };
+      },
+      (s) => s.status !== "sandbox_error",
+    );
     const values = stored.values.map((v) => (v === null ? undefined : v[0]));
     return { status: stored.status, values, ...(stored.detail ? { detail: stored.detail } : {}) };
   }
@@ -157,11 +202,23 @@ class Pool implements SandboxExecutor {
 
   private jobLimits(limits: Required<Limits>, tests: number): JobMessage["limits"] {
     const { wallMs, cpuMs, memoryBytes, outputBytes } = limits;
-    return { wallMs, cpuMs, memoryBytes, outputBytes, resultBytes: resultBytes(limits, tests), nproc: processLimit };
+    return {
+      wallMs,
+      cpuMs,
+      memoryBytes,
+      outputBytes,
+      resultBytes: resultBytes(limits, tests),
+      nproc: processLimit,
+    };
   }
 
   /** `compute` once per key: from the cache, from a run already in flight, or by running it. */
-  private async cached<T>(key: string, signal: AbortSignal | undefined, compute: () => Promise<T>, keep: (value: T) => boolean): Promise<T> {
+  private async cached<T>(
+    key: string,
+    signal: AbortSignal | undefined,
+    compute: () => Promise<T>,
+    keep: (value: T) => boolean,
+  ): Promise<T> {
     const hit = (await this.cache.get(key)) as T | undefined;
     if (hit !== undefined) return hit;
     const shared = signal ? undefined : (this.inflight.get(key) as Promise<T> | undefined);
@@ -172,7 +229,10 @@ class Pool implements SandboxExecutor {
     });
     if (!signal) {
       this.inflight.set(key, running);
-      void running.then(() => this.inflight.delete(key), () => this.inflight.delete(key));
+      void running.then(
+        () => this.inflight.delete(key),
+        () => this.inflight.delete(key),
+      );
     }
     return running;
   }
@@ -285,7 +345,13 @@ class Pool implements SandboxExecutor {
     });
     task.signal?.removeEventListener("abort", onAbort);
     slot.busy = false;
-    const worn = !end.ok || end.end.timeout || end.end.memory || end.end.stray || end.end.dirty || worker.jobsRun >= this.recycleAfter;
+    const worn =
+      !end.ok ||
+      end.end.timeout ||
+      end.end.memory ||
+      end.end.stray ||
+      end.end.dirty ||
+      worker.jobsRun >= this.recycleAfter;
     if (this.strict) worker.kill();
     else if (worn && slot.worker === worker && !this.closed) this.replace(slot);
     if (task.signal?.aborted) {
@@ -295,7 +361,12 @@ class Pool implements SandboxExecutor {
     } else if (end.ok) {
       this.finish(task, grader.verdict(end.end), grader, !grader.testsBroken);
     } else if (end.reason === "backstop") {
-      this.finish(task, grader.verdict({ ...noEnd, timeout: true, wallMs: Date.now() - started }), grader, false);
+      this.finish(
+        task,
+        grader.verdict({ ...noEnd, timeout: true, wallMs: Date.now() - started }),
+        grader,
+        false,
+      );
     } else {
       this.finish(task, this.crashVerdict(task, end.detail), grader, true);
     }

@@ -32,7 +32,17 @@ const SIGKILL = 9;
 const SIGXCPU = 24;
 const SIGXFSZ = 25;
 const DETAIL_CHARS = 300;
-const signalNames: Record<number, string> = { 4: "SIGILL", 6: "SIGABRT", 7: "SIGBUS", 8: "SIGFPE", 9: "SIGKILL", 11: "SIGSEGV", 13: "SIGPIPE", 15: "SIGTERM", 31: "SIGSYS" };
+const signalNames: Record<number, string> = {
+  4: "SIGILL",
+  6: "SIGABRT",
+  7: "SIGBUS",
+  8: "SIGFPE",
+  9: "SIGKILL",
+  11: "SIGSEGV",
+  13: "SIGPIPE",
+  15: "SIGTERM",
+  31: "SIGSYS",
+};
 
 function cap(text: string): string {
   return text.length > DETAIL_CHARS ? text.slice(0, DETAIL_CHARS - 1) + "…" : text;
@@ -74,7 +84,11 @@ export class Grader {
     private readonly cpuLimitMs: number,
   ) {
     this.total =
-      tests.kind === "capture" ? tests.count : tests.kind === "assert" ? tests.asserts.length : tests.cases.length;
+      tests.kind === "capture"
+        ? tests.count
+        : tests.kind === "assert"
+          ? tests.asserts.length
+          : tests.cases.length;
   }
 
   /** Takes one `L` line; true when the run should be stopped now (a test failed and we stop at the first). */
@@ -102,7 +116,11 @@ export class Grader {
       return false;
     }
     if (kind === "syntax") this.early = { status: "syntax_error", detail: raised(payload).detail };
-    else if (kind === "testerror") this.early = { status: "sandbox_error", detail: `the tests do not compile: ${exceptionOf(payload).message}` };
+    else if (kind === "testerror")
+      this.early = {
+        status: "sandbox_error",
+        detail: `the tests do not compile: ${exceptionOf(payload).message}`,
+      };
     else if (kind === "load") this.early = raised(payload);
     else if (Number.isInteger(index) && index >= 0 && index < this.total && !this.outcomes.has(index)) {
       const outcome = this.judge(kind, index, payload);
@@ -116,12 +134,16 @@ export class Grader {
     const tests = this.tests;
     if (kind === "error") return raised(payload);
     if (kind === "nonplain") {
-      const what = typeof payload === "string" ? `returned a ${payload} object` : exceptionOf(payload).message;
+      const what =
+        typeof payload === "string" ? `returned a ${payload} object` : exceptionOf(payload).message;
       return { status: "wrong_answer", detail: `not plain data: ${what}` };
     }
     if (kind === "fail") {
       const e = exceptionOf(payload);
-      return { status: "wrong_answer", detail: e.message ? `AssertionError: ${e.message}` : "AssertionError" };
+      return {
+        status: "wrong_answer",
+        detail: e.message ? `AssertionError: ${e.message}` : "AssertionError",
+      };
     }
     if (kind === "ok" && tests.kind === "assert") return { status: "pass" };
     if (kind === "value" && tests.kind === "capture") {
@@ -143,7 +165,8 @@ export class Grader {
     const err = (r.err ?? "").trim().split("\n").pop() ?? "";
     if (r.signal === SIGXFSZ) return { status: "output_limit", detail: "output over the limit" };
     if (r.signal === SIGXCPU) return { status: "timeout", detail: "CPU time limit" };
-    if (r.signal != null) return { status: "runtime_error", detail: signalNames[r.signal] ?? `signal ${r.signal}` };
+    if (r.signal != null)
+      return { status: "runtime_error", detail: signalNames[r.signal] ?? `signal ${r.signal}` };
     if (r.code !== 0) {
       if (/^MemoryError\b/.test(err)) return { status: "memory_limit", detail: err };
       return { status: "runtime_error", detail: err || `exit code ${r.code}` };
@@ -158,17 +181,23 @@ export class Grader {
     if (end.timeout) return { status: "timeout", detail: "wall-clock limit" };
     if (end.memory) return { status: "memory_limit", detail: "memory limit (all processes)" };
     if (end.overflow) return { status: "output_limit", detail: "reported output over the limit" };
-    if (end.signal === SIGXCPU || end.cpuMs > this.cpuLimitMs) return { status: "timeout", detail: "CPU time limit" };
+    if (end.signal === SIGXCPU || end.cpuMs > this.cpuLimitMs)
+      return { status: "timeout", detail: "CPU time limit" };
     if (end.signal === SIGXFSZ) return { status: "output_limit", detail: "output over the limit" };
     if (this.early) return this.early;
     if (this.done || end.killed) return undefined;
     // Before `start` no program code has run, so only then is a harness exit the sandbox's fault:
     // a program cannot turn its failure into a sandbox_error (which is never a reward) by exiting with 70.
-    if (end.code === EXIT_HARNESS && !this.started) return { status: "sandbox_error", detail: "the harness failed" };
+    if (end.code === EXIT_HARNESS && !this.started)
+      return { status: "sandbox_error", detail: "the harness failed" };
     if (end.code === EXIT_MEMORY) return { status: "memory_limit", detail: "out of memory" };
     if (end.signal === SIGKILL) return { status: "memory_limit", detail: "killed (out of memory)" };
-    const how = end.signal !== null ? (signalNames[end.signal] ?? `signal ${end.signal}`) : `exit code ${end.code}`;
-    return { status: "runtime_error", detail: `the program ended the run before the tests finished (${how})` };
+    const how =
+      end.signal !== null ? (signalNames[end.signal] ?? `signal ${end.signal}`) : `exit code ${end.code}`;
+    return {
+      status: "runtime_error",
+      detail: `the program ended the run before the tests finished (${how})`,
+    };
   }
 
   /** The verdict once the run has ended. */
@@ -192,7 +221,12 @@ export class Grader {
     if (failure) {
       const at = firstFailed ?? 0;
       const where = firstFailed !== undefined && !this.early ? `test ${at}: ` : "";
-      return { status: failure.status, ...base, firstFailed: at, detail: cap(where + (failure.detail ?? "")) };
+      return {
+        status: failure.status,
+        ...base,
+        firstFailed: at,
+        detail: cap(where + (failure.detail ?? "")),
+      };
     }
     if (firstFailed === undefined) return { status: "pass", ...base };
     const outcome = firstOutcome ?? { status: "runtime_error" as Status, detail: "the test did not run" };

@@ -46,7 +46,8 @@ export function resolveLimits(base: Limits, over: Limits = {}): Required<Limits>
     stopOnFirstFailure: pick("stopOnFirstFailure"),
   };
   for (const k of ["wallMs", "cpuMs", "memoryBytes", "outputBytes"] as const) {
-    if (!Number.isFinite(limits[k]) || limits[k] <= 0) throw new RangeError(`executor: limit ${k} must be a positive number, got ${limits[k]}`);
+    if (!Number.isFinite(limits[k]) || limits[k] <= 0)
+      throw new RangeError(`executor: limit ${k} must be a positive number, got ${limits[k]}`);
   }
   return limits;
 }

@@ -40,7 +40,10 @@ export function findInterpreter(): Interpreter {
   const python = envVars.LINEWISE_PYTHON ?? "python3";
   const probe = spawnSync(
     python,
-    ["-c", "import sys, json, site; print(json.dumps([sys.executable, sys.prefix, sys.base_prefix, sys.version.split()[0], site.getsitepackages()]))"],
+    [
+      "-c",
+      "import sys, json, site; print(json.dumps([sys.executable, sys.prefix, sys.base_prefix, sys.version.split()[0], site.getsitepackages()]))",
+    ],
     { encoding: "utf8" },
   );
   if (probe.status !== 0 || !probe.stdout) {
@@ -49,20 +52,35 @@ export function findInterpreter(): Interpreter {
         "(apt-get install python3) or set LINEWISE_PYTHON to an interpreter",
     );
   }
-  const [executable, prefix, basePrefix, version, sitePackages] = JSON.parse(probe.stdout) as [string, string, string, string, string[]];
+  const [executable, prefix, basePrefix, version, sitePackages] = JSON.parse(probe.stdout) as [
+    string,
+    string,
+    string,
+    string,
+    string[],
+  ];
   const roots = [...new Set([basePrefix, prefix].map((p) => realpathSync(p)))].filter(
     (p) => p !== "/usr" && !p.startsWith("/usr/"),
   );
-  interpreter = { executable: realpathSync(executable), roots, version, sitePackages: sitePackages.filter((p) => existsSync(p)) };
+  interpreter = {
+    executable: realpathSync(executable),
+    roots,
+    version,
+    sitePackages: sitePackages.filter((p) => existsSync(p)),
+  };
   return interpreter;
 }
 
+let bwrapHelp: string | undefined;
+
 /** Throws with the install command when bubblewrap is missing. */
 export function checkBubblewrap(): void {
-  const probe = spawnSync("bwrap", ["--version"], { encoding: "utf8" });
-  if (probe.status !== 0) {
+  if (bwrapHelp !== undefined) return;
+  const probe = spawnSync("bwrap", ["--help"], { encoding: "utf8" });
+  if (probe.error || !probe.stdout.includes("--unshare-pid")) {
     throw new Error("executor: bubblewrap (bwrap) is not installed; run: apt-get install bubblewrap");
   }
+  bwrapHelp = probe.stdout;
 }
 
 let version: string | undefined;
@@ -111,14 +129,17 @@ export interface SandboxCommand {
  * tests can find every process a sandbox left behind.
  */
 export function sandboxCommand(once: boolean, tag: string): SandboxCommand {
+  checkBubblewrap();
   const python = findInterpreter();
   const asRoot = process.getuid?.() === 0;
   const made = new Set<string>(["/usr"]);
   const binds: string[] = [];
   for (const root of python.roots) binds.push(...ancestors(root, made), "--ro-bind", root, root);
+  // prettier-ignore
   const bwrap = [
     // As root, userns.py has already made a user namespace (see there); otherwise bwrap makes one.
-    ...(asRoot ? [] : ["--unshare-user", "--disable-userns", "--uid", "65534", "--gid", "65534"]),
+    // --disable-userns (bubblewrap 0.8+) forbids nested user namespaces, as userns.py does as root.
+    ...(asRoot ? [] : ["--unshare-user", ...(bwrapHelp?.includes("--disable-userns") ? ["--disable-userns"] : []), "--uid", "65534", "--gid", "65534"]),
     "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
     "--hostname", "sandbox",
     "--as-pid-1", "--die-with-parent", "--new-session",
@@ -144,6 +165,10 @@ export function sandboxCommand(once: boolean, tag: string): SandboxCommand {
     ...python.sitePackages.flatMap((p) => ["--path", p]),
     ...(once ? ["--once"] : []),
   ];
-  if (asRoot) return { command: python.executable, args: ["-I", "-S", join(harnessDir, "userns.py"), "bwrap", ...bwrap] };
+  if (asRoot)
+    return {
+      command: python.executable,
+      args: ["-I", "-S", join(harnessDir, "userns.py"), "bwrap", ...bwrap],
+    };
   return { command: "bwrap", args: bwrap };
 }

@@ -22,7 +22,14 @@ export interface JobMessage {
   kind: "stdio" | "call" | "assert";
   program: string;
   stopOnFirst: boolean;
-  limits: { wallMs: number; cpuMs: number; memoryBytes: number; outputBytes: number; resultBytes: number; nproc: number };
+  limits: {
+    wallMs: number;
+    cpuMs: number;
+    memoryBytes: number;
+    outputBytes: number;
+    resultBytes: number;
+    nproc: number;
+  };
   inputs?: string[];
   fnName?: string;
   args?: unknown[];
@@ -31,7 +38,8 @@ export interface JobMessage {
 }
 
 /** A job's end: the server's summary, or why there is none. */
-export type JobEnd = { ok: true; end: RunEnd } | { ok: false; reason: "backstop" | "crashed"; detail: string };
+export type JobEnd =
+  { ok: true; end: RunEnd } | { ok: false; reason: "backstop" | "crashed"; detail: string };
 
 export class SandboxWorker {
   readonly ready: Promise<void>;
@@ -76,9 +84,14 @@ export class SandboxWorker {
         resolve();
       };
       this.child.on("error", (e) => onGone(e.message));
-      this.child.on("close", (code, signal) => onGone(signal ? `killed by ${signal}` : `exited with ${code}`));
+      this.child.on("close", (code, signal) =>
+        onGone(signal ? `killed by ${signal}` : `exited with ${code}`),
+      );
     });
-    void this.ready.then(() => clearTimeout(startTimer), () => clearTimeout(startTimer));
+    void this.ready.then(
+      () => clearTimeout(startTimer),
+      () => clearTimeout(startTimer),
+    );
   }
 
   /** Whether the process is still there (it may be busy). */

@@ -11,12 +11,15 @@ test("integers beyond 2^53 are kept exactly as $bigint tags", () => {
 });
 
 test("NaN and Infinity from Python's json become $float tags; floats stay numbers", () => {
-  assert.deepEqual(parseJsonExact('{"a": NaN, "b": [Infinity, -Infinity], "c": 1.5e300, "d": "NaN 12345678901234567"}'), {
-    a: { $float: "nan" },
-    b: [{ $float: "inf" }, { $float: "-inf" }],
-    c: 1.5e300,
-    d: "NaN 12345678901234567",
-  });
+  assert.deepEqual(
+    parseJsonExact('{"a": NaN, "b": [Infinity, -Infinity], "c": 1.5e300, "d": "NaN 12345678901234567"}'),
+    {
+      a: { $float: "nan" },
+      b: [{ $float: "inf" }, { $float: "-inf" }],
+      c: 1.5e300,
+      d: "NaN 12345678901234567",
+    },
+  );
 });
 
 test("malformed JSON still throws a SyntaxError on the exact path", () => {

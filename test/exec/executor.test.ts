@@ -43,7 +43,9 @@ test("workers are recycled after N programs", async (t) => {
 test("strict mode starts a fresh sandboxed interpreter per program", async (t) => {
   const strict = createExecutor({ cacheDir: null, slots: 2, strict: true });
   t.after(() => strict.close());
-  const strictPids = await Promise.all([0, 1, 2].map(async (i) => (await strict.capture(pidProgram(i), "pid", [[]])).values[0]));
+  const strictPids = await Promise.all(
+    [0, 1, 2].map(async (i) => (await strict.capture(pidProgram(i), "pid", [[]])).values[0]),
+  );
   assert.deepEqual(strictPids, [2, 2, 2]);
   assert.equal((await strict.run(good, addTests)).status, "pass");
   assert.equal((await strict.run(bad, addTests)).status, "wrong_answer");

@@ -59,7 +59,11 @@ after(async () => {
 });
 
 // --- test shapes ---
-const callF = (expected: unknown = 1): Tests => ({ kind: "call", fnName: "f", cases: [{ args: [], expected: expected as never }] });
+const callF = (expected: unknown = 1): Tests => ({
+  kind: "call",
+  fnName: "f",
+  cases: [{ args: [], expected: expected as never }],
+});
 const addAsserts: Tests = { kind: "assert", asserts: ["assert add(1, 2) == 3", "assert add(2, 2) == 4"] };
 const stdio = (output: string, input = ""): Tests => ({ kind: "stdio", cases: [{ input, output }] });
 const lines = (...body: string[]) => body.join("\n") + "\n";
@@ -76,20 +80,57 @@ interface Hostile {
 const hostile: Hostile[] = [
   { name: "an infinite loop", program: "while True:\n    pass\n", tests: stdio(""), expect: ["timeout"] },
   { name: "sleeping", program: "import time\ntime.sleep(60)\n", tests: stdio(""), expect: ["timeout"] },
-  { name: "reading a closed stdin", program: "def f():\n    return input()\n", tests: callF(), expect: ["runtime_error"], detail: /EOFError/ },
-  { name: "a stdout flood", program: "while True:\n    print('x' * 1000)\n", tests: stdio(""), expect: ["output_limit"] },
-  { name: "a stderr flood", program: "import sys\nwhile True:\n    sys.stderr.write('y' * 1000)\n", tests: stdio(""), expect: ["output_limit"] },
-  { name: "a flood from a call test", program: "def f():\n    print('z' * 10**7)\n    return 1\n", tests: callF(), expect: ["output_limit"] },
-  { name: "a huge return value", program: "def f():\n    return 'v' * 10**7\n", tests: callF(), expect: ["output_limit"] },
+  {
+    name: "reading a closed stdin",
+    program: "def f():\n    return input()\n",
+    tests: callF(),
+    expect: ["runtime_error"],
+    detail: /EOFError/,
+  },
+  {
+    name: "a stdout flood",
+    program: "while True:\n    print('x' * 1000)\n",
+    tests: stdio(""),
+    expect: ["output_limit"],
+  },
+  {
+    name: "a stderr flood",
+    program: "import sys\nwhile True:\n    sys.stderr.write('y' * 1000)\n",
+    tests: stdio(""),
+    expect: ["output_limit"],
+  },
+  {
+    name: "a flood from a call test",
+    program: "def f():\n    print('z' * 10**7)\n    return 1\n",
+    tests: callF(),
+    expect: ["output_limit"],
+  },
+  {
+    name: "a huge return value",
+    program: "def f():\n    return 'v' * 10**7\n",
+    tests: callF(),
+    expect: ["output_limit"],
+  },
   {
     name: "a fork bomb",
-    program: lines("import os", "while True:", "    try:", "        os.fork()", "    except OSError:", "        pass"),
+    program: lines(
+      "import os",
+      "while True:",
+      "    try:",
+      "        os.fork()",
+      "    except OSError:",
+      "        pass",
+    ),
     tests: stdio(""),
     expect: ["timeout", "runtime_error", "memory_limit"],
   },
   {
     name: "a thread bomb",
-    program: lines("import threading, time", "while True:", "    threading.Thread(target=time.sleep, args=(60,), daemon=True).start()"),
+    program: lines(
+      "import threading, time",
+      "while True:",
+      "    threading.Thread(target=time.sleep, args=(60,), daemon=True).start()",
+    ),
     tests: stdio(""),
     expect: ["runtime_error", "memory_limit"],
   },
@@ -101,28 +142,67 @@ const hostile: Hostile[] = [
   },
   {
     name: "a double-fork daemon (the tests still pass; the daemon is killed)",
-    program: lines("import os, time", "if os.fork() == 0:", "    if os.fork() == 0:", "        os.setsid()", "        time.sleep(60)", "    os._exit(0)", "os.wait()", "def f():", "    return 1"),
+    program: lines(
+      "import os, time",
+      "if os.fork() == 0:",
+      "    if os.fork() == 0:",
+      "        os.setsid()",
+      "        time.sleep(60)",
+      "    os._exit(0)",
+      "os.wait()",
+      "def f():",
+      "    return 1",
+    ),
     tests: callF(),
     expect: ["pass"],
   },
-  { name: "a memory bomb", program: "x = bytearray(8 * 1024 ** 3)\n", tests: stdio(""), expect: ["memory_limit"] },
-  { name: "growing memory", program: "a = []\nwhile True:\n    a.append(' ' * 10**7)\n", tests: stdio(""), expect: ["memory_limit"] },
+  {
+    name: "a memory bomb",
+    program: "x = bytearray(8 * 1024 ** 3)\n",
+    tests: stdio(""),
+    expect: ["memory_limit"],
+  },
+  {
+    name: "growing memory",
+    program: "a = []\nwhile True:\n    a.append(' ' * 10**7)\n",
+    tests: stdio(""),
+    expect: ["memory_limit"],
+  },
   {
     name: "memory spread over processes",
-    program: lines("import os, time", "for _ in range(6):", "    if os.fork() == 0:", "        x = b'x' * (300 * 1024 * 1024)", "        time.sleep(30)", "time.sleep(30)"),
+    program: lines(
+      "import os, time",
+      "for _ in range(6):",
+      "    if os.fork() == 0:",
+      "        x = b'x' * (300 * 1024 * 1024)",
+      "        time.sleep(30)",
+      "time.sleep(30)",
+    ),
     tests: stdio(""),
     expect: ["memory_limit"],
   },
   {
     name: "filling /tmp",
-    program: lines("i = 0", "while True:", "    with open(f'/tmp/fill{i}', 'wb') as f:", "        f.write(b'x' * 200_000)", "    i += 1"),
+    program: lines(
+      "i = 0",
+      "while True:",
+      "    with open(f'/tmp/fill{i}', 'wb') as f:",
+      "        f.write(b'x' * 200_000)",
+      "    i += 1",
+    ),
     tests: stdio(""),
     expect: ["runtime_error"],
     detail: /No space left/,
   },
   {
     name: "filling /dev/shm",
-    program: lines("i = 0", "while True:", "    with open(f'/dev/shm/fill{i}', 'wb') as f:", "        f.write(b'x' * 200_000)", "    i += 1"),
+    program: lines(
+      "i = 0",
+      "while True:",
+      "    with open(f'/dev/shm/fill{i}', 'wb') as f:",
+      "        f.write(b'x' * 200_000)",
+      "    i += 1",
+    ),
     tests: stdio(""),
     expect: ["runtime_error"],
     detail: /No space left/,
@@ -169,19 +249,36 @@ const hostile: Hostile[] = [
   },
   {
     name: "reading the host's environment",
-    program: "import os\nprint(os.environ.get('LW_HOST_SECRET', 'absent'), any('host-secret' in v for v in os.environ.values()))\n",
+    program:
+      "import os\nprint(os.environ.get('LW_HOST_SECRET', 'absent'), any('host-secret' in v for v in os.environ.values()))\n",
     tests: stdio("absent False"),
     expect: ["pass"],
   },
   {
     name: "os.kill(-1, 9) (the fork server is PID 1 and survives)",
-    program: lines("import os", "try:", "    os.kill(-1, 9)", "except OSError:", "    pass", "def f():", "    return 1"),
+    program: lines(
+      "import os",
+      "try:",
+      "    os.kill(-1, 9)",
+      "except OSError:",
+      "    pass",
+      "def f():",
+      "    return 1",
+    ),
     tests: callF(),
     expect: ["pass"],
   },
   {
     name: "killing the fork server",
-    program: lines("import os", "try:", "    os.kill(1, 9)", "except OSError:", "    pass", "def f():", "    return 1"),
+    program: lines(
+      "import os",
+      "try:",
+      "    os.kill(1, 9)",
+      "except OSError:",
+      "    pass",
+      "def f():",
+      "    return 1",
+    ),
     tests: callF(),
     expect: ["pass"],
   },
@@ -202,31 +299,83 @@ const hostile: Hostile[] = [
   },
   {
     name: "an object whose __eq__ always answers True (call test)",
-    program: lines("class Eq:", "    def __eq__(self, other):", "        return True", "def f():", "    return Eq()"),
+    program: lines(
+      "class Eq:",
+      "    def __eq__(self, other):",
+      "        return True",
+      "def f():",
+      "    return Eq()",
+    ),
     tests: callF(),
     expect: ["wrong_answer"],
   },
   {
     name: "an object whose __eq__ always answers True (assert test)",
-    program: lines("class Eq(int):", "    def __eq__(self, other):", "        return True", "    __hash__ = int.__hash__", "def add(a, b):", "    return Eq(0)"),
+    program: lines(
+      "class Eq(int):",
+      "    def __eq__(self, other):",
+      "        return True",
+      "    __hash__ = int.__hash__",
+      "def add(a, b):",
+      "    return Eq(0)",
+    ),
     tests: addAsserts,
     expect: ["wrong_answer"],
     detail: /not plain/,
   },
   {
     name: "an object that fakes its truthiness",
-    program: lines("class Both:", "    def __bool__(self):", "        return not hasattr(self, 'seen') and not setattr(self, 'seen', 1)", "def is_even(n):", "    return Both()"),
+    program: lines(
+      "class Both:",
+      "    def __bool__(self):",
+      "        return not hasattr(self, 'seen') and not setattr(self, 'seen', 1)",
+      "def is_even(n):",
+      "    return Both()",
+    ),
     tests: { kind: "assert", asserts: ["assert is_even(2)", "assert not is_even(3)"] },
     expect: ["wrong_answer"],
   },
-  { name: "sys.exit(0) before the tests", program: "import sys\nsys.exit(0)\ndef add(a, b):\n    return a + b\n", tests: addAsserts, expect: ["runtime_error"] },
-  { name: "os._exit(0) before the tests", program: "import os\nos._exit(0)\n", tests: addAsserts, expect: ["runtime_error"] },
-  { name: "os._exit(0) inside the tested function", program: "import os\ndef add(a, b):\n    os._exit(0)\n", tests: addAsserts, expect: ["runtime_error"] },
-  { name: "os._exit(70), the harness's own failure code", program: "import os\ndef add(a, b):\n    os._exit(70)\n", tests: addAsserts, expect: ["runtime_error"] },
-  { name: "sys.exit(0) inside a called function", program: "import sys\ndef f():\n    sys.exit(0)\n", tests: callF(), expect: ["runtime_error"], detail: /SystemExit/ },
+  {
+    name: "sys.exit(0) before the tests",
+    program: "import sys\nsys.exit(0)\ndef add(a, b):\n    return a + b\n",
+    tests: addAsserts,
+    expect: ["runtime_error"],
+  },
+  {
+    name: "os._exit(0) before the tests",
+    program: "import os\nos._exit(0)\n",
+    tests: addAsserts,
+    expect: ["runtime_error"],
+  },
+  {
+    name: "os._exit(0) inside the tested function",
+    program: "import os\ndef add(a, b):\n    os._exit(0)\n",
+    tests: addAsserts,
+    expect: ["runtime_error"],
+  },
+  {
+    name: "os._exit(70), the harness's own failure code",
+    program: "import os\ndef add(a, b):\n    os._exit(70)\n",
+    tests: addAsserts,
+    expect: ["runtime_error"],
+  },
+  {
+    name: "sys.exit(0) inside a called function",
+    program: "import sys\ndef f():\n    sys.exit(0)\n",
+    tests: callF(),
+    expect: ["runtime_error"],
+    detail: /SystemExit/,
+  },
   {
     name: "forged result lines on stdout",
-    program: lines("for i in range(3):", "    print(f'ok {i} null')", "print('done -1 null')", "print('E {\"id\": 1}')", "def add(a, b):", "    return 0"),
+    program: lines(
+      "for i in range(3):",
+      "    print(f'ok {i} null')",
+      "print('done -1 null')",
+      "print('E {\"id\": 1}')",
+      "def add(a, b):",
+      "    return 0",
+    ),
     tests: addAsserts,
     expect: ["wrong_answer"],
   },
@@ -277,7 +426,8 @@ const hostile: Hostile[] = [
   },
   {
     name: "signal.alarm(0) and an ignored SIGALRM, then a loop",
-    program: "import signal\nsignal.alarm(0)\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nwhile True:\n    pass\n",
+    program:
+      "import signal\nsignal.alarm(0)\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nwhile True:\n    pass\n",
     tests: stdio(""),
     expect: ["timeout"],
   },
@@ -294,17 +444,43 @@ const hostile: Hostile[] = [
     tests: stdio(""),
     expect: ["runtime_error", "memory_limit"],
   },
-  { name: "a ctypes segfault", program: "import ctypes\nctypes.string_at(0)\n", tests: stdio(""), expect: ["runtime_error"], detail: /SIGSEGV/ },
-  { name: "a parser bomb: nested brackets", program: "x = " + "[".repeat(100_000) + "]".repeat(100_000) + "\n", tests: stdio(""), expect: ["syntax_error"] },
-  { name: "a parser bomb: a long expression", program: "x = " + "1+".repeat(200_000) + "1\n", tests: stdio(""), expect: ["syntax_error", "memory_limit", "timeout"] },
+  {
+    name: "a ctypes segfault",
+    program: "import ctypes\nctypes.string_at(0)\n",
+    tests: stdio(""),
+    expect: ["runtime_error"],
+    detail: /SIGSEGV/,
+  },
+  {
+    name: "a parser bomb: nested brackets",
+    program: "x = " + "[".repeat(100_000) + "]".repeat(100_000) + "\n",
+    tests: stdio(""),
+    expect: ["syntax_error"],
+  },
+  {
+    name: "a parser bomb: a long expression",
+    program: "x = " + "1+".repeat(200_000) + "1\n",
+    tests: stdio(""),
+    expect: ["syntax_error", "memory_limit", "timeout"],
+  },
   {
     name: "huge integers compare exactly",
     program: "def f():\n    return 7 ** 5000\n",
     tests: callF({ $bigint: (7n ** 5000n).toString() }),
     expect: ["pass"],
   },
-  { name: "a huge integer computation", program: "x = 10 ** (10 ** 9)\n", tests: stdio(""), expect: ["timeout", "memory_limit"] },
-  { name: "non-UTF-8 output", program: "import sys\nsys.stdout.buffer.write(b'\\xff\\xfe\\xfd\\n')\n", tests: stdio("ok"), expect: ["wrong_answer"] },
+  {
+    name: "a huge integer computation",
+    program: "x = 10 ** (10 ** 9)\n",
+    tests: stdio(""),
+    expect: ["timeout", "memory_limit"],
+  },
+  {
+    name: "non-UTF-8 output",
+    program: "import sys\nsys.stdout.buffer.write(b'\\xff\\xfe\\xfd\\n')\n",
+    tests: stdio("ok"),
+    expect: ["wrong_answer"],
+  },
   {
     name: "planted symlinks",
     program: lines(
@@ -327,7 +503,8 @@ const hostile: Hostile[] = [
   },
   {
     name: "raising rlimits",
-    program: "import resource\nresource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))\n",
+    program:
+      "import resource\nresource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))\n",
     tests: stdio(""),
     expect: ["runtime_error"],
     detail: /ValueError/,
@@ -352,13 +529,25 @@ const hostile: Hostile[] = [
     tests: stdio("0000000000000000 0000000000000000 0000000000000000 1 65534"),
     expect: ["pass"],
   },
-  { name: "writing the read-only system", program: "open('/usr/lib/lw-test', 'w')\n", tests: stdio(""), expect: ["runtime_error"], detail: /OSError|Read-only|Permission/ },
+  {
+    name: "writing the read-only system",
+    program: "open('/usr/lib/lw-test', 'w')\n",
+    tests: stdio(""),
+    expect: ["runtime_error"],
+    detail: /OSError|Read-only|Permission/,
+  },
 ];
 
 // Run them all at once, two at a time in the executor; each test then checks its own verdict.
 const limitsOf = (h: Hostile): RunOptions => h.limits ?? (h.expect[0] === "timeout" ? { wallMs: 1000 } : {});
 const runs = new Map(
-  hostile.map((h) => [h.name, executor.run(h.program, h.tests, limitsOf(h)).then((v) => ({ v }), (e: unknown) => ({ e }))]),
+  hostile.map((h) => [
+    h.name,
+    executor.run(h.program, h.tests, limitsOf(h)).then(
+      (v) => ({ v }),
+      (e: unknown) => ({ e }),
+    ),
+  ]),
 );
 
 for (const h of hostile) {

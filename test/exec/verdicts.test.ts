@@ -33,7 +33,13 @@ test("wrong_answer names the first failing test, for asserts, calls and stdio", 
   assert.equal(c.status, "wrong_answer");
   assert.equal(c.firstFailed, 1);
   assert.match(c.detail!, /expected 42, got 41/);
-  const s = await executor.run("print(int(input()) + 1)", { kind: "stdio", cases: [{ input: "1", output: "2" }, { input: "5", output: "7" }] });
+  const s = await executor.run("print(int(input()) + 1)", {
+    kind: "stdio",
+    cases: [
+      { input: "1", output: "2" },
+      { input: "5", output: "7" },
+    ],
+  });
   assert.equal(s.status, "wrong_answer");
   assert.equal(s.firstFailed, 1);
   assert.match(s.detail!, /expected "7", got "6"/);
@@ -59,7 +65,10 @@ test("timeout, memory_limit and output_limit", async () => {
   assert.equal(t.status, "timeout");
   const m = await executor.run("def add(a, b):\n    return len(bytearray(4 * 1024 ** 3))\n", addTests);
   assert.equal(m.status, "memory_limit");
-  const o = await executor.run("while True:\n    print('x' * 1000)\n", { kind: "stdio", cases: [{ input: "", output: "" }] });
+  const o = await executor.run("while True:\n    print('x' * 1000)\n", {
+    kind: "stdio",
+    cases: [{ input: "", output: "" }],
+  });
   assert.equal(o.status, "output_limit");
 });
 
@@ -69,7 +78,9 @@ test("stop at the first failing test, or run them all", async () => {
   assert.deepEqual([first.status, first.passed, first.firstFailed], ["wrong_answer", 0, 0]);
   const all = await executor.run(program, doubleCalls, { stopOnFirstFailure: false });
   assert.deepEqual([all.status, all.passed, all.firstFailed], ["wrong_answer", 2, 0]);
-  const asserts = await executor.run("def add(a, b):\n    return 3\n", addTests, { stopOnFirstFailure: false });
+  const asserts = await executor.run("def add(a, b):\n    return 3\n", addTests, {
+    stopOnFirstFailure: false,
+  });
   assert.deepEqual([asserts.passed, asserts.firstFailed], [1, 1]);
 });
 
@@ -77,18 +88,32 @@ test("comparison modes: lines by default for stdio, exact and float on request",
   const stdio: Tests = { kind: "stdio", cases: [{ input: "", output: "0.3333333\nok" }] };
   const program = "print(round(1/3, 6), ' ')\nprint('ok')\n";
   assert.equal((await executor.run(program, stdio)).status, "wrong_answer");
-  assert.equal((await executor.run(program, stdio, { compare: { mode: "float", atol: 1e-5 } })).status, "pass");
+  assert.equal(
+    (await executor.run(program, stdio, { compare: { mode: "float", atol: 1e-5 } })).status,
+    "pass",
+  );
   const spaced: Tests = { kind: "stdio", cases: [{ input: "", output: "ok" }] };
   assert.equal((await executor.run("print('ok  ')", spaced)).status, "pass");
-  assert.equal((await executor.run("print('ok  ')", spaced, { compare: { mode: "exact" } })).status, "wrong_answer");
+  assert.equal(
+    (await executor.run("print('ok  ')", spaced, { compare: { mode: "exact" } })).status,
+    "wrong_answer",
+  );
   const calls: Tests = { kind: "call", fnName: "f", cases: [{ args: [], expected: [0.3, 2] }] };
   assert.equal((await executor.run("def f():\n    return [0.1 + 0.2, 2]\n", calls)).status, "wrong_answer");
-  assert.equal((await executor.run("def f():\n    return (0.1 + 0.2, 2.0)\n", calls, { compare: { mode: "float" } })).status, "pass");
+  assert.equal(
+    (await executor.run("def f():\n    return (0.1 + 0.2, 2.0)\n", calls, { compare: { mode: "float" } }))
+      .status,
+    "pass",
+  );
 });
 
 test("large Python ints come back exactly", async () => {
   const big = (2n ** 100n + 1n).toString();
-  const tests: Tests = { kind: "call", fnName: "f", cases: [{ args: [{ $bigint: big }], expected: { $bigint: big } }] };
+  const tests: Tests = {
+    kind: "call",
+    fnName: "f",
+    cases: [{ args: [{ $bigint: big }], expected: { $bigint: big } }],
+  };
   assert.equal((await executor.run("def f(x):\n    return x\n", tests)).status, "pass");
   const off = await executor.run("def f(x):\n    return x - 1\n", tests);
   assert.equal(off.status, "wrong_answer", "2^100 and 2^100 + 1 are the same JS number but not the same int");
@@ -108,14 +133,28 @@ test("LeetCode-style class Solution methods are found by name", async () => {
 });
 
 test("capture returns each call's value, undefined where the call failed", async () => {
-  const c = await executor.capture("def f(x):\n    return [x, 10 ** 20, None] if x else 1 / x\n", "f", [[1], [0], ["a"]]);
+  const c = await executor.capture("def f(x):\n    return [x, 10 ** 20, None] if x else 1 / x\n", "f", [
+    [1],
+    [0],
+    ["a"],
+  ]);
   assert.equal(c.status, "runtime_error");
-  assert.deepEqual(c.values, [[1, { $bigint: "100000000000000000000" }, null], undefined, ["a", { $bigint: "100000000000000000000" }, null]]);
+  assert.deepEqual(c.values, [
+    [1, { $bigint: "100000000000000000000" }, null],
+    undefined,
+    ["a", { $bigint: "100000000000000000000" }, null],
+  ]);
 });
 
 test("a stdio program sees its own input and may exit with sys.exit(0)", async () => {
   const program = "import sys\ndata = sys.stdin.read().split()\nprint(sum(map(int, data)))\nsys.exit(0)\n";
-  const tests: Tests = { kind: "stdio", cases: [{ input: "1 2 3\n", output: "6" }, { input: "10\n20", output: "30" }] };
+  const tests: Tests = {
+    kind: "stdio",
+    cases: [
+      { input: "1 2 3\n", output: "6" },
+      { input: "10\n20", output: "30" },
+    ],
+  };
   assert.equal((await executor.run(program, tests)).status, "pass");
 });
 
