@@ -8,6 +8,10 @@ type Bench = () => Promise<Record<string, unknown>>;
 const benches: Record<string, Bench> = {
   exec: async () => (await import("./exec.js")).benchExec(),
   engine: async () => (await import("./engine.js")).benchEngine(),
+  tokenizer: async () => (await import("./tokenizer.js")).benchTokenizer(),
+  generate: async () => (await import("./generate.js")).benchGenerate(),
+  sft: async () => (await import("./sft.js")).benchSft(),
+  teacher: async () => (await import("./teacher.js")).benchTeacher(),
 };
 
 async function main(): Promise<void> {
