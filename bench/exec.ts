@@ -97,65 +97,50 @@ export async function benchExec(options: { rounds?: number } = {}): Promise<Reco
   const python = findInterpreter().executable;
   const fast = createExecutor({ cacheDir: null, slots, limits });
   const strict = createExecutor({ cacheDir: null, slots, strict: true, limits });
-  const seconds = { fast: 0, strict: 0, baseline: 0, noSite: 0 };
+  type Method = "fast" | "strict" | "baseline" | "noSite";
+  const zero = (): Record<Method, number> => ({ fast: 0, strict: 0, baseline: 0, noSite: 0 });
+  const seconds = zero();
   // CPU of everything each method ran (Node, bwrap, Python); the fast path's sandboxes are counted
   // when they exit at close(), so its share is measured around the closing.
-  const cpuMs = { fast: 0, strict: 0, baseline: 0, noSite: 0 };
-  const add = (k: keyof typeof seconds, t: { s: number; cpuMs: number }) => {
-    seconds[k] += t.s;
-    cpuMs[k] += t.cpuMs;
+  const cpuMs = zero();
+  const passed = zero();
+  const counted = zero();
+  const passes: Record<Method, (s: Sample, tag: string) => Promise<boolean>> = {
+    fast: (s, tag) => fast.run(s.program + tag, s.tests).then((v) => v.status === "pass"),
+    strict: (s, tag) => strict.run(s.program + tag, s.tests).then((v) => v.status === "pass"),
+    baseline: (s) => runPlainPython(python, [], s.script),
+    // python3 -S skips `site` and its .pth files: the cheapest a fresh interpreter can start.
+    noSite: (s) => runPlainPython(python, ["-S"], s.script),
   };
-  const passed = { fast: 0, strict: 0, baseline: 0, noSite: 0 };
-  const counted = { fast: 0, strict: 0, baseline: 0, noSite: 0 };
+  // The executors queue every program at once; the baselines run `slots` processes at a time.
+  const width: Record<Method, number> = {
+    fast: samples.length,
+    strict: samples.length,
+    baseline: slots,
+    noSite: slots,
+  };
+  const measure = async (method: Method, tag: string) => {
+    const t = await timed(async () => {
+      const ok = await pool(
+        width[method],
+        samples.map((s) => () => passes[method](s, tag)),
+      );
+      passed[method] += ok.filter(Boolean).length;
+    });
+    seconds[method] += t.s;
+    cpuMs[method] += t.cpuMs;
+    counted[method] += samples.length;
+  };
   try {
     // Warm up: the fast path's workers start with the executor; count from their first answers on.
-    await Promise.all(
-      samples.slice(0, slots).map((s, i) => fast.run(s.program + `\n# warm-up ${i}\n`, s.tests)),
-    );
+    await Promise.all(samples.slice(0, slots).map((s, i) => passes.fast(s, `\n# warm-up ${i}\n`)));
     for (let round = 0; round < rounds; round++) {
       // A comment makes each round's programs new to the result cache: every one really runs.
       const tag = `\n# round ${round}\n`;
-      add(
-        "fast",
-        await timed(async () => {
-          const verdicts = await Promise.all(samples.map((s) => fast.run(s.program + tag, s.tests)));
-          passed.fast += verdicts.filter((v) => v.status === "pass").length;
-        }),
-      );
-      counted.fast += samples.length;
-      add(
-        "baseline",
-        await timed(async () => {
-          const ok = await pool(
-            slots,
-            samples.map((s) => () => runPlainPython(python, [], s.script)),
-          );
-          passed.baseline += ok.filter(Boolean).length;
-        }),
-      );
-      counted.baseline += samples.length;
-      // python3 -S skips `site` and its .pth files: the cheapest a fresh interpreter can start.
-      add(
-        "noSite",
-        await timed(async () => {
-          const ok = await pool(
-            slots,
-            samples.map((s) => () => runPlainPython(python, ["-S"], s.script)),
-          );
-          passed.noSite += ok.filter(Boolean).length;
-        }),
-      );
-      counted.noSite += samples.length;
-      if (round === 0) {
-        add(
-          "strict",
-          await timed(async () => {
-            const verdicts = await Promise.all(samples.map((s) => strict.run(s.program + tag, s.tests)));
-            passed.strict += verdicts.filter((v) => v.status === "pass").length;
-          }),
-        );
-        counted.strict += samples.length;
-      }
+      await measure("fast", tag);
+      await measure("baseline", tag);
+      await measure("noSite", tag);
+      if (round === 0) await measure("strict", tag);
       console.error(`bench exec: round ${round + 1}/${rounds} done`);
     }
     await strict.close();
@@ -163,8 +148,8 @@ export async function benchExec(options: { rounds?: number } = {}): Promise<Reco
   } finally {
     await Promise.all([fast.close(), strict.close()]);
   }
-  const perSec = (k: keyof typeof seconds) => Math.round((counted[k] / seconds[k]) * 10) / 10;
-  const cpuPerProgram = (k: keyof typeof seconds) => Math.round((cpuMs[k] / counted[k]) * 100) / 100;
+  const perSec = (k: Method) => Math.round((counted[k] / seconds[k]) * 10) / 10;
+  const cpuPerProgram = (k: Method) => Math.round((cpuMs[k] / counted[k]) * 100) / 100;
   const figures = {
     programs: samples.length,
     rounds,

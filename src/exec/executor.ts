@@ -352,7 +352,8 @@ class Pool implements SandboxExecutor {
       end.end.stray ||
       end.end.dirty ||
       worker.jobsRun >= this.recycleAfter;
-    if (this.strict) worker.kill();
+    if (this.strict)
+      void worker.close(); // it serves one job and exits by itself
     else if (worn && slot.worker === worker && !this.closed) this.replace(slot);
     if (task.signal?.aborted) {
       task.reject(abortError(task.signal));

@@ -243,6 +243,12 @@ def _find_function(namespace, name):
     return fn
 
 
+def _load_failed(report, e):
+    """The program (or the tests' setup) raised before any test ran."""
+    report("load", -1, _exception(e))
+    _done(report)
+
+
 def _run_call(job, code, report):
     args_list = job["args"]
     namespace = _module("solution").__dict__
@@ -250,8 +256,7 @@ def _run_call(job, code, report):
         exec(code, namespace)
         fn = _find_function(namespace, job["fnName"])
     except _BaseException as e:
-        report("load", -1, _exception(e))
-        _done(report)
+        _load_failed(report, e)
         return
     for i, args in enumerate(args_list):
         try:
@@ -277,8 +282,7 @@ def _run_asserts(job, code, tests, report):
     try:
         exec(code, namespace)
     except _BaseException as e:
-        report("load", -1, _exception(e))
-        _done(report)
+        _load_failed(report, e)
         return
     # The tests get their own namespace and the builtins as they were before the program ran.
     test_ns = dict(namespace)
@@ -288,8 +292,7 @@ def _run_asserts(job, code, tests, report):
         try:
             exec(setup, test_ns)
         except _BaseException as e:
-            report("load", -1, _exception(e))
-            _done(report)
+            _load_failed(report, e)
             return
     for i, test in enumerate(asserts):
         kind = "ok"
