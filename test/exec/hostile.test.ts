@@ -67,6 +67,17 @@ const callF = (expected: unknown = 1): Tests => ({
 const addAsserts: Tests = { kind: "assert", asserts: ["assert add(1, 2) == 3", "assert add(2, 2) == 4"] };
 const stdio = (output: string, input = ""): Tests => ({ kind: "stdio", cases: [{ input, output }] });
 const lines = (...body: string[]) => body.join("\n") + "\n";
+/** SIGKILL to `pid` (ignoring refusals), then a correct `f`. */
+const signalThenF = (pid: string) =>
+  lines(
+    "import os",
+    "try:",
+    `    os.kill(${pid}, 9)`,
+    "except OSError:",
+    "    pass",
+    "def f():",
+    "    return 1",
+  );
 
 interface Hostile {
   name: string;
@@ -256,32 +267,11 @@ const hostile: Hostile[] = [
   },
   {
     name: "os.kill(-1, 9) (the fork server is PID 1 and survives)",
-    program: lines(
-      "import os",
-      "try:",
-      "    os.kill(-1, 9)",
-      "except OSError:",
-      "    pass",
-      "def f():",
-      "    return 1",
-    ),
+    program: signalThenF("-1"),
     tests: callF(),
     expect: ["pass"],
   },
-  {
-    name: "killing the fork server",
-    program: lines(
-      "import os",
-      "try:",
-      "    os.kill(1, 9)",
-      "except OSError:",
-      "    pass",
-      "def f():",
-      "    return 1",
-    ),
-    tests: callF(),
-    expect: ["pass"],
-  },
+  { name: "killing the fork server", program: signalThenF("1"), tests: callF(), expect: ["pass"] },
   {
     name: "reading the fork server's memory and files",
     program: lines(
