@@ -44,7 +44,6 @@ export async function benchGenerate(options: { newTokens?: number } = {}): Promi
   log(`ratio ${ratio.toFixed(1)} (target ≥ 5)`);
   model.dispose();
   return {
-    bench: "generate",
     model: { nLayer: config.nLayer, dModel: config.dModel, nHead: config.nHead, vocabSize: config.vocabSize },
     batch,
     newTokens,

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { noGrad, scope, tensor, type Tensor } from "../../src/torch/index.js";
+import { noGrad, saveSafetensors, scope, tensor, type Tensor } from "../../src/torch/index.js";
 import { loadCheckpoint, readCheckpointConfig, saveCheckpoint, withHead, type Llama } from "../../src/model/index.js";
 import { tinyModel } from "./tiny.js";
 
@@ -132,6 +132,35 @@ test("a value model starts from a policy or a PRM checkpoint: backbone copied, h
   value.dispose();
   policy.dispose();
   prm.dispose();
+});
+
+test("a Hugging Face-style checkpoint loads: bfloat16 shards with an index, a list of end tokens, a spare tied lm_head", () => {
+  const model = tinyModel({ tieWordEmbeddings: true });
+  withDir((dir) => {
+    saveCheckpoint(dir, model);
+    const config = JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
+    writeFileSync(join(dir, "config.json"), JSON.stringify({ ...config, eos_token_id: [2, 3], torch_dtype: "bfloat16", head_dim: undefined }));
+    rmSync(join(dir, "model.safetensors"));
+    // Weights rounded to bfloat16, split over two shards; the tied lm_head is written as well, as some exporters do.
+    const state = [...model.stateDict(), ["lm_head.weight", model.model.embedTokens.weight] as const];
+    const halves = [state.slice(0, 10), state.slice(10)];
+    const weightMap: Record<string, string> = {};
+    halves.forEach((half, i) => {
+      const file = `model-0000${i + 1}-of-00002.safetensors`;
+      scope(() => saveSafetensors(join(dir, file), new Map(half.map(([n, t]) => [n, t.to("bfloat16")]))));
+      for (const [n] of half) weightMap[n] = file;
+    });
+    writeFileSync(join(dir, "model.safetensors.index.json"), JSON.stringify({ metadata: {}, weight_map: weightMap }));
+
+    const loaded = loadCheckpoint(dir);
+    assert.deepEqual(loaded.config.eosTokenId, [2, 3]);
+    noGrad(() => {
+      for (const [, t] of model.stateDict()) scope(() => void t.copy_(t.to("bfloat16")));
+    });
+    assert.deepEqual(outputs(loaded), outputs(model));
+    loaded.dispose();
+  });
+  model.dispose();
 });
 
 test("missing or unsupported checkpoints fail with one line naming the file", () => {
