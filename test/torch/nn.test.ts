@@ -54,3 +54,19 @@ test("stateDict → loadStateDict copies every tensor; strict mode names what is
   a.dispose();
   b.dispose();
 });
+
+test("dispose frees parameters, saved and derived buffers of every sub-module", () => {
+  class WithTables extends T.Module {
+    readonly inner = this.module("inner", new T.Linear(2, 2));
+    constructor() {
+      super();
+      this.buffer("saved", T.ones([2]));
+      this.buffer("derived", T.ones([3]), false);
+    }
+  }
+  const before = T.memory().tensors;
+  const m = new WithTables();
+  assert.equal(T.memory().tensors, before + 4);
+  m.dispose();
+  assert.equal(T.memory().tensors, before);
+});

@@ -10,6 +10,8 @@ export abstract class Module {
   training = true;
   private readonly params = new Map<string, Tensor>();
   private readonly bufs = new Map<string, Tensor>();
+  /** Buffers derived from the config (not saved), still freed by dispose(). */
+  private readonly transientBufs: Tensor[] = [];
   private readonly children = new Map<string, Module>();
 
   /** Registers a trainable tensor under `name` (requires grad, kept alive). */
@@ -23,6 +25,7 @@ export abstract class Module {
   protected buffer(name: string, t: Tensor, persistent = true): Tensor {
     keep(t);
     if (persistent) this.bufs.set(name, t);
+    else this.transientBufs.push(t);
     return t;
   }
 
@@ -102,9 +105,11 @@ export abstract class Module {
     });
   }
 
-  /** Frees every parameter and buffer. */
+  /** Frees every parameter and buffer, this module's and its sub-modules' (their own dispose() runs too). */
   dispose(): void {
-    for (const t of this.parameters()) t.dispose();
-    for (const [, t] of this.namedBuffers()) t.dispose();
+    for (const t of this.params.values()) t.dispose();
+    for (const t of this.bufs.values()) t.dispose();
+    for (const t of this.transientBufs) t.dispose();
+    for (const c of this.children.values()) c.dispose();
   }
 }
