@@ -4,7 +4,8 @@ import { demoCommand } from "./demo.js";
 import { envCommand } from "./env.js";
 import { evalCommand } from "./eval.js";
 import { execCommand } from "./exec.js";
+import { serveModelCommand } from "./serve-model.js";
 import { sftCommand } from "./sft.js";
 import { suiteCommand } from "./suite.js";
 
-export const commands: Command[] = [demoCommand, envCommand, execCommand, suiteCommand, sftCommand, evalCommand];
+export const commands: Command[] = [demoCommand, envCommand, execCommand, suiteCommand, sftCommand, evalCommand, serveModelCommand];

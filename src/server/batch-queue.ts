@@ -1,0 +1,71 @@
+/**
+ * Batching for the model server: HTTP requests that arrive while the model is busy (or within a short
+ * window of each other) are decoded together in one `Generator.complete` call, so concurrent clients
+ * share the batched KV-cache decoding instead of waiting in line one by one.
+ */
+import type { Completion, CompletionRequest, Generator } from "../generate/types.js";
+
+export interface BatchQueueOptions {
+  /** Most completion requests (prompts) decoded in one call; a job is never split. */
+  maxRequests: number;
+  /** How long the first job of an idle queue waits for company, ms. */
+  windowMs: number;
+}
+
+interface Job {
+  requests: CompletionRequest[];
+  resolve: (samples: Completion[][]) => void;
+  reject: (e: unknown) => void;
+}
+
+export class BatchQueue {
+  private readonly pending: Job[] = [];
+  private running = false;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly generator: Generator,
+    private readonly options: BatchQueueOptions,
+  ) {}
+
+  /** Completes `requests` (one HTTP request's prompts) in a batch with whatever else is queued. */
+  submit(requests: CompletionRequest[]): Promise<Completion[][]> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ requests, resolve, reject });
+      if (!this.running && !this.timer) this.timer = setTimeout(() => void this.drain(), this.options.windowMs);
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.timer = null;
+    this.running = true;
+    while (this.pending.length > 0) {
+      const batch = this.take();
+      try {
+        const samples = await this.generator.complete(batch.flatMap((j) => j.requests));
+        let at = 0;
+        for (const job of batch) {
+          job.resolve(samples.slice(at, at + job.requests.length));
+          at += job.requests.length;
+        }
+      } catch (e) {
+        // One client's bad request must not fail the others that shared its batch: retry them alone.
+        if (batch.length === 1) batch[0]!.reject(e);
+        else for (const job of batch) await this.generator.complete(job.requests).then(job.resolve, job.reject);
+      }
+    }
+    this.running = false;
+  }
+
+  /** The next batch: queued jobs in arrival order up to `maxRequests` prompts (at least one job). */
+  private take(): Job[] {
+    const batch = [this.pending.shift()!];
+    let count = batch[0]!.requests.length;
+    while (this.pending.length > 0 && count + this.pending[0]!.requests.length <= this.options.maxRequests) {
+      const job = this.pending.shift()!;
+      count += job.requests.length;
+      batch.push(job);
+    }
+    return batch;
+  }
+}

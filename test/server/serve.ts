@@ -1,0 +1,43 @@
+/** Starts `linewise serve-model` as a real child process on a free port, for the server and teacher tests. */
+import { spawn, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
+import { packageRoot } from "../../src/paths.js";
+
+export interface ServedModel {
+  /** Base URL ending in /v1, as the command prints it. */
+  url: string;
+  child: ChildProcess;
+  /** Everything the command wrote to stderr so far. */
+  stderr: () => string;
+  /** Sends `signal` and resolves with the exit code. */
+  stop: (signal?: NodeJS.Signals) => Promise<number | null>;
+}
+
+/** Runs `linewise serve-model --model dir --port 0 ...extra` and waits for the URL line on stdout. */
+export async function serveModel(dir: string, ...extra: string[]): Promise<ServedModel> {
+  const child = spawn(process.execPath, [join(packageRoot, "bin/linewise.js"), "serve-model", "--model", dir, "--port", "0", ...extra], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, LINEWISE_THREADS: "1" },
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stderr!.on("data", (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on("data", (d) => {
+      stdout += d;
+      const match = /at (http:\/\/\S+\/v1)/.exec(stdout);
+      if (match) resolve(match[1]!);
+    });
+    void exited.then((code) => reject(new Error(`serve-model exited with ${code} before listening: ${stderr}`)));
+  });
+  return {
+    url,
+    child,
+    stderr: () => stderr,
+    stop: (signal = "SIGTERM") => {
+      if (child.exitCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
