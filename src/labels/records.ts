@@ -35,6 +35,8 @@ export interface Probe {
   step: number;
   /** Whether at least one completion passed every test. */
   correct: boolean;
+  /** Completions sampled (K). */
+  completions: number;
   /** Executions until the first passing completion (or all K). */
   executions: number;
   ms: number;
