@@ -6,7 +6,7 @@
  * PRM's logit z to 2σ(z) − 1 so both losses give scores on this scale).
  *
  * Neutral steps (blank, comment-only and docstring lines; `Step.neutral` from segment.ts) earn exactly 0,
- * whatever the PRM outputs there: 0 is the label PSGPO gives comment lines (§3.2), the target an
+ * whatever the PRM outputs there: 0 is the label PSGPO gives comment lines (§4.2), the target an
  * MSE-trained PRM learns for them, and a constant can not be farmed by padding a rollout with comments —
  * the reward hacking PSGPO's neutral label guards against (§4.2).
  */

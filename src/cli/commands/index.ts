@@ -7,5 +7,6 @@ import { execCommand } from "./exec.js";
 import { serveModelCommand } from "./serve-model.js";
 import { sftCommand } from "./sft.js";
 import { suiteCommand } from "./suite.js";
+import { trainPrmCommand } from "./train-prm.js";
 
-export const commands: Command[] = [demoCommand, envCommand, execCommand, suiteCommand, sftCommand, evalCommand, serveModelCommand];
+export const commands: Command[] = [demoCommand, envCommand, execCommand, suiteCommand, sftCommand, evalCommand, serveModelCommand, trainPrmCommand];

@@ -1,0 +1,400 @@
+/**
+ * Process reward model (PRM) training (DESIGN.md, "Training"; issue 7): a Llama backbone with a scalar head,
+ * started from a policy or value checkpoint, reads prompt + response and is trained at each step's end
+ * token (the token holding the step's last character, rewards/step-ends.ts) against the step's label.
+ *
+ * Losses: `mse` regresses the output onto the labels {+1, −1, 0}, neutral (comment, blank, docstring) steps
+ * included — PSGPO's PRM (§3), whose neutral label 0 for comment lines (§4.2) teaches it to give them
+ * nothing. `bce` is a binary cross-entropy of the output as a logit of P(step correct) on the ±1 steps only
+ * (PRLCoder §3: chosen = 1, rejected = 0); neutral steps carry no class and are left out.
+ *
+ * Data: label records (src/labels/records.ts) from completion labels (PSGPO) or mutation labels (PRLCoder).
+ * Problems, not responses, are split into training and held-out sets, so no held-out problem was seen in
+ * any form; the data-selection strategy (PSGPO §4.3) picks among the training records only, and the
+ * held-out set is always scored in full. Held-out metrics: sign accuracy per class, AUC, accuracy by step
+ * position (prm-metrics.ts).
+ *
+ * The run folder (src/runs/) receives config.json, metrics.jsonl, TensorBoard events and checkpoints/step-N
+ * (the PRM checkpoint with prm.json, trainer.safetensors with AdamW's moments, trainer.json). As in SFT, a
+ * resumed run is the same computation as an uninterrupted one: epoch e's order is a shuffle seeded by
+ * (seed, e), and a step draws no random numbers.
+ */
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { isDeepStrictEqual } from "node:util";
+import { AdamW, F, clipGradNorm, loadSafetensors, manualSeed, noGrad, saveSafetensors, scope, tensor, warmupCosine, type Tensor } from "../torch/index.js";
+import { Llama, loadCheckpoint, readCheckpointConfig, saveCheckpoint } from "../model/index.js";
+import { Tokenizer } from "../model/tokenizer/index.js";
+import { Rng } from "../problems/suite/random.js";
+import type { LabelRecord, StepLabel } from "../labels/records.js";
+import { selectRecords, selectionStrategies, type SelectionStrategy } from "../labels/selection.js";
+import { ConfigError, Progress, RunFolder, latestCheckpoint, readRunConfig } from "../runs/index.js";
+import { flatMetrics, prmMetrics, type PrmMetrics, type ScoredStep } from "./prm-metrics.js";
+import { encodePrmInput, stepEndOutputs, toLabelScale, writePrmInfo, type PrmInput, type PrmLoss } from "./prm-scorer.js";
+
+export { PrmScorer, type PrmLoss } from "./prm-scorer.js";
+export type { PrmMetrics } from "./prm-metrics.js";
+
+export interface PrmConfig {
+  /** Seeds the held-out split of problems and the order of every epoch. */
+  seed: number;
+  /** The checkpoint the backbone starts from: a policy (its LM head is dropped) or a value model / PRM. Required. */
+  init: string | null;
+  /** With a scalar-head `init` (a value model or an earlier PRM), keep its head; false: a fresh head, as from a policy. */
+  keepHead: boolean;
+  /** `mse` on labels {+1, −1, 0} (PSGPO), or `bce` on the ±1 steps (PRLCoder). */
+  loss: PrmLoss;
+  /** PSGPO §4.3's data selection over the training records: full, remove-hard, medium-only or revised-only. */
+  select: SelectionStrategy;
+  /** Longest input in tokens (begin token, prompt, response); longer records are skipped, as are those beyond the model's maxPositions. */
+  maxLength: number;
+  /** Responses per optimiser step. */
+  batchSize: number;
+  /** Optimiser steps in all. */
+  steps: number;
+  /** Peak learning rate of AdamW. */
+  lr: number;
+  /** Steps of linear warm-up from 0 to `lr`; a cosine decay follows. */
+  warmupSteps: number;
+  /** The cosine decay ends at lr · minLrRatio on the last step. */
+  minLrRatio: number;
+  /** AdamW's decoupled weight decay, on matrices only. */
+  weightDecay: number;
+  /** AdamW's moment decay rates. */
+  betas: [number, number];
+  /** Gradients are scaled down to this global L2 norm; 0 turns clipping off. */
+  gradClip: number;
+  /** Share of the problems whose records are held out for evaluation; 0: no evaluation. */
+  heldOutFraction: number;
+  /** Evaluate on the held-out problems every this many steps, and after the last. */
+  evalEvery: number;
+  /** Write checkpoints/step-N every this many steps, and after the last. */
+  checkpointEvery: number;
+  /** How many of the newest checkpoints are kept. */
+  keepCheckpoints: number;
+  /** Append a metrics row every this many steps, and after the last. */
+  logEvery: number;
+}
+
+/** Sized for the demo's CPU policy (about 1M parameters): a few minutes on 2 cores. */
+export const prmDefaults: PrmConfig = {
+  seed: 0,
+  init: null,
+  keepHead: false,
+  loss: "mse",
+  select: "full",
+  maxLength: 512,
+  batchSize: 16,
+  steps: 300,
+  lr: 1e-3,
+  warmupSteps: 20,
+  minLrRatio: 0.1,
+  weightDecay: 0.01,
+  betas: [0.9, 0.95],
+  gradClip: 1,
+  heldOutFraction: 0.1,
+  evalEvery: 100,
+  checkpointEvery: 100,
+  keepCheckpoints: 2,
+  logEvery: 10,
+};
+
+export interface PrmOptions {
+  /** Continue from the run folder's newest checkpoint when it has one; without it a used folder is refused. */
+  resume?: boolean;
+  /** Called after every step. */
+  onProgress?: (progress: { step: number; steps: number; loss: number; lr: number }) => void;
+  /** No progress line on stderr. */
+  quiet?: boolean;
+  /** Stops at the next step boundary, after writing a checkpoint there. */
+  signal?: AbortSignal;
+}
+
+export interface PrmResult {
+  /** The newest checkpoint folder: the PRM (scalar head) with its tokenizer and prm.json. */
+  checkpoint: string;
+  step: number;
+  /** True when `signal` stopped the run before `steps`. */
+  stopped: boolean;
+  /** Mean training loss over the last logging window; null when no step ran in this session. */
+  loss: number | null;
+  /** Loss on the held-out steps (the training loss's definition); null without held-out records. */
+  heldOutLoss: number | null;
+  /** Metrics on the held-out problems at the final step; null without held-out records. */
+  heldOut: PrmMetrics | null;
+  records: {
+    /** Training records after selection (and after dropping those too long or with nothing to learn). */
+    train: number;
+    heldOut: number;
+    /** Training records the selection strategy left out. */
+    unselected: number;
+    /** Longer than maxLength, or (bce) without a ±1 step. */
+    skipped: number;
+  };
+  problems: { train: number; heldOut: number };
+}
+
+/** A record as model input, with its labels. */
+interface Example extends PrmInput {
+  labels: StepLabel[];
+}
+
+/** Trains a PRM on label `records` into `runDir`; resolves when `steps` are done (or `signal` stopped it). */
+export async function trainPrm(config: PrmConfig, records: readonly LabelRecord[], runDir: string, options: PrmOptions = {}): Promise<PrmResult> {
+  checkPrmConfig(config);
+  // 1. run folder: a resumed run must be the same training; only its length may change
+  const fingerprint = recordsFingerprint(records);
+  const previous = options.resume ? latestCheckpoint(runDir) : null;
+  if (previous) {
+    checkSameConfig(readRunConfig(runDir), config, runDir);
+    if (previous.trainer.data !== fingerprint) throw new ConfigError(`${runDir}: the label records differ from those the run was trained on; resume with the same records`);
+  }
+  const init = config.init!;
+  const initConfig = readCheckpointConfig(init);
+  const run = RunFolder.open(runDir, config, { resume: options.resume });
+  const resumed = run.resumedFrom;
+  let model: Llama | null = null;
+  let opt: AdamW | null = null;
+  try {
+    // 2. split by problem; select among the training records; tokenize with the init checkpoint's tokenizer
+    const maxLength = Math.min(config.maxLength, initConfig.maxPositions);
+    const { train, held: heldRecords, problems } = splitByProblem(records, config.heldOutFraction, config.seed);
+    const selected = selectRecords(train, config.select);
+    const tokenizer = Tokenizer.load(resumed?.dir ?? init);
+    const encode = (rs: readonly LabelRecord[]) =>
+      rs
+        .map((r): Example => ({ ...encodePrmInput(tokenizer, r.prompt, r.response, r.steps), labels: r.labels }))
+        .filter((e) => e.prompt.length + e.response.length <= maxLength && e.ends.length > 0 && (config.loss === "mse" || e.labels.some((l) => l !== 0)));
+    const trainRows = encode(selected);
+    const heldRows = encode(heldRecords);
+    const skipped = selected.length + heldRecords.length - trainRows.length - heldRows.length;
+    if (trainRows.length === 0) throw new ConfigError(`prm: no training records left (${train.length} on training problems, ${selected.length} selected by "${config.select}", none both within ${maxLength} tokens and with a step to learn from)`);
+    const batchesPerEpoch = Math.ceil(trainRows.length / config.batchSize);
+
+    // 3. model: the backbone of init with a scalar head (fresh unless keepHead and init has one), and AdamW
+    manualSeed(config.seed);
+    if (resumed) model = loadCheckpoint(resumed.dir);
+    else if (initConfig.head === "scalar" && !config.keepHead) {
+      const loaded = loadCheckpoint(init);
+      model = new Llama(loaded.config); // a fresh, seeded head on the loaded backbone
+      model.model.loadStateDict(loaded.model.stateDict());
+      loaded.dispose();
+    } else model = loadCheckpoint(init, { head: "scalar" });
+    const params = model.parameters();
+    opt = new AdamW(
+      [{ params: params.filter((p) => p.ndim >= 2) }, { params: params.filter((p) => p.ndim < 2), weightDecay: 0 }],
+      { lr: config.lr, betas: config.betas, weightDecay: config.weightDecay },
+    );
+    const schedule = warmupCosine({ peak: config.lr, warmupSteps: config.warmupSteps, totalSteps: config.steps, minRatio: config.minLrRatio });
+    let step = 0;
+    if (resumed) {
+      const saved = loadSafetensors(join(resumed.dir, "trainer.safetensors")).tensors;
+      opt.loadState(Number(resumed.trainer.optimizerStep), saved);
+      for (const t of saved.values()) t.dispose();
+      step = resumed.step;
+    }
+    const bar = options.quiet ? null : new Progress({ label: "prm", total: config.steps, start: step, unit: "step" });
+    bar?.log(
+      `prm: ${(model.numParameters() / 1e6).toFixed(2)}M-parameter model from ${init} (${config.loss} loss, "${config.select}" selection), ` +
+        `${trainRows.length} training records on ${problems.train} problems, ${heldRows.length} held out on ${problems.heldOut}` +
+        (skipped ? ` (${skipped} skipped: too long or nothing to learn)` : "") +
+        (resumed ? `; resuming at step ${step}` : ""),
+    );
+
+    const m = model;
+    const o = opt;
+    let checkpoint = resumed ? { step, dir: resumed.dir } : null;
+    const save = () => {
+      const trainer = { epoch: Math.floor(step / batchesPerEpoch), lr: o.lr, optimizerStep: o.step, seed: config.seed, data: fingerprint };
+      const dir = run.saveCheckpoint(step, trainer, (partial) => {
+        saveCheckpoint(partial, m, tokenizer);
+        writePrmInfo(partial, { loss: config.loss });
+        saveSafetensors(join(partial, "trainer.safetensors"), o.stateTensors(), { optimizerStep: String(o.step) });
+      }, config.keepCheckpoints);
+      checkpoint = { step, dir };
+    };
+
+    // 4. the loop: batch → outputs at step ends → loss → backward → clip → AdamW step; evaluate, log, checkpoint
+    let evaluation: { loss: number; metrics: PrmMetrics } | null = null;
+    let window = { loss: 0, steps: 0 };
+    let windowLoss: number | null = null;
+    let order = { epoch: -1, indices: [] as number[] };
+    while (step < config.steps && !options.signal?.aborted) {
+      // 4a. the batch: the step gives the epoch and the position in its seeded order
+      const epoch = Math.floor(step / batchesPerEpoch);
+      if (order.epoch !== epoch) order = { epoch, indices: epochOrder(trainRows.length, config.seed, epoch) };
+      const start = (step % batchesPerEpoch) * config.batchSize;
+      const mb = order.indices.slice(start, start + config.batchSize).map((i) => trainRows[i]!);
+
+      // 4b. one optimiser step
+      o.lr = schedule(step);
+      const { loss, gradNorm } = scope(() => {
+        const { values } = stepEndOutputs(m, mb, tokenizer.padId); // (B, K) raw outputs at step ends
+        const l = prmLoss(values, mb, config.loss);
+        l.backward();
+        const norm = clipGradNorm(params, config.gradClip > 0 ? config.gradClip : Infinity);
+        o.stepUpdate();
+        o.zeroGrad();
+        return { loss: l.item(), gradNorm: norm };
+      });
+      step += 1;
+      window = { loss: window.loss + loss, steps: window.steps + 1 };
+
+      // 4c. held-out evaluation
+      const last = step === config.steps;
+      const evaluated = heldRows.length > 0 && (step % config.evalEvery === 0 || last);
+      if (evaluated) evaluation = evaluate(m, heldRows, config, tokenizer.padId);
+
+      // 4d. metrics: the mean training loss since the previous row, and the held-out metrics when evaluated
+      if (step % config.logEvery === 0 || last || evaluated) {
+        windowLoss = window.loss / window.steps;
+        run.log({
+          step, epoch: step / batchesPerEpoch, loss: windowLoss, lr: o.lr, gradNorm,
+          ...(evaluated && evaluation ? { heldOutLoss: evaluation.loss, ...flatMetrics(evaluation.metrics, "heldOut") } : {}),
+        });
+        window = { loss: 0, steps: 0 };
+      }
+
+      // 4e. checkpoint
+      if (step % config.checkpointEvery === 0 || last) save();
+
+      options.onProgress?.({ step, steps: config.steps, loss, lr: o.lr });
+      bar?.update(step, { loss, ...(evaluation?.metrics.auc != null ? { auc: evaluation.metrics.auc } : {}) });
+      await new Promise((resolve) => setImmediate(resolve)); // lets a signal handler run and stderr drain
+    }
+
+    // 5. stopped early, or nothing was left to do: the current state is the newest checkpoint, evaluated
+    if (checkpoint?.step !== step) save();
+    if (!evaluation && heldRows.length > 0) evaluation = evaluate(m, heldRows, config, tokenizer.padId);
+    bar?.done();
+    if (window.steps > 0) windowLoss = window.loss / window.steps;
+    return {
+      checkpoint: checkpoint!.dir,
+      step,
+      stopped: step < config.steps,
+      loss: windowLoss,
+      heldOutLoss: evaluation?.loss ?? null,
+      heldOut: evaluation?.metrics ?? null,
+      records: { train: trainRows.length, heldOut: heldRows.length, unselected: train.length - selected.length, skipped },
+      problems,
+    };
+  } finally {
+    run.close();
+    opt?.dispose();
+    model?.dispose();
+  }
+}
+
+/**
+ * The loss of a batch from raw outputs (B, K) at its step ends: mean over the steps that count of
+ * (output − label)² (mse; every step, neutral ones toward 0), or of BCE(output as logit, label = +1)
+ * (bce; ±1 steps only).
+ */
+function prmLoss(values: Tensor, rows: readonly Example[], loss: PrmLoss): Tensor {
+  const [b, k] = values.shape as [number, number];
+  const target = new Float32Array(b * k);
+  const weight = new Float32Array(b * k);
+  rows.forEach((row, i) =>
+    row.labels.forEach((label, j) => {
+      target[i * k + j] = loss === "mse" ? label : (label + 1) / 2;
+      weight[i * k + j] = loss === "mse" || label !== 0 ? 1 : 0;
+    }),
+  );
+  const count = weight.reduce((a, w) => a + w, 0);
+  return scope(() => {
+    const t = tensor(target, { shape: [b, k] });
+    const w = tensor(weight, { shape: [b, k] });
+    const perStep = loss === "mse" ? values.sub(t).square() : F.binaryCrossEntropyWithLogits(values, t, "none"); // (B, K)
+    return perStep.mul(w).sum().div(Math.max(1, count));
+  });
+}
+
+/** Held-out loss (per counted step) and metrics, without gradients. */
+function evaluate(model: Llama, rows: readonly Example[], config: PrmConfig, padId: number): { loss: number; metrics: PrmMetrics } {
+  const scored: ScoredStep[] = [];
+  let lossSum = 0;
+  let counted = 0;
+  model.eval();
+  noGrad(() => {
+    for (let i = 0; i < rows.length; i += config.batchSize) {
+      const mb = rows.slice(i, i + config.batchSize);
+      const { flat, loss } = scope(() => {
+        const { values } = stepEndOutputs(model, mb, padId);
+        return { flat: values.toFlatArray(), loss: prmLoss(values, mb, config.loss).item() };
+      });
+      const k = flat.length / mb.length;
+      const steps = mb.reduce((n, r) => n + (config.loss === "mse" ? r.labels.length : r.labels.filter((l) => l !== 0).length), 0);
+      lossSum += loss * Math.max(1, steps);
+      counted += steps;
+      mb.forEach((row, b) => row.labels.forEach((label, j) => scored.push({ label, position: j, score: toLabelScale(flat[b * k + j]!, config.loss) })));
+    }
+  });
+  model.train();
+  return { loss: counted > 0 ? lossSum / counted : 0, metrics: prmMetrics(scored) };
+}
+
+/**
+ * Records split by problem: a seeded floor(problems · fraction) of the problems (at least one when the
+ * fraction is positive and there are two or more) are held out with all their records. Both parts keep
+ * the records' order.
+ */
+function splitByProblem(records: readonly LabelRecord[], fraction: number, seed: number) {
+  const ids = [...new Set(records.map((r) => r.problemId))].sort();
+  const wanted = fraction > 0 && ids.length >= 2 ? Math.max(1, Math.floor(ids.length * fraction)) : 0;
+  const heldIds = new Set(shuffled(ids.length, `prm/${seed}/split`).slice(0, wanted).map((i) => ids[i]!));
+  return {
+    train: records.filter((r) => !heldIds.has(r.problemId)),
+    held: records.filter((r) => heldIds.has(r.problemId)),
+    problems: { train: ids.length - heldIds.size, heldOut: heldIds.size },
+  };
+}
+
+/** Epoch `epoch`'s order of n records, seeded by (seed, epoch), so any step's batch is known. */
+function epochOrder(n: number, seed: number, epoch: number): number[] {
+  return shuffled(n, `prm/${seed}/epoch/${epoch}`);
+}
+
+/** A Fisher–Yates shuffle of 0..n−1 seeded by `key`. */
+function shuffled(n: number, key: string): number[] {
+  const rng = new Rng(key);
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(0, i);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
+}
+
+function recordsFingerprint(records: readonly LabelRecord[]): string {
+  const hash = createHash("sha256");
+  for (const r of records) hash.update(JSON.stringify([r.problemId, r.prompt, r.steps, r.labels, r.kind, r.promptKind ?? null]));
+  return hash.digest("hex").slice(0, 16);
+}
+
+/** A resumed run may change `steps` only: anything else would make it a different training. */
+function checkSameConfig(saved: unknown, config: PrmConfig, runDir: string): void {
+  const differing = Object.keys(config).filter((key) => key !== "steps" && !isDeepStrictEqual((saved as Record<string, unknown>)?.[key], config[key as keyof PrmConfig]));
+  if (differing.length > 0) throw new ConfigError(`${runDir}: the config differs from the run's config.json in ${differing.join(", ")}; resume with the run's config (only steps may change)`);
+}
+
+/** Checks a JSON type check cannot make; the error names the field. */
+export function checkPrmConfig(c: PrmConfig): void {
+  const fail = (field: string, expected: string, value: unknown) => {
+    throw new ConfigError(`prm config: ${field} must be ${expected}, got ${JSON.stringify(value)}`);
+  };
+  if (c.init === null) fail("init", "a checkpoint folder (a policy or value model to start from; --init)", c.init);
+  if (c.loss !== "mse" && c.loss !== "bce") fail("loss", `"mse" or "bce"`, c.loss);
+  if (!selectionStrategies.includes(c.select)) fail("select", selectionStrategies.map((s) => `"${s}"`).join(", ").replace(/, ([^,]*)$/, " or $1"), c.select);
+  const positive: [string, number][] = [
+    ["maxLength", c.maxLength], ["batchSize", c.batchSize], ["steps", c.steps], ["evalEvery", c.evalEvery],
+    ["checkpointEvery", c.checkpointEvery], ["keepCheckpoints", c.keepCheckpoints], ["logEvery", c.logEvery],
+  ];
+  for (const [field, value] of positive) if (!Number.isInteger(value) || value < 1) fail(field, "a positive integer", value);
+  if (!Number.isInteger(c.warmupSteps) || c.warmupSteps < 0) fail("warmupSteps", "an integer ≥ 0", c.warmupSteps);
+  if (!(c.lr > 0)) fail("lr", "positive", c.lr);
+  if (!(c.minLrRatio >= 0 && c.minLrRatio <= 1)) fail("minLrRatio", "in [0, 1]", c.minLrRatio);
+  if (!(c.weightDecay >= 0)) fail("weightDecay", "≥ 0", c.weightDecay);
+  if (!(c.gradClip >= 0)) fail("gradClip", "≥ 0 (0: no clipping)", c.gradClip);
+  if (!(c.heldOutFraction >= 0 && c.heldOutFraction < 1)) fail("heldOutFraction", "in [0, 1)", c.heldOutFraction);
+  if (!c.betas.every((b) => b >= 0 && b < 1)) fail("betas", "two numbers in [0, 1)", c.betas);
+}
