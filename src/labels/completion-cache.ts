@@ -32,7 +32,9 @@ export class CachedGenerator implements Generator {
 
   async complete(requests: CompletionRequest[]): Promise<Completion[][]> {
     const keys = requests.map((r) => (r.seed === undefined ? undefined : this.key(r)));
-    const results: (Completion[] | undefined)[] = await Promise.all(keys.map((k) => (k ? this.cache.get(k) : undefined)));
+    const results: (Completion[] | undefined)[] = await Promise.all(
+      keys.map((k) => (k ? this.cache.get(k) : undefined)),
+    );
     const missing = results.flatMap((r, i) => (r === undefined ? [i] : []));
     if (missing.length) {
       const sampled = await this.inner.complete(missing.map((i) => requests[i]!));

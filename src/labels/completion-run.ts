@@ -95,7 +95,9 @@ export async function completionLabels(
   options.onProblem?.(shard.length - todo.length, shard.length, kinds);
   await forEachConcurrently(todo, options.concurrency ?? 4, async (problem) => {
     const responses =
-      "responses" in source ? source.responses.get(problem.id)! : await sampleResponses(problem, source.samples, context, options);
+      "responses" in source
+        ? source.responses.get(problem.id)!
+        : await sampleResponses(problem, source.samples, context, options);
     const labelled = await Promise.all(responses.map((r) => labelResponse(problem, r, context, options)));
     const { all, kept } = selectProblem(labelled, options.select);
     const counts = { correct: 0, revised: 0, wrong: 0 };
@@ -113,7 +115,12 @@ export async function completionLabels(
 const kindNames: ResponseKind[] = ["correct", "revised", "wrong"];
 
 /** `n` responses to the problem's prompt from the policy (seeded per prompt, so cached and reproducible). */
-async function sampleResponses(problem: Problem, n: number, context: ProbeContext, options: ProbeOptions): Promise<string[]> {
+async function sampleResponses(
+  problem: Problem,
+  n: number,
+  context: ProbeContext,
+  options: ProbeOptions,
+): Promise<string[]> {
   const [samples] = await context.generator.complete([
     {
       prompt: problem.prompt,
@@ -151,21 +158,31 @@ function fingerprintOf(options: CompletionRunOptions, source: ResponseSource): R
  * Reads what an earlier run finished: the ledger's problems whose records are all present. Records of
  * problems the ledger does not list (a kill between the two writes, a torn line) are dropped from the file.
  */
-function resume(out: string, fingerprint: Record<string, unknown>): { done: Map<string, LedgerEntry>; records: LabelRecord[] } {
+function resume(
+  out: string,
+  fingerprint: Record<string, unknown>,
+): { done: Map<string, LedgerEntry>; records: LabelRecord[] } {
   const ledgerFile = ledgerPath(out);
   const done = new Map<string, LedgerEntry>();
   const header = JSON.stringify({ options: fingerprint }) + "\n";
   if (!existsSync(ledgerFile)) {
     if (existsSync(out) && readLabels(out).length > 0)
-      throw new LabelFileError(`${out}: has records but no ${ledgerFile} to resume from; give another --out or delete it`);
+      throw new LabelFileError(
+        `${out}: has records but no ${ledgerFile} to resume from; give another --out or delete it`,
+      );
     writeFileAtomic(ledgerFile, header);
     return { done, records: [] };
   }
   const [first, ...rows] = readJsonLines(ledgerFile);
   const earlier = (first?.value as { options?: Record<string, unknown> } | undefined)?.options;
-  if (!earlier) throw new LabelFileError(`${first?.where ?? ledgerFile}: not a label ledger (no options line); delete ${out} and ${ledgerFile}`);
+  if (!earlier)
+    throw new LabelFileError(
+      `${first?.where ?? ledgerFile}: not a label ledger (no options line); delete ${out} and ${ledgerFile}`,
+    );
   if (JSON.stringify(earlier) !== JSON.stringify(fingerprint)) {
-    const differ = Object.keys(fingerprint).filter((key) => JSON.stringify(earlier[key]) !== JSON.stringify(fingerprint[key]));
+    const differ = Object.keys(fingerprint).filter(
+      (key) => JSON.stringify(earlier[key]) !== JSON.stringify(fingerprint[key]),
+    );
     throw new LabelFileError(
       `${out}: was labelled with other options (${differ.map((key) => `${key} ${JSON.stringify(earlier[key])}`).join(", ")}); give another --out, or delete ${out} and ${ledgerFile}`,
     );
@@ -178,13 +195,19 @@ function resume(out: string, fingerprint: Record<string, unknown>): { done: Map<
   for (const [id, entry] of done) if ((count.get(id) ?? 0) !== entry.records) done.delete(id);
   const records = present.filter((r) => done.has(r.problemId));
   // Rewrite both files when anything was dropped, so they agree again before new lines are appended.
-  if (records.length !== present.length) writeFileAtomic(out, records.map((r) => JSON.stringify(r) + "\n").join(""));
-  if (done.size !== rows.length) writeFileAtomic(ledgerFile, header + [...done.values()].map((e) => JSON.stringify(e) + "\n").join(""));
+  if (records.length !== present.length)
+    writeFileAtomic(out, records.map((r) => JSON.stringify(r) + "\n").join(""));
+  if (done.size !== rows.length)
+    writeFileAtomic(ledgerFile, header + [...done.values()].map((e) => JSON.stringify(e) + "\n").join(""));
   return { done, records };
 }
 
 /** Runs `work` on every item with at most `concurrency` in flight; the first failure stops new work and is thrown. */
-async function forEachConcurrently<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+async function forEachConcurrently<T>(
+  items: T[],
+  concurrency: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   let failure: { error: unknown } | undefined;
   const worker = async () => {

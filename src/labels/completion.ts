@@ -95,7 +95,10 @@ export async function labelResponse(
  * The first position whose prefix is incorrect, assuming correctness is monotone (once a prefix cannot be
  * rescued, no longer one can): a lower-bound search over the non-neutral steps, ⌈log2(L + 1)⌉ probes.
  */
-async function binarySearch(prober: Prober, positions: number[]): Promise<{ first: number | null; probes: Probe[] }> {
+async function binarySearch(
+  prober: Prober,
+  positions: number[],
+): Promise<{ first: number | null; probes: Probe[] }> {
   const probes: Probe[] = [];
   let lo = 0;
   let hi = positions.length;
@@ -110,7 +113,12 @@ async function binarySearch(prober: Prober, positions: number[]): Promise<{ firs
 }
 
 /** Probes every non-neutral prefix: each step's label is its own prefix's verdict, monotone or not. */
-async function linearScan(prober: Prober, steps: Step[], positions: number[], outcome: LabelCost): Promise<LinearLabels> {
+async function linearScan(
+  prober: Prober,
+  steps: Step[],
+  positions: number[],
+  outcome: LabelCost,
+): Promise<LinearLabels> {
   const probes: Probe[] = [];
   for (const at of positions) probes.push(await prober.probe(at));
   const correct = new Map(probes.map((p) => [p.step, p.correct]));
@@ -123,7 +131,11 @@ async function linearScan(prober: Prober, steps: Step[], positions: number[], ou
 /** A cost plus that of some probes: each counts in full, as if it had run for this method alone. */
 function plus(cost: LabelCost, probes: Probe[]): LabelCost {
   return probes.reduce(
-    (sum, p) => ({ completions: sum.completions + p.completions, executions: sum.executions + p.executions, ms: sum.ms + p.ms }),
+    (sum, p) => ({
+      completions: sum.completions + p.completions,
+      executions: sum.executions + p.executions,
+      ms: sum.ms + p.ms,
+    }),
     { ...cost },
   );
 }
@@ -152,7 +164,10 @@ class Prober {
   private async run(at: number): Promise<Probe> {
     const started = performance.now();
     const { problem, options } = this;
-    const prefix = this.steps.slice(0, at + 1).map((s) => s.text).join("");
+    const prefix = this.steps
+      .slice(0, at + 1)
+      .map((s) => s.text)
+      .join("");
     const prompt = problem.prompt + prefix;
     const [completions] = await this.context.generator.complete([
       {
@@ -175,18 +190,31 @@ class Prober {
         break;
       }
     }
-    return { step: at, correct, executions, completions: completions!.length, ms: performance.now() - started };
+    return {
+      step: at,
+      correct,
+      executions,
+      completions: completions!.length,
+      ms: performance.now() - started,
+    };
   }
 }
 
 /** Whether `response` passes every test of `problem`; a sandbox failure is an error, never a label. */
-async function passes(problem: Problem, response: string, executor: SandboxExecutor, limits: RunOptions = {}): Promise<boolean> {
+async function passes(
+  problem: Problem,
+  response: string,
+  executor: SandboxExecutor,
+  limits: RunOptions = {},
+): Promise<boolean> {
   const compare = problem.meta?.["compare"];
   const verdict = await executor.run(programFor(problem, response), problem.tests, {
     ...limits,
     ...(compare ? { compare: compare as RunOptions["compare"] } : {}),
   });
   if (verdict.status === "sandbox_error")
-    throw new Error(`the sandbox failed on problem ${problem.id}: ${verdict.detail ?? "no detail"}; rerun to resume`);
+    throw new Error(
+      `the sandbox failed on problem ${problem.id}: ${verdict.detail ?? "no detail"}; rerun to resume`,
+    );
   return verdict.status === "pass";
 }

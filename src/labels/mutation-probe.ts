@@ -84,8 +84,16 @@ export async function probeReference(
   const outcomes = await Promise.all(
     jobs.map(async ({ index, kind }): Promise<RewriteOutcome | null> => {
       const begin = performance.now();
-      const ctx: TeacherContext = { prompt, program, steps, index, seed, ...(statement ? { statement } : {}) };
-      const text = kind === "mutation" ? await options.teacher.mutate(ctx) : await options.teacher.refactor(ctx);
+      const ctx: TeacherContext = {
+        prompt,
+        program,
+        steps,
+        index,
+        seed,
+        ...(statement ? { statement } : {}),
+      };
+      const text =
+        kind === "mutation" ? await options.teacher.mutate(ctx) : await options.teacher.refactor(ctx);
       // An empty step would carry a label with no line end to sit on.
       if (text === null || text.trim() === "" || text === steps[index]!.text) return null;
       const rewritten = withStepReplaced(ctx, text).slice(prompt.length);
@@ -98,7 +106,12 @@ export async function probeReference(
 }
 
 /** The status of `response`'s program; a sandbox failure is an error (rerun to resume), never a label. */
-async function run(problem: Problem, response: string, executor: SandboxExecutor, limits: RunOptions = {}): Promise<Status> {
+async function run(
+  problem: Problem,
+  response: string,
+  executor: SandboxExecutor,
+  limits: RunOptions = {},
+): Promise<Status> {
   const compare = problem.meta?.["compare"];
   const verdict = await executor.run(programFor(problem, response), problem.tests, {
     stopOnFirstFailure: true,
@@ -106,6 +119,8 @@ async function run(problem: Problem, response: string, executor: SandboxExecutor
     ...(compare ? { compare: compare as RunOptions["compare"] } : {}),
   });
   if (verdict.status === "sandbox_error")
-    throw new Error(`the sandbox failed on problem ${problem.id}: ${verdict.detail ?? "no detail"}; rerun to resume`);
+    throw new Error(
+      `the sandbox failed on problem ${problem.id}: ${verdict.detail ?? "no detail"}; rerun to resume`,
+    );
   return verdict.status;
 }

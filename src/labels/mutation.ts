@@ -27,7 +27,15 @@
 import type { RunOptions, SandboxExecutor } from "../exec/index.js";
 import type { Problem } from "../problems/types.js";
 import { probeReference, type ProbedReference, type RewriteOutcome } from "./mutation-probe.js";
-import { openAppend, readLabels, readPairs, responseKind, type LabelRecord, type StepLabel, type StepPair } from "./records.js";
+import {
+  openAppend,
+  readLabels,
+  readPairs,
+  responseKind,
+  type LabelRecord,
+  type StepLabel,
+  type StepPair,
+} from "./records.js";
 import type { Granularity } from "./segment.js";
 import type { Teacher } from "./teachers/teacher.js";
 
@@ -132,12 +140,18 @@ function referenceLabels(probed: ProbedReference): StepLabel[] {
   return probed.steps.map((s) => (s.neutral ? 0 : 1));
 }
 
+/** The fields every record of a probed problem shares. */
+function recordBase(probed: ProbedReference, policy: string) {
+  const { problem, granularity } = probed;
+  return { problemId: problem.id, prompt: problem.prompt, method: "mutation" as const, policy, granularity };
+}
+
 /** The reference record and one masked record per rewrite (see the file comment). */
 export function stepRecords(probed: ProbedReference, policy: string): LabelRecord[] {
   if (!probed.referencePassed) return [];
-  const { problem, steps, granularity } = probed;
+  const { steps } = probed;
   const reference = referenceLabels(probed);
-  const base = { problemId: problem.id, prompt: problem.prompt, method: "mutation" as const, policy, granularity };
+  const base = recordBase(probed, policy);
   const records: LabelRecord[] = [
     {
       ...base,
@@ -173,7 +187,9 @@ export function stepPairs(probed: ProbedReference): MutationPair[] {
   const pairs: MutationPair[] = [];
   for (const mutation of probed.rewrites) {
     if (mutation.kind !== "mutation" || mutation.passed) continue;
-    const refactoring = probed.rewrites.find((r) => r.kind === "refactoring" && r.index === mutation.index && r.passed);
+    const refactoring = probed.rewrites.find(
+      (r) => r.kind === "refactoring" && r.index === mutation.index && r.passed,
+    );
     const prefix = probed.steps
       .slice(0, mutation.index)
       .map((s) => s.text)
@@ -195,9 +211,14 @@ export function stepPairs(probed: ProbedReference): MutationPair[] {
 /** The ORM baseline's records: each rewrite as a whole program, one step, labelled by the outcome. */
 export function programRecords(probed: ProbedReference, policy: string): LabelRecord[] {
   if (!probed.referencePassed) return [];
-  const { problem, steps, granularity } = probed;
-  const base = { problemId: problem.id, prompt: problem.prompt, method: "mutation" as const, policy, granularity };
-  const whole = (response: string, passed: boolean, cost: LabelRecord["cost"], meta: Record<string, unknown>): LabelRecord => ({
+  const { steps } = probed;
+  const base = recordBase(probed, policy);
+  const whole = (
+    response: string,
+    passed: boolean,
+    cost: LabelRecord["cost"],
+    meta: Record<string, unknown>,
+  ): LabelRecord => ({
     ...base,
     response,
     steps: [response],
@@ -209,7 +230,12 @@ export function programRecords(probed: ProbedReference, policy: string): LabelRe
     meta: { ...meta, scope: "program" },
   });
   return [
-    whole(probed.response, true, { completions: 0, executions: 1, ms: probed.referenceMs }, { rewrite: "reference" }),
+    whole(
+      probed.response,
+      true,
+      { completions: 0, executions: 1, ms: probed.referenceMs },
+      { rewrite: "reference" },
+    ),
     ...probed.rewrites.map((r) =>
       whole(
         steps.map((s, i) => (i === r.index ? r.text : s.text)).join(""),
@@ -222,5 +248,10 @@ export function programRecords(probed: ProbedReference, policy: string): LabelRe
 }
 
 function rewriteMeta(probed: ProbedReference, r: RewriteOutcome): Record<string, unknown> {
-  return { rewrite: r.kind, stepIndex: r.index, original: probed.steps[r.index]!.text, programStatus: r.status };
+  return {
+    rewrite: r.kind,
+    stepIndex: r.index,
+    original: probed.steps[r.index]!.text,
+    programStatus: r.status,
+  };
 }

@@ -125,7 +125,9 @@ export function readJsonLines(path: string): { value: unknown; where: string }[]
   try {
     text = readFileSync(path, "utf8");
   } catch (e) {
-    throw new LabelFileError(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new LabelFileError(
+      `${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
   const lines = text.split("\n");
   const rows: { value: unknown; where: string }[] = [];
@@ -172,12 +174,17 @@ export function checkRecord(value: unknown, where: string): LabelRecord {
     if (typeof row[key] !== "string") fail(`'${key}' must be a string`);
   const steps = row.steps;
   const labels = row.labels;
-  if (!Array.isArray(steps) || !steps.every((s) => typeof s === "string")) fail("'steps' must be an array of strings");
-  if (!Array.isArray(labels) || !labels.every((l) => l === 1 || l === -1 || l === 0)) fail("'labels' must be an array of 1, -1 and 0");
-  if ((steps as string[]).length !== (labels as unknown[]).length) fail(`${(steps as string[]).length} steps but ${(labels as unknown[]).length} labels`);
+  if (!Array.isArray(steps) || !steps.every((s) => typeof s === "string"))
+    fail("'steps' must be an array of strings");
+  if (!Array.isArray(labels) || !labels.every((l) => l === 1 || l === -1 || l === 0))
+    fail("'labels' must be an array of 1, -1 and 0");
+  if ((steps as string[]).length !== (labels as unknown[]).length)
+    fail(`${(steps as string[]).length} steps but ${(labels as unknown[]).length} labels`);
   if ((steps as string[]).join("") !== row.response) fail("'steps' do not concatenate to 'response'");
-  if (!["correct", "revised", "wrong"].includes(row.kind as string)) fail("'kind' must be correct, revised or wrong");
-  if (!["completion", "mutation"].includes(row.method as string)) fail("'method' must be completion or mutation");
+  if (!["correct", "revised", "wrong"].includes(row.kind as string))
+    fail("'kind' must be correct, revised or wrong");
+  if (!["completion", "mutation"].includes(row.method as string))
+    fail("'method' must be completion or mutation");
   return value as LabelRecord;
 }
 
@@ -186,7 +193,8 @@ function checkPair(value: unknown, where: string): StepPair {
   if (typeof row !== "object" || row === null || Array.isArray(row))
     throw new LabelFileError(`${where}: not a pair: expected a JSON object`);
   for (const key of ["problemId", "prompt", "chosen", "rejected"] as const)
-    if (typeof row[key] !== "string") throw new LabelFileError(`${where}: not a pair: '${key}' must be a string`);
+    if (typeof row[key] !== "string")
+      throw new LabelFileError(`${where}: not a pair: '${key}' must be a string`);
   return value as StepPair;
 }
 

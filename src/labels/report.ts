@@ -4,7 +4,13 @@
  * `--linear` — how often binary search agrees with probing every step and what it saves (issue 6's target:
  * on failing responses of 8+ code lines, binary search uses at most 40% of the linear scan's executions).
  */
-import { promptKind, type LabelCost, type LabelRecord, type PromptKind, type ResponseKind } from "./records.js";
+import {
+  promptKind,
+  type LabelCost,
+  type LabelRecord,
+  type PromptKind,
+  type ResponseKind,
+} from "./records.js";
 
 /** Mean cost per response. */
 export interface CostSummary {
@@ -56,16 +62,24 @@ export function labelReport(records: LabelRecord[]): LabelReport {
   }
   const promptKinds: Record<PromptKind, number> = { easy: 0, medium: 0, hard: 0 };
   // A record's own promptKind was computed before selection dropped its siblings; prefer it.
-  for (const group of byProblem.values()) promptKinds[group[0]!.promptKind ?? promptKind(group.map((r) => r.kind))]++;
+  for (const group of byProblem.values())
+    promptKinds[group[0]!.promptKind ?? promptKind(group.map((r) => r.kind))]++;
 
   const failing = records.filter((r) => r.kind !== "correct");
   const buckets = new Map<string, number>();
   for (const r of failing) {
-    const position = r.firstError === null ? "none" : codeLineOf(r, r.firstError) >= 10 ? "10+" : String(codeLineOf(r, r.firstError));
+    const position =
+      r.firstError === null
+        ? "none"
+        : codeLineOf(r, r.firstError) >= 10
+          ? "10+"
+          : String(codeLineOf(r, r.firstError));
     buckets.set(position, (buckets.get(position) ?? 0) + 1);
   }
   const order = (p: string) => (p === "none" ? 100 : p === "10+" ? 10 : Number(p));
-  const firstError = [...buckets].map(([position, count]) => ({ position, count })).sort((a, b) => order(a.position) - order(b.position));
+  const firstError = [...buckets]
+    .map(([position, count]) => ({ position, count }))
+    .sort((a, b) => order(a.position) - order(b.position));
 
   return {
     responses: records.length,
@@ -85,7 +99,10 @@ function codeLineOf(record: LabelRecord, index: number): number {
 
 /** Lines of the response's non-neutral steps. */
 function codeLines(record: LabelRecord): number {
-  return record.steps.reduce((n, step, i) => (record.labels[i] === 0 ? n : n + step.split("\n").filter((l) => l.trim()).length), 0);
+  return record.steps.reduce(
+    (n, step, i) => (record.labels[i] === 0 ? n : n + step.split("\n").filter((l) => l.trim()).length),
+    0,
+  );
 }
 
 function meanCost(records: LabelRecord[]): CostSummary {
@@ -113,7 +130,12 @@ function compareLinear(failing: LabelRecord[]): LinearComparison | null {
     monotone: both.filter((r) => r.linear!.monotone).length,
     agree: both.filter(agrees).length,
     agreeMonotone: both.filter((r) => r.linear!.monotone && agrees(r)).length,
-    long: { responses: long.length, binaryExecutions, linearExecutions, ratio: linearExecutions ? binaryExecutions / linearExecutions : null },
+    long: {
+      responses: long.length,
+      binaryExecutions,
+      linearExecutions,
+      ratio: linearExecutions ? binaryExecutions / linearExecutions : null,
+    },
   };
 }
 
@@ -131,15 +153,19 @@ export function labelReportMarkdown(report: LabelReport, level = 3): string {
     "",
     "| response kind | count | share |",
     "|---|---:|---:|",
-    ...(["correct", "revised", "wrong"] as const).map((k) => `| ${k} | ${kinds[k]} | ${percent(kinds[k], report.responses)} |`),
+    ...(["correct", "revised", "wrong"] as const).map(
+      (k) => `| ${k} | ${kinds[k]} | ${percent(kinds[k], report.responses)} |`,
+    ),
     "",
     "| prompt kind | count | share |",
     "|---|---:|---:|",
-    ...(["easy", "medium", "hard"] as const).map((k) => `| ${k} | ${promptKinds[k]} | ${percent(promptKinds[k], report.problems)} |`),
+    ...(["easy", "medium", "hard"] as const).map(
+      (k) => `| ${k} | ${promptKinds[k]} | ${percent(promptKinds[k], report.problems)} |`,
+    ),
     "",
     `${h} First error`,
     "",
-    "Failing responses by the code line of their first error (\"none\": every prefix could still be completed to pass).",
+    'Failing responses by the code line of their first error ("none": every prefix could still be completed to pass).',
     "",
     "| code line | responses |",
     "|---|---:|",
@@ -165,7 +191,9 @@ export function labelReportMarkdown(report: LabelReport, level = 3): string {
         `and on ${linear.agreeMonotone} of the ${linear.monotone} monotone ones.`,
       "",
       `On the ${linear.long.responses} failing responses of ${longLines}+ code lines, binary search ran ${linear.long.binaryExecutions} programs and the scan ${linear.long.linearExecutions}: ` +
-        (linear.long.ratio === null ? "no ratio." : `${percent(linear.long.ratio, 1)} (target: at most 40%).`),
+        (linear.long.ratio === null
+          ? "no ratio."
+          : `${percent(linear.long.ratio, 1)} (target: at most 40%).`),
     );
   }
   return lines.join("\n");

@@ -29,7 +29,10 @@ export function keeps(strategy: SelectionStrategy, prompt: PromptKind, response:
 }
 
 /** The records of one problem with their prompt kind set, and those `strategy` keeps. */
-export function selectProblem(records: LabelRecord[], strategy: SelectionStrategy): { all: LabelRecord[]; kept: LabelRecord[] } {
+export function selectProblem(
+  records: LabelRecord[],
+  strategy: SelectionStrategy,
+): { all: LabelRecord[]; kept: LabelRecord[] } {
   const kind = promptKind(records.map((r) => r.kind));
   const all = records.map((r) => ({ ...r, promptKind: kind }));
   return { all, kept: all.filter((r) => keeps(strategy, kind, r.kind)) };

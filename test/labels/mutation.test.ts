@@ -25,7 +25,12 @@ let suite: Promise<Problem[]> | null = null;
 const suiteProblems = () => (suite ??= buildSuite({ n: 3, seed: 5, split: "train", executor }));
 
 /** The reference response with step `index` replaced by `text`: the whole program a rewrite was judged by. */
-async function withStep(problem: Problem, granularity: "line" | "block", index: number, text: string): Promise<string> {
+async function withStep(
+  problem: Problem,
+  granularity: "line" | "block",
+  index: number,
+  text: string,
+): Promise<string> {
   const response = referenceResponse(problem)!;
   const { steps } = await segmentResponse(problem.starter ?? "", response, granularity);
   return steps.map((s, i) => (i === index ? text : s.text)).join("");
@@ -46,9 +51,15 @@ async function checkRecords(problems: Problem[], records: LabelRecord[], granula
     // The first record is the whole reference, every real step +1.
     assert.equal(whole!.meta!["rewrite"], "reference");
     assert.equal(whole!.response, reference);
-    assert.deepEqual(whole!.labels, steps.map((s) => (s.neutral ? 0 : 1)));
+    assert.deepEqual(
+      whole!.labels,
+      steps.map((s) => (s.neutral ? 0 : 1)),
+    );
     const rewritten = new Set(rewrites.map((r) => r.meta!["stepIndex"]));
-    assert.ok(rewritten.size >= steps.filter((s) => !s.neutral).length / 2, `${problem.id}: rewrites for most steps`);
+    assert.ok(
+      rewritten.size >= steps.filter((s) => !s.neutral).length / 2,
+      `${problem.id}: rewrites for most steps`,
+    );
     for (const r of rewrites) {
       const index = r.meta!["stepIndex"] as number;
       assert.equal(r.method, "mutation");
@@ -56,13 +67,20 @@ async function checkRecords(problems: Problem[], records: LabelRecord[], granula
       assert.equal(r.granularity, granularity);
       assert.equal(r.steps.join(""), r.response);
       assert.equal(r.steps.length, index + 1, "later steps are masked");
-      assert.deepEqual(r.steps.slice(0, index), steps.slice(0, index).map((s) => s.text));
+      assert.deepEqual(
+        r.steps.slice(0, index),
+        steps.slice(0, index).map((s) => s.text),
+      );
       assert.notEqual(r.steps[index], steps[index]!.text);
       assert.equal(r.meta!["original"], steps[index]!.text);
       assert.deepEqual(r.labels.slice(0, index), whole!.labels.slice(0, index));
       const chosen = r.labels[index] === 1;
       // The label is what the tests say about the whole program with that one step replaced.
-      assert.equal(await passes(problem, await withStep(problem, granularity, index, r.steps[index]!)), chosen, `${problem.id} step ${index}`);
+      assert.equal(
+        await passes(problem, await withStep(problem, granularity, index, r.steps[index]!)),
+        chosen,
+        `${problem.id} step ${index}`,
+      );
       assert.equal(r.firstError, chosen ? null : index);
       const earlierCorrect = r.labels.slice(0, index).includes(1);
       assert.equal(r.kind, chosen ? "correct" : earlierCorrect ? "revised" : "wrong");
@@ -76,7 +94,18 @@ test("mutation labels on suite problems: reference and masked records, labels th
   const problems = await suiteProblems();
   const out = { records: join(dir, "suite.jsonl"), pairs: join(dir, "suite-pairs.jsonl") };
   const progress: [number, number][] = [];
-  const written = await mutationLabels(problems, executor, { granularity: "line", teacher: new RuleTeacher(), seed: 3, concurrency: 2, onProblem: (d, t) => progress.push([d, t]) }, out);
+  const written = await mutationLabels(
+    problems,
+    executor,
+    {
+      granularity: "line",
+      teacher: new RuleTeacher(),
+      seed: 3,
+      concurrency: 2,
+      onProblem: (d, t) => progress.push([d, t]),
+    },
+    out,
+  );
   const records = readLabels(out.records);
   assert.equal(written.records, records.length);
   assert.deepEqual(progress.at(-1), [3, 3]);
@@ -97,14 +126,24 @@ test("mutation labels on suite problems: reference and masked records, labels th
     assert.notEqual(pair.chosen, pair.rejected);
     assert.ok(await passes(problem, await withStep(problem, "line", pair.stepIndex, pair.chosen)));
     assert.ok(!(await passes(problem, await withStep(problem, "line", pair.stepIndex, pair.rejected))));
-    const rejectedRecord = records.find((r) => r.problemId === pair.problemId && r.meta!["stepIndex"] === pair.stepIndex && r.meta!["rewrite"] === "mutation");
+    const rejectedRecord = records.find(
+      (r) =>
+        r.problemId === pair.problemId &&
+        r.meta!["stepIndex"] === pair.stepIndex &&
+        r.meta!["rewrite"] === "mutation",
+    );
     assert.equal(rejectedRecord!.steps.at(-1), pair.rejected);
     assert.equal(rejectedRecord!.labels.at(-1), -1);
   }
 
   // The same seed gives the same labels (the rule teacher's choices are seeded).
   const again = { records: join(dir, "suite-again.jsonl") };
-  await mutationLabels(problems, executor, { granularity: "line", teacher: new RuleTeacher(), seed: 3 }, again);
+  await mutationLabels(
+    problems,
+    executor,
+    { granularity: "line", teacher: new RuleTeacher(), seed: 3 },
+    again,
+  );
   const strip = (rs: LabelRecord[]) => rs.map((r) => JSON.stringify({ ...r, cost: null })).sort();
   assert.deepEqual(strip(readLabels(again.records)), strip(records));
 });
@@ -120,12 +159,26 @@ test("a killed run resumes: finished problems are skipped, a torn last line is d
   // A run that finished the first problem, wrote the second one's pairs and died writing its records.
   const [first, second] = problems;
   const partial = { records: join(dir, "partial.jsonl"), pairs: join(dir, "partial-pairs.jsonl") };
-  writeFileSync(partial.records, records.filter((r) => r.problemId === first!.id).map((r) => JSON.stringify(r) + "\n").join(""));
-  appendFileSync(partial.records, JSON.stringify(records.find((r) => r.problemId === second!.id)).slice(0, 40));
+  writeFileSync(
+    partial.records,
+    records
+      .filter((r) => r.problemId === first!.id)
+      .map((r) => JSON.stringify(r) + "\n")
+      .join(""),
+  );
+  appendFileSync(
+    partial.records,
+    JSON.stringify(records.find((r) => r.problemId === second!.id)).slice(0, 40),
+  );
   const earlyPairs = pairs.filter((p) => p.problemId === first!.id || p.problemId === second!.id);
   writeFileSync(partial.pairs, earlyPairs.map((p) => JSON.stringify(p) + "\n").join(""));
   const progress: number[] = [];
-  const written = await mutationLabels(problems, executor, { ...options, onProblem: (d) => progress.push(d) }, partial);
+  const written = await mutationLabels(
+    problems,
+    executor,
+    { ...options, onProblem: (d) => progress.push(d) },
+    partial,
+  );
   assert.deepEqual(progress, [1, 2, 3], "the count starts at the resumed position");
   const key = (r: object) => JSON.stringify({ ...r, cost: null });
   assert.deepEqual(readLabels(partial.records).map(key).sort(), records.map(key).sort());
@@ -141,11 +194,21 @@ test("a killed run resumes: finished problems are skipped, a torn last line is d
 test("block steps, and whole-program records for the outcome-reward-model baseline", async () => {
   const problems = (await suiteProblems()).slice(0, 2);
   const out = { records: join(dir, "blocks.jsonl") };
-  await mutationLabels(problems, executor, { granularity: "block", teacher: new RuleTeacher(), seed: 1 }, out);
+  await mutationLabels(
+    problems,
+    executor,
+    { granularity: "block", teacher: new RuleTeacher(), seed: 1 },
+    out,
+  );
   await checkRecords(problems, readLabels(out.records), "block");
 
   const orm = { records: join(dir, "orm.jsonl") };
-  const { records: count } = await wholeProgramLabels(problems, executor, { granularity: "block", teacher: new RuleTeacher(), seed: 1 }, orm);
+  const { records: count } = await wholeProgramLabels(
+    problems,
+    executor,
+    { granularity: "block", teacher: new RuleTeacher(), seed: 1 },
+    orm,
+  );
   const records = readLabels(orm.records);
   assert.equal(count, records.length);
   assert.equal(records.length, readLabels(out.records).length, "one whole program per step record");
@@ -155,22 +218,47 @@ test("block steps, and whole-program records for the outcome-reward-model baseli
     assert.equal(r.passed, await passes(problem, r.response));
     assert.deepEqual(r.labels, [r.passed ? 1 : -1]);
     assert.equal(r.kind, r.passed ? "correct" : "wrong");
-    if (r.meta!["rewrite"] !== "reference") assert.equal(r.response, await withStep(problem, "block", r.meta!["stepIndex"] as number, readLabels(out.records).find((s) => s.problemId === r.problemId && s.meta!["stepIndex"] === r.meta!["stepIndex"] && s.meta!["rewrite"] === r.meta!["rewrite"])!.steps.at(-1)!));
+    if (r.meta!["rewrite"] !== "reference")
+      assert.equal(
+        r.response,
+        await withStep(
+          problem,
+          "block",
+          r.meta!["stepIndex"] as number,
+          readLabels(out.records)
+            .find(
+              (s) =>
+                s.problemId === r.problemId &&
+                s.meta!["stepIndex"] === r.meta!["stepIndex"] &&
+                s.meta!["rewrite"] === r.meta!["rewrite"],
+            )!
+            .steps.at(-1)!,
+        ),
+      );
   }
   assert.ok(records.some((r) => !r.passed));
 });
 
 const mbpp = join(sharedBenchmarks, "mbpp", "mbpp.jsonl");
-test("mutation labels on MBPP rows (prose prompts, whole-program responses)", { skip: existsSync(mbpp) ? false : `no MBPP at ${mbpp} (../shared/benchmarks is absent)` }, async () => {
-  const { problems: all } = await loadProblems(mbpp, "mbpp");
-  const problems = all.slice(10, 14);
-  const out = { records: join(dir, "mbpp.jsonl"), pairs: join(dir, "mbpp-pairs.jsonl") };
-  await mutationLabels(problems, executor, { granularity: "block", teacher: new RuleTeacher(), seed: 2 }, out);
-  const records = readLabels(out.records);
-  await checkRecords(problems, records, "block");
-  for (const pair of readPairs(out.pairs) as MutationPair[]) {
-    const problem = problems.find((p) => p.id === pair.problemId)!;
-    assert.equal(problem.starter, undefined);
-    assert.equal(pair.prompt, problem.prompt + pair.prefix);
-  }
-});
+test(
+  "mutation labels on MBPP rows (prose prompts, whole-program responses)",
+  { skip: existsSync(mbpp) ? false : `no MBPP at ${mbpp} (../shared/benchmarks is absent)` },
+  async () => {
+    const { problems: all } = await loadProblems(mbpp, "mbpp");
+    const problems = all.slice(10, 14);
+    const out = { records: join(dir, "mbpp.jsonl"), pairs: join(dir, "mbpp-pairs.jsonl") };
+    await mutationLabels(
+      problems,
+      executor,
+      { granularity: "block", teacher: new RuleTeacher(), seed: 2 },
+      out,
+    );
+    const records = readLabels(out.records);
+    await checkRecords(problems, records, "block");
+    for (const pair of readPairs(out.pairs) as MutationPair[]) {
+      const problem = problems.find((p) => p.id === pair.problemId)!;
+      assert.equal(problem.starter, undefined);
+      assert.equal(pair.prompt, problem.prompt + pair.prefix);
+    }
+  },
+);

@@ -285,3 +285,13 @@ test("a response continuing a prompt is rewritten in the prompt's context", asyn
   assert.deepEqual(callAll(refactored, ["f([1, 2, 3])"]), ["14"]);
   assert.notDeepEqual(callAll(mutated, ["f([1, 2, 3])"]), ["14"]);
 });
+
+test("one seed over many programs does not repeat the same choice at the same step index", async () => {
+  const teacher = new RuleTeacher();
+  const rules = new Set<string>();
+  for (let k = 2; k < 26; k++) {
+    const ctx = await contextFor(`def f(a, b):\n    return a + b * ${k}\n`, "return", "line", 0);
+    rules.add((await teacher.rewrite(ctx, "mutation"))!.rule);
+  }
+  assert.ok(rules.size >= 3, [...rules].join(", "));
+});

@@ -59,8 +59,9 @@ export class RuleTeacher implements Teacher {
     const tree = parseWith(parser, ctx.program);
     if (tree.hasError) return null;
     const site = new StepSite(tree, start, end);
-    // One stream per (seed, step, kind): the same inputs always pick the same rewrite.
-    const random = new Rng(`${ctx.seed}/${ctx.index}/${kind}`);
+    // One stream per (seed, program, step, kind): the same inputs always pick the same rewrite, and
+    // one seed over many programs does not repeat one pattern of choices by step index.
+    const random = new Rng(`${ctx.seed}/${kind}/${ctx.index}/${ctx.program}`);
     const pending: Rule[] = [...this.rules[kind]];
     const original = ctx.program.slice(start, end);
     while (pending.length > 0) {
