@@ -32,7 +32,8 @@ export class BatchQueue {
   submit(requests: CompletionRequest[]): Promise<Completion[][]> {
     return new Promise((resolve, reject) => {
       this.pending.push({ requests, resolve, reject });
-      if (!this.running && !this.timer) this.timer = setTimeout(() => void this.drain(), this.options.windowMs);
+      if (!this.running && !this.timer)
+        this.timer = setTimeout(() => void this.drain(), this.options.windowMs);
     });
   }
 
@@ -51,7 +52,8 @@ export class BatchQueue {
       } catch (e) {
         // One client's bad request must not fail the others that shared its batch: retry them alone.
         if (batch.length === 1) batch[0]!.reject(e);
-        else for (const job of batch) await this.generator.complete(job.requests).then(job.resolve, job.reject);
+        else
+          for (const job of batch) await this.generator.complete(job.requests).then(job.resolve, job.reject);
       }
     }
     this.running = false;

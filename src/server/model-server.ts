@@ -62,8 +62,15 @@ export class ModelServer {
   private drained: (() => void)[] = [];
 
   constructor(private readonly options: ModelServerOptions) {
-    this.queue = new BatchQueue(options.generator, { maxRequests: options.maxBatch ?? 32, windowMs: options.batchWindowMs ?? 5 });
-    this.limits = { maxN: options.maxN ?? 64, maxPrompts: options.maxBatch ?? 32, chatMaxTokens: options.maxPositions ?? 512 };
+    this.queue = new BatchQueue(options.generator, {
+      maxRequests: options.maxBatch ?? 32,
+      windowMs: options.batchWindowMs ?? 5,
+    });
+    this.limits = {
+      maxN: options.maxN ?? 64,
+      maxPrompts: options.maxBatch ?? 32,
+      chatMaxTokens: options.maxPositions ?? 512,
+    };
     this.http = createServer((req, res) => void this.handle(req, res));
   }
 
@@ -111,18 +118,44 @@ export class ModelServer {
     try {
       if (this.closing) return send(res, 503, errorBody("the server is shutting down", "unavailable"));
       if (path === "/v1/models" || path === "/models") {
-        if (req.method !== "GET") return send(res, 405, errorBody(`${path} takes GET`, "invalid_request_error"));
+        if (req.method !== "GET")
+          return send(res, 405, errorBody(`${path} takes GET`, "invalid_request_error"));
         return send(res, 200, modelsResponse(this.options.modelName, this.started));
       }
-      const endpoint = { "/v1/completions": "completions", "/v1/chat/completions": "chat" }[path] as "completions" | "chat" | undefined;
-      if (!endpoint) return send(res, 404, errorBody(`no route ${req.method} ${path}; the routes are POST /v1/completions, POST /v1/chat/completions, GET /v1/models`, "not_found"));
-      if (req.method !== "POST") return send(res, 405, errorBody(`${path} takes POST`, "invalid_request_error"));
+      const endpoint = { "/v1/completions": "completions", "/v1/chat/completions": "chat" }[path] as
+        "completions" | "chat" | undefined;
+      if (!endpoint)
+        return send(
+          res,
+          404,
+          errorBody(
+            `no route ${req.method} ${path}; the routes are POST /v1/completions, POST /v1/chat/completions, GET /v1/models`,
+            "not_found",
+          ),
+        );
+      if (req.method !== "POST")
+        return send(res, 405, errorBody(`${path} takes POST`, "invalid_request_error"));
       const body = asBody(await readJson(req, this.options.maxBodyBytes ?? 16 * 1024 * 1024));
-      const parsed = endpoint === "chat" ? parseChatRequest(body, this.limits) : parseCompletionsRequest(body, this.limits);
+      const parsed =
+        endpoint === "chat"
+          ? parseChatRequest(body, this.limits)
+          : parseCompletionsRequest(body, this.limits);
       const promptTokens = this.checkPrompts(parsed);
-      const samples = await this.queue.submit(parsed.prompts.map((prompt) => ({ prompt, ...parsed.sampling })));
-      const context = { model: this.options.modelName, tokenizer: this.options.tokenizer ?? null, promptTokens };
-      send(res, 200, endpoint === "chat" ? chatResponse(parsed, samples, context) : completionsResponse(parsed, samples, context));
+      const samples = await this.queue.submit(
+        parsed.prompts.map((prompt) => ({ prompt, ...parsed.sampling })),
+      );
+      const context = {
+        model: this.options.modelName,
+        tokenizer: this.options.tokenizer ?? null,
+        promptTokens,
+      };
+      send(
+        res,
+        200,
+        endpoint === "chat"
+          ? chatResponse(parsed, samples, context)
+          : completionsResponse(parsed, samples, context),
+      );
     } catch (e) {
       if (e instanceof BadRequest) send(res, 400, errorBody(e.message, "invalid_request_error", e.param));
       else if (e instanceof BodyError) send(res, e.status, errorBody(e.message, "invalid_request_error"));
@@ -138,7 +171,10 @@ export class ModelServer {
       const length = encodePrompt(tokenizer, prompt).length;
       const max = this.options.maxPositions;
       if (max !== undefined && length >= max)
-        throw new BadRequest(`prompt ${i} has ${length} tokens; the model holds ${max} positions, so nothing is left to generate`, "prompt");
+        throw new BadRequest(
+          `prompt ${i} has ${length} tokens; the model holds ${max} positions, so nothing is left to generate`,
+          "prompt",
+        );
       return length;
     });
   }

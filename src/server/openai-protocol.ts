@@ -52,7 +52,8 @@ export const chatStops = ["\n### User:", "\n### System:", "\n### Assistant:"];
 
 /** A JSON request body as an object, or a BadRequest. */
 export function asBody(json: unknown): Body {
-  if (json === null || typeof json !== "object" || Array.isArray(json)) throw new BadRequest("the request body must be a JSON object");
+  if (json === null || typeof json !== "object" || Array.isArray(json))
+    throw new BadRequest("the request body must be a JSON object");
   return json as Body;
 }
 
@@ -61,14 +62,27 @@ export function parseCompletionsRequest(body: Body, limits: ProtocolLimits): Par
   const prompt = body["prompt"];
   let prompts: string[];
   if (typeof prompt === "string") prompts = [prompt];
-  else if (Array.isArray(prompt) && prompt.length > 0 && prompt.every((p) => typeof p === "string")) prompts = prompt as string[];
-  else if (Array.isArray(prompt) && prompt.length > 0 && prompt.every((p) => typeof p === "number" || Array.isArray(p)))
+  else if (Array.isArray(prompt) && prompt.length > 0 && prompt.every((p) => typeof p === "string"))
+    prompts = prompt as string[];
+  else if (
+    Array.isArray(prompt) &&
+    prompt.length > 0 &&
+    prompt.every((p) => typeof p === "number" || Array.isArray(p))
+  )
     throw new BadRequest("'prompt' as token ids is not supported; send the text", "prompt");
   else throw new BadRequest("'prompt' must be a string or a non-empty list of strings", "prompt");
-  if (prompts.length > limits.maxPrompts) throw new BadRequest(`'prompt' has ${prompts.length} prompts; at most ${limits.maxPrompts} per request`, "prompt");
+  if (prompts.length > limits.maxPrompts)
+    throw new BadRequest(
+      `'prompt' has ${prompts.length} prompts; at most ${limits.maxPrompts} per request`,
+      "prompt",
+    );
   if (body["echo"] === true) throw new BadRequest("'echo' is not supported", "echo");
   const logprobs = body["logprobs"];
-  if (logprobs !== undefined && logprobs !== null && !(Number.isInteger(logprobs) && (logprobs as number) >= 0 && (logprobs as number) <= 20))
+  if (
+    logprobs !== undefined &&
+    logprobs !== null &&
+    !(Number.isInteger(logprobs) && (logprobs as number) >= 0 && (logprobs as number) <= 20)
+  )
     throw new BadRequest("'logprobs' must be null or an integer from 0 to 20", "logprobs");
   return { prompts, sampling: sampling(body, limits, 16, []), logprobs: typeof logprobs === "number" };
 }
@@ -76,30 +90,58 @@ export function parseCompletionsRequest(body: Body, limits: ProtocolLimits): Par
 /** Checks a `POST /v1/chat/completions` body and renders its messages with the chat template. */
 export function parseChatRequest(body: Body, limits: ProtocolLimits): ParsedRequest {
   const messages = body["messages"];
-  if (!Array.isArray(messages) || messages.length === 0) throw new BadRequest("'messages' must be a non-empty list", "messages");
+  if (!Array.isArray(messages) || messages.length === 0)
+    throw new BadRequest("'messages' must be a non-empty list", "messages");
   const turns = messages.map((m, i) => {
-    if (m === null || typeof m !== "object") throw new BadRequest(`messages[${i}] must be an object with 'role' and 'content'`, "messages");
+    if (m === null || typeof m !== "object")
+      throw new BadRequest(`messages[${i}] must be an object with 'role' and 'content'`, "messages");
     const { role, content } = m as Body;
     if (role !== "system" && role !== "user" && role !== "assistant")
-      throw new BadRequest(`messages[${i}].role must be 'system', 'user' or 'assistant', got ${JSON.stringify(role)}`, "messages");
+      throw new BadRequest(
+        `messages[${i}].role must be 'system', 'user' or 'assistant', got ${JSON.stringify(role)}`,
+        "messages",
+      );
     return { role, content: messageText(content, i) };
   });
   const logprobs = body["logprobs"];
-  if (logprobs !== undefined && logprobs !== null && typeof logprobs !== "boolean") throw new BadRequest("'logprobs' must be a boolean", "logprobs");
-  return { prompts: [chatPrompt(turns)], sampling: sampling(body, limits, limits.chatMaxTokens, chatStops), logprobs: logprobs === true };
+  if (logprobs !== undefined && logprobs !== null && typeof logprobs !== "boolean")
+    throw new BadRequest("'logprobs' must be a boolean", "logprobs");
+  return {
+    prompts: [chatPrompt(turns)],
+    sampling: sampling(body, limits, limits.chatMaxTokens, chatStops),
+    logprobs: logprobs === true,
+  };
 }
 
 /** A message's content: a string, or a list of `{type: "text", text}` parts joined. */
 function messageText(content: unknown, i: number): string {
   if (typeof content === "string") return content;
-  if (Array.isArray(content) && content.every((p) => p && typeof p === "object" && (p as Body)["type"] === "text" && typeof (p as Body)["text"] === "string"))
+  if (
+    Array.isArray(content) &&
+    content.every(
+      (p) =>
+        p &&
+        typeof p === "object" &&
+        (p as Body)["type"] === "text" &&
+        typeof (p as Body)["text"] === "string",
+    )
+  )
     return content.map((p) => (p as { text: string }).text).join("");
-  throw new BadRequest(`messages[${i}].content must be a string or a list of {"type": "text", "text"} parts`, "messages");
+  throw new BadRequest(
+    `messages[${i}].content must be a string or a list of {"type": "text", "text"} parts`,
+    "messages",
+  );
 }
 
 /** The sampling fields shared by both endpoints; `extraStops` are added to the client's stop strings. */
-function sampling(body: Body, limits: ProtocolLimits, defaultMaxTokens: number, extraStops: string[]): ParsedRequest["sampling"] {
-  if (body["stream"] === true) throw new BadRequest("'stream' is not supported; send stream: false", "stream");
+function sampling(
+  body: Body,
+  limits: ProtocolLimits,
+  defaultMaxTokens: number,
+  extraStops: string[],
+): ParsedRequest["sampling"] {
+  if (body["stream"] === true)
+    throw new BadRequest("'stream' is not supported; send stream: false", "stream");
   const n = integer(body, "n", 1, 1, limits.maxN);
   const maxTokensField = body["max_tokens"] !== undefined ? "max_tokens" : "max_completion_tokens";
   const maxTokens = integer(body, maxTokensField, defaultMaxTokens, 1, Number.MAX_SAFE_INTEGER);
@@ -108,7 +150,8 @@ function sampling(body: Body, limits: ProtocolLimits, defaultMaxTokens: number, 
   // vLLM's convention: -1 (or 0) turns top-k off.
   const topK = integer(body, "top_k", -1, -1, Number.MAX_SAFE_INTEGER);
   const seedValue = body["seed"];
-  if (seedValue !== undefined && seedValue !== null && !Number.isSafeInteger(seedValue)) throw new BadRequest("'seed' must be an integer", "seed");
+  if (seedValue !== undefined && seedValue !== null && !Number.isSafeInteger(seedValue))
+    throw new BadRequest("'seed' must be an integer", "seed");
   const stop = [...stops(body["stop"]), ...extraStops];
   return {
     n,
@@ -124,7 +167,8 @@ function sampling(body: Body, limits: ProtocolLimits, defaultMaxTokens: number, 
 function stops(value: unknown): string[] {
   if (value === undefined || value === null) return [];
   if (typeof value === "string") return value === "" ? [] : [value];
-  if (Array.isArray(value) && value.length <= 16 && value.every((s) => typeof s === "string" && s !== "")) return value as string[];
+  if (Array.isArray(value) && value.length <= 16 && value.every((s) => typeof s === "string" && s !== ""))
+    return value as string[];
   throw new BadRequest("'stop' must be a string or a list of at most 16 non-empty strings", "stop");
 }
 
@@ -138,10 +182,17 @@ function integer(body: Body, field: string, fallback: number, min: number, max: 
   return value as number;
 }
 
-function number(body: Body, field: string, fallback: number, ok: (v: number) => boolean, what: string): number {
+function number(
+  body: Body,
+  field: string,
+  fallback: number,
+  ok: (v: number) => boolean,
+  what: string,
+): number {
   const value = body[field];
   if (value === undefined || value === null) return fallback;
-  if (typeof value !== "number" || !Number.isFinite(value) || !ok(value)) throw new BadRequest(`'${field}' must be ${what}, got ${JSON.stringify(value)}`, field);
+  if (typeof value !== "number" || !Number.isFinite(value) || !ok(value))
+    throw new BadRequest(`'${field}' must be ${what}, got ${JSON.stringify(value)}`, field);
   return value;
 }
 
@@ -158,7 +209,8 @@ export interface ResponseContext {
  * split over several tokens goes with the first of them, so the token strings concatenate to the text.
  */
 function completionLogprobs(sample: Completion, tokenizer: Tokenizer | null) {
-  const pieces = tokenizer && sample.tokens ? tokenizer.decodeWithOffsets(sample.tokens, { skipSpecial: true }) : null;
+  const pieces =
+    tokenizer && sample.tokens ? tokenizer.decodeWithOffsets(sample.tokens, { skipSpecial: true }) : null;
   let end = 0;
   const spans = pieces?.offsets.map(([a, b]): [number, number] => {
     const span: [number, number] = [Math.max(a, end), Math.max(b, end)];
@@ -183,7 +235,11 @@ const id = (prefix: string) => `${prefix}-${randomBytes(12).toString("hex")}`;
 const created = () => Math.floor(Date.now() / 1000);
 
 /** The `/v1/completions` response: choice `i·n + j` is sample j of prompt i (OpenAI's order). */
-export function completionsResponse(parsed: ParsedRequest, samples: Completion[][], context: ResponseContext) {
+export function completionsResponse(
+  parsed: ParsedRequest,
+  samples: Completion[][],
+  context: ResponseContext,
+) {
   return {
     id: id("cmpl"),
     object: "text_completion",
@@ -214,7 +270,13 @@ export function chatResponse(parsed: ParsedRequest, samples: Completion[][], con
         index,
         message: { role: "assistant", content: s.text },
         logprobs: parsed.logprobs
-          ? { content: lp.token_logprobs.map((logprob, k) => ({ token: lp.tokens?.[k] ?? "", logprob, top_logprobs: [] })) }
+          ? {
+              content: lp.token_logprobs.map((logprob, k) => ({
+                token: lp.tokens?.[k] ?? "",
+                logprob,
+                top_logprobs: [],
+              })),
+            }
           : null,
         finish_reason: s.finishReason,
       };

@@ -13,11 +13,24 @@ import { chatPrompt, chatStops } from "../../src/server/openai-protocol.js";
 import { tinyModel } from "../model/tiny.js";
 import { serveModel, type ServedModel } from "./serve.js";
 
-const corpus = ["def add(a, b):\n    return a + b\n", "def sub(a, b):\n    return a - b\n", "### User:\nwrite add\n\n### Assistant:\n"];
+const corpus = [
+  "def add(a, b):\n    return a + b\n",
+  "def sub(a, b):\n    return a - b\n",
+  "### User:\nwrite add\n\n### Assistant:\n",
+];
 
 // A random model with a wide initialisation: greedy choices are far from ties, so they do not depend on batching.
 const tokenizer = Tokenizer.train(corpus, { vocabSize: 300 });
-const model = tinyModel({ vocabSize: tokenizer.vocabSize, maxPositions: 96, eosTokenId: tokenizer.eosId, bosTokenId: tokenizer.bosId, padTokenId: tokenizer.padId }, 7);
+const model = tinyModel(
+  {
+    vocabSize: tokenizer.vocabSize,
+    maxPositions: 96,
+    eosTokenId: tokenizer.eosId,
+    bosTokenId: tokenizer.bosId,
+    padTokenId: tokenizer.padId,
+  },
+  7,
+);
 const local = new LocalGenerator(model, tokenizer);
 const dir = mkdtempSync(join(tmpdir(), "linewise-serve-"));
 saveCheckpoint(dir, model, tokenizer);
@@ -32,18 +45,35 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function post(path: string, body: unknown): Promise<{ status: number; json: any }> {
+/** The fields of the server's replies the tests read (a success or an error body). */
+interface Reply {
+  object: string;
+  model: string;
+  choices: {
+    index: number;
+    text: string;
+    message: { role: string; content: string };
+    logprobs: { tokens: string[]; token_logprobs: number[]; content: unknown[] };
+  }[];
+  usage: { prompt_tokens: number; completion_tokens: number };
+  error: { message: string; param: string | null };
+  data: { id: string }[];
+}
+
+async function post(path: string, body: unknown): Promise<{ status: number; json: Reply }> {
   const response = await fetch(served.url.replace(/\/v1$/, "") + path, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
-  return { status: response.status, json: await response.json() };
+  return { status: response.status, json: (await response.json()) as Reply };
 }
 
 test("OpenAIGenerator sampling from serve-model gives LocalGenerator's greedy text, finish reasons and log-probs", async () => {
   // A stop string the greedy continuation contains (the random model writes arbitrary bytes): it must cut there.
-  const [[full]] = await local.complete([{ prompt: "def add(a, b):\n", n: 1, maxTokens: 30, temperature: 0 }]);
+  const [[full]] = await local.complete([
+    { prompt: "def add(a, b):\n", n: 1, maxTokens: 30, temperature: 0 },
+  ]);
   const at = full!.text.slice(3).search(/[!-~]{2}/) + 3;
   assert.ok(at >= 3, `no printable pair in ${JSON.stringify(full!.text)}`);
   const stop = full!.text.slice(at, at + 2);
@@ -58,13 +88,25 @@ test("OpenAIGenerator sampling from serve-model gives LocalGenerator's greedy te
     remote.map((r) => r.map((c) => [c.text, c.finishReason])),
     direct.map((r) => r.map((c) => [c.text, c.finishReason])),
   );
-  assert.deepEqual([remote[2]![0]!.text, remote[2]![0]!.finishReason], [full!.text.slice(0, full!.text.indexOf(stop)), "stop"]);
+  assert.deepEqual(
+    [remote[2]![0]!.text, remote[2]![0]!.finishReason],
+    [full!.text.slice(0, full!.text.indexOf(stop)), "stop"],
+  );
 
-  const { status, json } = await post("/v1/completions", { prompt: ["def add(a, b):\n", "def sub("], n: 2, max_tokens: 5, temperature: 0, logprobs: 0 });
+  const { status, json } = await post("/v1/completions", {
+    prompt: ["def add(a, b):\n", "def sub("],
+    n: 2,
+    max_tokens: 5,
+    temperature: 0,
+    logprobs: 0,
+  });
   assert.equal(status, 200);
   assert.equal(json.object, "text_completion");
   assert.equal(json.model, "tiny");
-  assert.deepEqual(json.choices.map((c: any) => c.index), [0, 1, 2, 3]);
+  assert.deepEqual(
+    json.choices.map((c) => c.index),
+    [0, 1, 2, 3],
+  );
   const [[first], [second]] = await local.complete([
     { prompt: "def add(a, b):\n", n: 1, maxTokens: 5, temperature: 0 },
     { prompt: "def sub(", n: 1, maxTokens: 5, temperature: 0 },
@@ -74,8 +116,14 @@ test("OpenAIGenerator sampling from serve-model gives LocalGenerator's greedy te
   assert.equal(lp.token_logprobs.length, first!.logprobs!.length);
   lp.token_logprobs.forEach((v: number, i: number) => assert.ok(Math.abs(v - first!.logprobs![i]!) < 1e-4));
   assert.equal(lp.tokens.join(""), first!.text);
-  assert.equal(json.usage.completion_tokens, json.choices.reduce((n: number, c: any) => n + c.logprobs.token_logprobs.length, 0));
-  assert.equal(json.usage.prompt_tokens, 2 * (tokenizer.encode("def add(a, b):\n").ids.length + tokenizer.encode("def sub(").ids.length + 2));
+  assert.equal(
+    json.usage.completion_tokens,
+    json.choices.reduce((n, c) => n + c.logprobs.token_logprobs.length, 0),
+  );
+  assert.equal(
+    json.usage.prompt_tokens,
+    2 * (tokenizer.encode("def add(a, b):\n").ids.length + tokenizer.encode("def sub(").ids.length + 2),
+  );
 });
 
 test("chat completions render the documented template and stop at a new turn", async () => {
@@ -83,20 +131,32 @@ test("chat completions render the documented template and stop at a new turn", a
     { role: "system" as const, content: "be brief" },
     { role: "user" as const, content: "write add" },
   ];
-  const { status, json } = await post("/v1/chat/completions", { model: "anything", messages, max_tokens: 16, temperature: 0, n: 2, logprobs: true });
+  const { status, json } = await post("/v1/chat/completions", {
+    model: "anything",
+    messages,
+    max_tokens: 16,
+    temperature: 0,
+    n: 2,
+    logprobs: true,
+  });
   assert.equal(status, 200);
   assert.equal(json.object, "chat.completion");
   const prompt = chatPrompt(messages);
   assert.equal(prompt, "### System:\nbe brief\n\n### User:\nwrite add\n\n### Assistant:\n");
-  const [[expected]] = await local.complete([{ prompt, n: 1, maxTokens: 16, temperature: 0, stop: chatStops }]);
+  const [[expected]] = await local.complete([
+    { prompt, n: 1, maxTokens: 16, temperature: 0, stop: chatStops },
+  ]);
   assert.equal(json.choices.length, 2);
   for (const choice of json.choices) {
     assert.deepEqual(choice.message, { role: "assistant", content: expected!.text });
     assert.equal(choice.logprobs.content.length, expected!.logprobs!.length);
   }
 
-  const models = (await (await fetch(`${served.url}/models`)).json()) as any;
-  assert.deepEqual(models.data.map((m: any) => m.id), ["tiny"]);
+  const models = (await (await fetch(`${served.url}/models`)).json()) as Reply;
+  assert.deepEqual(
+    models.data.map((m) => m.id),
+    ["tiny"],
+  );
 });
 
 test("bad requests get a 400 (or 404/405) with a message naming the field", async () => {
@@ -119,8 +179,18 @@ test("bad requests get a 400 (or 404/405) with a message naming the field", asyn
   await bad("/v1/completions", { prompt: "x", seed: 1.5 }, "seed", /integer/);
   await bad("/v1/completions", { prompt: "x ".repeat(200) }, "prompt", /holds 96 positions/);
   await bad("/v1/chat/completions", { messages: [] }, "messages", /non-empty list/);
-  await bad("/v1/chat/completions", { messages: [{ role: "robot", content: "hi" }] }, "messages", /messages\[0\]\.role/);
-  await bad("/v1/chat/completions", { messages: [{ role: "user", content: 3 }] }, "messages", /messages\[0\]\.content/);
+  await bad(
+    "/v1/chat/completions",
+    { messages: [{ role: "robot", content: "hi" }] },
+    "messages",
+    /messages\[0\]\.role/,
+  );
+  await bad(
+    "/v1/chat/completions",
+    { messages: [{ role: "user", content: 3 }] },
+    "messages",
+    /messages\[0\]\.content/,
+  );
   await bad("/v1/nothing", {}, null, /no route POST \/v1\/nothing/, 404);
   const get = await fetch(`${served.url}/completions`);
   assert.equal(get.status, 405);
@@ -146,20 +216,38 @@ class CountingGenerator implements Generator {
 
 test("concurrent requests are decoded in one batch, and close() answers the request in flight before it returns", async () => {
   const counting = new CountingGenerator(local);
-  const server = new ModelServer({ generator: counting, modelName: "tiny", tokenizer, maxPositions: 96, batchWindowMs: 200 });
+  const server = new ModelServer({
+    generator: counting,
+    modelName: "tiny",
+    tokenizer,
+    maxPositions: 96,
+    batchWindowMs: 200,
+  });
   const { port } = await server.listen(0);
   const url = `http://127.0.0.1:${port}/v1`;
-  const requests = ["def add(a, b):\n", "def sub(", "def", "###"].map((prompt) => ({ prompt, n: 1, maxTokens: 6, temperature: 0 }));
+  const requests = ["def add(a, b):\n", "def sub(", "def", "###"].map((prompt) => ({
+    prompt,
+    n: 1,
+    maxTokens: 6,
+    temperature: 0,
+  }));
   const remote = await new OpenAIGenerator({ urls: [url], concurrency: 4 }).complete(requests);
   assert.deepEqual(counting.batches, [4]);
-  assert.deepEqual(remote.map((r) => r[0]!.text), (await local.complete(requests)).map((r) => r[0]!.text));
+  assert.deepEqual(
+    remote.map((r) => r[0]!.text),
+    (await local.complete(requests)).map((r) => r[0]!.text),
+  );
 
   // A request waits in the batch window while the server closes: it still gets its answer.
-  const pending = fetch(`${url}/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ prompt: "def", max_tokens: 3, temperature: 0 }) });
+  const pending = fetch(`${url}/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ prompt: "def", max_tokens: 3, temperature: 0 }),
+  });
   while (server.requestsInFlight === 0) await new Promise((r) => setTimeout(r, 5));
   await server.close();
   const response = await pending;
   assert.equal(response.status, 200);
-  assert.equal(((await response.json()) as any).choices.length, 1);
+  assert.equal(((await response.json()) as Reply).choices.length, 1);
   await assert.rejects(fetch(`${url}/models`));
 });

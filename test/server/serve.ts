@@ -15,10 +15,14 @@ export interface ServedModel {
 
 /** Runs `linewise serve-model --model dir --port 0 ...extra` and waits for the URL line on stdout. */
 export async function serveModel(dir: string, ...extra: string[]): Promise<ServedModel> {
-  const child = spawn(process.execPath, [join(packageRoot, "bin/linewise.js"), "serve-model", "--model", dir, "--port", "0", ...extra], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, LINEWISE_THREADS: "1" },
-  });
+  const child = spawn(
+    process.execPath,
+    [join(packageRoot, "bin/linewise.js"), "serve-model", "--model", dir, "--port", "0", ...extra],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, LINEWISE_THREADS: "1" },
+    },
+  );
   let stdout = "";
   let stderr = "";
   child.stderr!.on("data", (d) => (stderr += d));
@@ -29,7 +33,9 @@ export async function serveModel(dir: string, ...extra: string[]): Promise<Serve
       const match = /at (http:\/\/\S+\/v1)/.exec(stdout);
       if (match) resolve(match[1]!);
     });
-    void exited.then((code) => reject(new Error(`serve-model exited with ${code} before listening: ${stderr}`)));
+    void exited.then((code) =>
+      reject(new Error(`serve-model exited with ${code} before listening: ${stderr}`)),
+    );
   });
   return {
     url,

@@ -56,10 +56,14 @@ export const serveModelCommand: Command = {
     const checkpoint = requiredOption(name, "model", values.model);
     const port = numberOption(name, "port", values.port, 8000);
     if (!Number.isInteger(port) || port < 0 || port > 65535)
-      throw new UsageError(`linewise ${name}: --port expects an integer from 0 to 65535, got '${values.port}'`);
+      throw new UsageError(
+        `linewise ${name}: --port expects an integer from 0 to 65535, got '${values.port}'`,
+      );
     const maxBatch = numberOption(name, "max-batch", values["max-batch"], 32);
     if (!Number.isInteger(maxBatch) || maxBatch < 1)
-      throw new UsageError(`linewise ${name}: --max-batch expects a positive integer, got '${values["max-batch"]}'`);
+      throw new UsageError(
+        `linewise ${name}: --max-batch expects a positive integer, got '${values["max-batch"]}'`,
+      );
     const host = values.host ?? "127.0.0.1";
 
     let generator: LocalGenerator;
@@ -78,7 +82,9 @@ export const serveModelCommand: Command = {
     });
     try {
       const address = await server.listen(port, host).catch((e: NodeJS.ErrnoException) => {
-        throw new UsageError(`linewise ${name}: cannot listen on ${host}:${port} (${e.code ?? e.message}); pick another --port or --host`);
+        throw new UsageError(
+          `linewise ${name}: cannot listen on ${host}:${port} (${e.code ?? e.message}); pick another --port or --host`,
+        );
       });
       const shown = address.family === "IPv6" ? `[${address.address}]` : address.address;
       console.log(`serve-model: ${modelName} at http://${shown}:${address.port}/v1 (Ctrl-C to stop)`);
