@@ -68,7 +68,7 @@ export class ModelServer {
     });
     this.limits = {
       maxN: options.maxN ?? 64,
-      maxPrompts: options.maxBatch ?? 32,
+      maxPrompts: 256,
       chatMaxTokens: options.maxPositions ?? 512,
     };
     this.http = createServer((req, res) => void this.handle(req, res));

@@ -225,9 +225,10 @@ function completionLogprobs(sample: Completion, tokenizer: Tokenizer | null) {
   };
 }
 
-function usage(samples: Completion[][], context: ResponseContext, n: number) {
+/** Token counts; each prompt counts once, however many samples it has (as vLLM and OpenAI count). */
+function usage(samples: Completion[][], context: ResponseContext) {
   const completion = samples.flat().reduce((sum, s) => sum + (s.tokens?.length ?? 0), 0);
-  const prompt = context.promptTokens ? context.promptTokens.reduce((sum, t) => sum + t * n, 0) : 0;
+  const prompt = context.promptTokens ? context.promptTokens.reduce((sum, t) => sum + t, 0) : 0;
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
 }
 
@@ -253,7 +254,7 @@ export function completionsResponse(
         finish_reason: s.finishReason,
       })),
     ),
-    usage: usage(samples, context, parsed.sampling.n),
+    usage: usage(samples, context),
   };
 }
 
@@ -281,7 +282,7 @@ export function chatResponse(parsed: ParsedRequest, samples: Completion[][], con
         finish_reason: s.finishReason,
       };
     }),
-    usage: usage(samples, context, parsed.sampling.n),
+    usage: usage(samples, context),
   };
 }
 

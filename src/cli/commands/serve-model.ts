@@ -15,7 +15,8 @@ OpenAI-compatible HTTP API, so any OpenAI client can sample it — among them 'l
 Prints the URL on stdout once listening; Ctrl-C (or SIGTERM) answers the requests in flight, then exits.
 
 Routes:
-  POST /v1/completions        prompt (a string or a list of strings), n, max_tokens (default 16),
+  POST /v1/completions        prompt (a string or a list of up to 256 strings), n (up to 64),
+                              max_tokens (default 16),
                               temperature (default 1; 0 = greedy), top_p, top_k (-1 = off), stop, seed,
                               logprobs (an integer: choices[].logprobs.token_logprobs and .tokens;
                               top_logprobs is not computed and is null)
