@@ -7,8 +7,8 @@
 //   {"threads":N,"parameters":P,"stepsMs":[...],"cpuMs":[...],"phasesMs":{"forward":[...],"backward":[...],"optimizer":[...]},"loss":L}
 //        gpt --serve LAYERS WIDTH HEADS VOCAB BATCH SEQ [THREADS=cores]
 //   reads a step count a line from stdin and answers each with that JSON line for those steps;
-//        gpt add COUNT
-//   prints {"addUs":U}: one add of two 1-element tensors (result freed), libtorch's own floor for a tiny op.
+//        gpt add COUNT BATCHES
+//   prints {"addUs":U}: one add of two 1-element tensors (result freed), the fastest of BATCHES batches of COUNT.
 //
 // Keep it op for op with the TypeScript side: the same ATen operators in the same order (the causal mask
 // rebuilt in each block, softmax then matmul, GELU without approximation), the same AdamW arithmetic as
@@ -143,13 +143,13 @@ std::string jsonArray(const std::vector<double>& xs) {
   return out + "]";
 }
 
-// Time of one add of two 1-element tensors (result freed), best of five batches of `count`: libtorch's own
-// floor for a tiny op. Best-of because background load only ever adds time.
-int benchAdd(int64_t count) {
+// Time of one add of two 1-element tensors (result freed): libtorch's own floor for a tiny op. The fastest
+// of `batches` batches of `count`, as bench/engine.ts measures the TypeScript side.
+int benchAdd(int64_t count, int64_t batches) {
   const at::Tensor a = at::ones({1}), b = at::ones({1});
-  for (int64_t i = 0; i < count / 10; ++i) at::add(a, b);  // warm-up
+  for (int64_t i = 0; i < 10 * count; ++i) at::add(a, b);  // warm-up
   double best = 1e300;
-  for (int batch = 0; batch < 5; ++batch) {
+  for (int64_t batch = 0; batch < batches; ++batch) {
     const auto start = Clock::now();
     for (int64_t i = 0; i < count; ++i) at::add(a, b);
     best = std::min(best, ms(start, Clock::now()) * 1000 / static_cast<double>(count));
@@ -214,13 +214,13 @@ struct Trainer {
 };
 
 int main(int argc, char** argv) {
-  if (argc == 3 && std::string(argv[1]) == "add") return benchAdd(argAt(argc, argv, 2, 0));
+  if (argc == 4 && std::string(argv[1]) == "add") return benchAdd(argAt(argc, argv, 2, 0), argAt(argc, argv, 3, 0));
   const bool serve = argc > 1 && std::string(argv[1]) == "--serve";
   const int first = serve ? 2 : 1;  // index of LAYERS
   if (argc < first + (serve ? 6 : 7)) {
     std::fprintf(stderr, "usage: gpt LAYERS WIDTH HEADS VOCAB BATCH SEQ STEPS [THREADS]\n"
                          "       gpt --serve LAYERS WIDTH HEADS VOCAB BATCH SEQ [THREADS]\n"
-                         "       gpt add COUNT\n");
+                         "       gpt add COUNT BATCHES\n");
     return 2;
   }
   const Config c{argAt(argc, argv, first, 0),     argAt(argc, argv, first + 1, 0), argAt(argc, argv, first + 2, 0),
