@@ -1,0 +1,407 @@
+/**
+ * Direct preference optimisation (Rafailov et al. 2023, "Direct Preference Optimization", eq. 7) on step
+ * pairs (PRLCoder §3.2): given a context — the problem's prompt and the response so far — the policy learns
+ * to prefer the chosen step (one that keeps the tests passing) over the rejected one (one that makes them
+ * fail), relative to a frozen reference, the starting policy:
+ *
+ *   loss = −log σ(β · [(log π(y_w|x) − log π_ref(y_w|x)) − (log π(y_l|x) − log π_ref(y_l|x))])
+ *
+ * with log π(y|x) the summed log-probability of the step's tokens. Whole-response pairs (a passing and a
+ * failing response to one problem) train the same way, each response followed by the end token.
+ *
+ * A pair is `<bos> context` then the step, context and step tokenized separately as generation sees them.
+ * The reference's log-probabilities are computed once, before training (TRL's precompute_ref_log_probs):
+ * the reference never changes. The run folder is laid out as SFT's (src/train/sft.ts): config.json,
+ * metrics.jsonl, TensorBoard events, checkpoints/step-N (the policy checkpoint, trainer.safetensors with
+ * AdamW's moments, trainer.json). Epoch e's order is a shuffle seeded by (seed, e), so a resumed run
+ * repeats an uninterrupted one.
+ */
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { isDeepStrictEqual } from "node:util";
+import { AdamW, F, clipGradNorm, loadSafetensors, manualSeed, noGrad, ones, saveSafetensors, scope, tensor, warmupCosine, type Tensor } from "../torch/index.js";
+import { disposePacked, encodePrompt, loadCheckpoint, packPairs, saveCheckpoint, scoreResponses, type Llama } from "../model/index.js";
+import { Tokenizer } from "../model/tokenizer/index.js";
+import { Rng } from "../problems/suite/random.js";
+import { ConfigError, Progress, RunFolder, latestCheckpoint, readRunConfig } from "../runs/index.js";
+
+/** One preference: after `prompt`, `chosen` is preferred to `rejected`. */
+export interface DpoPair {
+  problemId: string;
+  /** The context: the problem's prompt, and for a step pair the response steps before the step. */
+  prompt: string;
+  chosen: string;
+  rejected: string;
+  /** Whole responses (each then followed by the end token), not steps that a response continues after. */
+  whole: boolean;
+}
+
+export interface DpoConfig {
+  /** Seeds the held-out split and every epoch's order. */
+  seed: number;
+  /** The checkpoint DPO starts from (an SFT or PPO policy, with its tokenizer); it is also the frozen reference. */
+  policy: string | null;
+  /** β, how far the implicit reward β·log(π/π_ref) may move from the reference (Rafailov et al. and TRL's DPOConfig: 0.1). */
+  beta: number;
+  /** Passes over the training pairs (TRL's TrainingArguments default 3). */
+  epochs: number;
+  /** Pairs per optimiser step (TRL's per_device_train_batch_size 8; Rafailov et al. 64). */
+  batchSize: number;
+  /** Peak learning rate of AdamW (Rafailov et al. 1e-6 and TRL 1e-6 for billion-parameter models; a 1M-parameter policy needs larger steps). */
+  lr: number;
+  /** Steps of linear warm-up from 0 to `lr` (Rafailov et al. 150); a cosine decay follows. */
+  warmupSteps: number;
+  /** The cosine decay ends at lr · minLrRatio on the last step. */
+  minLrRatio: number;
+  /** AdamW's decoupled weight decay (TRL's default 0). */
+  weightDecay: number;
+  /** AdamW's moment decay rates (PyTorch's default 0.9, 0.999). */
+  betas: [number, number];
+  /** Gradients are scaled down to this global L2 norm (TRL max_grad_norm 1); 0 turns clipping off. */
+  gradClip: number;
+  /** Longest pair side in tokens (begin token, context, step, end token); longer pairs are skipped. */
+  maxLength: number;
+  /** Share of the problems whose pairs are held out for evaluation (split by problem, so no context is in both); 0: none. */
+  evalFraction: number;
+  /** Evaluate every this many steps, and after the last. */
+  evalEvery: number;
+  /** Write checkpoints/step-N every this many steps, and after the last. */
+  checkpointEvery: number;
+  /** How many of the newest checkpoints are kept. */
+  keepCheckpoints: number;
+  /** Append a metrics row every this many steps, and after the last. */
+  logEvery: number;
+}
+
+/** Sized for a 2-core CPU and a ~1M-parameter policy: a few hundred pairs train in a minute. */
+export const dpoDefaults: DpoConfig = {
+  seed: 0,
+  policy: null,
+  beta: 0.1,
+  epochs: 3,
+  batchSize: 16,
+  lr: 1e-4,
+  warmupSteps: 10,
+  minLrRatio: 0.1,
+  weightDecay: 0,
+  betas: [0.9, 0.999],
+  gradClip: 1,
+  maxLength: 384,
+  evalFraction: 0.1,
+  evalEvery: 50,
+  checkpointEvery: 100,
+  keepCheckpoints: 2,
+  logEvery: 10,
+};
+
+/** Means over a set of pairs, under TRL's metric names. */
+export interface DpoStats {
+  loss: number;
+  /** β·(log π − log π_ref) of the chosen and of the rejected side. */
+  "rewards/chosen": number;
+  "rewards/rejected": number;
+  /** rewards/chosen − rewards/rejected. */
+  "rewards/margins": number;
+  /** Share of pairs whose chosen reward exceeds the rejected one. */
+  "rewards/accuracies": number;
+  /** Summed log-probability of each side under the policy. */
+  "logps/chosen": number;
+  "logps/rejected": number;
+}
+
+export interface DpoOptions {
+  /** Continue from the run folder's newest checkpoint when it has one; without it a used folder is refused. */
+  resume?: boolean;
+  /** Stops at the next step boundary, after writing a checkpoint there. */
+  signal?: AbortSignal;
+  /** No progress line on stderr. */
+  quiet?: boolean;
+  /** Called after every step with its batch's statistics. */
+  onStep?: (step: number, steps: number, stats: DpoStats) => void;
+}
+
+export interface DpoResult {
+  checkpoint: string;
+  step: number;
+  steps: number;
+  stopped: boolean;
+  /** The held-out statistics at the last evaluation; null without held-out pairs. */
+  eval: DpoStats | null;
+  pairs: { train: number; eval: number; skipped: number };
+}
+
+/** A pair as token ids: the context (`<bos>` first) and each side's tokens. */
+interface EncodedPair {
+  prompt: number[];
+  chosen: number[];
+  rejected: number[];
+  /** Summed log-probabilities of each side under the frozen reference. */
+  refChosen: number;
+  refRejected: number;
+}
+
+/** Trains the policy with DPO on `pairs` into `runDir`; resolves after `epochs` (or when `signal` stops it). */
+export async function trainDpo(config: DpoConfig, pairs: readonly DpoPair[], runDir: string, options: DpoOptions = {}): Promise<DpoResult> {
+  checkDpoConfig(config);
+  const policyDir = config.policy!;
+  const fingerprint = pairsFingerprint(pairs);
+  const previous = options.resume ? latestCheckpoint(runDir) : null;
+  if (previous) {
+    checkSameConfig(readRunConfig(runDir), config, runDir);
+    if (previous.trainer.pairs !== fingerprint) throw new ConfigError(`${runDir}: the pairs differ from those the run was trained on; resume with the same pairs`);
+  }
+  const tokenizer = Tokenizer.load(policyDir);
+  const run = RunFolder.open(runDir, config, { resume: options.resume });
+  const resumed = run.resumedFrom;
+  let policy: Llama | null = null;
+  let opt: AdamW | null = null;
+  try {
+    // 1. pairs as tokens, split by problem; the reference's log-probabilities, once
+    const encode = (p: DpoPair) => encodePair(tokenizer, p);
+    const fits = (e: Omit<EncodedPair, "refChosen" | "refRejected">) => e.prompt.length + Math.max(e.chosen.length, e.rejected.length) <= config.maxLength;
+    const usable = pairs.filter((p) => p.chosen !== p.rejected).map((p) => ({ pair: p, encoded: encode(p) })).filter((x) => fits(x.encoded));
+    const skipped = pairs.length - usable.length;
+    const heldOut = heldOutProblems([...new Set(usable.map((x) => x.pair.problemId))], config.evalFraction, config.seed);
+    manualSeed(config.seed);
+    const reference = loadCheckpoint(policyDir, { head: "lm" });
+    let train: EncodedPair[];
+    let held: EncodedPair[];
+    try {
+      const withRef = (xs: typeof usable) => {
+        const ref = sideLogProbs(reference, xs.map((x) => x.encoded), config.batchSize, tokenizer.padId);
+        return xs.map((x, i) => ({ ...x.encoded, refChosen: ref.chosen[i]!, refRejected: ref.rejected[i]! }));
+      };
+      train = withRef(usable.filter((x) => !heldOut.has(x.pair.problemId)));
+      held = withRef(usable.filter((x) => heldOut.has(x.pair.problemId)));
+    } finally {
+      reference.dispose();
+    }
+    if (train.length === 0) throw new ConfigError(`dpo: none of the ${pairs.length} pairs is left to train on (identical sides, longer than maxLength ${config.maxLength}, or held out); check the pairs file`);
+    const batchesPerEpoch = Math.ceil(train.length / config.batchSize);
+    const steps = config.epochs * batchesPerEpoch;
+
+    // 2. the policy and AdamW with warm-up + cosine; both restored when resuming
+    policy = loadCheckpoint(resumed?.dir ?? policyDir, { head: "lm" });
+    const params = policy.parameters();
+    opt = new AdamW(params, { lr: config.lr, betas: config.betas, weightDecay: config.weightDecay });
+    const schedule = warmupCosine({ peak: config.lr, warmupSteps: config.warmupSteps, totalSteps: steps, minRatio: config.minLrRatio });
+    let step = 0;
+    if (resumed) {
+      const saved = loadSafetensors(join(resumed.dir, "trainer.safetensors"));
+      opt.loadState(Number(saved.metadata.optimizerStep), saved.tensors);
+      for (const t of saved.tensors.values()) t.dispose();
+      step = resumed.step;
+    }
+    const bar = options.quiet ? null : new Progress({ label: "dpo", total: steps, start: step, unit: "step" });
+    bar?.log(
+      `dpo: ${(policy.numParameters() / 1e6).toFixed(2)}M-parameter policy, ${train.length} training and ${held.length} held-out pairs` +
+        (skipped ? ` (${skipped} skipped: identical sides or longer than ${config.maxLength} tokens)` : "") +
+        `, β ${config.beta}, ${steps} steps` + (resumed ? `; resuming at step ${step}` : ""),
+    );
+
+    const m = policy;
+    const o = opt;
+    let checkpoint = resumed ? { step, dir: resumed.dir } : null;
+    const save = () => {
+      const dir = run.saveCheckpoint(step, { optimizerStep: o.step, lr: o.lr, seed: config.seed, pairs: fingerprint }, (partial) => {
+        saveCheckpoint(partial, m, tokenizer);
+        saveSafetensors(join(partial, "trainer.safetensors"), o.stateTensors(), { optimizerStep: String(o.step) });
+      }, config.keepCheckpoints);
+      checkpoint = { step, dir };
+    };
+
+    // 3. the loop: batch → one forward over both sides → DPO loss → backward → clip → AdamW; evaluate, log, checkpoint
+    let evalStats: DpoStats | null = null;
+    let window: DpoStats[] = [];
+    let order = { epoch: -1, indices: [] as number[] };
+    while (step < steps && !options.signal?.aborted) {
+      const epoch = Math.floor(step / batchesPerEpoch);
+      if (order.epoch !== epoch) order = { epoch, indices: shuffled(train.length, `dpo/${config.seed}/epoch/${epoch}`) };
+      const start = (step % batchesPerEpoch) * config.batchSize;
+      const mb = order.indices.slice(start, start + config.batchSize).map((i) => train[i]!);
+
+      o.lr = schedule(step);
+      const { stats, gradNorm } = scope(() => {
+        const sides = sideLogProbTensors(m, mb, tokenizer.padId); // (B) each, with gradients
+        const refs = tensor(mb.flatMap((p) => [p.refChosen, p.refRejected]), { shape: [mb.length, 2] });
+        const out = dpoLoss(sides.chosen, sides.rejected, refs.select(1, 0), refs.select(1, 1), config.beta);
+        out.loss.backward();
+        const norm = clipGradNorm(params, config.gradClip > 0 ? config.gradClip : Infinity);
+        o.stepUpdate();
+        o.zeroGrad();
+        return { stats: statsOf(out, sides.chosen, sides.rejected), gradNorm: norm };
+      });
+      step += 1;
+      window.push(stats);
+
+      const last = step === steps;
+      const evaluated = held.length > 0 && (step % config.evalEvery === 0 || last);
+      if (evaluated) evalStats = evaluate(m, held, config, tokenizer.padId);
+      if (step % config.logEvery === 0 || last || evaluated) {
+        run.log({ step, epoch: step / batchesPerEpoch, lr: o.lr, gradNorm, ...meanStats(window), ...(evaluated ? prefixed(evalStats!, "eval/") : {}) });
+        window = [];
+      }
+      if (step % config.checkpointEvery === 0 || last) save();
+      options.onStep?.(step, steps, stats);
+      bar?.update(step, { loss: stats.loss, acc: stats["rewards/accuracies"], margin: stats["rewards/margins"] });
+      await new Promise((resolve) => setImmediate(resolve)); // lets a signal handler run and stderr drain
+    }
+
+    if (checkpoint?.step !== step) save();
+    bar?.done();
+    return { checkpoint: checkpoint!.dir, step, steps, stopped: step < steps, eval: evalStats, pairs: { train: train.length, eval: held.length, skipped } };
+  } finally {
+    run.close();
+    opt?.dispose();
+    policy?.dispose();
+  }
+}
+
+/**
+ * The DPO loss (Rafailov et al., eq. 7) from summed log-probabilities, (B) each: the mean over pairs of
+ * −log σ(β·Δ), Δ = (π_w − ref_w) − (π_l − ref_l), computed as binary cross-entropy with target 1 on the
+ * logit β·Δ (numerically stable); and each side's implicit reward β·(π − ref), without gradients.
+ */
+export function dpoLoss(policyChosen: Tensor, policyRejected: Tensor, refChosen: Tensor, refRejected: Tensor, beta: number): { loss: Tensor; chosenRewards: Tensor; rejectedRewards: Tensor } {
+  return scope(() => {
+    const chosen = policyChosen.sub(refChosen);
+    const rejected = policyRejected.sub(refRejected);
+    const logits = chosen.sub(rejected).mul(beta);
+    const loss = F.binaryCrossEntropyWithLogits(logits, ones(logits.shape));
+    return { loss, chosenRewards: chosen.detach().mul(beta), rejectedRewards: rejected.detach().mul(beta) };
+  });
+}
+
+/** Summed log-probabilities of each pair's chosen and rejected side under `model`, `batch` pairs per forward pass, without gradients. */
+export function pairLogProbs(model: Llama, tokenizer: Tokenizer, pairs: readonly DpoPair[], batch = 16): { chosen: number[]; rejected: number[] } {
+  return sideLogProbs(model, pairs.map((p) => encodePair(tokenizer, p)), batch, tokenizer.padId);
+}
+
+/** `<bos>` + context, and each side's tokens (the end token after a whole response). */
+function encodePair(tokenizer: Tokenizer, p: DpoPair): Omit<EncodedPair, "refChosen" | "refRejected"> {
+  const side = (text: string) => [...tokenizer.encode(text).ids, ...(p.whole ? [tokenizer.eosId] : [])];
+  return { prompt: encodePrompt(tokenizer, p.prompt), chosen: side(p.chosen), rejected: side(p.rejected) };
+}
+
+function sideLogProbs(model: Llama, pairs: readonly Omit<EncodedPair, "refChosen" | "refRejected">[], batch: number, padId: number): { chosen: number[]; rejected: number[] } {
+  const chosen: number[] = [];
+  const rejected: number[] = [];
+  noGrad(() => {
+    for (let i = 0; i < pairs.length; i += batch) {
+      const sides = scope(() => {
+        const s = sideLogProbTensors(model, pairs.slice(i, i + batch), padId);
+        return { chosen: s.chosen.toFlatArray(), rejected: s.rejected.toFlatArray() };
+      });
+      chosen.push(...sides.chosen);
+      rejected.push(...sides.rejected);
+    }
+  });
+  return { chosen, rejected };
+}
+
+/** One forward pass over both sides of every pair (chosen rows, then rejected rows): summed log-probabilities, (B) each. */
+function sideLogProbTensors(model: Llama, pairs: readonly Omit<EncodedPair, "refChosen" | "refRejected">[], padId: number): { chosen: Tensor; rejected: Tensor } {
+  const packed = packPairs([...pairs.map((p) => ({ prompt: p.prompt, response: p.chosen })), ...pairs.map((p) => ({ prompt: p.prompt, response: p.rejected }))], padId);
+  try {
+    return scope(() => {
+      const sums = scoreResponses(model, packed, { logprobs: true }).logprobs!.sum(1); // (2B): padding contributes 0
+      return { chosen: sums.narrow(0, 0, pairs.length), rejected: sums.narrow(0, pairs.length, pairs.length) };
+    });
+  } finally {
+    disposePacked(packed);
+  }
+}
+
+function statsOf(out: { loss: Tensor; chosenRewards: Tensor; rejectedRewards: Tensor }, chosen: Tensor, rejected: Tensor): DpoStats {
+  return scope(() => {
+    const margins = out.chosenRewards.sub(out.rejectedRewards);
+    return {
+      loss: out.loss.item(),
+      "rewards/chosen": out.chosenRewards.mean().item(),
+      "rewards/rejected": out.rejectedRewards.mean().item(),
+      "rewards/margins": margins.mean().item(),
+      "rewards/accuracies": margins.gt(0).float().mean().item(),
+      "logps/chosen": chosen.detach().mean().item(),
+      "logps/rejected": rejected.detach().mean().item(),
+    };
+  });
+}
+
+/** The statistics over all held-out pairs (batches weighted by their size). */
+function evaluate(model: Llama, held: readonly EncodedPair[], config: DpoConfig, padId: number): DpoStats {
+  const parts: { stats: DpoStats; n: number }[] = [];
+  noGrad(() => {
+    for (let i = 0; i < held.length; i += config.batchSize) {
+      const mb = held.slice(i, i + config.batchSize);
+      parts.push({
+        n: mb.length,
+        stats: scope(() => {
+          const sides = sideLogProbTensors(model, mb, padId);
+          const refs = tensor(mb.flatMap((p) => [p.refChosen, p.refRejected]), { shape: [mb.length, 2] });
+          return statsOf(dpoLoss(sides.chosen, sides.rejected, refs.select(1, 0), refs.select(1, 1), config.beta), sides.chosen, sides.rejected);
+        }),
+      });
+    }
+  });
+  const n = parts.reduce((s, p) => s + p.n, 0);
+  const keys = Object.keys(parts[0]!.stats) as (keyof DpoStats)[];
+  return Object.fromEntries(keys.map((k) => [k, parts.reduce((s, p) => s + p.stats[k] * p.n, 0) / n])) as unknown as DpoStats;
+}
+
+function meanStats(window: readonly DpoStats[]): DpoStats {
+  const keys = Object.keys(window[0]!) as (keyof DpoStats)[];
+  return Object.fromEntries(keys.map((k) => [k, window.reduce((s, x) => s + x[k], 0) / window.length])) as unknown as DpoStats;
+}
+
+function prefixed(stats: DpoStats, prefix: string): Record<string, number> {
+  return Object.fromEntries(Object.entries(stats).map(([k, v]) => [prefix + k, v]));
+}
+
+/** A seeded floor(n · fraction) of the problem ids. */
+function heldOutProblems(ids: readonly string[], fraction: number, seed: number): Set<string> {
+  return new Set(shuffled(ids.length, `dpo/${seed}/held-out`).slice(0, Math.floor(ids.length * fraction)).map((i) => ids[i]!));
+}
+
+/** 0 … n − 1 in a Fisher–Yates order seeded by `key`. */
+function shuffled(n: number, key: string): number[] {
+  const rng = new Rng(key);
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(0, i);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
+}
+
+function pairsFingerprint(pairs: readonly DpoPair[]): string {
+  const hash = createHash("sha256");
+  for (const p of pairs) hash.update(JSON.stringify([p.problemId, p.prompt, p.chosen, p.rejected, p.whole]));
+  return hash.digest("hex").slice(0, 16);
+}
+
+/** A resumed run may change `epochs` only. */
+function checkSameConfig(saved: unknown, config: DpoConfig, runDir: string): void {
+  const differing = Object.keys(config).filter((key) => key !== "epochs" && !isDeepStrictEqual((saved as Record<string, unknown>)?.[key], config[key as keyof DpoConfig]));
+  if (differing.length > 0) throw new ConfigError(`${runDir}: the config differs from the run's config.json in ${differing.join(", ")}; resume with the run's config (only epochs may change)`);
+}
+
+/** Range checks a JSON type check cannot make; the error names the field. */
+export function checkDpoConfig(c: DpoConfig): void {
+  const fail = (field: string, expected: string, value: unknown): never => {
+    throw new ConfigError(`dpo config: ${field} must be ${expected}, got ${JSON.stringify(value)}`);
+  };
+  if (c.policy === null) fail("policy", "a checkpoint folder (the policy to train)", c.policy);
+  const positive: [string, number][] = [
+    ["epochs", c.epochs], ["batchSize", c.batchSize], ["maxLength", c.maxLength], ["evalEvery", c.evalEvery],
+    ["checkpointEvery", c.checkpointEvery], ["keepCheckpoints", c.keepCheckpoints], ["logEvery", c.logEvery],
+  ];
+  for (const [field, value] of positive) if (!Number.isInteger(value) || value < 1) fail(field, "a positive integer", value);
+  if (!Number.isInteger(c.warmupSteps) || c.warmupSteps < 0) fail("warmupSteps", "an integer ≥ 0", c.warmupSteps);
+  if (!(c.beta > 0)) fail("beta", "positive", c.beta);
+  if (!(c.lr > 0)) fail("lr", "positive", c.lr);
+  if (!(c.minLrRatio >= 0 && c.minLrRatio <= 1)) fail("minLrRatio", "in [0, 1]", c.minLrRatio);
+  if (!(c.weightDecay >= 0)) fail("weightDecay", "≥ 0", c.weightDecay);
+  if (!c.betas.every((x) => x >= 0 && x < 1)) fail("betas", "two numbers in [0, 1)", c.betas);
+  if (!(c.gradClip >= 0)) fail("gradClip", "≥ 0 (0: no clipping)", c.gradClip);
+  if (!(c.evalFraction >= 0 && c.evalFraction < 1)) fail("evalFraction", "in [0, 1)", c.evalFraction);
+}
