@@ -1,12 +1,14 @@
 /** Every `linewise` sub-command, in the order `linewise --help` lists them. Add new commands here. */
 import type { Command } from "../command.js";
 import { demoCommand } from "./demo.js";
+import { dpoCommand } from "./dpo.js";
 import { envCommand } from "./env.js";
 import { evalCommand } from "./eval.js";
 import { execCommand } from "./exec.js";
+import { ppoCommand } from "./ppo.js";
 import { serveModelCommand } from "./serve-model.js";
 import { sftCommand } from "./sft.js";
 import { suiteCommand } from "./suite.js";
 import { trainPrmCommand } from "./train-prm.js";
 
-export const commands: Command[] = [demoCommand, envCommand, execCommand, suiteCommand, sftCommand, evalCommand, serveModelCommand, trainPrmCommand];
+export const commands: Command[] = [demoCommand, envCommand, execCommand, suiteCommand, sftCommand, evalCommand, serveModelCommand, trainPrmCommand, ppoCommand, dpoCommand];

@@ -1,0 +1,196 @@
+/** `linewise ppo`: PPO of a policy on training problems with unit-test outcomes and, optionally, PRM process rewards. */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { createExecutor } from "../../exec/index.js";
+import { loadProblems, MalformedRowError, ProblemFileError, problemFormats, type ProblemFormat } from "../../problems/loaders/index.js";
+import { readCheckpointConfig } from "../../model/index.js";
+import { ConfigError, RunFolderError, readRunConfig, resolveConfig, runConfigFile } from "../../runs/index.js";
+import { ppoPresets, trainPpo, type PpoConfig, type PpoPresetName } from "../../train/ppo.js";
+import { numberOption, parseOptions, requiredOption } from "../args.js";
+import { UsageError, type Command } from "../command.js";
+
+const name = "ppo";
+
+const presetNames = Object.keys(ppoPresets) as PpoPresetName[];
+
+const help = `Usage: linewise ppo --policy CKPT --problems FILE --out RUN [--prm CKPT] [--preset psgpo|prlcoder|baseline]
+                    [--dense-reward on|off] [--value-init prm|policy] [--reward binary|compiler|fraction]
+                    [--lambda-pass X] [--lambda-fail X] [--beta X] [--seed N] [--iterations N]
+                    [--config FILE] [--resume]
+
+PPO on training problems: each iteration samples responses from the policy, runs them against the unit
+tests in the sandbox, and updates the policy and a separate value model with the clipped PPO losses. Every
+token is rewarded −β·KL against the starting policy, the last token gets the outcome reward, and with dense
+rewards each line (or block) end gets the PRM's score: λ(o)·PRM/L (PSGPO) or PRM (PRLCoder). Metrics per
+iteration (pass rate, outcome and process reward, KL, approxKl, clipFrac, entropy, valueLoss, policyLoss,
+response length, lines per response, share of comment lines) go to RUN/metrics.jsonl and TensorBoard.
+Progress goes to stderr; the final checkpoint folder (the trained policy) is printed on stdout. Ctrl-C
+stops after the current iteration and writes a checkpoint, so the run can be resumed.
+
+Options:
+  --policy CKPT        the policy to train (e.g. an SFT checkpoint); also the frozen KL reference
+  --problems FILE      training problems (any format 'linewise eval' reads)
+  --format F           the file's format when detection is not wanted (${problemFormats.join(", ")})
+  --out RUN            the run folder: config.json, metrics.jsonl, TensorBoard events, samples/,
+                       checkpoints/step-N/ (the policy checkpoint, value/, optimiser states)
+  --prm CKPT           a PRM checkpoint from 'linewise train-prm' (dense rewards, value init)
+  --preset NAME        the recipe the flags below adjust (default psgpo):
+                         psgpo     binary outcome + λ(o)·PRM_i/L at line ends, value model from the PRM
+                         prlcoder  compiler-feedback outcome + PRM_i at line ends, value model from the policy
+                         baseline  binary outcome only, value model from the policy (PSGPO's RL baseline)
+  --dense-reward on|off  PRM process rewards at step ends
+  --value-init prm|policy  start the value model from the PRM or from the policy (fresh scalar head)
+  --reward R           outcome reward: binary, compiler (CodeRL levels) or fraction (tests passed)
+  --lambda-pass X      λ_pass, the PSGPO process-reward weight on passing rollouts
+  --lambda-fail X      λ_fail, the weight on failing rollouts
+  --beta X             the per-token KL coefficient β
+  --seed N             seeds the value head and every iteration's problems, samples and minibatches
+  --iterations N       PPO iterations; with --resume it may extend the run
+  --config FILE        JSON fields laid over the preset, e.g. {"problemsPerIteration": 32, "policyLr": 5e-5}
+  --resume             continue RUN from its newest checkpoint with the config in RUN/config.json
+
+Config fields and defaults of the psgpo preset (each field is documented in src/train/ppo.ts, PpoConfig):
+${Object.entries(ppoPresets.psgpo).map(([field, value]) => `  ${field}: ${JSON.stringify(value)}`).join("\n")}
+
+Example:
+  linewise ppo --policy runs/sft/checkpoints/step-600 --prm runs/prm/checkpoints/step-400 \\
+    --problems runs/demo/suite/train.jsonl --out runs/ppo-psgpo
+  linewise ppo --policy runs/sft/checkpoints/step-600 --preset baseline \\
+    --problems runs/demo/suite/train.jsonl --out runs/ppo-baseline --iterations 20
+  tensorboard --logdir runs`;
+
+export const ppoCommand: Command = {
+  name,
+  summary: "PPO of a policy with unit-test outcomes and PRM process rewards (PSGPO, PRLCoder, RL baseline)",
+  help,
+  async run(argv) {
+    const { values } = parseOptions(name, argv, {
+      policy: { type: "string" },
+      problems: { type: "string" },
+      format: { type: "string" },
+      out: { type: "string" },
+      prm: { type: "string" },
+      preset: { type: "string" },
+      "dense-reward": { type: "string" },
+      "value-init": { type: "string" },
+      reward: { type: "string" },
+      "lambda-pass": { type: "string" },
+      "lambda-fail": { type: "string" },
+      beta: { type: "string" },
+      seed: { type: "string" },
+      iterations: { type: "string" },
+      config: { type: "string" },
+      resume: { type: "boolean" },
+    });
+    const problemsFile = requiredOption(name, "problems", values.problems);
+    const out = requiredOption(name, "out", values.out);
+    const format = values.format as ProblemFormat | undefined;
+    if (format && !problemFormats.includes(format)) throw new UsageError(`linewise ${name}: --format must be one of ${problemFormats.join(", ")}`);
+    const resuming = values.resume === true && existsSync(join(out, runConfigFile));
+    const flags = configFlags(values);
+    if (!resuming) requiredOption(name, "policy", values.policy);
+    for (const option of ["policy", "prm"] as const) {
+      const dir = values[option];
+      if (dir === undefined) continue;
+      try {
+        readCheckpointConfig(dir);
+      } catch (e) {
+        throw new UsageError(`linewise ${name}: --${option}: ${(e as Error).message}`);
+      }
+    }
+
+    const controller = new AbortController();
+    const interrupt = () => {
+      if (controller.signal.aborted) process.exit(130);
+      console.error(`\n${name}: stopping after this iteration and writing a checkpoint (Ctrl-C again to quit now)`);
+      controller.abort();
+    };
+    process.on("SIGINT", interrupt);
+    const executor = createExecutor({ cacheDir: null });
+    try {
+      const config = resuming ? resumedConfig(out, values, flags) : newConfig(values.preset, values.config, values.policy!, values.prm, flags);
+      const { problems } = await loadProblems(problemsFile, format, { capture: executor.capture.bind(executor) });
+      const result = await trainPpo(config, problems, out, { resume: values.resume === true, signal: controller.signal, executor });
+      const last = result.metrics.at(-1);
+      const first = result.metrics[0];
+      console.error(
+        `${name}: ${result.stopped ? "stopped" : "done"} at iteration ${result.iteration}` +
+          (last && first ? `; training pass rate ${pct(first.passRate)} in this session's first iteration, ${pct(last.passRate)} in its last` : ""),
+      );
+      console.log(result.checkpoint);
+      return result.stopped ? 130 : 0;
+    } catch (e) {
+      if (e instanceof ConfigError || e instanceof RunFolderError || e instanceof ProblemFileError || e instanceof MalformedRowError) throw new UsageError(e.message);
+      throw e;
+    } finally {
+      process.off("SIGINT", interrupt);
+      await executor.close();
+    }
+  },
+};
+
+type Values = Record<string, string | boolean | undefined>;
+
+/** The config fields set by flags (not --policy/--prm/--iterations, which are handled on their own), checked one by one. */
+function configFlags(values: Values): Partial<PpoConfig> {
+  const choice = <T extends string>(option: string, allowed: readonly T[]): T | undefined => {
+    const value = values[option] as string | undefined;
+    if (value !== undefined && !allowed.includes(value as T)) throw new UsageError(`linewise ${name}: --${option} expects ${allowed.join(" or ")}, got '${value}'`);
+    return value as T | undefined;
+  };
+  const number = (option: string) => (values[option] === undefined ? undefined : numberOption(name, option, values[option] as string, 0));
+  const dense = choice("dense-reward", ["on", "off"] as const);
+  const flags: Partial<PpoConfig> = {
+    denseReward: dense === undefined ? undefined : dense === "on",
+    valueInit: choice("value-init", ["prm", "policy"] as const),
+    outcomeReward: choice("reward", ["binary", "compiler", "fraction"] as const),
+    lambdaPass: number("lambda-pass"),
+    lambdaFail: number("lambda-fail"),
+    beta: number("beta"),
+    seed: number("seed"),
+  };
+  const iterations = number("iterations");
+  if (iterations !== undefined && (!Number.isInteger(iterations) || iterations < 1)) throw new UsageError(`linewise ${name}: --iterations expects a positive integer, got '${values.iterations}'`);
+  if (flags.seed !== undefined && !Number.isInteger(flags.seed)) throw new UsageError(`linewise ${name}: --seed expects an integer, got '${values.seed}'`);
+  return Object.fromEntries(Object.entries({ ...flags, iterations }).filter(([, v]) => v !== undefined));
+}
+
+/** A new run's config: the preset, --config's fields over it, then the flags and checkpoints. */
+function newConfig(preset: string | undefined, configFile: string | undefined, policy: string, prm: string | undefined, flags: Partial<PpoConfig>): PpoConfig {
+  const presetName = (preset ?? "psgpo") as PpoPresetName;
+  if (!presetNames.includes(presetName)) throw new UsageError(`linewise ${name}: --preset expects one of ${presetNames.join(", ")}, got '${preset}'`);
+  let config = ppoPresets[presetName];
+  if (configFile !== undefined) {
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(configFile, "utf8"));
+    } catch (e) {
+      const reason = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+      throw new UsageError(`${configFile}: cannot read the config (${reason}); expected a JSON object of PPO fields`);
+    }
+    config = resolveConfig(config, json, configFile);
+  }
+  config = { ...config, ...flags, policy, prm: prm ?? config.prm };
+  if (config.prm === null && (config.denseReward || config.valueInit === "prm")) {
+    const needs = [config.denseReward ? "dense rewards" : "", config.valueInit === "prm" ? "the PRM value init" : ""].filter(Boolean).join(" and ");
+    throw new UsageError(`linewise ${name}: the ${presetName} preset as set uses ${needs}; pass --prm CKPT, or --preset baseline (or --dense-reward off --value-init policy)`);
+  }
+  return config;
+}
+
+/** A resumed run's config: its config.json; only --iterations may change, and --policy/--prm must name the run's own. */
+function resumedConfig(out: string, values: Values, flags: Partial<PpoConfig>): PpoConfig {
+  const file = join(out, runConfigFile);
+  const changed = [...Object.keys(flags).filter((k) => k !== "iterations"), ...(values.preset !== undefined ? ["preset"] : []), ...(values.config !== undefined ? ["config"] : [])];
+  if (changed.length > 0) throw new UsageError(`linewise ${name}: --resume takes the config from ${file}; drop the options that change it (${changed.join(", ")}); only --iterations may change`);
+  const config = resolveConfig(ppoPresets.psgpo, readRunConfig(out), file);
+  for (const option of ["policy", "prm"] as const) {
+    const given = values[option] as string | undefined;
+    if (given !== undefined && given !== config[option]) throw new UsageError(`linewise ${name}: --${option} ${given} differs from the run's ${option} ${config[option]} (${file}); drop --${option} to resume`);
+  }
+  return { ...config, ...flags };
+}
+
+function pct(x: number): string {
+  return `${(100 * x).toFixed(1)}%`;
+}
