@@ -5,10 +5,12 @@ import { dpoCommand } from "./dpo.js";
 import { envCommand } from "./env.js";
 import { evalCommand } from "./eval.js";
 import { execCommand } from "./exec.js";
+import { exportCommand } from "./export.js";
+import { labelCommand } from "./label.js";
 import { ppoCommand } from "./ppo.js";
 import { serveModelCommand } from "./serve-model.js";
 import { sftCommand } from "./sft.js";
 import { suiteCommand } from "./suite.js";
 import { trainPrmCommand } from "./train-prm.js";
 
-export const commands: Command[] = [demoCommand, envCommand, execCommand, suiteCommand, sftCommand, evalCommand, serveModelCommand, trainPrmCommand, ppoCommand, dpoCommand];
+export const commands: Command[] = [demoCommand, envCommand, execCommand, suiteCommand, sftCommand, evalCommand, labelCommand, exportCommand, serveModelCommand, trainPrmCommand, ppoCommand, dpoCommand];
