@@ -33,7 +33,7 @@ export interface ModelServerOptions {
   maxPositions?: number;
   /** Prompts decoded together in one batch; default 32. */
   maxBatch?: number;
-  /** How long a request waits for others to share its batch, ms; default 5. */
+  /** How long a request waits for others to share its batch, ms (extended while more arrive, up to 4×); default 25. */
   batchWindowMs?: number;
   /** Largest `n` per prompt; default 64. */
   maxN?: number;
@@ -64,7 +64,7 @@ export class ModelServer {
   constructor(private readonly options: ModelServerOptions) {
     this.queue = new BatchQueue(options.generator, {
       maxRequests: options.maxBatch ?? 32,
-      windowMs: options.batchWindowMs ?? 5,
+      windowMs: options.batchWindowMs ?? 25,
     });
     this.limits = {
       maxN: options.maxN ?? 64,

@@ -9,6 +9,8 @@ import { LocalGenerator } from "../../src/generate/local.js";
 import { OpenAIGenerator } from "../../src/generate/openai.js";
 import type { CompletionRequest, Generator } from "../../src/generate/types.js";
 import { ModelServer } from "../../src/server/model-server.js";
+import { UsageError } from "../../src/cli/command.js";
+import { serveModelCommand } from "../../src/cli/commands/serve-model.js";
 import { chatPrompt, chatStops } from "../../src/server/openai-protocol.js";
 import { tinyModel } from "../model/tiny.js";
 import { serveModel, type ServedModel } from "./serve.js";
@@ -196,6 +198,22 @@ test("bad requests get a 400 (or 404/405) with a message naming the field", asyn
   assert.equal(get.status, 405);
   // The server is still healthy after all that.
   assert.equal((await post("/v1/completions", { prompt: "def", max_tokens: 2 })).status, 200);
+});
+
+test("option mistakes are one-line usage errors", async () => {
+  const usage = (argv: string[], message: RegExp) =>
+    assert.rejects(
+      serveModelCommand.run(argv),
+      (e: Error) => e instanceof UsageError && message.test(e.message) && !e.message.includes("\n"),
+    );
+  await usage(["--port", "1"], /--model is required/);
+  await usage(["--model", dir, "--port", "70000"], /--port expects an integer from 0 to 65535/);
+  await usage(["--model", dir, "--max-batch", "0"], /--max-batch expects a positive integer/);
+  await usage(["--model", dir, "--batch-window=-1"], /--batch-window expects/);
+  await usage(
+    ["--model", join(dir, "missing")],
+    /^linewise serve-model: --model \S+\/missing: the checkpoint has no tokenizer\.json/,
+  );
 });
 
 test("SIGTERM stops the server cleanly (exit code 0)", async () => {

@@ -8,6 +8,7 @@ import { UsageError, type Command } from "../command.js";
 const name = "serve-model";
 
 const help = `Usage: linewise serve-model --model CKPT [--port P] [--host HOST] [--name NAME] [--max-batch N]
+                            [--batch-window MS]
 
 Serves a checkpoint (our own or any Llama-style Hugging Face folder with tokenizer.json) over an
 OpenAI-compatible HTTP API, so any OpenAI client can sample it — among them 'linewise label --openai URL',
@@ -16,8 +17,8 @@ Prints the URL on stdout once listening; Ctrl-C (or SIGTERM) answers the request
 
 Routes:
   POST /v1/completions        prompt (a string or a list of up to 256 strings), n (up to 64),
-                              max_tokens (default 16),
-                              temperature (default 1; 0 = greedy), top_p, top_k (-1 = off), stop, seed,
+                              max_tokens (default 16), temperature (default 1; 0 = greedy), top_p,
+                              top_k (-1 = off), stop, seed,
                               logprobs (an integer: choices[].logprobs.token_logprobs and .tokens;
                               top_logprobs is not computed and is null)
   POST /v1/chat/completions   messages [{role: system|user|assistant, content}], the same sampling
@@ -31,11 +32,13 @@ Bad input gets HTTP 400 with {"error": {"message", "param"}} naming the field; s
 not supported. The 'model' field of a request is ignored (there is one model).
 
 Options:
-  --model CKPT     checkpoint folder (config.json, model.safetensors, tokenizer.json)
-  --port P         TCP port (default 8000; 0 picks a free one)
-  --host HOST      address to listen on (default 127.0.0.1; 0.0.0.0 serves other machines)
-  --name NAME      the model's name in responses (default: the checkpoint folder's name)
-  --max-batch N    prompts decoded together (default 32)
+  --model CKPT       checkpoint folder (config.json, model.safetensors, tokenizer.json)
+  --port P           TCP port (default 8000; 0 picks a free one)
+  --host HOST        address to listen on (default 127.0.0.1; 0.0.0.0 serves other machines)
+  --name NAME        the model's name in responses (default: the checkpoint folder's name)
+  --max-batch N      prompts decoded together (default 32)
+  --batch-window MS  how long a request waits for others to share its batch, extended while more
+                     arrive, up to four times (default 25; 0 decodes each request as soon as it comes)
 
 Example:
   linewise serve-model --model runs/sft/checkpoints/step-800 --port 8000 &
@@ -53,6 +56,7 @@ export const serveModelCommand: Command = {
       host: { type: "string" },
       name: { type: "string" },
       "max-batch": { type: "string" },
+      "batch-window": { type: "string" },
     });
     const checkpoint = requiredOption(name, "model", values.model);
     const port = numberOption(name, "port", values.port, 8000);
@@ -65,13 +69,18 @@ export const serveModelCommand: Command = {
       throw new UsageError(
         `linewise ${name}: --max-batch expects a positive integer, got '${values["max-batch"]}'`,
       );
+    const batchWindowMs = numberOption(name, "batch-window", values["batch-window"], 25);
+    if (batchWindowMs < 0)
+      throw new UsageError(
+        `linewise ${name}: --batch-window expects a number of milliseconds ≥ 0, got '${values["batch-window"]}'`,
+      );
     const host = values.host ?? "127.0.0.1";
 
     let generator: LocalGenerator;
     try {
       generator = LocalGenerator.fromCheckpoint(checkpoint);
     } catch (e) {
-      throw new UsageError(`linewise ${name}: --model ${checkpoint}: ${(e as Error).message}`);
+      throw new UsageError(`linewise ${name}: --model ${(e as Error).message}`);
     }
     const modelName = values.name ?? basename(resolve(checkpoint));
     const server = new ModelServer({
@@ -80,6 +89,7 @@ export const serveModelCommand: Command = {
       tokenizer: generator.tokenizer,
       maxPositions: generator.model.config.maxPositions,
       maxBatch,
+      batchWindowMs,
     });
     try {
       const address = await server.listen(port, host).catch((e: NodeJS.ErrnoException) => {
