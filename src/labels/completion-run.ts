@@ -8,8 +8,7 @@
 import { existsSync } from "node:fs";
 import type { Problem } from "../problems/types.js";
 import { writeFileAtomic } from "../runs/atomic.js";
-import { labelResponse, type ProbeContext, type ProbeOptions } from "./completion.js";
-import { requestSeed } from "./completion-cache.js";
+import { labelResponse, samplingRequest, type ProbeContext, type ProbeOptions } from "./completion.js";
 import {
   LabelFileError,
   openAppend,
@@ -121,17 +120,7 @@ async function sampleResponses(
   context: ProbeContext,
   options: ProbeOptions,
 ): Promise<string[]> {
-  const [samples] = await context.generator.complete([
-    {
-      prompt: problem.prompt,
-      n,
-      maxTokens: options.maxTokens,
-      temperature: options.temperature,
-      ...(options.topP !== undefined ? { topP: options.topP } : {}),
-      ...(options.stop ? { stop: options.stop } : {}),
-      seed: requestSeed(options.seed, problem.prompt),
-    },
-  ]);
+  const [samples] = await context.generator.complete([samplingRequest(problem.prompt, n, options)]);
   return samples!.map((s) => s.text);
 }
 

@@ -5,7 +5,7 @@
  * every later step −1, neutral steps 0. A passing response is all +1 without probes.
  */
 import type { RunOptions, SandboxExecutor } from "../exec/index.js";
-import type { Generator } from "../generate/types.js";
+import type { CompletionRequest, Generator } from "../generate/types.js";
 import { programFor } from "../problems/program.js";
 import type { Problem } from "../problems/types.js";
 import { requestSeed } from "./completion-cache.js";
@@ -170,15 +170,7 @@ class Prober {
       .join("");
     const prompt = problem.prompt + prefix;
     const [completions] = await this.context.generator.complete([
-      {
-        prompt,
-        n: options.k,
-        maxTokens: options.maxTokens,
-        temperature: options.temperature,
-        ...(options.topP !== undefined ? { topP: options.topP } : {}),
-        ...(options.stop ? { stop: options.stop } : {}),
-        seed: requestSeed(options.seed, prompt),
-      },
+      samplingRequest(prompt, options.k, options),
     ]);
     let executions = 0;
     let correct = false;
@@ -198,6 +190,19 @@ class Prober {
       ms: performance.now() - started,
     };
   }
+}
+
+/** A request for `n` samples continuing `prompt` with the run's sampling options, seeded by its text. */
+export function samplingRequest(prompt: string, n: number, options: ProbeOptions): CompletionRequest {
+  return {
+    prompt,
+    n,
+    maxTokens: options.maxTokens,
+    temperature: options.temperature,
+    ...(options.topP !== undefined ? { topP: options.topP } : {}),
+    ...(options.stop ? { stop: options.stop } : {}),
+    seed: requestSeed(options.seed, prompt),
+  };
 }
 
 /** Whether `response` passes every test of `problem`; a sandbox failure is an error, never a label. */

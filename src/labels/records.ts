@@ -113,6 +113,17 @@ export function promptKind(kinds: ResponseKind[]): PromptKind {
   return correct > 0 ? "medium" : "hard";
 }
 
+/** Records grouped by problem, problems in order of first appearance, records in file order. */
+export function groupByProblem(records: LabelRecord[]): Map<string, LabelRecord[]> {
+  const byProblem = new Map<string, LabelRecord[]>();
+  for (const r of records) {
+    const group = byProblem.get(r.problemId);
+    if (group) group.push(r);
+    else byProblem.set(r.problemId, [r]);
+  }
+  return byProblem;
+}
+
 /** The first step labelled −1, or null. */
 export function firstErrorOf(labels: StepLabel[]): number | null {
   const at = labels.indexOf(-1);

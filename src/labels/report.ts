@@ -5,6 +5,7 @@
  * on failing responses of 8+ code lines, binary search uses at most 40% of the linear scan's executions).
  */
 import {
+  groupByProblem,
   promptKind,
   type LabelCost,
   type LabelRecord,
@@ -54,12 +55,7 @@ export function labelReport(records: LabelRecord[]): LabelReport {
   const kinds: Record<ResponseKind, number> = { correct: 0, revised: 0, wrong: 0 };
   for (const r of records) kinds[r.kind]++;
 
-  const byProblem = new Map<string, LabelRecord[]>();
-  for (const r of records) {
-    const group = byProblem.get(r.problemId);
-    if (group) group.push(r);
-    else byProblem.set(r.problemId, [r]);
-  }
+  const byProblem = groupByProblem(records);
   const promptKinds: Record<PromptKind, number> = { easy: 0, medium: 0, hard: 0 };
   // A record's own promptKind was computed before selection dropped its siblings; prefer it.
   for (const group of byProblem.values())

@@ -9,7 +9,13 @@
  * - revised-only: keep only revised responses, the ones whose labels hold both +1 and −1 steps
  *   (the paper's best setting).
  */
-import { promptKind, type LabelRecord, type PromptKind, type ResponseKind } from "./records.js";
+import {
+  groupByProblem,
+  promptKind,
+  type LabelRecord,
+  type PromptKind,
+  type ResponseKind,
+} from "./records.js";
 
 export const selectionStrategies = ["full", "remove-hard", "medium-only", "revised-only"] as const;
 export type SelectionStrategy = (typeof selectionStrategies)[number];
@@ -40,12 +46,7 @@ export function selectProblem(
 
 /** Applies `strategy` to records of many problems (prompt kinds computed per problemId), keeping their order. */
 export function selectRecords(records: LabelRecord[], strategy: SelectionStrategy): LabelRecord[] {
-  const byProblem = new Map<string, LabelRecord[]>();
-  for (const r of records) {
-    const group = byProblem.get(r.problemId);
-    if (group) group.push(r);
-    else byProblem.set(r.problemId, [r]);
-  }
+  const byProblem = groupByProblem(records);
   const kinds = new Map([...byProblem].map(([id, rs]) => [id, promptKind(rs.map((r) => r.kind))]));
   return records.filter((r) => keeps(strategy, kinds.get(r.problemId)!, r.kind));
 }

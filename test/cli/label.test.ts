@@ -43,14 +43,34 @@ before(async () => {
   const bodies = problems.map((p) => referenceResponse(p)!);
   writeFileSync(
     responsesFile,
-    problems.flatMap((p, i) => [{ problemId: p.id, response: bodies[i] }, { problemId: p.id, response: brokenLast(bodies[i]!) }].map((r) => JSON.stringify(r) + "\n")).join(""),
+    problems
+      .flatMap((p, i) =>
+        [
+          { problemId: p.id, response: bodies[i] },
+          { problemId: p.id, response: brokenLast(bodies[i]!) },
+        ].map((r) => JSON.stringify(r) + "\n"),
+      )
+      .join(""),
   );
-  const tokenizer = Tokenizer.train(problems.flatMap((p) => [p.prompt, p.solution!]), { vocabSize: 300 });
+  const tokenizer = Tokenizer.train(
+    problems.flatMap((p) => [p.prompt, p.solution!]),
+    { vocabSize: 300 },
+  );
   const model = tinyModel(
-    { vocabSize: tokenizer.vocabSize, maxPositions: 256, initializerRange: 0.02, bosTokenId: tokenizer.bosId, eosTokenId: tokenizer.eosId, padTokenId: tokenizer.padId },
+    {
+      vocabSize: tokenizer.vocabSize,
+      maxPositions: 256,
+      initializerRange: 0.02,
+      bosTokenId: tokenizer.bosId,
+      eosTokenId: tokenizer.eosId,
+      padTokenId: tokenizer.padId,
+    },
     3,
   );
-  const examples = problems.map((p, i) => ({ prompt: encodePrompt(tokenizer, p.prompt), response: [...tokenizer.encode(bodies[i]!).ids, tokenizer.eosId] }));
+  const examples = problems.map((p, i) => ({
+    prompt: encodePrompt(tokenizer, p.prompt),
+    response: [...tokenizer.encode(bodies[i]!).ids, tokenizer.eosId],
+  }));
   memorise(model, examples, 120);
   saveCheckpoint(checkpoint, model, tokenizer);
   model.dispose();
@@ -63,10 +83,31 @@ function linewise(...args: string[]) {
 
 test("linewise label --method completion labels given responses with a checkpoint policy, and a rerun resumes", async () => {
   const out = join(dir, "labels.jsonl");
-  const args = ["label", "--problems", problemsFile, "--policy", checkpoint, "--responses", responsesFile, "-k", "2", "--temperature", "0.3", "--max-tokens", "48", "--linear", "--no-cache", "--out", out];
+  const args = [
+    "label",
+    "--problems",
+    problemsFile,
+    "--policy",
+    checkpoint,
+    "--responses",
+    responsesFile,
+    "-k",
+    "2",
+    "--temperature",
+    "0.3",
+    "--max-tokens",
+    "48",
+    "--linear",
+    "--no-cache",
+    "--out",
+    out,
+  ];
   const r = linewise(...args);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /labelled 3 problems \(0 from an earlier run\), 6 responses: correct 3, revised \d, wrong \d/);
+  assert.match(
+    r.stdout,
+    /labelled 3 problems \(0 from an earlier run\), 6 responses: correct 3, revised \d, wrong \d/,
+  );
   assert.match(r.stdout, /per failing response: [\d.]+ probes/);
   assert.match(r.stdout, /binary vs linear: same first error on \d\/3 failing responses/);
   const records = readLabels(out);
@@ -100,7 +141,26 @@ test("linewise label --method completion labels given responses with a checkpoin
 
 test("linewise label samples responses from the policy, one shard at a time", () => {
   const out = join(dir, "sampled-0.jsonl");
-  const r = linewise("label", "--problems", problemsFile, "--policy", checkpoint, "--samples", "2", "-k", "2", "--max-tokens", "48", "--shard", "0/2", "--select", "remove-hard", "--no-cache", "--out", out);
+  const r = linewise(
+    "label",
+    "--problems",
+    problemsFile,
+    "--policy",
+    checkpoint,
+    "--samples",
+    "2",
+    "-k",
+    "2",
+    "--max-tokens",
+    "48",
+    "--shard",
+    "0/2",
+    "--select",
+    "remove-hard",
+    "--no-cache",
+    "--out",
+    out,
+  );
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /labelled 2 problems .* 4 responses/);
   const ids = new Set(readLabels(out).map((record) => record.problemId));
@@ -116,25 +176,63 @@ test("linewise label --method mutation writes step records and pairs with the ru
   const records = readLabels(out);
   assert.ok(records.length >= problems.length);
   assert.ok(records.every((record) => record.method === "mutation"));
-  assert.ok(readPairs(join(dir, "mutation.pairs.jsonl")).every((p) => p.prompt.startsWith(problems.find((q) => q.id === p.problemId)!.prompt)));
+  assert.ok(
+    readPairs(join(dir, "mutation.pairs.jsonl")).every((p) =>
+      p.prompt.startsWith(problems.find((q) => q.id === p.problemId)!.prompt),
+    ),
+  );
 });
 
 test("linewise label reports user errors in one line", async () => {
   const x = join(dir, "x.jsonl");
   const cases: [string[], RegExp][] = [
-    [["--problems", problemsFile, "--out", x, "--samples", "2"], /give exactly one of --policy CKPT or --openai URL/],
-    [["--problems", problemsFile, "--out", x, "--policy", checkpoint], /give exactly one of --responses FILE or --samples N/],
-    [["--problems", problemsFile, "--out", x, "--policy", dir, "--samples", "1"], /is not a checkpoint folder/],
-    [["--problems", problemsFile, "--out", x, "--policy", checkpoint, "--samples", "1", "--select", "best"], /--select expects one of full, remove-hard, medium-only, revised-only/],
-    [["--problems", problemsFile, "--out", x, "--policy", checkpoint, "--samples", "1", "--shard", "2/2"], /--shard expects I\/N/],
-    [["--method", "mutation", "--problems", problemsFile, "--out", x, "--teacher", "openai"], /--teacher openai needs --teacher-url/],
-    [["--method", "mutation", "--problems", problemsFile, "--out", x, "-k", "3"], /--k is for --method completion/],
-    [["--problems", join(dir, "missing.jsonl"), "--out", x, "--policy", checkpoint, "--samples", "1"], /missing\.jsonl: cannot read/],
+    [
+      ["--problems", problemsFile, "--out", x, "--samples", "2"],
+      /give exactly one of --policy CKPT or --openai URL/,
+    ],
+    [
+      ["--problems", problemsFile, "--out", x, "--policy", checkpoint],
+      /give exactly one of --responses FILE or --samples N/,
+    ],
+    [
+      ["--problems", problemsFile, "--out", x, "--policy", dir, "--samples", "1"],
+      /is not a checkpoint folder/,
+    ],
+    [
+      ["--problems", problemsFile, "--out", x, "--policy", checkpoint, "--samples", "1", "--select", "best"],
+      /--select expects one of full, remove-hard, medium-only, revised-only/,
+    ],
+    [
+      ["--problems", problemsFile, "--out", x, "--policy", checkpoint, "--samples", "1", "--shard", "2/2"],
+      /--shard expects I\/N/,
+    ],
+    [
+      ["--method", "mutation", "--problems", problemsFile, "--out", x, "--teacher", "openai"],
+      /--teacher openai needs --teacher-url/,
+    ],
+    [
+      ["--method", "mutation", "--problems", problemsFile, "--out", x, "-k", "3"],
+      /--k is for --method completion/,
+    ],
+    [
+      ["--problems", join(dir, "missing.jsonl"), "--out", x, "--policy", checkpoint, "--samples", "1"],
+      /missing\.jsonl: cannot read/,
+    ],
   ];
   const badResponses = join(dir, "bad-responses.jsonl");
-  writeFileSync(badResponses, `{"problemId": "${problems[0]!.id}", "response": "    return 1\\n"}\n{"problemId": "nope", "response": ""}\n`);
-  cases.push([["--problems", problemsFile, "--policy", checkpoint, "--responses", badResponses, "--out", x], /bad-responses\.jsonl:2: problemId 'nope' is not in the problems file/]);
+  writeFileSync(
+    badResponses,
+    `{"problemId": "${problems[0]!.id}", "response": "    return 1\\n"}\n{"problemId": "nope", "response": ""}\n`,
+  );
+  cases.push([
+    ["--problems", problemsFile, "--policy", checkpoint, "--responses", badResponses, "--out", x],
+    /bad-responses\.jsonl:2: problemId 'nope' is not in the problems file/,
+  ]);
   // In process: the dispatcher prints a UsageError's message as the one line (see the spawned run above).
   for (const [args, message] of cases)
-    await assert.rejects(labelCommand.run(args), (e: Error) => e instanceof UsageError && message.test(e.message) && !e.message.includes("\n"), args.join(" "));
+    await assert.rejects(
+      labelCommand.run(args),
+      (e: Error) => e instanceof UsageError && message.test(e.message) && !e.message.includes("\n"),
+      args.join(" "),
+    );
 });

@@ -41,7 +41,11 @@ export function chainProblem(id: string, codeLines: number): Chain {
     prompt,
     starter: prompt,
     solution: prompt + lines.map((l) => l.text).join(""),
-    tests: { kind: "call", fnName: "chain", cases: [0, 3, -7].map((x) => ({ args: [x], expected: x + offset })) },
+    tests: {
+      kind: "call",
+      fnName: "chain",
+      cases: [0, 3, -7].map((x) => ({ args: [x], expected: x + offset })),
+    },
   };
   return { problem, lines };
 }
@@ -71,9 +75,15 @@ export class ReferenceGenerator implements Generator {
     this.requests.push(...requests);
     return requests.map((r) => {
       const chain = this.chains.find((c) => r.prompt.startsWith(c.problem.prompt));
-      if (!chain) throw new Error(`ReferenceGenerator: no chain problem for the prompt ${JSON.stringify(r.prompt.slice(0, 60))}`);
+      if (!chain)
+        throw new Error(
+          `ReferenceGenerator: no chain problem for the prompt ${JSON.stringify(r.prompt.slice(0, 60))}`,
+        );
       const done = r.prompt.slice(chain.problem.prompt.length).split("\n").length - 1;
-      const text = chain.lines.slice(done).map((l) => l.text).join("");
+      const text = chain.lines
+        .slice(done)
+        .map((l) => l.text)
+        .join("");
       return Array.from({ length: r.n }, () => ({ text, finishReason: "stop" as const }));
     });
   }

@@ -5,7 +5,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createExecutor } from "../../src/exec/index.js";
 import { CachedGenerator } from "../../src/labels/completion-cache.js";
-import { completionLabels, ledgerPath, type CompletionRunOptions, type ResponseSource } from "../../src/labels/completion-run.js";
+import {
+  completionLabels,
+  ledgerPath,
+  type CompletionRunOptions,
+  type ResponseSource,
+} from "../../src/labels/completion-run.js";
 import { LabelFileError, readLabels, type LabelRecord } from "../../src/labels/records.js";
 import { chainProblem, planted, ReferenceGenerator } from "./completion-fixtures.js";
 
@@ -16,7 +21,13 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const chains = [chainProblem("easy", 3), chainProblem("medium", 5), chainProblem("hard", 8), chainProblem("revised", 4), chainProblem("extra", 2)];
+const chains = [
+  chainProblem("easy", 3),
+  chainProblem("medium", 5),
+  chainProblem("hard", 8),
+  chainProblem("revised", 4),
+  chainProblem("extra", 2),
+];
 const problems = chains.map((c) => c.problem);
 const reference = (i: number) => chains[i]!.lines.map((l) => l.text).join("");
 const plant = (i: number, j: number) => planted(chains[i]!.lines, j).response;
@@ -29,12 +40,31 @@ const source: ResponseSource = {
     ["extra", [plant(4, 1), reference(4)]],
   ]),
 };
-const options: CompletionRunOptions = { k: 2, temperature: 1, maxTokens: 64, seed: 0, granularity: "line", policy: "reference", select: "full" };
+const options: CompletionRunOptions = {
+  k: 2,
+  temperature: 1,
+  maxTokens: 64,
+  seed: 0,
+  granularity: "line",
+  policy: "reference",
+  select: "full",
+};
 
 /** A run with a fresh generator (memory-only cache unless `cacheDir`); returns the result and the generator. */
-async function run(out: string, extra: Partial<CompletionRunOptions> = {}, cacheDir: string | null = null, from: ResponseSource = source) {
+async function run(
+  out: string,
+  extra: Partial<CompletionRunOptions> = {},
+  cacheDir: string | null = null,
+  from: ResponseSource = source,
+) {
   const generator = new ReferenceGenerator(chains);
-  const result = await completionLabels(problems, from, { generator: new CachedGenerator(generator, "reference", cacheDir), executor }, { ...options, ...extra }, out);
+  const result = await completionLabels(
+    problems,
+    from,
+    { generator: new CachedGenerator(generator, "reference", cacheDir), executor },
+    { ...options, ...extra },
+    out,
+  );
   return { result, generator };
 }
 
@@ -46,7 +76,9 @@ function comparable(records: LabelRecord[]) {
     probes: r.probes?.map((p) => ({ ...p, ms: 0 })),
     ...(r.linear ? { linear: { ...r.linear, cost: { ...r.linear.cost, ms: 0 } } } : {}),
   });
-  return records.map(strip).sort((a, b) => (a.problemId + a.response).localeCompare(b.problemId + b.response));
+  return records
+    .map(strip)
+    .sort((a, b) => (a.problemId + a.response).localeCompare(b.problemId + b.response));
 }
 
 let full: LabelRecord[] = [];
@@ -79,7 +111,11 @@ test("a killed run (torn last line) resumes: finished problems are kept, the tor
   const { result, generator } = await run(out);
   assert.equal(result.labelled, 1, "only the problem with the torn record");
   assert.equal(result.resumed, problems.length - 1);
-  assert.ok(generator.requests.every((r) => r.prompt.startsWith(chains.find((c) => c.problem.id === torn.problemId)!.problem.prompt)));
+  assert.ok(
+    generator.requests.every((r) =>
+      r.prompt.startsWith(chains.find((c) => c.problem.id === torn.problemId)!.problem.prompt),
+    ),
+  );
   assert.deepEqual(comparable(readLabels(out)), comparable(full));
   assert.ok(readFileSync(out, "utf8").endsWith("\n"));
 });
@@ -111,13 +147,21 @@ test("a rerun over a finished file does nothing; completions come from the cache
 });
 
 test("resuming with other options is refused, naming them", async () => {
-  await assert.rejects(run(fullOut, { k: 3 }), (e: Error) => e instanceof LabelFileError && /other options \(k 2\)/.test(e.message));
+  await assert.rejects(
+    run(fullOut, { k: 3 }),
+    (e: Error) => e instanceof LabelFileError && /other options \(k 2\)/.test(e.message),
+  );
 });
 
 test("shards split the problems by index and their files concatenate to the whole run", async () => {
-  const parts = await Promise.all([0, 1].map((index) => run(join(dir, `shard-${index}.jsonl`), { shard: { index, count: 2 } })));
+  const parts = await Promise.all(
+    [0, 1].map((index) => run(join(dir, `shard-${index}.jsonl`), { shard: { index, count: 2 } })),
+  );
   const ids = parts.map((p) => [...new Set(p.result.records.map((r) => r.problemId))].sort());
-  assert.deepEqual(ids, [["easy", "extra", "hard"], ["medium", "revised"]]);
+  assert.deepEqual(ids, [
+    ["easy", "extra", "hard"],
+    ["medium", "revised"],
+  ]);
   assert.deepEqual(comparable(parts.flatMap((p) => p.result.records)), comparable(full));
 });
 
@@ -136,6 +180,9 @@ test("selection is applied per problem before writing; the kinds count every lab
 test("with samples, responses are drawn from the policy for each problem", async () => {
   const { result, generator } = await run(join(dir, "sampled.jsonl"), {}, null, { samples: 3 });
   assert.equal(result.records.length, 3 * problems.length);
-  assert.ok(result.records.every((r) => r.kind === "correct"), "the reference generator's samples are the references");
+  assert.ok(
+    result.records.every((r) => r.kind === "correct"),
+    "the reference generator's samples are the references",
+  );
   assert.equal(generator.requests.filter((r) => r.n === 3).length, problems.length);
 });

@@ -8,11 +8,23 @@ import { broken, chainProblem, planted, ReferenceGenerator, type Chain } from ".
 const executor = createExecutor({ cacheDir: null });
 after(() => executor.close());
 
-const options: ProbeOptions = { k: 2, temperature: 1, maxTokens: 64, seed: 0, granularity: "line", policy: "reference" };
+const options: ProbeOptions = {
+  k: 2,
+  temperature: 1,
+  maxTokens: 64,
+  seed: 0,
+  granularity: "line",
+  policy: "reference",
+};
 
 async function label(chain: Chain, response: string, extra: Partial<ProbeOptions> = {}) {
   const generator = new ReferenceGenerator([chain]);
-  const record = await labelResponse(chain.problem, response, { generator, executor }, { ...options, ...extra });
+  const record = await labelResponse(
+    chain.problem,
+    response,
+    { generator, executor },
+    { ...options, ...extra },
+  );
   return { record, generator };
 }
 
@@ -36,14 +48,31 @@ test("a planted error at code line j: steps before it +1, from it on -1, in at m
       assert.equal(record.passed, false);
       assert.equal(record.steps.join(""), response);
       const probes = record.probes!;
-      assert.ok(probes.length >= 1 && probes.length <= Math.ceil(Math.log2(length)) + 1, `${where}: ${probes.length} probes`);
-      assert.equal(new Set(probes.map((p) => p.step)).size, probes.length, `${where}: no prefix probed twice`);
-      assert.ok(probes.every((p) => !chain.lines[p.step]!.neutral), `${where}: neutral steps are never probed`);
-      assert.ok(probes.every((p) => p.correct === p.step < step), `${where}: a probe is correct exactly before the error`);
+      assert.ok(
+        probes.length >= 1 && probes.length <= Math.ceil(Math.log2(length)) + 1,
+        `${where}: ${probes.length} probes`,
+      );
+      assert.equal(
+        new Set(probes.map((p) => p.step)).size,
+        probes.length,
+        `${where}: no prefix probed twice`,
+      );
+      assert.ok(
+        probes.every((p) => !chain.lines[p.step]!.neutral),
+        `${where}: neutral steps are never probed`,
+      );
+      assert.ok(
+        probes.every((p) => p.correct === p.step < step),
+        `${where}: a probe is correct exactly before the error`,
+      );
       assert.equal(generator.requests.length, probes.length, `${where}: one generator request per probe`);
       assert.ok(generator.requests.every((r) => r.n === options.k && r.temperature === options.temperature));
       // The outcome run, then one run per correct probe (its first completion passes) and K per incorrect one.
-      assert.deepEqual(record.cost.executions, 1 + sum(probes.map((p) => (p.correct ? 1 : options.k))), where);
+      assert.deepEqual(
+        record.cost.executions,
+        1 + sum(probes.map((p) => (p.correct ? 1 : options.k))),
+        where,
+      );
       assert.equal(record.cost.completions, options.k * probes.length, where);
     }
   }
@@ -69,13 +98,22 @@ test("probe requests continue the prompt plus the prefix, with seeds that depend
   const again = await label(chain, response);
   for (const r of first.generator.requests) {
     assert.ok(r.prompt.startsWith(chain.problem.prompt));
-    assert.ok(response.startsWith(r.prompt.slice(chain.problem.prompt.length)), "the rest of the prompt is a prefix of the response");
+    assert.ok(
+      response.startsWith(r.prompt.slice(chain.problem.prompt.length)),
+      "the rest of the prompt is a prefix of the response",
+    );
     assert.ok(r.prompt.endsWith("\n"), "a prefix ends at a line end");
   }
-  assert.deepEqual(again.generator.requests.map((r) => r.seed), first.generator.requests.map((r) => r.seed));
+  assert.deepEqual(
+    again.generator.requests.map((r) => r.seed),
+    first.generator.requests.map((r) => r.seed),
+  );
   assert.equal(new Set(first.generator.requests.map((r) => r.seed)).size, first.generator.requests.length);
   const other = await label(chain, response, { seed: 1 });
-  assert.notDeepEqual(other.generator.requests.map((r) => r.seed), first.generator.requests.map((r) => r.seed));
+  assert.notDeepEqual(
+    other.generator.requests.map((r) => r.seed),
+    first.generator.requests.map((r) => r.seed),
+  );
 });
 
 test("linear and binary labels agree whenever correctness is monotone; binary runs fewer programs", async () => {
@@ -89,7 +127,10 @@ test("linear and binary labels agree whenever correctness is monotone; binary ru
     assert.deepEqual(linear.labels, record.labels, `j=${j}`);
     assert.equal(linear.firstError, step);
     assert.equal(linear.cost.completions, options.k * length);
-    assert.ok(record.cost.executions < linear.cost.executions, `j=${j}: ${record.cost.executions} vs ${linear.cost.executions}`);
+    assert.ok(
+      record.cost.executions < linear.cost.executions,
+      `j=${j}: ${record.cost.executions} vs ${linear.cost.executions}`,
+    );
     // The binary search's cost is what it would have cost alone, although the scan ran every probe.
     assert.ok(record.probes!.length <= Math.ceil(Math.log2(length)) + 1);
   }
@@ -108,30 +149,52 @@ test("an error that a later line undoes makes correctness non-monotone, and the 
   const aligned: Chain = { problem: chain.problem, lines: [...chain.lines] };
   aligned.lines.splice(code[2]! + 1, 0, { text: "    v3 = v3 + 0\n", neutral: false });
   const generator = new ReferenceGenerator([aligned]);
-  const record = await labelResponse(chain.problem, response, { generator, executor }, { ...options, linear: true });
+  const record = await labelResponse(
+    chain.problem,
+    response,
+    { generator, executor },
+    { ...options, linear: true },
+  );
   const linear = record.linear!;
   const codeLabels = linear.labels.filter((l) => l !== 0);
   assert.deepEqual(codeLabels, [1, 1, -1, 1, 1, 1, 1, 1, -1]);
   assert.equal(linear.monotone, false);
   assert.equal(linear.firstError, code[2]);
   // Binary search assumes monotonicity and lands on one boundary or the other.
-  assert.ok(record.firstError === code[2] || record.firstError === record.steps.length - 1, `first error ${record.firstError}`);
+  assert.ok(
+    record.firstError === code[2] || record.firstError === record.steps.length - 1,
+    `first error ${record.firstError}`,
+  );
 });
 
 test("block granularity probes whole compound statements", async () => {
   const prompt = 'def count_big(xs):\n    """How many numbers exceed 2."""\n';
   const body = ["    n = 0\n", "    for x in xs:\n        if x > 2:\n            n += 1\n", "    return n\n"];
-  const wrong = ["    n = 0\n", "    for x in xs:\n        if x >= 2:\n            n += 1\n", "    return n\n"];
+  const wrong = [
+    "    n = 0\n",
+    "    for x in xs:\n        if x >= 2:\n            n += 1\n",
+    "    return n\n",
+  ];
   const chain: Chain = {
     problem: {
       id: "blocks",
       source: "test",
       prompt,
       starter: prompt,
-      tests: { kind: "call", fnName: "count_big", cases: [{ args: [[1, 2, 3, 4]], expected: 2 }, { args: [[]], expected: 0 }] },
+      tests: {
+        kind: "call",
+        fnName: "count_big",
+        cases: [
+          { args: [[1, 2, 3, 4]], expected: 2 },
+          { args: [[]], expected: 0 },
+        ],
+      },
     },
     // The generator completes line by line: give it the reference's lines.
-    lines: body.join("").split(/(?<=\n)/).map((text) => ({ text, neutral: false })),
+    lines: body
+      .join("")
+      .split(/(?<=\n)/)
+      .map((text) => ({ text, neutral: false })),
   };
   const { record } = await label(chain, wrong.join(""), { granularity: "block" });
   assert.equal(record.granularity, "block");
@@ -143,7 +206,18 @@ test("block granularity probes whole compound statements", async () => {
 test("every record is a well-formed label record", async () => {
   const chain = chainProblem("shape", 4);
   const { record } = await label(chain, planted(chain.lines, 2).response);
-  const keys: (keyof LabelRecord)[] = ["problemId", "prompt", "response", "steps", "labels", "firstError", "kind", "method", "policy", "cost"];
+  const keys: (keyof LabelRecord)[] = [
+    "problemId",
+    "prompt",
+    "response",
+    "steps",
+    "labels",
+    "firstError",
+    "kind",
+    "method",
+    "policy",
+    "cost",
+  ];
   for (const key of keys) assert.ok(key in record, key);
   assert.equal(record.method, "completion");
   assert.equal(record.policy, "reference");

@@ -30,7 +30,11 @@ test("each strategy keeps what PSGPO §4.3 describes", () => {
   for (const strategy of selectionStrategies)
     for (const prompt of ["easy", "medium", "hard"] as const)
       for (const response of ["correct", "revised", "wrong"] as const)
-        assert.equal(keeps(strategy, prompt, response), table[strategy][prompt].includes(letter[response]), `${strategy} ${prompt} ${response}`);
+        assert.equal(
+          keeps(strategy, prompt, response),
+          table[strategy][prompt].includes(letter[response]),
+          `${strategy} ${prompt} ${response}`,
+        );
 });
 
 function record(problemId: string, kind: ResponseKind): LabelRecord {
@@ -49,7 +53,13 @@ function record(problemId: string, kind: ResponseKind): LabelRecord {
 }
 
 test("selectRecords groups by problem and keeps the file order", () => {
-  const records = [record("a", "correct"), record("b", "wrong"), record("a", "revised"), record("c", "correct"), record("b", "revised")];
+  const records = [
+    record("a", "correct"),
+    record("b", "wrong"),
+    record("a", "revised"),
+    record("c", "correct"),
+    record("b", "revised"),
+  ];
   const ids = (rs: LabelRecord[]) => rs.map((r) => `${r.problemId}:${r.kind}`);
   assert.deepEqual(ids(selectRecords(records, "full")), ids(records));
   assert.deepEqual(ids(selectRecords(records, "remove-hard")), ["a:correct", "a:revised", "c:correct"]);
@@ -59,6 +69,9 @@ test("selectRecords groups by problem and keeps the file order", () => {
 
 test("selectProblem sets the prompt kind on every record, kept or not", () => {
   const { all, kept } = selectProblem([record("a", "correct"), record("a", "wrong")], "revised-only");
-  assert.deepEqual(all.map((r) => r.promptKind), ["medium", "medium"]);
+  assert.deepEqual(
+    all.map((r) => r.promptKind),
+    ["medium", "medium"],
+  );
   assert.deepEqual(kept, []);
 });

@@ -1,6 +1,15 @@
 /** `linewise export`: label records and step pairs as TRL datasets (stepwise supervision, preference pairs). */
 import { writeFileAtomic } from "../../runs/atomic.js";
-import { checkRecord, isPairRow, LabelFileError, readJsonLines, readPairs, type LabelRecord, type StepPair } from "../../labels/records.js";
+import {
+  checkRecord,
+  groupByProblem,
+  isPairRow,
+  LabelFileError,
+  readJsonLines,
+  readPairs,
+  type LabelRecord,
+  type StepPair,
+} from "../../labels/records.js";
 import { parseOptions, requiredOption } from "../args.js";
 import { UsageError, type Command } from "../command.js";
 
@@ -59,7 +68,10 @@ export const exportCommand: Command = {
     });
     const file = requiredOption(name, "labels", values.labels);
     const format = requiredOption(name, "format", values.format) as ExportFormat;
-    if (!formats.includes(format)) throw new UsageError(`linewise ${name}: --format expects one of ${formats.join(", ")}; got '${format}'`);
+    if (!formats.includes(format))
+      throw new UsageError(
+        `linewise ${name}: --format expects one of ${formats.join(", ")}; got '${format}'`,
+      );
     const out = requiredOption(name, "out", values.out);
 
     let rows: object[];
@@ -69,13 +81,16 @@ export const exportCommand: Command = {
       if (lines.length === 0) throw new UsageError(`${file}: no rows to export`);
       if (isPairRow(lines[0]!.value)) {
         if (format === "trl-stepwise")
-          throw new UsageError(`${file}: holds step pairs, which have no per-step labels; export label records with trl-stepwise, pairs with trl-preference`);
+          throw new UsageError(
+            `${file}: holds step pairs, which have no per-step labels; export label records with trl-stepwise, pairs with trl-preference`,
+          );
         const pairs = readPairs(file);
         rows = pairs.map(pairRow);
         from = `${pairs.length} pairs`;
       } else {
         const records = lines.map(({ value, where }) => checkRecord(value, where));
-        rows = format === "trl-stepwise" ? records.flatMap((r) => stepwiseRow(r) ?? []) : preferenceRows(records);
+        rows =
+          format === "trl-stepwise" ? records.flatMap((r) => stepwiseRow(r) ?? []) : preferenceRows(records);
         from = `${records.length} label records`;
       }
     } catch (e) {
@@ -85,7 +100,9 @@ export const exportCommand: Command = {
     try {
       writeFileAtomic(out, rows.map((r) => JSON.stringify(r) + "\n").join(""));
     } catch (e) {
-      throw new UsageError(`linewise ${name}: cannot write --out ${out} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      throw new UsageError(
+        `linewise ${name}: cannot write --out ${out} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      );
     }
     console.log(`wrote ${rows.length} ${format} rows to ${out} (from ${from})`);
   },
@@ -119,20 +136,18 @@ export function stepwiseRow(record: LabelRecord): StepwiseRow | null {
  * with a passing one, the passing ones taken in turn; repeated pairs are written once.
  */
 export function preferenceRows(records: LabelRecord[]): PreferenceRow[] {
-  const byProblem = new Map<string, LabelRecord[]>();
-  for (const r of records) {
-    const group = byProblem.get(r.problemId);
-    if (group) group.push(r);
-    else byProblem.set(r.problemId, [r]);
-  }
   const rows: PreferenceRow[] = [];
   const seen = new Set<string>();
-  for (const group of byProblem.values()) {
+  for (const group of groupByProblem(records).values()) {
     const passing = group.filter((r) => r.kind === "correct");
     const failing = group.filter((r) => r.kind !== "correct");
     if (passing.length === 0) continue;
     failing.forEach((rejected, i) => {
-      const row = { prompt: rejected.prompt, chosen: passing[i % passing.length]!.response, rejected: rejected.response };
+      const row = {
+        prompt: rejected.prompt,
+        chosen: passing[i % passing.length]!.response,
+        rejected: rejected.response,
+      };
       const key = JSON.stringify(row);
       if (!seen.has(key)) rows.push(row);
       seen.add(key);

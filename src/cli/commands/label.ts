@@ -16,7 +16,13 @@ import { selectionStrategies, type SelectionStrategy } from "../../labels/select
 import { OpenAITeacher } from "../../labels/teachers/openai.js";
 import { RuleTeacher } from "../../labels/teachers/rules.js";
 import type { Teacher } from "../../labels/teachers/teacher.js";
-import { loadProblems, MalformedRowError, ProblemFileError, problemFormats, type ProblemFormat } from "../../problems/loaders/index.js";
+import {
+  loadProblems,
+  MalformedRowError,
+  ProblemFileError,
+  problemFormats,
+  type ProblemFormat,
+} from "../../problems/loaders/index.js";
 import type { Problem } from "../../problems/types.js";
 import { formatValue, Progress } from "../../runs/progress.js";
 import { numberOption, parseOptions, requiredOption } from "../args.js";
@@ -120,17 +126,35 @@ export const labelCommand: Command = {
     const problemsFile = requiredOption(name, "problems", values.problems);
     const out = requiredOption(name, "out", values.out);
     const format = values.format === undefined ? undefined : oneOf("format", values.format, problemFormats);
-    const granularity: Granularity = oneOf("granularity", values.granularity ?? "line", ["line", "block"] as const);
+    const granularity: Granularity = oneOf("granularity", values.granularity ?? "line", [
+      "line",
+      "block",
+    ] as const);
     const shard = values.shard === undefined ? undefined : parseShard(values.shard);
     const concurrency = positiveInteger("concurrency", values.concurrency, 4);
     const seed = integer("seed", values.seed, 0);
     const timeout = numberOption(name, "timeout", values.timeout, 3);
-    if (!(timeout > 0)) throw new UsageError(`linewise ${name}: --timeout expects a positive number of seconds, got '${values.timeout}'`);
+    if (!(timeout > 0))
+      throw new UsageError(
+        `linewise ${name}: --timeout expects a positive number of seconds, got '${values.timeout}'`,
+      );
     const limits: RunOptions = { cpuMs: timeout * 1000, wallMs: timeout * 2000 + 1000 };
 
     if (method === "mutation") {
-      for (const option of ["policy", "openai", "responses", "samples", "k", "temperature", "select", "linear"] as const)
-        if (values[option] !== undefined) throw new UsageError(`linewise ${name}: --${option} is for --method completion; mutation labels need no policy`);
+      for (const option of [
+        "policy",
+        "openai",
+        "responses",
+        "samples",
+        "k",
+        "temperature",
+        "select",
+        "linear",
+      ] as const)
+        if (values[option] !== undefined)
+          throw new UsageError(
+            `linewise ${name}: --${option} is for --method completion; mutation labels need no policy`,
+          );
       const teacher = teacherFrom(values.teacher, values["teacher-url"], values["teacher-model"]);
       const pairs = values.pairs ?? out.replace(/(\.jsonl)?$/, ".pairs.jsonl");
       return withExecutor(async (executor) => {
@@ -154,16 +178,21 @@ export const labelCommand: Command = {
     }
 
     for (const option of ["teacher", "teacher-url", "teacher-model", "pairs"] as const)
-      if (values[option] !== undefined) throw new UsageError(`linewise ${name}: --${option} is for --method mutation`);
-    if (!values.policy === !values.openai) throw new UsageError(`linewise ${name}: give exactly one of --policy CKPT or --openai URL`);
-    if (!values.responses === !values.samples) throw new UsageError(`linewise ${name}: give exactly one of --responses FILE or --samples N`);
+      if (values[option] !== undefined)
+        throw new UsageError(`linewise ${name}: --${option} is for --method mutation`);
+    if (!values.policy === !values.openai)
+      throw new UsageError(`linewise ${name}: give exactly one of --policy CKPT or --openai URL`);
+    if (!values.responses === !values.samples)
+      throw new UsageError(`linewise ${name}: give exactly one of --responses FILE or --samples N`);
     const select = oneOf("select", values.select ?? "full", selectionStrategies) as SelectionStrategy;
     const k = positiveInteger("k", values.k, 4);
     const temperature = numberOption(name, "temperature", values.temperature, 0.8);
     const topP = numberOption(name, "top-p", values["top-p"], 1);
     const maxTokens = positiveInteger("max-tokens", values["max-tokens"], 256);
     if (values.policy && !existsSync(join(values.policy, "config.json")))
-      throw new UsageError(`linewise ${name}: --policy ${values.policy} is not a checkpoint folder (no config.json)`);
+      throw new UsageError(
+        `linewise ${name}: --policy ${values.policy} is not a checkpoint folder (no config.json)`,
+      );
 
     return withExecutor(async (executor) => {
       const problems = await load(problemsFile, format, executor);
@@ -171,35 +200,44 @@ export const labelCommand: Command = {
         ? { responses: await userErrors(async () => readResponses(values.responses!, problems)) }
         : { samples: positiveInteger("samples", values.samples, 1) };
       const { generator, policy, identity } = values.policy
-        ? { generator: LocalGenerator.fromCheckpoint(values.policy), policy: values.policy, identity: await checkpointIdentity(values.policy) }
+        ? {
+            generator: LocalGenerator.fromCheckpoint(values.policy),
+            policy: values.policy,
+            identity: await checkpointIdentity(values.policy),
+          }
         : openAIPolicy(values.openai!, values["openai-model"]);
       try {
         const cached = new CachedGenerator(generator, identity, values["no-cache"] ? null : undefined);
         // Made at the first report, which says how many problems the shard has and how many are done.
         let progress: Progress | undefined;
-        const result = await userErrors(() => completionLabels(
-          problems,
-          source,
-          { generator: cached, executor },
-          {
-            k,
-            temperature,
-            topP,
-            maxTokens,
-            stop: defaultStops,
-            seed,
-            granularity,
-            linear: values.linear ?? false,
-            policy,
-            limits,
-            select,
-            concurrency,
-            ...(shard ? { shard } : {}),
-            onProblem: (done, total, kinds) =>
-              (progress ??= new Progress({ label: "label", total, start: done, unit: "problem" })).update(done, { ...kinds }),
-          },
-          out,
-        ));
+        const result = await userErrors(() =>
+          completionLabels(
+            problems,
+            source,
+            { generator: cached, executor },
+            {
+              k,
+              temperature,
+              topP,
+              maxTokens,
+              stop: defaultStops,
+              seed,
+              granularity,
+              linear: values.linear ?? false,
+              policy,
+              limits,
+              select,
+              concurrency,
+              ...(shard ? { shard } : {}),
+              onProblem: (done, total, kinds) =>
+                (progress ??= new Progress({ label: "label", total, start: done, unit: "problem" })).update(
+                  done,
+                  { ...kinds },
+                ),
+            },
+            out,
+          ),
+        );
         progress?.done();
         printSummary(result, select, out);
       } finally {
@@ -232,7 +270,11 @@ async function userErrors<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-async function load(file: string, format: ProblemFormat | undefined, executor: SandboxExecutor): Promise<Problem[]> {
+async function load(
+  file: string,
+  format: ProblemFormat | undefined,
+  executor: SandboxExecutor,
+): Promise<Problem[]> {
   try {
     return (await loadProblems(file, format, { capture: executor.capture.bind(executor) })).problems;
   } catch (e) {
@@ -247,16 +289,25 @@ function readResponses(file: string, problems: Problem[]): Map<string, string[]>
   const responses = new Map<string, string[]>();
   for (const { value, where } of readJsonLines(file)) {
     const row = value as { problemId?: unknown; response?: unknown } | null;
-    if (typeof row !== "object" || row === null || typeof row.problemId !== "string" || typeof row.response !== "string")
+    if (
+      typeof row !== "object" ||
+      row === null ||
+      typeof row.problemId !== "string" ||
+      typeof row.response !== "string"
+    )
       throw new UsageError(`${where}: expected {"problemId": string, "response": string}`);
-    if (!ids.has(row.problemId)) throw new UsageError(`${where}: problemId '${row.problemId}' is not in the problems file`);
+    if (!ids.has(row.problemId))
+      throw new UsageError(`${where}: problemId '${row.problemId}' is not in the problems file`);
     responses.set(row.problemId, [...(responses.get(row.problemId) ?? []), row.response]);
   }
   if (responses.size === 0) throw new UsageError(`${file}: no responses`);
   return responses;
 }
 
-function openAIPolicy(urls: string[], model: string | undefined): { generator: Generator; policy: string; identity: string } {
+function openAIPolicy(
+  urls: string[],
+  model: string | undefined,
+): { generator: Generator; policy: string; identity: string } {
   const policy = `openai:${model ?? "default"}@${urls.join(",")}`;
   // A server's model can change under the same name: the cache trusts the name (use --no-cache when it does).
   return { generator: new OpenAIGenerator({ urls, ...(model ? { model } : {}) }), policy, identity: policy };
@@ -265,14 +316,22 @@ function openAIPolicy(urls: string[], model: string | undefined): { generator: G
 function teacherFrom(kind: string | undefined, url: string | undefined, model: string | undefined): Teacher {
   const teacher = oneOf("teacher", kind ?? "rules", ["rules", "openai"] as const);
   if (teacher === "rules") {
-    if (url || model) throw new UsageError(`linewise ${name}: --teacher-url and --teacher-model need --teacher openai`);
+    if (url || model)
+      throw new UsageError(`linewise ${name}: --teacher-url and --teacher-model need --teacher openai`);
     return new RuleTeacher();
   }
-  if (!url) throw new UsageError(`linewise ${name}: --teacher openai needs --teacher-url URL (an OpenAI-compatible chat server)`);
+  if (!url)
+    throw new UsageError(
+      `linewise ${name}: --teacher openai needs --teacher-url URL (an OpenAI-compatible chat server)`,
+    );
   return new OpenAITeacher({ url, ...(model ? { model } : {}) });
 }
 
-function printSummary(result: Awaited<ReturnType<typeof completionLabels>>, select: SelectionStrategy, out: string): void {
+function printSummary(
+  result: Awaited<ReturnType<typeof completionLabels>>,
+  select: SelectionStrategy,
+  out: string,
+): void {
   const labelled = result.kinds.correct + result.kinds.revised + result.kinds.wrong;
   const report = labelReport(result.records);
   const cost = report.cost.failing;
@@ -296,18 +355,23 @@ function printSummary(result: Awaited<ReturnType<typeof completionLabels>>, sele
 }
 
 function kindLine(kinds: Record<string, number>): string {
-  return Object.entries(kinds).map(([kind, n]) => `${kind} ${n}`).join(", ");
+  return Object.entries(kinds)
+    .map(([kind, n]) => `${kind} ${n}`)
+    .join(", ");
 }
 
 function oneOf<T extends string>(option: string, value: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(value))
-    throw new UsageError(`linewise ${name}: --${option} expects one of ${allowed.join(", ")}; got '${value}'`);
+    throw new UsageError(
+      `linewise ${name}: --${option} expects one of ${allowed.join(", ")}; got '${value}'`,
+    );
   return value as T;
 }
 
 function integer(option: string, value: string | undefined, fallback: number): number {
   const n = numberOption(name, option, value, fallback);
-  if (!Number.isInteger(n)) throw new UsageError(`linewise ${name}: --${option} expects an integer, got '${value}'`);
+  if (!Number.isInteger(n))
+    throw new UsageError(`linewise ${name}: --${option} expects an integer, got '${value}'`);
   return n;
 }
 
