@@ -12,7 +12,17 @@ import { createInterface } from "node:readline";
 import { promisify } from "node:util";
 import { packageRoot } from "../src/paths.js";
 import { native, type Handle } from "../src/torch/native.js";
-import { AdamW, manualSeed, numThreads, ones, randint, randn, scope, version, type Tensor } from "../src/torch/index.js";
+import {
+  AdamW,
+  manualSeed,
+  numThreads,
+  ones,
+  randint,
+  randn,
+  scope,
+  version,
+  type Tensor,
+} from "../src/torch/index.js";
 import { TinyGpt, type TinyGptConfig } from "../src/torch/examples/tinyGpt.js";
 
 const run = promisify(execFile);
@@ -69,7 +79,9 @@ export async function benchEngine(options: EngineBenchOptions = {}): Promise<Rec
     const warm = await cppGpt.steps(2);
     if (warm.parameters !== gpt.numParameters() || warm.threads !== threads) {
       // A different model or thread count would make the ratio meaningless: refuse rather than report it.
-      throw new Error(`engine bench: gpt.cc has ${warm.parameters} parameters on ${warm.threads} threads, TinyGpt ${gpt.numParameters()} on ${threads}`);
+      throw new Error(
+        `engine bench: gpt.cc has ${warm.parameters} parameters on ${warm.threads} threads, TinyGpt ${gpt.numParameters()} on ${threads}`,
+      );
     }
     const start = performance.now();
     for (let i = 0; i < maxPairs && (i < minPairs || performance.now() - start < budgetMs); i++) {
@@ -97,7 +109,10 @@ export async function benchEngine(options: EngineBenchOptions = {}): Promise<Rec
   const nativeMs = median(cpp.stepsMs);
   const pairRatios = ts.stepsMs.map((t, i) => t / cpp.stepsMs[i]!);
   const phases = Object.fromEntries(
-    (["forward", "backward", "optimizer"] as const).map((p) => [p, { tsMs: round(median(ts.phasesMs[p]), 1), nativeMs: round(median(cpp.phasesMs[p]), 1) }]),
+    (["forward", "backward", "optimizer"] as const).map((p) => [
+      p,
+      { tsMs: round(median(ts.phasesMs[p]), 1), nativeMs: round(median(cpp.phasesMs[p]), 1) },
+    ]),
   );
   const result = {
     bench: "engine",
@@ -105,10 +120,18 @@ export async function benchEngine(options: EngineBenchOptions = {}): Promise<Rec
     tsMs: round(tsMs, 1),
     nativeMs: round(nativeMs, 1),
     // the spread of per-pair ratios shows how much machine load blurs the headline ratio
-    pairRatio: { median: round(median(pairRatios), 3), q1: round(quantile(pairRatios, 0.25), 3), q3: round(quantile(pairRatios, 0.75), 3) },
+    pairRatio: {
+      median: round(median(pairRatios), 3),
+      q1: round(quantile(pairRatios, 0.25), 3),
+      q3: round(quantile(pairRatios, 0.75), 3),
+    },
     pairs: pairRatios.length,
     // CPU time (all threads) per step: closer to the work done when other processes take the cores
-    cpu: { tsMs: round(median(ts.cpuMs), 1), nativeMs: round(median(cpp.cpuMs), 1), ratio: round(median(ts.cpuMs) / median(cpp.cpuMs), 3) },
+    cpu: {
+      tsMs: round(median(ts.cpuMs), 1),
+      nativeMs: round(median(cpp.cpuMs), 1),
+      ratio: round(median(ts.cpuMs) / median(cpp.cpuMs), 3),
+    },
     phases,
     // V8 pauses inside the TS steps: the addon reports tensor bytes as external memory, which prompts GCs
     gcMsPerStep: round(gcMsPerStep, 1),
@@ -130,12 +153,22 @@ class NativeGpt {
     private readonly lines: AsyncIterator<string>,
   ) {
     child.stderr.on("data", (d: Buffer) => this.stderr.push(d.toString()));
+    child.on("error", (e) => this.stderr.push(e.message)); // e.g. not executable: steps() then reports it
   }
 
   static start(binary: string, threads: number): NativeGpt {
     // The thread count goes as an argument; the child inherits the environment native.ts prepared for
     // libtorch (OMP_WAIT_POLICY, OPENBLAS_NUM_THREADS), so both sides run the same thread set-up.
-    const args = ["--serve", model.nLayer, model.dModel, model.nHead, model.vocabSize, batch, model.blockSize, threads];
+    const args = [
+      "--serve",
+      model.nLayer,
+      model.dModel,
+      model.nHead,
+      model.vocabSize,
+      batch,
+      model.blockSize,
+      threads,
+    ];
     const child = spawn(binary, args.map(String), { stdio: "pipe" });
     return new NativeGpt(child, createInterface({ input: child.stdout })[Symbol.asyncIterator]());
   }
@@ -144,7 +177,8 @@ class NativeGpt {
   async steps(n: number): Promise<NativeRun> {
     this.child.stdin.write(`${n}\n`);
     const next = await this.lines.next();
-    if (next.done) throw new Error(`engine bench: bench/out/gpt exited early: ${this.stderr.join("").slice(0, 2000)}`);
+    if (next.done)
+      throw new Error(`engine bench: bench/out/gpt exited early: ${this.stderr.join("").slice(0, 2000)}`);
     return JSON.parse(next.value) as NativeRun;
   }
 
@@ -154,7 +188,14 @@ class NativeGpt {
 }
 
 /** `steps` training steps (forward, backward, AdamW, grads to none), each timed whole and by phase. */
-function trainSteps(gpt: TinyGpt, opt: AdamW, idx: Tensor, targets: Tensor, steps: number, gc?: GcPauses): StepTimes {
+function trainSteps(
+  gpt: TinyGpt,
+  opt: AdamW,
+  idx: Tensor,
+  targets: Tensor,
+  steps: number,
+  gc?: GcPauses,
+): StepTimes {
   const out = emptyTimes();
   for (let s = 0; s < steps; s++) {
     const cpuStart = process.cpuUsage();
@@ -233,7 +274,11 @@ async function addCost(binary: string): Promise<{ tsUs: number; addonUs: number;
     for (let i = 0; i < count; i++) fn();
     return ((performance.now() - start) * 1000) / count;
   };
-  for (let i = 0; i < 10; i++) perCallUs(viaTs), perCallUs(viaAddon); // warm-up: JIT, operator look-up
+  // warm-up: JIT, operator look-up
+  for (let i = 0; i < 10; i++) {
+    perCallUs(viaTs);
+    perCallUs(viaAddon);
+  }
   let tsUs = Infinity;
   let addonUs = Infinity;
   for (let i = 0; i < batches; i++) {
@@ -274,13 +319,25 @@ function buildNativeGpt(): string {
   const binary = join(outDir, "gpt");
   const stamp = join(outDir, "gpt.stamp");
   const findLibtorch = (what: string) =>
-    execFileSync(process.execPath, [join(packageRoot, "native/find-libtorch.mjs"), what], { encoding: "utf8" }).trim();
+    execFileSync(process.execPath, [join(packageRoot, "native/find-libtorch.mjs"), what], {
+      encoding: "utf8",
+    }).trim();
   const libdir = findLibtorch("libdir");
   const flags = [
-    "-O2", "-std=c++17", "-Wno-deprecated-declarations",
-    ...findLibtorch("include").split(/\s+/).map((dir) => `-I${dir}`),
-    source, "-o", binary,
-    `-L${libdir}`, `-Wl,-rpath,${libdir}`, "-Wl,--no-as-needed", ...findLibtorch("libs").split(/\s+/), "-Wl,--as-needed",
+    "-O2",
+    "-std=c++17",
+    "-Wno-deprecated-declarations",
+    ...findLibtorch("include")
+      .split(/\s+/)
+      .map((dir) => `-I${dir}`),
+    source,
+    "-o",
+    binary,
+    `-L${libdir}`,
+    `-Wl,-rpath,${libdir}`,
+    "-Wl,--no-as-needed",
+    ...findLibtorch("libs").split(/\s+/),
+    "-Wl,--as-needed",
   ];
   const key = createHash("sha256").update(readFileSync(source)).update(flags.join("\0")).digest("hex");
   if (existsSync(binary) && existsSync(stamp) && readFileSync(stamp, "utf8") === key) return binary;
@@ -290,7 +347,9 @@ function buildNativeGpt(): string {
     execFileSync("g++", flags, { stdio: ["ignore", "ignore", "pipe"] });
   } catch (e) {
     const stderr = (e as { stderr?: Buffer }).stderr?.toString() ?? String(e);
-    throw new Error(`engine bench: g++ could not compile bench/engine/gpt.cc (is g++ installed?):\n${stderr.slice(0, 2000)}`);
+    throw new Error(
+      `engine bench: g++ could not compile bench/engine/gpt.cc (is g++ installed?):\n${stderr.slice(0, 2000)}`,
+    );
   }
   writeFileSync(stamp, key);
   return binary;
@@ -310,17 +369,33 @@ interface Figures {
 }
 
 function printTable(r: Figures, phases: Record<string, { tsMs: number; nativeMs: number }>): void {
-  const row = (label: string, ts: string, cpp: string, note = "") => `  ${label.padEnd(22)}${ts.padStart(12)}${cpp.padStart(12)}  ${note}`;
+  const row = (label: string, ts: string, cpp: string, note = "") =>
+    `  ${label.padEnd(22)}${ts.padStart(12)}${cpp.padStart(12)}  ${note}`;
   const lines = [
     `engine: GPT ${model.nLayer} layers × ${model.dModel} wide, ${model.nHead} heads, vocabulary ${model.vocabSize}, ` +
       `batch ${batch} × ${model.blockSize} tokens, ${r.threads} thread${r.threads === 1 ? "" : "s"}; medians of ${r.pairs} alternating steps a side`,
     row("", "TypeScript", "C++"),
-    row("training step (ms)", r.tsMs.toFixed(1), r.nativeMs.toFixed(1), `ratio ${r.ratio.toFixed(3)} (target ≤ 1.10)`),
+    row(
+      "training step (ms)",
+      r.tsMs.toFixed(1),
+      r.nativeMs.toFixed(1),
+      `ratio ${r.ratio.toFixed(3)} (target ≤ 1.10)`,
+    ),
     ...Object.entries(phases).map(([p, t]) => row(`  ${p} (ms)`, t.tsMs.toFixed(1), t.nativeMs.toFixed(1))),
-    row("CPU time a step (ms)", r.cpu.tsMs.toFixed(1), r.cpu.nativeMs.toFixed(1), `ratio ${r.cpu.ratio.toFixed(3)} (all threads)`),
+    row(
+      "CPU time a step (ms)",
+      r.cpu.tsMs.toFixed(1),
+      r.cpu.nativeMs.toFixed(1),
+      `ratio ${r.cpu.ratio.toFixed(3)} (all threads)`,
+    ),
     `  V8 garbage collection inside a TS step: ${r.gcMsPerStep.toFixed(1)} ms`,
     `  per-pair ratio: median ${r.pairRatio.median.toFixed(3)}, quartiles ${r.pairRatio.q1.toFixed(3)}–${r.pairRatio.q3.toFixed(3)}`,
-    row("1-element add (µs)", r.addUs.ts.toFixed(2), r.addUs.cpp.toFixed(2), `target ≤ 5 µs from TS; the raw addon call alone: ${r.addUs.addon.toFixed(2)} µs`),
+    row(
+      "1-element add (µs)",
+      r.addUs.ts.toFixed(2),
+      r.addUs.cpp.toFixed(2),
+      `target ≤ 5 µs from TS; the raw addon call alone: ${r.addUs.addon.toFixed(2)} µs`,
+    ),
     `  matmul 512×512: ${r.matmulGflops.toFixed(1)} GFLOP/s (a few GFLOP/s means the reference BLAS is active, not OpenBLAS)`,
   ];
   console.log(lines.join("\n"));
