@@ -19,8 +19,29 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import { AdamW, F, clipGradNorm, loadSafetensors, manualSeed, noGrad, ones, saveSafetensors, scope, tensor, warmupCosine, type Tensor } from "../torch/index.js";
-import { disposePacked, encodePrompt, loadCheckpoint, packPairs, saveCheckpoint, scoreResponses, type Llama } from "../model/index.js";
+import {
+  AdamW,
+  F,
+  clipGradNorm,
+  loadSafetensors,
+  manualSeed,
+  noGrad,
+  ones,
+  saveSafetensors,
+  scope,
+  tensor,
+  warmupCosine,
+  type Tensor,
+} from "../torch/index.js";
+import {
+  disposePacked,
+  encodePrompt,
+  loadCheckpoint,
+  packPairs,
+  saveCheckpoint,
+  scoreResponses,
+  type Llama,
+} from "../model/index.js";
 import { Tokenizer } from "../model/tokenizer/index.js";
 import { Rng } from "../problems/suite/random.js";
 import { ConfigError, Progress, RunFolder, latestCheckpoint, readRunConfig } from "../runs/index.js";
@@ -141,14 +162,22 @@ interface EncodedPair {
 }
 
 /** Trains the policy with DPO on `pairs` into `runDir`; resolves after `epochs` (or when `signal` stops it). */
-export async function trainDpo(config: DpoConfig, pairs: readonly DpoPair[], runDir: string, options: DpoOptions = {}): Promise<DpoResult> {
+export async function trainDpo(
+  config: DpoConfig,
+  pairs: readonly DpoPair[],
+  runDir: string,
+  options: DpoOptions = {},
+): Promise<DpoResult> {
   checkDpoConfig(config);
   const policyDir = config.policy!;
   const fingerprint = pairsFingerprint(pairs);
   const previous = options.resume ? latestCheckpoint(runDir) : null;
   if (previous) {
     checkSameConfig(readRunConfig(runDir), config, runDir);
-    if (previous.trainer.pairs !== fingerprint) throw new ConfigError(`${runDir}: the pairs differ from those the run was trained on; resume with the same pairs`);
+    if (previous.trainer.pairs !== fingerprint)
+      throw new ConfigError(
+        `${runDir}: the pairs differ from those the run was trained on; resume with the same pairs`,
+      );
   }
   const tokenizer = Tokenizer.load(policyDir);
   const run = RunFolder.open(runDir, config, { resume: options.resume });
@@ -158,17 +187,30 @@ export async function trainDpo(config: DpoConfig, pairs: readonly DpoPair[], run
   try {
     // 1. pairs as tokens, split by problem; the reference's log-probabilities, once
     const encode = (p: DpoPair) => encodePair(tokenizer, p);
-    const fits = (e: Omit<EncodedPair, "refChosen" | "refRejected">) => e.prompt.length + Math.max(e.chosen.length, e.rejected.length) <= config.maxLength;
-    const usable = pairs.filter((p) => p.chosen !== p.rejected).map((p) => ({ pair: p, encoded: encode(p) })).filter((x) => fits(x.encoded));
+    const fits = (e: Omit<EncodedPair, "refChosen" | "refRejected">) =>
+      e.prompt.length + Math.max(e.chosen.length, e.rejected.length) <= config.maxLength;
+    const usable = pairs
+      .filter((p) => p.chosen !== p.rejected)
+      .map((p) => ({ pair: p, encoded: encode(p) }))
+      .filter((x) => fits(x.encoded));
     const skipped = pairs.length - usable.length;
-    const heldOut = heldOutProblems([...new Set(usable.map((x) => x.pair.problemId))], config.evalFraction, config.seed);
+    const heldOut = heldOutProblems(
+      [...new Set(usable.map((x) => x.pair.problemId))],
+      config.evalFraction,
+      config.seed,
+    );
     manualSeed(config.seed);
     const reference = loadCheckpoint(policyDir, { head: "lm" });
     let train: EncodedPair[];
     let held: EncodedPair[];
     try {
       const withRef = (xs: typeof usable) => {
-        const ref = sideLogProbs(reference, xs.map((x) => x.encoded), config.batchSize, tokenizer.padId);
+        const ref = sideLogProbs(
+          reference,
+          xs.map((x) => x.encoded),
+          config.batchSize,
+          tokenizer.padId,
+        );
         return xs.map((x, i) => ({ ...x.encoded, refChosen: ref.chosen[i]!, refRejected: ref.rejected[i]! }));
       };
       train = withRef(usable.filter((x) => !heldOut.has(x.pair.problemId)));
@@ -176,7 +218,10 @@ export async function trainDpo(config: DpoConfig, pairs: readonly DpoPair[], run
     } finally {
       reference.dispose();
     }
-    if (train.length === 0) throw new ConfigError(`dpo: none of the ${pairs.length} pairs is left to train on (identical sides, longer than maxLength ${config.maxLength}, or held out); check the pairs file`);
+    if (train.length === 0)
+      throw new ConfigError(
+        `dpo: none of the ${pairs.length} pairs is left to train on (identical sides, longer than maxLength ${config.maxLength}, or held out); check the pairs file`,
+      );
     const batchesPerEpoch = Math.ceil(train.length / config.batchSize);
     const steps = config.epochs * batchesPerEpoch;
 
@@ -184,7 +229,12 @@ export async function trainDpo(config: DpoConfig, pairs: readonly DpoPair[], run
     policy = loadCheckpoint(resumed?.dir ?? policyDir, { head: "lm" });
     const params = policy.parameters();
     opt = new AdamW(params, { lr: config.lr, betas: config.betas, weightDecay: config.weightDecay });
-    const schedule = warmupCosine({ peak: config.lr, warmupSteps: config.warmupSteps, totalSteps: steps, minRatio: config.minLrRatio });
+    const schedule = warmupCosine({
+      peak: config.lr,
+      warmupSteps: config.warmupSteps,
+      totalSteps: steps,
+      minRatio: config.minLrRatio,
+    });
     let step = 0;
     if (resumed) {
       const saved = loadSafetensors(join(resumed.dir, "trainer.safetensors"));
@@ -192,21 +242,31 @@ export async function trainDpo(config: DpoConfig, pairs: readonly DpoPair[], run
       for (const t of saved.tensors.values()) t.dispose();
       step = resumed.step;
     }
-    const bar = options.quiet ? null : new Progress({ label: "dpo", total: steps, start: step, unit: "step" });
+    const bar = options.quiet
+      ? null
+      : new Progress({ label: "dpo", total: steps, start: step, unit: "step" });
     bar?.log(
       `dpo: ${(policy.numParameters() / 1e6).toFixed(2)}M-parameter policy, ${train.length} training and ${held.length} held-out pairs` +
         (skipped ? ` (${skipped} skipped: identical sides or longer than ${config.maxLength} tokens)` : "") +
-        `, β ${config.beta}, ${steps} steps` + (resumed ? `; resuming at step ${step}` : ""),
+        `, β ${config.beta}, ${steps} steps` +
+        (resumed ? `; resuming at step ${step}` : ""),
     );
 
     const m = policy;
     const o = opt;
     let checkpoint = resumed ? { step, dir: resumed.dir } : null;
     const save = () => {
-      const dir = run.saveCheckpoint(step, { optimizerStep: o.step, lr: o.lr, seed: config.seed, pairs: fingerprint }, (partial) => {
-        saveCheckpoint(partial, m, tokenizer);
-        saveSafetensors(join(partial, "trainer.safetensors"), o.stateTensors(), { optimizerStep: String(o.step) });
-      }, config.keepCheckpoints);
+      const dir = run.saveCheckpoint(
+        step,
+        { optimizerStep: o.step, lr: o.lr, seed: config.seed, pairs: fingerprint },
+        (partial) => {
+          saveCheckpoint(partial, m, tokenizer);
+          saveSafetensors(join(partial, "trainer.safetensors"), o.stateTensors(), {
+            optimizerStep: String(o.step),
+          });
+        },
+        config.keepCheckpoints,
+      );
       checkpoint = { step, dir };
     };
 
@@ -216,14 +276,18 @@ export async function trainDpo(config: DpoConfig, pairs: readonly DpoPair[], run
     let order = { epoch: -1, indices: [] as number[] };
     while (step < steps && !options.signal?.aborted) {
       const epoch = Math.floor(step / batchesPerEpoch);
-      if (order.epoch !== epoch) order = { epoch, indices: shuffled(train.length, `dpo/${config.seed}/epoch/${epoch}`) };
+      if (order.epoch !== epoch)
+        order = { epoch, indices: shuffled(train.length, `dpo/${config.seed}/epoch/${epoch}`) };
       const start = (step % batchesPerEpoch) * config.batchSize;
       const mb = order.indices.slice(start, start + config.batchSize).map((i) => train[i]!);
 
       o.lr = schedule(step);
       const { stats, gradNorm } = scope(() => {
         const sides = sideLogProbTensors(m, mb, tokenizer.padId); // (B) each, with gradients
-        const refs = tensor(mb.flatMap((p) => [p.refChosen, p.refRejected]), { shape: [mb.length, 2] });
+        const refs = tensor(
+          mb.flatMap((p) => [p.refChosen, p.refRejected]),
+          { shape: [mb.length, 2] },
+        );
         const out = dpoLoss(sides.chosen, sides.rejected, refs.select(1, 0), refs.select(1, 1), config.beta);
         out.loss.backward();
         const norm = clipGradNorm(params, config.gradClip > 0 ? config.gradClip : Infinity);
@@ -238,18 +302,36 @@ export async function trainDpo(config: DpoConfig, pairs: readonly DpoPair[], run
       const evaluated = held.length > 0 && (step % config.evalEvery === 0 || last);
       if (evaluated) evalStats = evaluate(m, held, config, tokenizer.padId);
       if (step % config.logEvery === 0 || last || evaluated) {
-        run.log({ step, epoch: step / batchesPerEpoch, lr: o.lr, gradNorm, ...meanStats(window), ...(evaluated ? prefixed(evalStats!, "eval/") : {}) });
+        run.log({
+          step,
+          epoch: step / batchesPerEpoch,
+          lr: o.lr,
+          gradNorm,
+          ...meanStats(window),
+          ...(evaluated ? prefixed(evalStats!, "eval/") : {}),
+        });
         window = [];
       }
       if (step % config.checkpointEvery === 0 || last) save();
       options.onStep?.(step, steps, stats);
-      bar?.update(step, { loss: stats.loss, acc: stats["rewards/accuracies"], margin: stats["rewards/margins"] });
+      bar?.update(step, {
+        loss: stats.loss,
+        acc: stats["rewards/accuracies"],
+        margin: stats["rewards/margins"],
+      });
       await new Promise((resolve) => setImmediate(resolve)); // lets a signal handler run and stderr drain
     }
 
     if (checkpoint?.step !== step) save();
     bar?.done();
-    return { checkpoint: checkpoint!.dir, step, steps, stopped: step < steps, eval: evalStats, pairs: { train: train.length, eval: held.length, skipped } };
+    return {
+      checkpoint: checkpoint!.dir,
+      step,
+      steps,
+      stopped: step < steps,
+      eval: evalStats,
+      pairs: { train: train.length, eval: held.length, skipped },
+    };
   } finally {
     run.close();
     opt?.dispose();
@@ -262,7 +344,13 @@ export async function trainDpo(config: DpoConfig, pairs: readonly DpoPair[], run
  * −log σ(β·Δ), Δ = (π_w − ref_w) − (π_l − ref_l), computed as binary cross-entropy with target 1 on the
  * logit β·Δ (numerically stable); and each side's implicit reward β·(π − ref), without gradients.
  */
-export function dpoLoss(policyChosen: Tensor, policyRejected: Tensor, refChosen: Tensor, refRejected: Tensor, beta: number): { loss: Tensor; chosenRewards: Tensor; rejectedRewards: Tensor } {
+export function dpoLoss(
+  policyChosen: Tensor,
+  policyRejected: Tensor,
+  refChosen: Tensor,
+  refRejected: Tensor,
+  beta: number,
+): { loss: Tensor; chosenRewards: Tensor; rejectedRewards: Tensor } {
   return scope(() => {
     const chosen = policyChosen.sub(refChosen);
     const rejected = policyRejected.sub(refRejected);
@@ -273,8 +361,18 @@ export function dpoLoss(policyChosen: Tensor, policyRejected: Tensor, refChosen:
 }
 
 /** Summed log-probabilities of each pair's chosen and rejected side under `model`, `batch` pairs per forward pass, without gradients. */
-export function pairLogProbs(model: Llama, tokenizer: Tokenizer, pairs: readonly DpoPair[], batch = 16): { chosen: number[]; rejected: number[] } {
-  return sideLogProbs(model, pairs.map((p) => encodePair(tokenizer, p)), batch, tokenizer.padId);
+export function pairLogProbs(
+  model: Llama,
+  tokenizer: Tokenizer,
+  pairs: readonly DpoPair[],
+  batch = 16,
+): { chosen: number[]; rejected: number[] } {
+  return sideLogProbs(
+    model,
+    pairs.map((p) => encodePair(tokenizer, p)),
+    batch,
+    tokenizer.padId,
+  );
 }
 
 /** `<bos>` + context, and each side's tokens (the end token after a whole response). */
@@ -283,7 +381,12 @@ function encodePair(tokenizer: Tokenizer, p: DpoPair): Omit<EncodedPair, "refCho
   return { prompt: encodePrompt(tokenizer, p.prompt), chosen: side(p.chosen), rejected: side(p.rejected) };
 }
 
-function sideLogProbs(model: Llama, pairs: readonly Omit<EncodedPair, "refChosen" | "refRejected">[], batch: number, padId: number): { chosen: number[]; rejected: number[] } {
+function sideLogProbs(
+  model: Llama,
+  pairs: readonly Omit<EncodedPair, "refChosen" | "refRejected">[],
+  batch: number,
+  padId: number,
+): { chosen: number[]; rejected: number[] } {
   const chosen: number[] = [];
   const rejected: number[] = [];
   noGrad(() => {
@@ -300,19 +403,36 @@ function sideLogProbs(model: Llama, pairs: readonly Omit<EncodedPair, "refChosen
 }
 
 /** One forward pass over both sides of every pair (chosen rows, then rejected rows): summed log-probabilities, (B) each. */
-function sideLogProbTensors(model: Llama, pairs: readonly Omit<EncodedPair, "refChosen" | "refRejected">[], padId: number): { chosen: Tensor; rejected: Tensor } {
-  const packed = packPairs([...pairs.map((p) => ({ prompt: p.prompt, response: p.chosen })), ...pairs.map((p) => ({ prompt: p.prompt, response: p.rejected }))], padId);
+function sideLogProbTensors(
+  model: Llama,
+  pairs: readonly Omit<EncodedPair, "refChosen" | "refRejected">[],
+  padId: number,
+): { chosen: Tensor; rejected: Tensor } {
+  const packed = packPairs(
+    [
+      ...pairs.map((p) => ({ prompt: p.prompt, response: p.chosen })),
+      ...pairs.map((p) => ({ prompt: p.prompt, response: p.rejected })),
+    ],
+    padId,
+  );
   try {
     return scope(() => {
       const sums = scoreResponses(model, packed, { logprobs: true }).logprobs!.sum(1); // (2B): padding contributes 0
-      return { chosen: sums.narrow(0, 0, pairs.length), rejected: sums.narrow(0, pairs.length, pairs.length) };
+      return {
+        chosen: sums.narrow(0, 0, pairs.length),
+        rejected: sums.narrow(0, pairs.length, pairs.length),
+      };
     });
   } finally {
     disposePacked(packed);
   }
 }
 
-function statsOf(out: { loss: Tensor; chosenRewards: Tensor; rejectedRewards: Tensor }, chosen: Tensor, rejected: Tensor): DpoStats {
+function statsOf(
+  out: { loss: Tensor; chosenRewards: Tensor; rejectedRewards: Tensor },
+  chosen: Tensor,
+  rejected: Tensor,
+): DpoStats {
   return scope(() => {
     const margins = out.chosenRewards.sub(out.rejectedRewards);
     return {
@@ -337,20 +457,31 @@ function evaluate(model: Llama, held: readonly EncodedPair[], config: DpoConfig,
         n: mb.length,
         stats: scope(() => {
           const sides = sideLogProbTensors(model, mb, padId);
-          const refs = tensor(mb.flatMap((p) => [p.refChosen, p.refRejected]), { shape: [mb.length, 2] });
-          return statsOf(dpoLoss(sides.chosen, sides.rejected, refs.select(1, 0), refs.select(1, 1), config.beta), sides.chosen, sides.rejected);
+          const refs = tensor(
+            mb.flatMap((p) => [p.refChosen, p.refRejected]),
+            { shape: [mb.length, 2] },
+          );
+          return statsOf(
+            dpoLoss(sides.chosen, sides.rejected, refs.select(1, 0), refs.select(1, 1), config.beta),
+            sides.chosen,
+            sides.rejected,
+          );
         }),
       });
     }
   });
   const n = parts.reduce((s, p) => s + p.n, 0);
   const keys = Object.keys(parts[0]!.stats) as (keyof DpoStats)[];
-  return Object.fromEntries(keys.map((k) => [k, parts.reduce((s, p) => s + p.stats[k] * p.n, 0) / n])) as unknown as DpoStats;
+  return Object.fromEntries(
+    keys.map((k) => [k, parts.reduce((s, p) => s + p.stats[k] * p.n, 0) / n]),
+  ) as unknown as DpoStats;
 }
 
 function meanStats(window: readonly DpoStats[]): DpoStats {
   const keys = Object.keys(window[0]!) as (keyof DpoStats)[];
-  return Object.fromEntries(keys.map((k) => [k, window.reduce((s, x) => s + x[k], 0) / window.length])) as unknown as DpoStats;
+  return Object.fromEntries(
+    keys.map((k) => [k, window.reduce((s, x) => s + x[k], 0) / window.length]),
+  ) as unknown as DpoStats;
 }
 
 function prefixed(stats: DpoStats, prefix: string): Record<string, number> {
@@ -359,7 +490,11 @@ function prefixed(stats: DpoStats, prefix: string): Record<string, number> {
 
 /** A seeded floor(n · fraction) of the problem ids. */
 function heldOutProblems(ids: readonly string[], fraction: number, seed: number): Set<string> {
-  return new Set(shuffled(ids.length, `dpo/${seed}/held-out`).slice(0, Math.floor(ids.length * fraction)).map((i) => ids[i]!));
+  return new Set(
+    shuffled(ids.length, `dpo/${seed}/held-out`)
+      .slice(0, Math.floor(ids.length * fraction))
+      .map((i) => ids[i]!),
+  );
 }
 
 /** 0 … n − 1 in a Fisher–Yates order seeded by `key`. */
@@ -381,8 +516,15 @@ function pairsFingerprint(pairs: readonly DpoPair[]): string {
 
 /** A resumed run may change `epochs` only. */
 function checkSameConfig(saved: unknown, config: DpoConfig, runDir: string): void {
-  const differing = Object.keys(config).filter((key) => key !== "epochs" && !isDeepStrictEqual((saved as Record<string, unknown>)?.[key], config[key as keyof DpoConfig]));
-  if (differing.length > 0) throw new ConfigError(`${runDir}: the config differs from the run's config.json in ${differing.join(", ")}; resume with the run's config (only epochs may change)`);
+  const differing = Object.keys(config).filter(
+    (key) =>
+      key !== "epochs" &&
+      !isDeepStrictEqual((saved as Record<string, unknown>)?.[key], config[key as keyof DpoConfig]),
+  );
+  if (differing.length > 0)
+    throw new ConfigError(
+      `${runDir}: the config differs from the run's config.json in ${differing.join(", ")}; resume with the run's config (only epochs may change)`,
+    );
 }
 
 /** Range checks a JSON type check cannot make; the error names the field. */
@@ -392,11 +534,18 @@ export function checkDpoConfig(c: DpoConfig): void {
   };
   if (c.policy === null) fail("policy", "a checkpoint folder (the policy to train)", c.policy);
   const positive: [string, number][] = [
-    ["epochs", c.epochs], ["batchSize", c.batchSize], ["maxLength", c.maxLength], ["evalEvery", c.evalEvery],
-    ["checkpointEvery", c.checkpointEvery], ["keepCheckpoints", c.keepCheckpoints], ["logEvery", c.logEvery],
+    ["epochs", c.epochs],
+    ["batchSize", c.batchSize],
+    ["maxLength", c.maxLength],
+    ["evalEvery", c.evalEvery],
+    ["checkpointEvery", c.checkpointEvery],
+    ["keepCheckpoints", c.keepCheckpoints],
+    ["logEvery", c.logEvery],
   ];
-  for (const [field, value] of positive) if (!Number.isInteger(value) || value < 1) fail(field, "a positive integer", value);
-  if (!Number.isInteger(c.warmupSteps) || c.warmupSteps < 0) fail("warmupSteps", "an integer ≥ 0", c.warmupSteps);
+  for (const [field, value] of positive)
+    if (!Number.isInteger(value) || value < 1) fail(field, "a positive integer", value);
+  if (!Number.isInteger(c.warmupSteps) || c.warmupSteps < 0)
+    fail("warmupSteps", "an integer ≥ 0", c.warmupSteps);
   if (!(c.beta > 0)) fail("beta", "positive", c.beta);
   if (!(c.lr > 0)) fail("lr", "positive", c.lr);
   if (!(c.minLrRatio >= 0 && c.minLrRatio <= 1)) fail("minLrRatio", "in [0, 1]", c.minLrRatio);

@@ -8,8 +8,14 @@
  * GAE over one rollout of T tokens: δ_t = r_t + γ·V_{t+1} − V_t, with V_T = 0 after the last token (the
  * episode ends there), and A_t = δ_t + γλ·A_{t+1}. The returns R_t = A_t + V_t are the value targets.
  */
-export function gae(rewards: readonly number[], values: readonly number[], gamma: number, lambda: number): { advantages: number[]; returns: number[] } {
-  if (rewards.length !== values.length) throw new Error(`gae: ${rewards.length} rewards for ${values.length} values`);
+export function gae(
+  rewards: readonly number[],
+  values: readonly number[],
+  gamma: number,
+  lambda: number,
+): { advantages: number[]; returns: number[] } {
+  if (rewards.length !== values.length)
+    throw new Error(`gae: ${rewards.length} rewards for ${values.length} values`);
   const n = rewards.length;
   const advantages = new Array<number>(n);
   let next = 0; // A_{t+1}

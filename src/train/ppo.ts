@@ -25,24 +25,60 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import { AdamW, clipGradNorm, loadSafetensors, manualSeed, noGrad, saveSafetensors, scope, tensor, type Tensor } from "../torch/index.js";
 import {
-  Llama, disposePacked, encodePrompt, generate, loadCheckpoint, packPairs, readCheckpointConfig, saveCheckpoint, scoreResponses,
-  type PackedPairs, type ScoreOptions,
+  AdamW,
+  clipGradNorm,
+  loadSafetensors,
+  manualSeed,
+  noGrad,
+  saveSafetensors,
+  scope,
+  tensor,
+  type Tensor,
+} from "../torch/index.js";
+import {
+  Llama,
+  disposePacked,
+  encodePrompt,
+  generate,
+  loadCheckpoint,
+  packPairs,
+  readCheckpointConfig,
+  saveCheckpoint,
+  scoreResponses,
+  type PackedPairs,
+  type ScoreOptions,
 } from "../model/index.js";
 import { Tokenizer } from "../model/tokenizer/index.js";
-import { createExecutor, type RunOptions, type SandboxExecutor } from "../exec/index.js";
-import type { Comparison } from "../exec/limits.js";
-import type { Status, Verdict } from "../exec/types.js";
+import {
+  createExecutor,
+  type Comparison,
+  type RunOptions,
+  type SandboxExecutor,
+  type Verdict,
+} from "../exec/index.js";
 import { programFor } from "../problems/program.js";
 import { Rng, hashString } from "../problems/suite/random.js";
 import type { Problem } from "../problems/types.js";
 import { segmentResponse, type Granularity, type Step } from "../labels/segment.js";
 import { defaultStops } from "../eval/evaluate.js";
-import { assembleRewards, atStepEnds, outcomeReward, prlcoderStepRewards, psgpoLineRewards, stepEndTokens, type AssembledRewards, type OutcomeKind, type ProcessRewardAt } from "../rewards/index.js";
-import { ConfigError, Progress, RunFolder, latestCheckpoint, readRunConfig, writeFileAtomic } from "../runs/index.js";
+import {
+  assembleRewards,
+  atStepEnds,
+  outcomeReward,
+  prlcoderStepRewards,
+  psgpoLineRewards,
+  stepEndTokens,
+  type AssembledRewards,
+  type OutcomeKind,
+  type ProcessRewardAt,
+} from "../rewards/index.js";
+import { ConfigError, Progress, RunFolder, latestCheckpoint, readRunConfig } from "../runs/index.js";
 import { PrmScorer } from "./prm-scorer.js";
 import { gae, whiten } from "./gae.js";
+import { iterationMetrics, writeSamples, type PpoMetrics, type UpdateStats } from "./ppo-metrics.js";
+
+export type { PpoMetrics } from "./ppo-metrics.js";
 
 export interface PpoConfig {
   /** Seeds the value model's fresh head and, with the iteration number, every iteration's problems, samples and minibatch order. */
@@ -156,7 +192,12 @@ export const ppoDefaults: PpoConfig = {
 };
 
 /** PSGPO's RL baseline (Table 1, "RL baseline"): unit-test outcome only, value model from the policy. */
-export const baselinePreset: PpoConfig = { ...ppoDefaults, outcomeReward: "binary", denseReward: false, valueInit: "policy" };
+export const baselinePreset: PpoConfig = {
+  ...ppoDefaults,
+  outcomeReward: "binary",
+  denseReward: false,
+  valueInit: "policy",
+};
 
 /**
  * PSGPO (§4.2, Table 1 "DenseReward + ValueInit"): binary outcome, λ(o)·PRM_i / L at every line end, value
@@ -165,56 +206,33 @@ export const baselinePreset: PpoConfig = { ...ppoDefaults, outcomeReward: "binar
  * partial credit is all the signal there is, half where the outcome already rewards the whole response.
  */
 export const psgpoPreset: PpoConfig = {
-  ...ppoDefaults, outcomeReward: "binary", denseReward: true, processReward: "psgpo", granularity: "line", lambdaPass: 0.5, lambdaFail: 1, valueInit: "prm",
+  ...ppoDefaults,
+  outcomeReward: "binary",
+  denseReward: true,
+  processReward: "psgpo",
+  granularity: "line",
+  lambdaPass: 0.5,
+  lambdaFail: 1,
+  valueInit: "prm",
 };
 
 /** PRLCoder (§3.3): PRM_i at each segment end (lines) with the per-token KL penalty, compiler-feedback outcome, value model from the policy. */
 export const prlcoderPreset: PpoConfig = {
-  ...ppoDefaults, outcomeReward: "compiler", denseReward: true, processReward: "prlcoder", granularity: "line", valueInit: "policy",
+  ...ppoDefaults,
+  outcomeReward: "compiler",
+  denseReward: true,
+  processReward: "prlcoder",
+  granularity: "line",
+  valueInit: "policy",
 };
 
 export type PpoPresetName = "psgpo" | "prlcoder" | "baseline";
 
-export const ppoPresets: Record<PpoPresetName, PpoConfig> = { psgpo: psgpoPreset, prlcoder: prlcoderPreset, baseline: baselinePreset };
-
-/** One row of metrics.jsonl: what every PPO user looks for, plus the reward parts and signs of reward hacking. */
-export interface PpoMetrics {
-  /** Iterations completed. */
-  step: number;
-  /** Share of this iteration's rollouts that passed every test. */
-  passRate: number;
-  /** Share that did not parse (the compiler-feedback reward's −1). */
-  syntaxErrorRate: number;
-  /** Mean per rollout of the outcome reward, the process rewards summed, −β·KL summed, and their total. */
-  outcomeReward: number;
-  processReward: number;
-  klReward: number;
-  totalReward: number;
-  /** Mean per rollout of Σ_t KL_t (k1) against the reference. */
-  kl: number;
-  /** Means over the minibatch updates: CleanRL's approx KL ((r − 1) − log r), share of ratios clipped, entropy per token. */
-  approxKl: number;
-  clipFrac: number;
-  entropy: number;
-  policyLoss: number;
-  valueLoss: number;
-  /** Share of tokens whose value loss took the clipped branch. */
-  valueClipFrac: number;
-  /** 1 − Var(returns − values) / Var(returns) over the batch's tokens (CleanRL's explained_variance). */
-  explainedVariance: number;
-  policyGradNorm: number;
-  valueGradNorm: number;
-  /** Mean response length in tokens (the end token included when sampled). */
-  responseLength: number;
-  /** Mean lines per response, and the share of them that are comments or docstrings (padding that farms line rewards). */
-  linesPerResponse: number;
-  commentShare: number;
-  /** Rollouts this iteration, and those left out of the update (no response token, or a sandbox failure). */
-  rollouts: number;
-  dropped: number;
-  rolloutSeconds: number;
-  updateSeconds: number;
-}
+export const ppoPresets: Record<PpoPresetName, PpoConfig> = {
+  psgpo: psgpoPreset,
+  prlcoder: prlcoderPreset,
+  baseline: baselinePreset,
+};
 
 export interface PpoOptions {
   /** Continue from the run folder's newest checkpoint when it has one; without it a used folder is refused. */
@@ -263,7 +281,12 @@ interface Rollout {
 }
 
 /** Trains the policy with PPO on `problems` into `runDir`; resolves after `iterations` (or when `signal` stops it). */
-export async function trainPpo(config: PpoConfig, problems: readonly Problem[], runDir: string, options: PpoOptions = {}): Promise<PpoResult> {
+export async function trainPpo(
+  config: PpoConfig,
+  problems: readonly Problem[],
+  runDir: string,
+  options: PpoOptions = {},
+): Promise<PpoResult> {
   checkPpoConfig(config);
   const policyDir = config.policy!;
   // A resumed run must be the same training on the same problems; only its length may change.
@@ -271,7 +294,10 @@ export async function trainPpo(config: PpoConfig, problems: readonly Problem[], 
   const previous = options.resume ? latestCheckpoint(runDir) : null;
   if (previous) {
     checkSameConfig(readRunConfig(runDir), config, runDir);
-    if (previous.trainer.problems !== fingerprint) throw new ConfigError(`${runDir}: the problems differ from those the run was trained on; resume with the same problems file`);
+    if (previous.trainer.problems !== fingerprint)
+      throw new ConfigError(
+        `${runDir}: the problems differ from those the run was trained on; resume with the same problems file`,
+      );
   }
   const tokenizer = Tokenizer.load(policyDir);
   checkValueInit(config, tokenizer);
@@ -285,17 +311,30 @@ export async function trainPpo(config: PpoConfig, problems: readonly Problem[], 
     manualSeed(config.seed);
     const policy = own(loadCheckpoint(resumed?.dir ?? policyDir, { head: "lm" }));
     const reference = own(loadCheckpoint(policyDir, { head: "lm" }));
-    const value = own(resumed ? loadCheckpoint(join(resumed.dir, "value")) : config.valueInit === "prm" ? loadCheckpoint(config.prm!) : loadCheckpoint(policyDir, { head: "scalar" }));
-    if (value.head !== "scalar") throw new ConfigError(`${config.prm}: the value model needs a scalar-head checkpoint (a PRM); this one has an LM head`);
+    const value = own(
+      resumed
+        ? loadCheckpoint(join(resumed.dir, "value"))
+        : config.valueInit === "prm"
+          ? loadCheckpoint(config.prm!)
+          : loadCheckpoint(policyDir, { head: "scalar" }),
+    );
+    if (value.head !== "scalar")
+      throw new ConfigError(
+        `${config.prm}: the value model needs a scalar-head checkpoint (a PRM); this one has an LM head`,
+      );
     const prm = config.denseReward ? own(PrmScorer.load(config.prm!)) : null;
     const policyParams = policy.parameters();
     const valueParams = value.parameters();
-    const adamw = (params: Tensor[], lr: number) => new AdamW(params, { lr, betas: config.betas, weightDecay: config.weightDecay });
+    const adamw = (params: Tensor[], lr: number) =>
+      new AdamW(params, { lr, betas: config.betas, weightDecay: config.weightDecay });
     const policyOpt = own(adamw(policyParams, config.policyLr));
     const valueOpt = own(adamw(valueParams, config.valueLr));
     let iteration = 0;
     if (resumed) {
-      for (const [opt, file] of [[policyOpt, "policy-optimizer.safetensors"], [valueOpt, "value-optimizer.safetensors"]] as const) {
+      for (const [opt, file] of [
+        [policyOpt, "policy-optimizer.safetensors"],
+        [valueOpt, "value-optimizer.safetensors"],
+      ] as const) {
         const saved = loadSafetensors(join(resumed.dir, file));
         opt.loadState(Number(saved.metadata.optimizerStep), saved.tensors);
         for (const t of saved.tensors.values()) t.dispose();
@@ -306,25 +345,46 @@ export async function trainPpo(config: PpoConfig, problems: readonly Problem[], 
     // Problems whose prompt leaves room for at least one response token.
     const room = (p: Problem) => policy.config.maxPositions - encodePrompt(tokenizer, p.prompt).length;
     const usable = problems.filter((p) => room(p) >= 1);
-    if (usable.length === 0) throw new ConfigError(`ppo: no problem's prompt fits in the policy's ${policy.config.maxPositions} positions`);
-    const bar = options.quiet ? null : new Progress({ label: "ppo", total: config.iterations, start: iteration, unit: "it" });
+    if (usable.length === 0)
+      throw new ConfigError(
+        `ppo: no problem's prompt fits in the policy's ${policy.config.maxPositions} positions`,
+      );
+    const bar = options.quiet
+      ? null
+      : new Progress({ label: "ppo", total: config.iterations, start: iteration, unit: "it" });
     bar?.log(
       `ppo: ${(policy.numParameters() / 1e6).toFixed(2)}M-parameter policy, ${(value.numParameters() / 1e6).toFixed(2)}M-parameter value model ` +
         `(from the ${resumed ? "checkpoint" : config.valueInit === "prm" ? "PRM" : "policy"}), ${usable.length} problems` +
-        (usable.length < problems.length ? ` (${problems.length - usable.length} with prompts too long left out)` : "") +
+        (usable.length < problems.length
+          ? ` (${problems.length - usable.length} with prompts too long left out)`
+          : "") +
         `; ${config.outcomeReward} outcome${config.denseReward ? ` + ${config.processReward} process reward over ${config.granularity}s` : ""}` +
         (resumed ? `; resuming at iteration ${iteration}` : ""),
     );
 
     let checkpoint = resumed ? { step: iteration, dir: resumed.dir } : null;
     const save = () => {
-      const trainer = { policyOptimizerStep: policyOpt.step, valueOptimizerStep: valueOpt.step, seed: config.seed, problems: fingerprint };
-      const dir = run.saveCheckpoint(iteration, trainer, (partial) => {
-        saveCheckpoint(partial, policy, tokenizer);
-        saveCheckpoint(join(partial, "value"), value, tokenizer);
-        saveSafetensors(join(partial, "policy-optimizer.safetensors"), policyOpt.stateTensors(), { optimizerStep: String(policyOpt.step) });
-        saveSafetensors(join(partial, "value-optimizer.safetensors"), valueOpt.stateTensors(), { optimizerStep: String(valueOpt.step) });
-      }, config.keepCheckpoints);
+      const trainer = {
+        policyOptimizerStep: policyOpt.step,
+        valueOptimizerStep: valueOpt.step,
+        seed: config.seed,
+        problems: fingerprint,
+      };
+      const dir = run.saveCheckpoint(
+        iteration,
+        trainer,
+        (partial) => {
+          saveCheckpoint(partial, policy, tokenizer);
+          saveCheckpoint(join(partial, "value"), value, tokenizer);
+          saveSafetensors(join(partial, "policy-optimizer.safetensors"), policyOpt.stateTensors(), {
+            optimizerStep: String(policyOpt.step),
+          });
+          saveSafetensors(join(partial, "value-optimizer.safetensors"), valueOpt.stateTensors(), {
+            optimizerStep: String(valueOpt.step),
+          });
+        },
+        config.keepCheckpoints,
+      );
       checkpoint = { step: iteration, dir };
     };
 
@@ -333,40 +393,87 @@ export async function trainPpo(config: PpoConfig, problems: readonly Problem[], 
       const began = performance.now();
 
       // 1. roll out: n samples per problem from the current policy, each run against its problem's tests
-      const chosen = iterationProblems(usable.length, config.problemsPerIteration, config.seed, iteration).map((i) => usable[i]!);
+      const chosen = iterationProblems(
+        usable.length,
+        config.problemsPerIteration,
+        config.seed,
+        iteration,
+      ).map((i) => usable[i]!);
       const prompts = chosen.map((p) => encodePrompt(tokenizer, p.prompt));
       const samples = noGrad(() =>
         generate(
           policy,
           prompts.map((prompt) => ({
-            prompt, n: config.samplesPerProblem, temperature: config.temperature, stop: defaultStops,
+            prompt,
+            n: config.samplesPerProblem,
+            temperature: config.temperature,
+            stop: defaultStops,
             maxNewTokens: Math.min(config.maxNewTokens, policy.config.maxPositions - prompt.length),
           })),
           { tokenizer, seed: hashString(`ppo/${config.seed}/rollouts/${iteration}`) },
         ),
       );
       const sampled = chosen.flatMap((problem, i) =>
-        samples[i]!.map((s) => ({ problem, prompt: prompts[i]!, tokens: s.tokens, text: tokenizer.decode(s.tokens, { skipSpecial: true }) })),
+        samples[i]!.map((s) => ({
+          problem,
+          prompt: prompts[i]!,
+          tokens: s.tokens,
+          text: tokenizer.decode(s.tokens, { skipSpecial: true }),
+        })),
       );
-      const verdicts = await Promise.all(sampled.map((r) => executor.run(programFor(r.problem, r.text), r.problem.tests, runOptions(r.problem, config.outcomeReward))));
+      const verdicts = await Promise.all(
+        sampled.map((r) =>
+          executor.run(
+            programFor(r.problem, r.text),
+            r.problem.tests,
+            runOptions(r.problem, config.outcomeReward),
+          ),
+        ),
+      );
 
       // 2. score (outcome + process): the verdict's reward; the PRM's score of every step of every response
-      const lineSteps = await Promise.all(sampled.map((r) => segmentResponse(r.problem.prompt, r.text, "line")));
-      const scoredSteps = config.granularity === "line" ? lineSteps : await Promise.all(sampled.map((r) => segmentResponse(r.problem.prompt, r.text, config.granularity)));
-      // A sandbox failure is not the program's doing (DESIGN.md): such a rollout gets no reward and no update.
-      const kept = sampled.flatMap((r, i) => (r.tokens.length > 0 && verdicts[i]!.status !== "sandbox_error" ? [i] : []));
-      const b: Rollout[] = kept.map((i) => ({
-        ...sampled[i]!, verdict: verdicts[i]!, lines: lineSteps[i]!.steps, steps: scoredSteps[i]!.steps,
-        scores: [], logprobs: [], refLogprobs: [], values: [], rewards: null!, advantages: [], returns: [],
+      const lines = await Promise.all(sampled.map((r) => segmentResponse(r.problem.prompt, r.text, "line")));
+      const steps =
+        config.granularity === "line"
+          ? lines
+          : await Promise.all(
+              sampled.map((r) => segmentResponse(r.problem.prompt, r.text, config.granularity)),
+            );
+      const judged = sampled.map((r, i) => ({
+        ...r,
+        verdict: verdicts[i]!,
+        lines: lines[i]!.steps,
+        steps: steps[i]!.steps,
       }));
+      // A sandbox failure is not the program's doing (DESIGN.md): such a rollout gets no reward and no update.
+      const b: Rollout[] = judged
+        .filter((r) => r.tokens.length > 0 && r.verdict.status !== "sandbox_error")
+        .map((r) => ({
+          ...r,
+          scores: [],
+          logprobs: [],
+          refLogprobs: [],
+          values: [],
+          rewards: null!,
+          advantages: [],
+          returns: [],
+        }));
       if (prm) {
-        const scores = prm.scoreBatch(b.map((r) => ({ prompt: r.problem.prompt, response: r.text, steps: r.steps.map((s) => s.text) })));
+        const scores = prm.scoreBatch(
+          b.map((r) => ({ prompt: r.problem.prompt, response: r.text, steps: r.steps.map((s) => s.text) })),
+        );
         b.forEach((r, i) => (r.scores = scores[i]!));
       }
 
       // 3. KL penalty: log-probabilities of the sampled tokens under the policy and the frozen reference
-      const logprobs = tokenScores(policy, b, config.minibatchSize, tokenizer.padId, { logprobs: true, temperature: config.temperature });
-      const refLogprobs = tokenScores(reference, b, config.minibatchSize, tokenizer.padId, { logprobs: true, temperature: config.temperature });
+      const logprobs = tokenScores(policy, b, config.minibatchSize, tokenizer.padId, {
+        logprobs: true,
+        temperature: config.temperature,
+      });
+      const refLogprobs = tokenScores(reference, b, config.minibatchSize, tokenizer.padId, {
+        logprobs: true,
+        temperature: config.temperature,
+      });
       for (const [i, r] of b.entries()) {
         r.logprobs = logprobs[i]!;
         r.refLogprobs = refLogprobs[i]!;
@@ -385,47 +492,70 @@ export async function trainPpo(config: PpoConfig, problems: readonly Problem[], 
         r.values = values[i]!;
         Object.assign(r, gae(r.rewards.total, r.values, config.gamma, config.gaeLambda));
       }
-      if (config.whitenAdvantages) whiten(b.map((r) => r.advantages)).forEach((a, i) => (b[i]!.advantages = a));
+      if (config.whitenAdvantages)
+        whiten(b.map((r) => r.advantages)).forEach((a, i) => (b[i]!.advantages = a));
       const rolloutSeconds = (performance.now() - began) / 1000;
 
       // 5. policy and value updates: epochs × minibatches, each model with its own clipped loss and optimiser
       const updateBegan = performance.now();
-      const stats: MinibatchStats[] = [];
+      const stats: UpdateStats[] = [];
       for (let epoch = 0; epoch < config.epochs && b.length > 0; epoch++) {
         const order = shuffled(b.length, `ppo/${config.seed}/update/${iteration}/${epoch}`);
         for (let start = 0; start < b.length; start += config.minibatchSize) {
           const mb = order.slice(start, start + config.minibatchSize).map((i) => b[i]!);
-          const packed = packPairs(mb.map((r) => ({ prompt: r.prompt, response: r.tokens })), tokenizer.padId);
+          const packed = packPairs(
+            mb.map((r) => ({ prompt: r.prompt, response: r.tokens })),
+            tokenizer.padId,
+          );
           try {
-            stats.push(scope(() => {
-              const width = packed.responseWidth;
-              const oldLogprobs = padded(mb.map((r) => r.logprobs), width); // (B, R)
-              const advantages = padded(mb.map((r) => r.advantages), width); // (B, R)
-              const oldValues = padded(mb.map((r) => r.values), width); // (B, R)
-              const returns = padded(mb.map((r) => r.returns), width); // (B, R)
-              const mask = packed.responseMask; // (B, R)
+            stats.push(
+              scope(() => {
+                const column = (pick: (r: Rollout) => number[]) => padded(mb.map(pick), packed.responseWidth); // (B, R)
+                const oldLogprobs = column((r) => r.logprobs);
+                const advantages = column((r) => r.advantages);
+                const oldValues = column((r) => r.values);
+                const returns = column((r) => r.returns);
+                const mask = packed.responseMask; // (B, R)
 
-              const { logprobs, entropy } = scoreResponses(policy, packed, { logprobs: true, entropy: true, temperature: config.temperature });
-              const pg = clippedPolicyLoss(logprobs!, oldLogprobs, advantages, mask, config.clipRange);
-              const meanEntropy = maskedMean(entropy!, mask);
-              const policyLoss = config.entropyCoef > 0 ? pg.loss.sub(meanEntropy.mul(config.entropyCoef)) : pg.loss;
-              policyLoss.backward();
-              const policyGradNorm = clipGradNorm(policyParams, config.gradClip > 0 ? config.gradClip : Infinity);
-              policyOpt.stepUpdate();
-              policyOpt.zeroGrad();
+                const { logprobs, entropy } = scoreResponses(policy, packed, {
+                  logprobs: true,
+                  entropy: true,
+                  temperature: config.temperature,
+                });
+                const pg = clippedPolicyLoss(logprobs!, oldLogprobs, advantages, mask, config.clipRange);
+                const meanEntropy = maskedMean(entropy!, mask);
+                const policyLoss =
+                  config.entropyCoef > 0 ? pg.loss.sub(meanEntropy.mul(config.entropyCoef)) : pg.loss;
+                policyLoss.backward();
+                const policyGradNorm = clipGradNorm(
+                  policyParams,
+                  config.gradClip > 0 ? config.gradClip : Infinity,
+                );
+                policyOpt.stepUpdate();
+                policyOpt.zeroGrad();
 
-              const { values } = scoreResponses(value, packed, { values: "state" });
-              const vf = clippedValueLoss(values!, oldValues, returns, mask, config.valueClipRange);
-              vf.loss.backward();
-              const valueGradNorm = clipGradNorm(valueParams, config.gradClip > 0 ? config.gradClip : Infinity);
-              valueOpt.stepUpdate();
-              valueOpt.zeroGrad();
+                const { values } = scoreResponses(value, packed, { values: "state" });
+                const vf = clippedValueLoss(values!, oldValues, returns, mask, config.valueClipRange);
+                vf.loss.backward();
+                const valueGradNorm = clipGradNorm(
+                  valueParams,
+                  config.gradClip > 0 ? config.gradClip : Infinity,
+                );
+                valueOpt.stepUpdate();
+                valueOpt.zeroGrad();
 
-              return {
-                policyLoss: pg.loss.item(), approxKl: pg.approxKl.item(), clipFrac: pg.clipFrac.item(), entropy: meanEntropy.item(),
-                valueLoss: vf.loss.item(), valueClipFrac: vf.clipFrac.item(), policyGradNorm, valueGradNorm,
-              };
-            }));
+                return {
+                  policyLoss: pg.loss.item(),
+                  approxKl: pg.approxKl.item(),
+                  clipFrac: pg.clipFrac.item(),
+                  entropy: meanEntropy.item(),
+                  valueLoss: vf.loss.item(),
+                  valueClipFrac: vf.clipFrac.item(),
+                  policyGradNorm,
+                  valueGradNorm,
+                };
+              }),
+            );
           } finally {
             disposePacked(packed);
           }
@@ -434,12 +564,17 @@ export async function trainPpo(config: PpoConfig, problems: readonly Problem[], 
       iteration += 1;
 
       // metrics, samples, checkpoint
-      const row = iterationMetrics(iteration, sampled.length, verdicts, lineSteps.map((s) => s.steps), sampled.map((r) => r.tokens.length), b, stats, {
-        rolloutSeconds, updateSeconds: (performance.now() - updateBegan) / 1000,
+      const row = iterationMetrics(iteration, judged, b, stats, {
+        rolloutSeconds,
+        updateSeconds: (performance.now() - updateBegan) / 1000,
       });
       run.log({ ...row });
       session.push(row);
-      if (config.samplesEvery > 0 && (iteration % config.samplesEvery === 0 || iteration === config.iterations)) writeSamples(runDir, iteration, b);
+      if (
+        config.samplesEvery > 0 &&
+        (iteration % config.samplesEvery === 0 || iteration === config.iterations)
+      )
+        writeSamples(runDir, iteration, b);
       if (iteration % config.checkpointEvery === 0 || iteration === config.iterations) save();
       options.onIteration?.(row);
       bar?.update(iteration, { pass: row.passRate, reward: row.totalReward, kl: row.kl });
@@ -449,7 +584,12 @@ export async function trainPpo(config: PpoConfig, problems: readonly Problem[], 
     // Stopped early, or nothing was left to do: the current state is the newest checkpoint.
     if (checkpoint?.step !== iteration) save();
     bar?.done();
-    return { checkpoint: checkpoint!.dir, iteration, stopped: iteration < config.iterations, metrics: session };
+    return {
+      checkpoint: checkpoint!.dir,
+      iteration,
+      stopped: iteration < config.iterations,
+      metrics: session,
+    };
   } finally {
     run.close();
     for (const x of owned.reverse()) x.dispose();
@@ -460,12 +600,23 @@ export async function trainPpo(config: PpoConfig, problems: readonly Problem[], 
 /** The process rewards of a scored rollout at its steps' end tokens: PSGPO's λ(o)·PRM_i / L or PRLCoder's PRM_i. */
 function processRewards(r: Rollout, config: PpoConfig, tokenizer: Tokenizer): ProcessRewardAt[] {
   const neutral = r.steps.map((s) => s.neutral);
-  const rewards = config.processReward === "psgpo"
-    ? psgpoLineRewards(r.scores, neutral, r.verdict.status === "pass", { lambdaPass: config.lambdaPass, lambdaFail: config.lambdaFail })
-    : prlcoderStepRewards(r.scores, neutral);
+  const rewards =
+    config.processReward === "psgpo"
+      ? psgpoLineRewards(r.scores, neutral, r.verdict.status === "pass", {
+          lambdaPass: config.lambdaPass,
+          lambdaFail: config.lambdaFail,
+        })
+      : prlcoderStepRewards(r.scores, neutral);
   // The sampled ids' own offsets: the ids a re-encoding of the text gives may differ.
   const { offsets } = tokenizer.decodeWithOffsets(r.tokens, { skipSpecial: true });
-  return atStepEnds(stepEndTokens(r.text, r.steps.map((s) => s.text), offsets), rewards);
+  return atStepEnds(
+    stepEndTokens(
+      r.text,
+      r.steps.map((s) => s.text),
+      offsets,
+    ),
+    rewards,
+  );
 }
 
 /**
@@ -473,7 +624,13 @@ function processRewards(r: Rollout, config: PpoConfig, tokenizer: Tokenizer): Pr
  * max(−A·r, −A·clip(r, 1 − ε, 1 + ε)) with r = exp(log π − log π_old). Also CleanRL's diagnostics: the
  * approximate KL mean((r − 1) − log r) and the share of tokens with |r − 1| > ε. All (B, R) with `mask` 1 at real tokens.
  */
-export function clippedPolicyLoss(logprobs: Tensor, oldLogprobs: Tensor, advantages: Tensor, mask: Tensor, clipRange: number): { loss: Tensor; approxKl: Tensor; clipFrac: Tensor } {
+export function clippedPolicyLoss(
+  logprobs: Tensor,
+  oldLogprobs: Tensor,
+  advantages: Tensor,
+  mask: Tensor,
+  clipRange: number,
+): { loss: Tensor; approxKl: Tensor; clipFrac: Tensor } {
   return scope(() => {
     const logRatio = logprobs.sub(oldLogprobs).mul(mask); // 0 at padding, so exp gives 1 there
     const ratio = logRatio.exp();
@@ -491,7 +648,13 @@ export function clippedPolicyLoss(logprobs: Tensor, oldLogprobs: Tensor, advanta
  * The clipped value loss (as TRL and CleanRL): 0.5 · the token mean of max((V − R)², (V_clip − R)²) with
  * V_clip = V_old + clip(V − V_old, −ε, ε) and R the returns; and the share of tokens where the clipped term is larger.
  */
-export function clippedValueLoss(values: Tensor, oldValues: Tensor, returns: Tensor, mask: Tensor, clipRange: number): { loss: Tensor; clipFrac: Tensor } {
+export function clippedValueLoss(
+  values: Tensor,
+  oldValues: Tensor,
+  returns: Tensor,
+  mask: Tensor,
+  clipRange: number,
+): { loss: Tensor; clipFrac: Tensor } {
   return scope(() => {
     const clippedValues = oldValues.add(values.sub(oldValues).clamp(-clipRange, clipRange));
     const unclipped = values.sub(returns).square();
@@ -508,18 +671,29 @@ function maskedMean(x: Tensor, mask: Tensor): Tensor {
 }
 
 /** Per-token log-probabilities (or values) of every rollout's response, `chunk` rollouts per forward pass, without gradients. */
-function tokenScores(model: Llama, b: readonly Rollout[], chunk: number, padId: number, options: ScoreOptions): number[][] {
+function tokenScores(
+  model: Llama,
+  b: readonly Rollout[],
+  chunk: number,
+  padId: number,
+  options: ScoreOptions,
+): number[][] {
   const out: number[][] = [];
   noGrad(() => {
     for (let start = 0; start < b.length; start += chunk) {
       const part = b.slice(start, start + chunk);
-      const packed: PackedPairs = packPairs(part.map((r) => ({ prompt: r.prompt, response: r.tokens })), padId);
+      const packed: PackedPairs = packPairs(
+        part.map((r) => ({ prompt: r.prompt, response: r.tokens })),
+        padId,
+      );
       try {
         const flat = scope(() => {
           const scores = scoreResponses(model, packed, options);
           return (options.values ? scores.values! : scores.logprobs!).toFlatArray(); // (B, R)
         });
-        part.forEach((r, i) => out.push(flat.slice(i * packed.responseWidth, i * packed.responseWidth + r.tokens.length)));
+        part.forEach((r, i) =>
+          out.push(flat.slice(i * packed.responseWidth, i * packed.responseWidth + r.tokens.length)),
+        );
       } finally {
         disposePacked(packed);
       }
@@ -560,80 +734,23 @@ function shuffled(n: number, key: string): number[] {
 /** The executor options for a problem: its comparison mode, and every test run when the reward counts them. */
 function runOptions(problem: Problem, reward: OutcomeKind): RunOptions {
   const compare = problem.meta?.["compare"];
-  return { ...(compare ? { compare: compare as Comparison } : {}), ...(reward === "fraction" ? { stopOnFirstFailure: false } : {}) };
-}
-
-interface MinibatchStats {
-  policyLoss: number;
-  approxKl: number;
-  clipFrac: number;
-  entropy: number;
-  valueLoss: number;
-  valueClipFrac: number;
-  policyGradNorm: number;
-  valueGradNorm: number;
-}
-
-/** The metrics row of an iteration: outcomes over every rollout, rewards and losses over those trained on. */
-function iterationMetrics(
-  step: number, rollouts: number, verdicts: readonly Verdict[], lines: readonly Step[][], lengths: readonly number[],
-  b: readonly Rollout[], stats: readonly MinibatchStats[], seconds: { rolloutSeconds: number; updateSeconds: number },
-): PpoMetrics {
-  const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : 0);
-  const share = (status: Status) => verdicts.filter((v) => v.status === status).length / Math.max(1, verdicts.length);
-  const of = (key: keyof MinibatchStats) => mean(stats.map((s) => s[key]));
-  const written = lines.map((ls) => ls.filter((l) => l.text.trim() !== ""));
-  const lineCount = written.reduce((n, ls) => n + ls.length, 0);
-  const commentLines = written.reduce((n, ls) => n + ls.filter((l) => l.neutral).length, 0);
-  const returns = b.flatMap((r) => r.returns);
-  const residuals = b.flatMap((r) => r.returns.map((ret, t) => ret - r.values[t]!));
-  const variance = (xs: number[]) => mean(xs.map((x) => (x - mean(xs)) ** 2));
   return {
-    step,
-    passRate: share("pass"),
-    syntaxErrorRate: share("syntax_error"),
-    outcomeReward: mean(b.map((r) => r.rewards.sums.outcome)),
-    processReward: mean(b.map((r) => r.rewards.sums.process)),
-    klReward: mean(b.map((r) => r.rewards.sums.kl)),
-    totalReward: mean(b.map((r) => r.rewards.sums.total)),
-    kl: mean(b.map((r) => r.logprobs.reduce((s, lp, t) => s + lp - r.refLogprobs[t]!, 0))),
-    approxKl: of("approxKl"),
-    clipFrac: of("clipFrac"),
-    entropy: of("entropy"),
-    policyLoss: of("policyLoss"),
-    valueLoss: of("valueLoss"),
-    valueClipFrac: of("valueClipFrac"),
-    explainedVariance: returns.length > 1 && variance(returns) > 0 ? 1 - variance(residuals) / variance(returns) : 0,
-    policyGradNorm: of("policyGradNorm"),
-    valueGradNorm: of("valueGradNorm"),
-    responseLength: mean(lengths),
-    linesPerResponse: lineCount / Math.max(1, lines.length),
-    commentShare: lineCount ? commentLines / lineCount : 0,
-    rollouts,
-    dropped: rollouts - b.length,
-    ...seconds,
+    ...(compare ? { compare: compare as Comparison } : {}),
+    ...(reward === "fraction" ? { stopOnFirstFailure: false } : {}),
   };
-}
-
-/** samples/iteration-N.jsonl: each trained-on rollout's response, verdict, per-step PRM scores and reward parts. */
-function writeSamples(runDir: string, iteration: number, b: readonly Rollout[]): void {
-  const rows = b.map((r) => ({
-    problemId: r.problem.id,
-    response: r.text,
-    status: r.verdict.status,
-    steps: r.steps.map((s) => s.text),
-    prmScores: r.scores,
-    reward: r.rewards.sums,
-  }));
-  writeFileAtomic(join(runDir, "samples", `iteration-${iteration}.jsonl`), rows.map((row) => JSON.stringify(row) + "\n").join(""));
 }
 
 /** A value model started from the PRM reads the policy's tokens, so the two must share a tokenizer. */
 function checkValueInit(config: PpoConfig, tokenizer: Tokenizer): void {
   if (config.valueInit !== "prm") return;
   const prmTokenizer = Tokenizer.load(config.prm!);
-  if (!isDeepStrictEqual(prmTokenizer.toJSON(), tokenizer.toJSON()) || readCheckpointConfig(config.prm!).vocabSize < tokenizer.vocabSize) {
-    throw new ConfigError(`${config.prm}: the PRM's tokenizer differs from the policy's (${config.policy}); valueInit "prm" needs a PRM trained from this policy, else use valueInit "policy"`);
+  if (
+    !isDeepStrictEqual(prmTokenizer.toJSON(), tokenizer.toJSON()) ||
+    readCheckpointConfig(config.prm!).vocabSize < tokenizer.vocabSize
+  ) {
+    throw new ConfigError(
+      `${config.prm}: the PRM's tokenizer differs from the policy's (${config.policy}); valueInit "prm" needs a PRM trained from this policy, else use valueInit "policy"`,
+    );
   }
 }
 
@@ -645,8 +762,15 @@ function problemsFingerprint(problems: readonly Problem[]): string {
 
 /** A resumed run may change `iterations` only: anything else would make it a different training. */
 function checkSameConfig(saved: unknown, config: PpoConfig, runDir: string): void {
-  const differing = Object.keys(config).filter((key) => key !== "iterations" && !isDeepStrictEqual((saved as Record<string, unknown>)?.[key], config[key as keyof PpoConfig]));
-  if (differing.length > 0) throw new ConfigError(`${runDir}: the config differs from the run's config.json in ${differing.join(", ")}; resume with the run's config (only iterations may change)`);
+  const differing = Object.keys(config).filter(
+    (key) =>
+      key !== "iterations" &&
+      !isDeepStrictEqual((saved as Record<string, unknown>)?.[key], config[key as keyof PpoConfig]),
+  );
+  if (differing.length > 0)
+    throw new ConfigError(
+      `${runDir}: the config differs from the run's config.json in ${differing.join(", ")}; resume with the run's config (only iterations may change)`,
+    );
 }
 
 /** Range and consistency checks a JSON type check cannot make; the error names the field. */
@@ -656,14 +780,23 @@ export function checkPpoConfig(c: PpoConfig): void {
   };
   if (c.policy === null) fail("policy", "a checkpoint folder (the SFT policy)", c.policy);
   const positive: [string, number][] = [
-    ["iterations", c.iterations], ["problemsPerIteration", c.problemsPerIteration], ["samplesPerProblem", c.samplesPerProblem],
-    ["maxNewTokens", c.maxNewTokens], ["epochs", c.epochs], ["minibatchSize", c.minibatchSize],
-    ["checkpointEvery", c.checkpointEvery], ["keepCheckpoints", c.keepCheckpoints],
+    ["iterations", c.iterations],
+    ["problemsPerIteration", c.problemsPerIteration],
+    ["samplesPerProblem", c.samplesPerProblem],
+    ["maxNewTokens", c.maxNewTokens],
+    ["epochs", c.epochs],
+    ["minibatchSize", c.minibatchSize],
+    ["checkpointEvery", c.checkpointEvery],
+    ["keepCheckpoints", c.keepCheckpoints],
   ];
-  for (const [field, value] of positive) if (!Number.isInteger(value) || value < 1) fail(field, "a positive integer", value);
-  if (!Number.isInteger(c.samplesEvery) || c.samplesEvery < 0) fail("samplesEvery", "an integer ≥ 0", c.samplesEvery);
-  if (!["binary", "compiler", "fraction"].includes(c.outcomeReward)) fail("outcomeReward", `"binary", "compiler" or "fraction"`, c.outcomeReward);
-  if (!["psgpo", "prlcoder"].includes(c.processReward)) fail("processReward", `"psgpo" or "prlcoder"`, c.processReward);
+  for (const [field, value] of positive)
+    if (!Number.isInteger(value) || value < 1) fail(field, "a positive integer", value);
+  if (!Number.isInteger(c.samplesEvery) || c.samplesEvery < 0)
+    fail("samplesEvery", "an integer ≥ 0", c.samplesEvery);
+  if (!["binary", "compiler", "fraction"].includes(c.outcomeReward))
+    fail("outcomeReward", `"binary", "compiler" or "fraction"`, c.outcomeReward);
+  if (!["psgpo", "prlcoder"].includes(c.processReward))
+    fail("processReward", `"psgpo" or "prlcoder"`, c.processReward);
   if (!["line", "block"].includes(c.granularity)) fail("granularity", `"line" or "block"`, c.granularity);
   if (!["prm", "policy"].includes(c.valueInit)) fail("valueInit", `"prm" or "policy"`, c.valueInit);
   if (!(c.temperature > 0)) fail("temperature", "positive (PPO needs sampled responses)", c.temperature);

@@ -3,7 +3,9 @@ import assert from "node:assert/strict";
 import { gae, whiten } from "../../src/train/gae.js";
 
 const close = (actual: number[], expected: number[]) =>
-  actual.forEach((x, i) => assert.ok(Math.abs(x - expected[i]!) < 1e-12, `${actual.join(", ")} vs ${expected.join(", ")}`));
+  actual.forEach((x, i) =>
+    assert.ok(Math.abs(x - expected[i]!) < 1e-12, `${actual.join(", ")} vs ${expected.join(", ")}`),
+  );
 
 test("GAE matches a hand-computed example: δ_t = r_t + γV_{t+1} − V_t with V = 0 after the last token, A_t = δ_t + γλA_{t+1}", () => {
   // γ = 1, λ = 0.5, outcome 1 on the last token:

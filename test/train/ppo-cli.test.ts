@@ -20,7 +20,11 @@ let config: string;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "linewise-ppo-cli-"));
-  policy = await tinyPolicy(dir, tinyBodies.map((b) => ({ prompt: b.prompt, completion: b.right })), 30);
+  policy = await tinyPolicy(
+    dir,
+    tinyBodies.map((b) => ({ prompt: b.prompt, completion: b.right })),
+    30,
+  );
   prm = join(dir, "prm");
   const model = loadCheckpoint(policy);
   const scalar = withHead(model, "scalar");
@@ -31,49 +35,159 @@ before(async () => {
   problems = join(dir, "problems.jsonl");
   writeFileSync(problems, tinyProblems.map((p) => JSON.stringify(p) + "\n").join(""));
   config = join(dir, "config.json");
-  writeFileSync(config, JSON.stringify({ problemsPerIteration: 2, samplesPerProblem: 2, minibatchSize: 4, maxNewTokens: 16, samplesEvery: 1 }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      problemsPerIteration: 2,
+      samplesPerProblem: 2,
+      minibatchSize: 4,
+      maxNewTokens: 16,
+      samplesEvery: 1,
+    }),
+  );
 });
 
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 test("linewise ppo with the psgpo preset: dense PRM rewards, value model from the PRM, resumable with more --iterations", async () => {
   const run = join(dir, "psgpo");
-  assert.equal(await ppoCommand.run(["--policy", policy, "--prm", prm, "--problems", problems, "--out", run, "--config", config, "--iterations", "1"]), 0);
-  for (const file of ["model.safetensors", "tokenizer.json", "value/model.safetensors", "policy-optimizer.safetensors", "value-optimizer.safetensors"]) {
+  assert.equal(
+    await ppoCommand.run([
+      "--policy",
+      policy,
+      "--prm",
+      prm,
+      "--problems",
+      problems,
+      "--out",
+      run,
+      "--config",
+      config,
+      "--iterations",
+      "1",
+    ]),
+    0,
+  );
+  for (const file of [
+    "model.safetensors",
+    "tokenizer.json",
+    "value/model.safetensors",
+    "policy-optimizer.safetensors",
+    "value-optimizer.safetensors",
+  ]) {
     assert.ok(existsSync(join(run, "checkpoints", "step-1", file)), file);
   }
   assert.ok(existsSync(join(run, "samples", "iteration-1.jsonl")));
   const saved = readRunConfig(run) as Record<string, unknown>;
-  assert.deepEqual([saved.denseReward, saved.valueInit, saved.processReward, saved.prm, saved.problemsPerIteration], [true, "prm", "psgpo", prm, 2]);
+  assert.deepEqual(
+    [saved.denseReward, saved.valueInit, saved.processReward, saved.prm, saved.problemsPerIteration],
+    [true, "prm", "psgpo", prm, 2],
+  );
   const [row] = readMetrics(run);
   assert.notEqual(row!.processReward, 0, "the PRM's scores reach the rewards");
 
-  assert.equal(await ppoCommand.run(["--problems", problems, "--out", run, "--resume", "--iterations", "2"]), 0);
-  assert.deepEqual(readMetrics(run).map((r) => r.step), [1, 2]);
+  assert.equal(
+    await ppoCommand.run(["--problems", problems, "--out", run, "--resume", "--iterations", "2"]),
+    0,
+  );
+  assert.deepEqual(
+    readMetrics(run).map((r) => r.step),
+    [1, 2],
+  );
 });
 
 test("linewise ppo with the prlcoder and baseline presets", async () => {
   const prl = join(dir, "prlcoder");
-  assert.equal(await ppoCommand.run(["--policy", policy, "--prm", prm, "--preset", "prlcoder", "--problems", problems, "--out", prl, "--config", config, "--iterations", "1"]), 0);
-  assert.deepEqual((({ outcomeReward, processReward, valueInit }) => [outcomeReward, processReward, valueInit])(readRunConfig(prl) as Record<string, unknown>), ["compiler", "prlcoder", "policy"]);
+  assert.equal(
+    await ppoCommand.run([
+      "--policy",
+      policy,
+      "--prm",
+      prm,
+      "--preset",
+      "prlcoder",
+      "--problems",
+      problems,
+      "--out",
+      prl,
+      "--config",
+      config,
+      "--iterations",
+      "1",
+    ]),
+    0,
+  );
+  assert.deepEqual(
+    (({ outcomeReward, processReward, valueInit }) => [outcomeReward, processReward, valueInit])(
+      readRunConfig(prl) as Record<string, unknown>,
+    ),
+    ["compiler", "prlcoder", "policy"],
+  );
   const base = join(dir, "baseline");
-  assert.equal(await ppoCommand.run(["--policy", policy, "--preset", "baseline", "--reward", "compiler", "--beta", "0.1", "--problems", problems, "--out", base, "--config", config, "--iterations", "1"]), 0);
+  assert.equal(
+    await ppoCommand.run([
+      "--policy",
+      policy,
+      "--preset",
+      "baseline",
+      "--reward",
+      "compiler",
+      "--beta",
+      "0.1",
+      "--problems",
+      problems,
+      "--out",
+      base,
+      "--config",
+      config,
+      "--iterations",
+      "1",
+    ]),
+    0,
+  );
   const saved = readRunConfig(base) as Record<string, unknown>;
-  assert.deepEqual([saved.denseReward, saved.outcomeReward, saved.beta, saved.prm], [false, "compiler", 0.1, null]);
+  assert.deepEqual(
+    [saved.denseReward, saved.outcomeReward, saved.beta, saved.prm],
+    [false, "compiler", 0.1, null],
+  );
   assert.equal(readMetrics(base)[0]!.processReward, 0);
 });
 
 test("linewise ppo reports bad input in one line", async () => {
   const usage = async (argv: string[], message: RegExp) =>
-    assert.rejects(ppoCommand.run(argv), (e: Error) => e instanceof UsageError && message.test(e.message) && !e.message.includes("\n"));
+    assert.rejects(
+      ppoCommand.run(argv),
+      (e: Error) => e instanceof UsageError && message.test(e.message) && !e.message.includes("\n"),
+    );
   const base = ["--policy", policy, "--problems", problems];
-  await usage([...base, "--out", join(dir, "a")], /uses dense rewards and the PRM value init; pass --prm CKPT, or --preset baseline/);
-  await usage([...base, "--out", join(dir, "b"), "--preset", "grpo"], /--preset expects one of psgpo, prlcoder, baseline/);
-  await usage([...base, "--out", join(dir, "c"), "--dense-reward", "yes"], /--dense-reward expects on or off/);
-  await usage([...base, "--out", join(dir, "d"), "--prm", join(dir, "nowhere")], /--prm: .*not a checkpoint folder/);
-  await usage([...base, "--out", join(dir, "e"), "--preset", "baseline", "--iterations", "0"], /--iterations expects a positive integer/);
+  await usage(
+    [...base, "--out", join(dir, "a")],
+    /uses dense rewards and the PRM value init; pass --prm CKPT, or --preset baseline/,
+  );
+  await usage(
+    [...base, "--out", join(dir, "b"), "--preset", "grpo"],
+    /--preset expects one of psgpo, prlcoder, baseline/,
+  );
+  await usage(
+    [...base, "--out", join(dir, "c"), "--dense-reward", "yes"],
+    /--dense-reward expects on or off/,
+  );
+  await usage(
+    [...base, "--out", join(dir, "d"), "--prm", join(dir, "nowhere")],
+    /--prm: .*not a checkpoint folder/,
+  );
+  await usage(
+    [...base, "--out", join(dir, "e"), "--preset", "baseline", "--iterations", "0"],
+    /--iterations expects a positive integer/,
+  );
   writeFileSync(join(dir, "typo.json"), '{"clip": 0.3}');
-  await usage([...base, "--out", join(dir, "f"), "--preset", "baseline", "--config", join(dir, "typo.json")], /typo\.json: unknown field "clip"/);
-  await usage(["--problems", problems, "--out", join(dir, "psgpo"), "--resume", "--beta", "0.2"], /drop the options that change it \(beta\)/);
+  await usage(
+    [...base, "--out", join(dir, "f"), "--preset", "baseline", "--config", join(dir, "typo.json")],
+    /typo\.json: unknown field "clip"/,
+  );
+  await usage(
+    ["--problems", problems, "--out", join(dir, "psgpo"), "--resume", "--beta", "0.2"],
+    /drop the options that change it \(beta\)/,
+  );
   await usage(["--prm", prm, ...base, "--out", join(dir, "psgpo")], /already holds a run/);
 });

@@ -22,10 +22,54 @@ interface TinyFunction {
 }
 
 const functions: TinyFunction[] = [
-  { name: "add", params: "a, b", doc: "Return a plus b.", right: "a + b", wrong: "a - b", cases: [[[1, 2], 3], [[5, 3], 8], [[0, 4], 4]] },
-  { name: "triple", params: "x", doc: "Return three times x.", right: "3 * x", wrong: "2 * x", cases: [[[1], 3], [[4], 12], [[0], 0]] },
-  { name: "is_even", params: "n", doc: "Return whether n is even.", right: "n % 2 == 0", wrong: "n % 2 == 1", cases: [[[2], true], [[3], false], [[0], true]] },
-  { name: "negate", params: "x", doc: "Return minus x.", right: "-x", wrong: "x", cases: [[[1], -1], [[-4], 4], [[7], -7]] },
+  {
+    name: "add",
+    params: "a, b",
+    doc: "Return a plus b.",
+    right: "a + b",
+    wrong: "a - b",
+    cases: [
+      [[1, 2], 3],
+      [[5, 3], 8],
+      [[0, 4], 4],
+    ],
+  },
+  {
+    name: "triple",
+    params: "x",
+    doc: "Return three times x.",
+    right: "3 * x",
+    wrong: "2 * x",
+    cases: [
+      [[1], 3],
+      [[4], 12],
+      [[0], 0],
+    ],
+  },
+  {
+    name: "is_even",
+    params: "n",
+    doc: "Return whether n is even.",
+    right: "n % 2 == 0",
+    wrong: "n % 2 == 1",
+    cases: [
+      [[2], true],
+      [[3], false],
+      [[0], true],
+    ],
+  },
+  {
+    name: "negate",
+    params: "x",
+    doc: "Return minus x.",
+    right: "-x",
+    wrong: "x",
+    cases: [
+      [[1], -1],
+      [[-4], 4],
+      [[7], -7],
+    ],
+  },
 ];
 
 const promptOf = (f: TinyFunction) => `def ${f.name}(${f.params}):\n    """${f.doc}"""\n`;
@@ -37,17 +81,37 @@ export const tinyProblems: Problem[] = functions.map((f) => ({
   prompt: promptOf(f),
   starter: promptOf(f),
   solution: `${promptOf(f)}    return ${f.right}\n`,
-  tests: { kind: "call", fnName: f.name, cases: f.cases.map(([args, expected]) => ({ args: args as never, expected: expected as never })) },
+  tests: {
+    kind: "call",
+    fnName: f.name,
+    cases: f.cases.map(([args, expected]) => ({ args: args as never, expected: expected as never })),
+  },
 }));
 
 /** Each function's prompt, with its right and wrong `return` lines. */
-export const tinyBodies = functions.map((f) => ({ id: `tiny/${f.name}`, prompt: promptOf(f), right: `    return ${f.right}\n`, wrong: `    return ${f.wrong}\n` }));
+export const tinyBodies = functions.map((f) => ({
+  id: `tiny/${f.name}`,
+  prompt: promptOf(f),
+  right: `    return ${f.right}\n`,
+  wrong: `    return ${f.wrong}\n`,
+}));
 
 /** Trains a 2-layer, width-64 policy on `data` (its tokenizer learnt from it) into `dir`; returns the checkpoint. */
 export async function tinyPolicy(dir: string, data: SftExample[], steps = 60): Promise<string> {
   const config = resolveConfig(
     sftDefaults,
-    { vocabSize: 300, model: { nLayer: 2, dModel: 64, nHead: 2 }, maxLength: 64, batchSize: 8, lr: 1e-2, warmupSteps: 5, weightDecay: 0, evalFraction: 0, steps, checkpointEvery: 1000 },
+    {
+      vocabSize: 300,
+      model: { nLayer: 2, dModel: 64, nHead: 2 },
+      maxLength: 64,
+      batchSize: 8,
+      lr: 1e-2,
+      warmupSteps: 5,
+      weightDecay: 0,
+      evalFraction: 0,
+      steps,
+      checkpointEvery: 1000,
+    },
     "tiny policy",
   );
   return (await trainSft(config, data, join(dir, "sft"), { quiet: true })).checkpoint;

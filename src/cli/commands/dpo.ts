@@ -3,7 +3,13 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { LabelFileError } from "../../labels/records.js";
 import { readCheckpointConfig } from "../../model/index.js";
-import { ConfigError, RunFolderError, readRunConfig, resolveConfig, runConfigFile } from "../../runs/index.js";
+import {
+  ConfigError,
+  RunFolderError,
+  readRunConfig,
+  resolveConfig,
+  runConfigFile,
+} from "../../runs/index.js";
 import { dpoDefaults, trainDpo, type DpoConfig } from "../../train/dpo.js";
 import { readDpoPairs, readWholeResponsePairs } from "../../train/dpo-data.js";
 import { numberOption, parseOptions, requiredOption } from "../args.js";
@@ -36,7 +42,9 @@ Options:
   --resume        continue RUN from its newest checkpoint with the config in RUN/config.json
 
 Config fields and defaults (each field is documented in src/train/dpo.ts, DpoConfig):
-${Object.entries(dpoDefaults).map(([field, value]) => `  ${field}: ${JSON.stringify(value)}`).join("\n")}
+${Object.entries(dpoDefaults)
+  .map(([field, value]) => `  ${field}: ${JSON.stringify(value)}`)
+  .join("\n")}
 
 Example:
   linewise dpo --policy runs/sft/checkpoints/step-600 --pairs runs/labels/pairs.jsonl --out runs/dpo
@@ -60,11 +68,16 @@ export const dpoCommand: Command = {
     const out = requiredOption(name, "out", values.out);
     const resuming = values.resume === true && existsSync(join(out, runConfigFile));
     if (!resuming) requiredOption(name, "policy", values.policy);
-    if (!values.pairs?.length && !values.labels?.length) throw new UsageError(`linewise ${name}: give --pairs FILE (step pairs) or --labels FILE (completion labels), or both`);
+    if (!values.pairs?.length && !values.labels?.length)
+      throw new UsageError(
+        `linewise ${name}: give --pairs FILE (step pairs) or --labels FILE (completion labels), or both`,
+      );
     const beta = values.beta === undefined ? undefined : numberOption(name, "beta", values.beta, 0);
-    if (beta !== undefined && !(beta > 0)) throw new UsageError(`linewise ${name}: --beta expects a positive number, got '${values.beta}'`);
+    if (beta !== undefined && !(beta > 0))
+      throw new UsageError(`linewise ${name}: --beta expects a positive number, got '${values.beta}'`);
     const epochs = values.epochs === undefined ? undefined : numberOption(name, "epochs", values.epochs, 0);
-    if (epochs !== undefined && (!Number.isInteger(epochs) || epochs < 1)) throw new UsageError(`linewise ${name}: --epochs expects a positive integer, got '${values.epochs}'`);
+    if (epochs !== undefined && (!Number.isInteger(epochs) || epochs < 1))
+      throw new UsageError(`linewise ${name}: --epochs expects a positive integer, got '${values.epochs}'`);
     if (values.policy !== undefined) {
       try {
         readCheckpointConfig(values.policy);
@@ -76,24 +89,38 @@ export const dpoCommand: Command = {
     const controller = new AbortController();
     const interrupt = () => {
       if (controller.signal.aborted) process.exit(130);
-      console.error(`\n${name}: stopping after this step and writing a checkpoint (Ctrl-C again to quit now)`);
+      console.error(
+        `\n${name}: stopping after this step and writing a checkpoint (Ctrl-C again to quit now)`,
+      );
       controller.abort();
     };
     process.on("SIGINT", interrupt);
     try {
-      const config = readConfig(out, values.config, resuming, values.policy, { ...(beta !== undefined ? { beta } : {}), ...(epochs !== undefined ? { epochs } : {}) });
-      const pairs = [...(values.pairs ?? []).flatMap(readDpoPairs), ...(values.labels ?? []).flatMap(readWholeResponsePairs)];
+      const config = readConfig(out, values.config, resuming, values.policy, {
+        ...(beta !== undefined ? { beta } : {}),
+        ...(epochs !== undefined ? { epochs } : {}),
+      });
+      const pairs = [
+        ...(values.pairs ?? []).flatMap(readDpoPairs),
+        ...(values.labels ?? []).flatMap(readWholeResponsePairs),
+      ];
       if (pairs.length === 0) throw new UsageError(`linewise ${name}: the pairs files hold no pairs`);
-      const result = await trainDpo(config, pairs, out, { resume: values.resume === true, signal: controller.signal });
+      const result = await trainDpo(config, pairs, out, {
+        resume: values.resume === true,
+        signal: controller.signal,
+      });
       const held = result.eval;
       console.error(
         `${name}: ${result.stopped ? "stopped" : "done"} at step ${result.step} of ${result.steps}` +
-          (held ? `; held out (${result.pairs.eval} pairs): accuracy ${(100 * held["rewards/accuracies"]).toFixed(1)}%, margin ${held["rewards/margins"].toFixed(3)}, loss ${held.loss.toFixed(4)}` : ""),
+          (held
+            ? `; held out (${result.pairs.eval} pairs): accuracy ${(100 * held["rewards/accuracies"]).toFixed(1)}%, margin ${held["rewards/margins"].toFixed(3)}, loss ${held.loss.toFixed(4)}`
+            : ""),
       );
       console.log(result.checkpoint);
       return result.stopped ? 130 : 0;
     } catch (e) {
-      if (e instanceof ConfigError || e instanceof RunFolderError || e instanceof LabelFileError) throw new UsageError(e.message);
+      if (e instanceof ConfigError || e instanceof RunFolderError || e instanceof LabelFileError)
+        throw new UsageError(e.message);
       throw e;
     } finally {
       process.off("SIGINT", interrupt);
@@ -102,12 +129,24 @@ export const dpoCommand: Command = {
 };
 
 /** The config: the run's own when resuming it (only --epochs may change), else the defaults with --config's fields, then the flags. */
-function readConfig(out: string, configFile: string | undefined, resuming: boolean, policy: string | undefined, flags: Partial<DpoConfig>): DpoConfig {
+function readConfig(
+  out: string,
+  configFile: string | undefined,
+  resuming: boolean,
+  policy: string | undefined,
+  flags: Partial<DpoConfig>,
+): DpoConfig {
   if (resuming) {
     const file = join(out, runConfigFile);
-    if (configFile !== undefined || flags.beta !== undefined) throw new UsageError(`linewise ${name}: --resume takes the config from ${file}; drop --config and --beta (only --epochs may change)`);
+    if (configFile !== undefined || flags.beta !== undefined)
+      throw new UsageError(
+        `linewise ${name}: --resume takes the config from ${file}; drop --config and --beta (only --epochs may change)`,
+      );
     const config = resolveConfig(dpoDefaults, readRunConfig(out), file);
-    if (policy !== undefined && policy !== config.policy) throw new UsageError(`linewise ${name}: --policy ${policy} differs from the run's policy ${config.policy} (${file}); drop --policy to resume`);
+    if (policy !== undefined && policy !== config.policy)
+      throw new UsageError(
+        `linewise ${name}: --policy ${policy} differs from the run's policy ${config.policy} (${file}); drop --policy to resume`,
+      );
     return { ...config, ...flags };
   }
   let config = dpoDefaults;
@@ -117,7 +156,9 @@ function readConfig(out: string, configFile: string | undefined, resuming: boole
       json = JSON.parse(readFileSync(configFile, "utf8"));
     } catch (e) {
       const reason = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-      throw new UsageError(`${configFile}: cannot read the config (${reason}); expected a JSON object of DPO fields`);
+      throw new UsageError(
+        `${configFile}: cannot read the config (${reason}); expected a JSON object of DPO fields`,
+      );
     }
     config = resolveConfig(config, json, configFile);
   }

@@ -2,9 +2,21 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createExecutor } from "../../exec/index.js";
-import { loadProblems, MalformedRowError, ProblemFileError, problemFormats, type ProblemFormat } from "../../problems/loaders/index.js";
+import {
+  loadProblems,
+  MalformedRowError,
+  ProblemFileError,
+  problemFormats,
+  type ProblemFormat,
+} from "../../problems/loaders/index.js";
 import { readCheckpointConfig } from "../../model/index.js";
-import { ConfigError, RunFolderError, readRunConfig, resolveConfig, runConfigFile } from "../../runs/index.js";
+import {
+  ConfigError,
+  RunFolderError,
+  readRunConfig,
+  resolveConfig,
+  runConfigFile,
+} from "../../runs/index.js";
 import { ppoPresets, trainPpo, type PpoConfig, type PpoPresetName } from "../../train/ppo.js";
 import { numberOption, parseOptions, requiredOption } from "../args.js";
 import { UsageError, type Command } from "../command.js";
@@ -50,7 +62,9 @@ Options:
   --resume             continue RUN from its newest checkpoint with the config in RUN/config.json
 
 Config fields and defaults of the psgpo preset (each field is documented in src/train/ppo.ts, PpoConfig):
-${Object.entries(ppoPresets.psgpo).map(([field, value]) => `  ${field}: ${JSON.stringify(value)}`).join("\n")}
+${Object.entries(ppoPresets.psgpo)
+  .map(([field, value]) => `  ${field}: ${JSON.stringify(value)}`)
+  .join("\n")}
 
 Example:
   linewise ppo --policy runs/sft/checkpoints/step-600 --prm runs/prm/checkpoints/step-400 \\
@@ -85,7 +99,8 @@ export const ppoCommand: Command = {
     const problemsFile = requiredOption(name, "problems", values.problems);
     const out = requiredOption(name, "out", values.out);
     const format = values.format as ProblemFormat | undefined;
-    if (format && !problemFormats.includes(format)) throw new UsageError(`linewise ${name}: --format must be one of ${problemFormats.join(", ")}`);
+    if (format && !problemFormats.includes(format))
+      throw new UsageError(`linewise ${name}: --format must be one of ${problemFormats.join(", ")}`);
     const resuming = values.resume === true && existsSync(join(out, runConfigFile));
     const flags = configFlags(values);
     if (!resuming) requiredOption(name, "policy", values.policy);
@@ -102,25 +117,43 @@ export const ppoCommand: Command = {
     const controller = new AbortController();
     const interrupt = () => {
       if (controller.signal.aborted) process.exit(130);
-      console.error(`\n${name}: stopping after this iteration and writing a checkpoint (Ctrl-C again to quit now)`);
+      console.error(
+        `\n${name}: stopping after this iteration and writing a checkpoint (Ctrl-C again to quit now)`,
+      );
       controller.abort();
     };
     process.on("SIGINT", interrupt);
     const executor = createExecutor({ cacheDir: null });
     try {
-      const config = resuming ? resumedConfig(out, values, flags) : newConfig(values.preset, values.config, values.policy!, values.prm, flags);
-      const { problems } = await loadProblems(problemsFile, format, { capture: executor.capture.bind(executor) });
-      const result = await trainPpo(config, problems, out, { resume: values.resume === true, signal: controller.signal, executor });
+      const config = resuming
+        ? resumedConfig(out, values, flags)
+        : newConfig(values.preset, values.config, values.policy!, values.prm, flags);
+      const { problems } = await loadProblems(problemsFile, format, {
+        capture: executor.capture.bind(executor),
+      });
+      const result = await trainPpo(config, problems, out, {
+        resume: values.resume === true,
+        signal: controller.signal,
+        executor,
+      });
       const last = result.metrics.at(-1);
       const first = result.metrics[0];
       console.error(
         `${name}: ${result.stopped ? "stopped" : "done"} at iteration ${result.iteration}` +
-          (last && first ? `; training pass rate ${pct(first.passRate)} in this session's first iteration, ${pct(last.passRate)} in its last` : ""),
+          (last && first
+            ? `; training pass rate ${pct(first.passRate)} in this session's first iteration, ${pct(last.passRate)} in its last`
+            : ""),
       );
       console.log(result.checkpoint);
       return result.stopped ? 130 : 0;
     } catch (e) {
-      if (e instanceof ConfigError || e instanceof RunFolderError || e instanceof ProblemFileError || e instanceof MalformedRowError) throw new UsageError(e.message);
+      if (
+        e instanceof ConfigError ||
+        e instanceof RunFolderError ||
+        e instanceof ProblemFileError ||
+        e instanceof MalformedRowError
+      )
+        throw new UsageError(e.message);
       throw e;
     } finally {
       process.off("SIGINT", interrupt);
@@ -135,10 +168,12 @@ type Values = Record<string, string | boolean | undefined>;
 function configFlags(values: Values): Partial<PpoConfig> {
   const choice = <T extends string>(option: string, allowed: readonly T[]): T | undefined => {
     const value = values[option] as string | undefined;
-    if (value !== undefined && !allowed.includes(value as T)) throw new UsageError(`linewise ${name}: --${option} expects ${allowed.join(" or ")}, got '${value}'`);
+    if (value !== undefined && !allowed.includes(value as T))
+      throw new UsageError(`linewise ${name}: --${option} expects ${allowed.join(" or ")}, got '${value}'`);
     return value as T | undefined;
   };
-  const number = (option: string) => (values[option] === undefined ? undefined : numberOption(name, option, values[option] as string, 0));
+  const number = (option: string) =>
+    values[option] === undefined ? undefined : numberOption(name, option, values[option] as string, 0);
   const dense = choice("dense-reward", ["on", "off"] as const);
   const flags: Partial<PpoConfig> = {
     denseReward: dense === undefined ? undefined : dense === "on",
@@ -150,15 +185,28 @@ function configFlags(values: Values): Partial<PpoConfig> {
     seed: number("seed"),
   };
   const iterations = number("iterations");
-  if (iterations !== undefined && (!Number.isInteger(iterations) || iterations < 1)) throw new UsageError(`linewise ${name}: --iterations expects a positive integer, got '${values.iterations}'`);
-  if (flags.seed !== undefined && !Number.isInteger(flags.seed)) throw new UsageError(`linewise ${name}: --seed expects an integer, got '${values.seed}'`);
+  if (iterations !== undefined && (!Number.isInteger(iterations) || iterations < 1))
+    throw new UsageError(
+      `linewise ${name}: --iterations expects a positive integer, got '${values.iterations}'`,
+    );
+  if (flags.seed !== undefined && !Number.isInteger(flags.seed))
+    throw new UsageError(`linewise ${name}: --seed expects an integer, got '${values.seed}'`);
   return Object.fromEntries(Object.entries({ ...flags, iterations }).filter(([, v]) => v !== undefined));
 }
 
 /** A new run's config: the preset, --config's fields over it, then the flags and checkpoints. */
-function newConfig(preset: string | undefined, configFile: string | undefined, policy: string, prm: string | undefined, flags: Partial<PpoConfig>): PpoConfig {
+function newConfig(
+  preset: string | undefined,
+  configFile: string | undefined,
+  policy: string,
+  prm: string | undefined,
+  flags: Partial<PpoConfig>,
+): PpoConfig {
   const presetName = (preset ?? "psgpo") as PpoPresetName;
-  if (!presetNames.includes(presetName)) throw new UsageError(`linewise ${name}: --preset expects one of ${presetNames.join(", ")}, got '${preset}'`);
+  if (!presetNames.includes(presetName))
+    throw new UsageError(
+      `linewise ${name}: --preset expects one of ${presetNames.join(", ")}, got '${preset}'`,
+    );
   let config = ppoPresets[presetName];
   if (configFile !== undefined) {
     let json: unknown;
@@ -166,14 +214,23 @@ function newConfig(preset: string | undefined, configFile: string | undefined, p
       json = JSON.parse(readFileSync(configFile, "utf8"));
     } catch (e) {
       const reason = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-      throw new UsageError(`${configFile}: cannot read the config (${reason}); expected a JSON object of PPO fields`);
+      throw new UsageError(
+        `${configFile}: cannot read the config (${reason}); expected a JSON object of PPO fields`,
+      );
     }
     config = resolveConfig(config, json, configFile);
   }
   config = { ...config, ...flags, policy, prm: prm ?? config.prm };
   if (config.prm === null && (config.denseReward || config.valueInit === "prm")) {
-    const needs = [config.denseReward ? "dense rewards" : "", config.valueInit === "prm" ? "the PRM value init" : ""].filter(Boolean).join(" and ");
-    throw new UsageError(`linewise ${name}: the ${presetName} preset as set uses ${needs}; pass --prm CKPT, or --preset baseline (or --dense-reward off --value-init policy)`);
+    const needs = [
+      config.denseReward ? "dense rewards" : "",
+      config.valueInit === "prm" ? "the PRM value init" : "",
+    ]
+      .filter(Boolean)
+      .join(" and ");
+    throw new UsageError(
+      `linewise ${name}: the ${presetName} preset as set uses ${needs}; pass --prm CKPT, or --preset baseline (or --dense-reward off --value-init policy)`,
+    );
   }
   return config;
 }
@@ -181,12 +238,22 @@ function newConfig(preset: string | undefined, configFile: string | undefined, p
 /** A resumed run's config: its config.json; only --iterations may change, and --policy/--prm must name the run's own. */
 function resumedConfig(out: string, values: Values, flags: Partial<PpoConfig>): PpoConfig {
   const file = join(out, runConfigFile);
-  const changed = [...Object.keys(flags).filter((k) => k !== "iterations"), ...(values.preset !== undefined ? ["preset"] : []), ...(values.config !== undefined ? ["config"] : [])];
-  if (changed.length > 0) throw new UsageError(`linewise ${name}: --resume takes the config from ${file}; drop the options that change it (${changed.join(", ")}); only --iterations may change`);
+  const changed = [
+    ...Object.keys(flags).filter((k) => k !== "iterations"),
+    ...(values.preset !== undefined ? ["preset"] : []),
+    ...(values.config !== undefined ? ["config"] : []),
+  ];
+  if (changed.length > 0)
+    throw new UsageError(
+      `linewise ${name}: --resume takes the config from ${file}; drop the options that change it (${changed.join(", ")}); only --iterations may change`,
+    );
   const config = resolveConfig(ppoPresets.psgpo, readRunConfig(out), file);
   for (const option of ["policy", "prm"] as const) {
     const given = values[option] as string | undefined;
-    if (given !== undefined && given !== config[option]) throw new UsageError(`linewise ${name}: --${option} ${given} differs from the run's ${option} ${config[option]} (${file}); drop --${option} to resume`);
+    if (given !== undefined && given !== config[option])
+      throw new UsageError(
+        `linewise ${name}: --${option} ${given} differs from the run's ${option} ${config[option]} (${file}); drop --${option} to resume`,
+      );
   }
   return { ...config, ...flags };
 }
