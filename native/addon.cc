@@ -20,7 +20,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"clipGradNorm", ClipGradNorm}, {"manualSeed", ManualSeed},
       {"setNumThreads", SetNumThreads}, {"numThreads", NumThreads},
       {"cudaDeviceCount", CudaDeviceCount}, {"memory", Memory},
-      {"version", Version},
+      {"version", Version},           {"setReportExternal", SetReportExternal},
   };
   for (const auto& [name, fn] : entries) exports.Set(name, Napi::Function::New(env, fn, name));
   return exports;

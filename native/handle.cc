@@ -7,6 +7,7 @@ namespace linewise {
 namespace {
 int64_t liveTensors = 0;
 int64_t liveBytes = 0;
+bool reportExternal = true;
 
 // Storage bytes a tensor keeps alive; views of one storage each count it (an over-estimate, which only
 // makes V8's garbage collector a little keener — the FinalizationRegistry is a backstop, not the rule).
@@ -18,7 +19,7 @@ int64_t bytesOf(const at::Tensor& t) {
 void release(Napi::Env env, TensorHolder* holder) {
   if (!holder->alive()) return;
   liveTensors -= 1;
-  liveBytes -= holder->reportedBytes;
+  liveBytes -= holder->bytes;
   if (holder->reportedBytes > 0) Napi::MemoryManagement::AdjustExternalMemory(env, -holder->reportedBytes);
   holder->reportedBytes = 0;
   holder->tensor = at::Tensor();
@@ -28,9 +29,12 @@ void release(Napi::Env env, TensorHolder* holder) {
 Napi::Value wrapTensor(Napi::Env env, at::Tensor tensor) {
   if (!tensor.defined()) return env.Null();
   auto* holder = new TensorHolder{std::move(tensor)};
-  holder->reportedBytes = holder->tensor.device().is_cpu() ? bytesOf(holder->tensor) : 0;
+  holder->bytes = bytesOf(holder->tensor);
+  // Views share a storage already reported by its owner; only a storage's first handle reports it.
+  const bool owner = holder->tensor.has_storage() && holder->tensor.storage().use_count() == 1;
+  holder->reportedBytes = reportExternal && owner && holder->tensor.device().is_cpu() ? holder->bytes : 0;
   liveTensors += 1;
-  liveBytes += holder->reportedBytes;
+  liveBytes += holder->bytes;
   if (holder->reportedBytes > 0) Napi::MemoryManagement::AdjustExternalMemory(env, holder->reportedBytes);
   return Napi::External<TensorHolder>::New(env, holder, [](Napi::Env env, TensorHolder* h) {
     release(env, h);
@@ -51,6 +55,8 @@ void disposeHandle(Napi::Env env, const Napi::Value& value) {
   if (!value.IsExternal()) throw std::invalid_argument("dispose expects a tensor");
   release(env, value.As<Napi::External<TensorHolder>>().Data());
 }
+
+void setReportExternal(bool on) { reportExternal = on; }
 
 LiveFigures liveFigures() { return {liveTensors, liveBytes}; }
 

@@ -144,6 +144,11 @@ Napi::Value SetRequiresGrad(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value SetReportExternal(const Napi::CallbackInfo& info) {
+  setReportExternal(info[0].ToBoolean().Value());
+  return info.Env().Undefined();
+}
+
 Napi::Value GradEnabled(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), at::GradMode::is_enabled()); }
 
 Napi::Value SetGradEnabled(const Napi::CallbackInfo& info) {

@@ -16,6 +16,7 @@ Napi::Value ZeroGrad(const Napi::CallbackInfo& info);
 Napi::Value RequiresGrad(const Napi::CallbackInfo& info);
 Napi::Value SetRequiresGrad(const Napi::CallbackInfo& info);
 Napi::Value GradEnabled(const Napi::CallbackInfo& info);
+Napi::Value SetReportExternal(const Napi::CallbackInfo& info);
 Napi::Value SetGradEnabled(const Napi::CallbackInfo& info);
 Napi::Value AdamwStep(const Napi::CallbackInfo& info);
 Napi::Value SgdStep(const Napi::CallbackInfo& info);

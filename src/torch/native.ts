@@ -42,6 +42,8 @@ export interface Native {
   numThreads(): number;
   cudaDeviceCount(): number;
   memory(): { tensors: number; bytes: number };
+  /** Whether new tensors report their bytes to V8 (off inside scope(): they are freed deterministically). */
+  setReportExternal(on: boolean): void;
   version(): { torch: string; config: string; parallel: string };
 }
 

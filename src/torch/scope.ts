@@ -2,11 +2,14 @@
  * Explicit memory (DESIGN.md, "The tensor engine"): `scope(fn)` frees every tensor created inside `fn`
  * that is neither returned nor `keep()`-ed, as tfjs `tidy` does. `dispose()` is idempotent and using a
  * disposed tensor throws. The addon's garbage-collection finalizer, with the tensor bytes reported to V8
- * as external memory, is only a backstop for tensors nobody disposed.
+ * as external memory, is only a backstop for tensors nobody disposed; tensors made inside a scope are not
+ * reported, since the scope frees them (reporting them only triggered collections that free nothing).
  *
  * Scopes are synchronous: do not `await` inside `scope(fn)` (tensors made by other tasks in the meantime
  * would land in this scope). Keep awaits between scopes.
  */
+
+import { native } from "./native.js";
 
 /** Anything that owns native memory and can be freed. */
 export interface Disposable {
@@ -20,6 +23,16 @@ interface Trackable extends Disposable {
 
 const stack: Trackable[][] = [];
 
+function push(created: Trackable[]): void {
+  if (stack.length === 0) native.setReportExternal(false);
+  stack.push(created);
+}
+
+function pop(): void {
+  stack.pop();
+  if (stack.length === 0) native.setReportExternal(true);
+}
+
 /** Called by every new tensor: the innermost open scope owns it. */
 export function track(t: Trackable): void {
   const top = stack[stack.length - 1];
@@ -29,16 +42,16 @@ export function track(t: Trackable): void {
 /** Runs `fn`; every tensor created inside and not returned (also inside arrays/objects) or kept is freed. */
 export function scope<T>(fn: () => T): T {
   const created: Trackable[] = [];
-  stack.push(created);
+  push(created);
   let result: T;
   try {
     result = fn();
   } catch (e) {
-    stack.pop();
+    pop();
     for (const t of created) if (!t.kept) t.dispose();
     throw e;
   }
-  stack.pop();
+  pop();
   if (result instanceof Promise) throw new Error("scope(fn): fn must be synchronous (returned a Promise)");
   const survivors = new Set<Trackable>();
   collect(result, survivors, 0);
