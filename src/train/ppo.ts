@@ -168,7 +168,7 @@ export const ppoDefaults: PpoConfig = {
   lambdaFail: 1,
   beta: 0.05,
   valueInit: "policy",
-  iterations: 40,
+  iterations: 30,
   problemsPerIteration: 16,
   samplesPerProblem: 4,
   temperature: 1,

@@ -100,23 +100,9 @@ test("linewise dpo trains on step pairs and whole-response pairs, evaluates held
     config,
     JSON.stringify({ batchSize: 4, lr: 1e-3, evalFraction: 0.25, evalEvery: 2, logEvery: 1 }),
   );
+  const data = ["--pairs", pairsFile, "--labels", labelsFile, "--out", run];
   assert.equal(
-    await dpoCommand.run([
-      "--policy",
-      policy,
-      "--pairs",
-      pairsFile,
-      "--labels",
-      labelsFile,
-      "--out",
-      run,
-      "--config",
-      config,
-      "--beta",
-      "0.2",
-      "--epochs",
-      "1",
-    ]),
+    await dpoCommand.run([...data, "--policy", policy, "--config", config, "--beta", "0.2", "--epochs", "1"]),
     0,
   );
   // 8 pairs over 4 problems, 1 problem (2 pairs) held out: 6 training pairs, 2 steps an epoch.
@@ -139,20 +125,7 @@ test("linewise dpo trains on step pairs and whole-response pairs, evaluates held
     assert.ok(Number.isFinite(rows[1]![field]), `${field} in ${JSON.stringify(rows[1])}`);
   }
   assert.equal((readRunConfig(run) as { beta: number }).beta, 0.2);
-  assert.equal(
-    await dpoCommand.run([
-      "--pairs",
-      pairsFile,
-      "--labels",
-      labelsFile,
-      "--out",
-      run,
-      "--resume",
-      "--epochs",
-      "2",
-    ]),
-    0,
-  );
+  assert.equal(await dpoCommand.run([...data, "--resume", "--epochs", "2"]), 0);
   assert.deepEqual(
     readMetrics(run).map((r) => r.step),
     [1, 2, 3, 4],

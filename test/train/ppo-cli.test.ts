@@ -49,42 +49,46 @@ before(async () => {
 
 after(() => rmSync(dir, { recursive: true, force: true }));
 
+/** `linewise ppo` for one iteration of the tiny config into RUN, with `flags` added. */
+const ppo = (run: string, ...flags: string[]) =>
+  ppoCommand.run([
+    "--policy",
+    policy,
+    "--problems",
+    problems,
+    "--out",
+    run,
+    "--config",
+    config,
+    "--iterations",
+    "1",
+    ...flags,
+  ]);
+
+/** The run's config.json fields `keys`, in order. */
+const saved = (run: string, keys: string[]) =>
+  keys.map((k) => (readRunConfig(run) as Record<string, unknown>)[k]);
+
 test("linewise ppo with the psgpo preset: dense PRM rewards, value model from the PRM, resumable with more --iterations", async () => {
   const run = join(dir, "psgpo");
-  assert.equal(
-    await ppoCommand.run([
-      "--policy",
-      policy,
-      "--prm",
-      prm,
-      "--problems",
-      problems,
-      "--out",
-      run,
-      "--config",
-      config,
-      "--iterations",
-      "1",
-    ]),
-    0,
-  );
-  for (const file of [
+  assert.equal(await ppo(run, "--prm", prm), 0);
+  const files = [
     "model.safetensors",
     "tokenizer.json",
     "value/model.safetensors",
     "policy-optimizer.safetensors",
     "value-optimizer.safetensors",
-  ]) {
-    assert.ok(existsSync(join(run, "checkpoints", "step-1", file)), file);
-  }
+  ];
+  for (const file of files) assert.ok(existsSync(join(run, "checkpoints", "step-1", file)), file);
   assert.ok(existsSync(join(run, "samples", "iteration-1.jsonl")));
-  const saved = readRunConfig(run) as Record<string, unknown>;
-  assert.deepEqual(
-    [saved.denseReward, saved.valueInit, saved.processReward, saved.prm, saved.problemsPerIteration],
-    [true, "prm", "psgpo", prm, 2],
-  );
-  const [row] = readMetrics(run);
-  assert.notEqual(row!.processReward, 0, "the PRM's scores reach the rewards");
+  assert.deepEqual(saved(run, ["denseReward", "valueInit", "processReward", "prm", "problemsPerIteration"]), [
+    true,
+    "prm",
+    "psgpo",
+    prm,
+    2,
+  ]);
+  assert.notEqual(readMetrics(run)[0]!.processReward, 0, "the PRM's scores reach the rewards");
 
   assert.equal(
     await ppoCommand.run(["--problems", problems, "--out", run, "--resume", "--iterations", "2"]),
@@ -98,58 +102,20 @@ test("linewise ppo with the psgpo preset: dense PRM rewards, value model from th
 
 test("linewise ppo with the prlcoder and baseline presets", async () => {
   const prl = join(dir, "prlcoder");
-  assert.equal(
-    await ppoCommand.run([
-      "--policy",
-      policy,
-      "--prm",
-      prm,
-      "--preset",
-      "prlcoder",
-      "--problems",
-      problems,
-      "--out",
-      prl,
-      "--config",
-      config,
-      "--iterations",
-      "1",
-    ]),
-    0,
-  );
-  assert.deepEqual(
-    (({ outcomeReward, processReward, valueInit }) => [outcomeReward, processReward, valueInit])(
-      readRunConfig(prl) as Record<string, unknown>,
-    ),
-    ["compiler", "prlcoder", "policy"],
-  );
+  assert.equal(await ppo(prl, "--prm", prm, "--preset", "prlcoder"), 0);
+  assert.deepEqual(saved(prl, ["outcomeReward", "processReward", "valueInit"]), [
+    "compiler",
+    "prlcoder",
+    "policy",
+  ]);
   const base = join(dir, "baseline");
-  assert.equal(
-    await ppoCommand.run([
-      "--policy",
-      policy,
-      "--preset",
-      "baseline",
-      "--reward",
-      "compiler",
-      "--beta",
-      "0.1",
-      "--problems",
-      problems,
-      "--out",
-      base,
-      "--config",
-      config,
-      "--iterations",
-      "1",
-    ]),
-    0,
-  );
-  const saved = readRunConfig(base) as Record<string, unknown>;
-  assert.deepEqual(
-    [saved.denseReward, saved.outcomeReward, saved.beta, saved.prm],
-    [false, "compiler", 0.1, null],
-  );
+  assert.equal(await ppo(base, "--preset", "baseline", "--reward", "compiler", "--beta", "0.1"), 0);
+  assert.deepEqual(saved(base, ["denseReward", "outcomeReward", "beta", "prm"]), [
+    false,
+    "compiler",
+    0.1,
+    null,
+  ]);
   assert.equal(readMetrics(base)[0]!.processReward, 0);
 });
 

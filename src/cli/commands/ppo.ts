@@ -42,7 +42,8 @@ stops after the current iteration and writes a checkpoint, so the run can be res
 Options:
   --policy CKPT        the policy to train (e.g. an SFT checkpoint); also the frozen KL reference
   --problems FILE      training problems (any format 'linewise eval' reads)
-  --format F           the file's format when detection is not wanted (${problemFormats.join(", ")})
+  --format F           the file's format when detection is not wanted:
+                       ${problemFormats.join(", ")}
   --out RUN            the run folder: config.json, metrics.jsonl, TensorBoard events, samples/,
                        checkpoints/step-N/ (the policy checkpoint, value/, optimiser states)
   --prm CKPT           a PRM checkpoint from 'linewise train-prm' (dense rewards, value init)
