@@ -39,7 +39,7 @@ export interface PpoMetrics {
   valueGradNorm: number;
   /** Mean response length in tokens (the end token included when sampled). */
   responseLength: number;
-  /** Mean lines per response, and the share of them that are comments or docstrings (padding that farms line rewards). */
+  /** Mean non-blank lines per response, and the share of them that are comments or docstrings (padding that farms line rewards). */
   linesPerResponse: number;
   commentShare: number;
   /** Rollouts this iteration, and those left out of the update (no response token, or a sandbox failure). */
