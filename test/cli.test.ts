@@ -49,6 +49,7 @@ test("linewise demo runs end to end on a tiny budget, and a rerun resumes", () =
       evalSamples: 2,
       evalKs: [1, 2],
       maxTokens: 24,
+      labels: { problems: 3, samples: 2, k: 2 },
       sft: { steps: 4, batchSize: 4, vocabSize: 300, evalEvery: 2, checkpointEvery: 2, logEvery: 1, model: { nLayer: 1, dModel: 32, nHead: 2, tieWordEmbeddings: false } },
     }),
   );
@@ -57,10 +58,10 @@ test("linewise demo runs end to end on a tiny budget, and a rerun resumes", () =
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /test split: greedy pass@1 \d+\.\d%, pass@1 \d+\.\d%, pass@2/);
   const report = readFileSync(join(out, "report.md"), "utf8");
-  for (const section of ["## Stage timings", "## SFT", "## pass@k on the test split", "| difficulty |", "| response tokens |"]) assert.ok(report.includes(section), section);
+  for (const section of ["## Stage timings", "## SFT", "## pass@k on the test split", "| difficulty |", "| response tokens |", "## Process labels", "| response kind |"]) assert.ok(report.includes(section), section);
   const again = spawnSync(process.execPath, [cli, "demo", "--config", config, "--out", out], { encoding: "utf8", env: { ...process.env, CI: "1" } });
   assert.equal(again.status, 0, again.stderr);
-  for (const stage of ["suite", "tokenizer", "sft", "eval"]) assert.match(again.stderr, new RegExp(`\\[${stage}\\] done earlier`));
+  for (const stage of ["suite", "tokenizer", "sft", "eval", "labels"]) assert.match(again.stderr, new RegExp(`\\[${stage}\\] done earlier`));
 });
 
 test("linewise demo --config rejects an unknown setting in one line", () => {

@@ -15,7 +15,9 @@ output is already there (so a rerun, or a run after Ctrl-C, resumes):
   2. tokenizer  train a byte-level BPE tokenizer on the train split
   3. sft        supervised fine-tuning of a small Llama-style policy from scratch
   4. eval       pass@k and greedy pass@1 on the test split, by difficulty and by response length
-  5. report     RUN/report.md with the configuration, stage timings and tables
+  5. labels     PSGPO completion labels of the policy's own samples on train problems (binary search,
+                and a linear scan to check it), written to RUN/labels/completion.jsonl
+  6. report     RUN/report.md with the configuration, stage timings and tables
 
 Options:
   --quick      a first look in a few minutes (fewer problems, shorter SFT, fewer samples)
@@ -25,7 +27,7 @@ Options:
 
 export const demoCommand: Command = {
   name: "demo",
-  summary: "run the main job end to end on built-in defaults (suite → SFT → pass@k → report)",
+  summary: "run the main job end to end on built-in defaults (suite → SFT → pass@k → labels → report)",
   help,
   async run(argv) {
     const { values } = parseOptions("demo", argv, { quick: { type: "boolean" }, out: { type: "string" }, seed: { type: "string" }, config: { type: "string" } });
@@ -43,7 +45,7 @@ export const demoCommand: Command = {
   },
 };
 
-/** The base config with a JSON file's fields on top (`sft` merged field by field); unknown keys are errors. */
+/** The base config with a JSON file's fields on top (`sft` and `labels` merged field by field); unknown keys are errors. */
 function withOverrides(base: DemoConfig, file: string | undefined): DemoConfig {
   if (!file) return base;
   let json: Record<string, unknown>;
@@ -56,5 +58,6 @@ function withOverrides(base: DemoConfig, file: string | undefined): DemoConfig {
     if (!(key in base)) throw new UsageError(`linewise demo: --config ${file}: unknown setting '${key}' (known: ${Object.keys(base).join(", ")})`);
   }
   const sft = { ...base.sft, ...((json.sft as object | undefined) ?? {}) };
-  return { ...base, ...json, sft } as DemoConfig;
+  const labels = { ...base.labels, ...((json.labels as object | undefined) ?? {}) };
+  return { ...base, ...json, sft, labels } as DemoConfig;
 }

@@ -17,6 +17,17 @@ export interface DemoConfig {
   evalTemperature: number;
   /** Longest response, in tokens. */
   maxTokens: number;
+  /** Completion labels (PSGPO §3) of policy samples on the first problems of the train split. */
+  labels: {
+    problems: number;
+    /** Responses sampled per problem and labelled. */
+    samples: number;
+    /** K: completions per probed prefix. */
+    k: number;
+    temperature: number;
+    /** Also probe every step, to measure how often binary search's monotonicity assumption holds. */
+    linear: boolean;
+  };
 }
 
 export const demoDefaults: DemoConfig = {
@@ -29,6 +40,7 @@ export const demoDefaults: DemoConfig = {
   evalKs: [1, 5, 10],
   evalTemperature: 0.8,
   maxTokens: 256,
+  labels: { problems: 40, samples: 4, k: 4, temperature: 0.8, linear: true },
 };
 
 /** A first look in a few minutes: fewer problems, a shorter SFT and fewer samples. */
@@ -39,4 +51,5 @@ export const demoQuick: DemoConfig = {
   sft: { ...sftDefaults, steps: 200, evalEvery: 100, checkpointEvery: 100 },
   evalSamples: 5,
   evalKs: [1, 5],
+  labels: { problems: 12, samples: 2, k: 4, temperature: 0.8, linear: true },
 };

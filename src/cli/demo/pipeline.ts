@@ -1,7 +1,7 @@
 /**
  * `linewise demo`: the main job on the built-in defaults, as resumable stages in one run folder —
- * build the suite → train the tokenizer → SFT a small policy → evaluate it on the test split → report.md.
- * Later stages (labels, PRM, PPO/DPO) join here as they land.
+ * build the suite → train the tokenizer → SFT a small policy → evaluate it on the test split → label the
+ * policy's own samples by binary search (PSGPO §3) → report.md. PRM and PPO/DPO stages join here next.
  */
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -15,6 +15,9 @@ import { LocalGenerator } from "../../generate/local.js";
 import { defaultStops, evaluate } from "../../eval/evaluate.js";
 import { summarize, type EvalSummary } from "../../eval/summary.js";
 import { Progress, writeFileAtomic } from "../../runs/index.js";
+import { completionLabels } from "../../labels/completion-run.js";
+import { readLabels } from "../../labels/records.js";
+import { labelReport, type LabelReport } from "../../labels/report.js";
 import { Stages } from "./stages.js";
 import type { DemoConfig } from "./config.js";
 import { writeReport, type SftFigures } from "./report.js";
@@ -27,6 +30,8 @@ export interface DemoPaths {
   sftDone: string;
   evalDir: string;
   evalSummary: string;
+  labels: string;
+  labelsDone: string;
   report: string;
 }
 
@@ -39,6 +44,8 @@ export function demoPaths(out: string): DemoPaths {
     sftDone: join(out, "sft", "final.json"),
     evalDir: join(out, "eval"),
     evalSummary: join(out, "eval", "summary.json"),
+    labels: join(out, "labels", "completion.jsonl"),
+    labelsDone: join(out, "labels", "done.json"),
     report: join(out, "report.md"),
   };
 }
@@ -60,12 +67,14 @@ function sftExample(p: Problem): { prompt: string; completion: string } {
 export async function runDemo(config: DemoConfig, out: string, log: (line: string) => void = (l) => console.error(l)): Promise<string> {
   mkdirSync(join(out, "suite"), { recursive: true });
   mkdirSync(join(out, "eval"), { recursive: true });
+  mkdirSync(join(out, "labels"), { recursive: true });
   writeFileAtomic(join(out, "demo-config.json"), JSON.stringify(config, null, 2) + "\n");
   const paths = demoPaths(out);
   const stages = new Stages(out);
   const executor: SandboxExecutor = createExecutor({ cacheDir: join(out, "exec-cache") });
   let summary: EvalSummary | null = null;
   let sft: SftFigures;
+  let labels: LabelReport | null = null;
   try {
     await stages.stage("suite", paths.test, async () => {
       for (const [split, n, path] of [["train", config.trainProblems, paths.train], ["test", config.testProblems, paths.test]] as const) {
@@ -108,10 +117,34 @@ export async function runDemo(config: DemoConfig, out: string, log: (line: strin
       }
     }, log);
     summary = JSON.parse(readFileSync(paths.evalSummary, "utf8")) as EvalSummary;
+
+    await stages.stage("labels", paths.labelsDone, async () => {
+      const problems = readProblems(paths.train).slice(0, config.labels.problems);
+      const generator = LocalGenerator.fromCheckpoint(checkpoint);
+      const bar = new Progress({ label: "labels", total: problems.length, unit: "problem" });
+      try {
+        const { kinds } = await completionLabels(
+          problems,
+          { samples: config.labels.samples },
+          { generator, executor },
+          {
+            k: config.labels.k, temperature: config.labels.temperature, maxTokens: config.maxTokens, stop: defaultStops,
+            seed: config.seed, granularity: "line", linear: config.labels.linear, policy: checkpoint, select: "full",
+            onProblem: (done) => bar.update(done),
+          },
+          paths.labels,
+        );
+        bar.done();
+        writeFileAtomic(paths.labelsDone, JSON.stringify({ kinds }, null, 2) + "\n");
+      } finally {
+        generator.dispose();
+      }
+    }, log);
+    labels = labelReport(readLabels(paths.labels));
   } finally {
     await executor.close();
   }
 
-  writeReport(paths.report, { config, stages, sft, summary, out });
+  writeReport(paths.report, { config, stages, sft, summary, labels, out });
   return paths.report;
 }

@@ -4,6 +4,7 @@ import { writeFileAtomic } from "../../runs/index.js";
 import { environmentFacts } from "../commands/env.js";
 import type { DemoConfig } from "./config.js";
 import type { Stages } from "./stages.js";
+import { labelReportMarkdown, type LabelReport } from "../../labels/report.js";
 
 /** What the SFT stage recorded (sft/final.json). */
 export interface SftFigures {
@@ -18,6 +19,7 @@ export interface ReportInput {
   stages: Stages;
   sft: SftFigures;
   summary: EvalSummary | null;
+  labels: LabelReport | null;
   out: string;
 }
 
@@ -27,13 +29,14 @@ const fmt = (v: number | null | undefined, digits = 3) => (v === null || v === u
 export function writeReport(path: string, input: ReportInput): void {
   const { config, stages, sft, summary } = input;
   const facts = environmentFacts();
-  const stageNames = ["suite", "tokenizer", "sft", "eval"];
+  const stageNames = ["suite", "tokenizer", "sft", "eval", "labels"];
   const total = stageNames.reduce((t, s) => t + stages.seconds(s), 0);
   const lines = [
     `# linewise demo — ${input.out}`,
     "",
     "The pipeline on the built-in suite: build the suite → train a tokenizer → SFT a small Llama-style policy →",
-    "evaluate it on the held-out test split (step combinations never seen in training).",
+    "evaluate it on the held-out test split (step combinations never seen in training) → label the policy's",
+    "own samples line by line by binary search over completions (PSGPO).",
     "",
     "## Configuration",
     "",
@@ -59,6 +62,14 @@ export function writeReport(path: string, input: ReportInput): void {
     "## pass@k on the test split",
     "",
     summary ? summaryMarkdown(summary) : "(evaluation not run)",
+    "",
+    "## Process labels (PSGPO binary search)",
+    "",
+    `The policy's own samples on the first ${config.labels.problems} train problems (${config.labels.samples} each), labelled line by line: a prefix is`,
+    `correct when one of K = ${config.labels.k} completions at temperature ${config.labels.temperature} passes the tests.` +
+      (config.labels.linear ? " Every step is also probed (linear scan), to check the binary search's monotonicity assumption." : ""),
+    "",
+    input.labels ? labelReportMarkdown(input.labels) : "(labelling not run)",
     "",
   ];
   writeFileAtomic(path, lines.join("\n"));
