@@ -85,7 +85,11 @@ function planChunks(requests: readonly GenerationRequest[], maxBatch: number): G
   requests.forEach((params, request) => {
     let left = params.n ?? 1;
     while (left > 0) {
-      if (rows === maxBatch) (chunks.push(current), (current = []), (rows = 0));
+      if (rows === maxBatch) {
+        chunks.push(current);
+        current = [];
+        rows = 0;
+      }
       const count = Math.min(left, maxBatch - rows);
       current.push({ request, params, count });
       rows += count;

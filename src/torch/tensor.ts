@@ -13,6 +13,10 @@ export type TensorLike = Tensor | Scalar;
 
 const operatorIds = new Map<string, number>();
 
+// Operator results are typed by the wrappers that call them (a Tensor, a Tensor[], a number…): the generic
+// entry point itself cannot know, so it returns `any`.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
 /** Returns a function calling ATen operator `name.overload` (looked up once, on first use). */
 export function op(name: string, overload = ""): (...args: Arg[]) => any {
   let id = -1;
@@ -41,6 +45,8 @@ export function hasOperator(name: string, overload = ""): boolean {
     return false;
   }
 }
+
+/* eslint-enable @typescript-eslint/no-explicit-any */
 
 function operatorId(name: string, overload: string): number {
   const key = `${name}.${overload}`;
@@ -556,6 +562,7 @@ export class Tensor {
     return d instanceof BigInt64Array ? Array.from(d, Number) : Array.from(d as ArrayLike<number>);
   }
   /** The elements as nested arrays following the shape (a number for a 0-d tensor). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- nesting depth follows the runtime shape
   toArray(): any {
     const flat = this.toFlatArray();
     const shape = this.shape;

@@ -44,7 +44,11 @@ export abstract class Module {
     const out: [string, Tensor][] = [];
     const seen = new Set<Tensor>();
     const visit = (m: Module, p: string) => {
-      for (const [n, t] of m.params) if (!seen.has(t)) (seen.add(t), out.push([p + n, t]));
+      for (const [n, t] of m.params) {
+        if (seen.has(t)) continue;
+        seen.add(t);
+        out.push([p + n, t]);
+      }
       for (const [n, c] of m.children) visit(c, `${p}${n}.`);
     };
     visit(this, prefix);
