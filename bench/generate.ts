@@ -35,11 +35,19 @@ export async function benchGenerate(options: { newTokens?: number } = {}): Promi
     const tokens = samples.flat().reduce((n, s) => n + s.tokens.length, 0);
     return { seconds, tokens, tokensPerSecond: tokens / seconds };
   };
-  generate(model, requests.slice(0, 2).map((r) => ({ ...r, maxNewTokens: 4 })), { endTokens: [] }); // warm-up
+  generate(
+    model,
+    requests.slice(0, 2).map((r) => ({ ...r, maxNewTokens: 4 })),
+    { endTokens: [] },
+  ); // warm-up
   const cached = run(true);
-  log(`kv cache:  ${cached.tokens} tokens in ${cached.seconds.toFixed(2)} s = ${cached.tokensPerSecond.toFixed(0)} tokens/s`);
+  log(
+    `kv cache:  ${cached.tokens} tokens in ${cached.seconds.toFixed(2)} s = ${cached.tokensPerSecond.toFixed(0)} tokens/s`,
+  );
   const recomputed = run(false);
-  log(`recompute: ${recomputed.tokens} tokens in ${recomputed.seconds.toFixed(2)} s = ${recomputed.tokensPerSecond.toFixed(0)} tokens/s`);
+  log(
+    `recompute: ${recomputed.tokens} tokens in ${recomputed.seconds.toFixed(2)} s = ${recomputed.tokensPerSecond.toFixed(0)} tokens/s`,
+  );
   const ratio = cached.tokensPerSecond / recomputed.tokensPerSecond;
   log(`ratio ${ratio.toFixed(1)} (target ≥ 5)`);
   model.dispose();

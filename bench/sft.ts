@@ -26,17 +26,33 @@ export interface SftBenchOptions {
 export async function benchSft(options: SftBenchOptions = {}): Promise<Record<string, unknown>> {
   const { examples = 512, steps = 12, rounds = 2 } = options;
   const data: SftExample[] = [];
-  for (const c of candidates({ seed: 1, split: "train", maxSteps: suiteDefaults.maxSteps, argsPerProblem: 1 })) {
+  for (const c of candidates({
+    seed: 1,
+    split: "train",
+    maxSteps: suiteDefaults.maxSteps,
+    argsPerProblem: 1,
+  })) {
     data.push({ prompt: c.prompt, completion: c.response });
     if (data.length === examples) break;
   }
   // The tokenizer trainSft trains on these examples (nothing is held out), for the length statistics.
-  const tokenizer = Tokenizer.train(data.map((e) => e.prompt + e.completion), { vocabSize: sftDefaults.vocabSize });
+  const tokenizer = Tokenizer.train(
+    data.map((e) => e.prompt + e.completion),
+    { vocabSize: sftDefaults.vocabSize },
+  );
   const lengths = data.map((e) => sftTokens(tokenizer, e).ids.length);
   const meanLength = lengths.reduce((a, b) => a + b, 0) / lengths.length;
-  log(`${data.length} suite problems, ${meanLength.toFixed(0)} tokens on average (longest ${Math.max(...lengths)}, maxLength ${sftDefaults.maxLength})`);
+  log(
+    `${data.length} suite problems, ${meanLength.toFixed(0)} tokens on average (longest ${Math.max(...lengths)}, maxLength ${sftDefaults.maxLength})`,
+  );
 
-  const config: SftConfig = { ...sftDefaults, steps, evalFraction: 0, checkpointEvery: steps, logEvery: steps };
+  const config: SftConfig = {
+    ...sftDefaults,
+    steps,
+    evalFraction: 0,
+    checkpointEvery: steps,
+    logEvery: steps,
+  };
   const measure = async (padToLongest: boolean): Promise<number> => {
     const dir = mkdtempSync(join(tmpdir(), "linewise-bench-sft-"));
     try {
@@ -50,7 +66,9 @@ export async function benchSft(options: SftBenchOptions = {}): Promise<Record<st
   for (let round = 0; round < rounds; round++) {
     longest.push(await measure(true));
     fixed.push(await measure(false));
-    log(`round ${round + 1}: padded to the batch's longest ${longest.at(-1)!.toFixed(0)} tokens/s, to maxLength ${fixed.at(-1)!.toFixed(0)} tokens/s`);
+    log(
+      `round ${round + 1}: padded to the batch's longest ${longest.at(-1)!.toFixed(0)} tokens/s, to maxLength ${fixed.at(-1)!.toFixed(0)} tokens/s`,
+    );
   }
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const ratio = mean(longest) / mean(fixed);

@@ -26,7 +26,13 @@ function fromPytorch() {
 
 function fromSystem() {
   const include = ["/usr/include", "/usr/include/torch/csrc/api/include"];
-  const candidates = ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/lib"];
+  const candidates = [
+    "/usr/lib/x86_64-linux-gnu",
+    "/usr/lib/aarch64-linux-gnu",
+    "/usr/lib64",
+    "/usr/lib",
+    "/usr/local/lib",
+  ];
   const libdir = candidates.find((d) => existsSync(join(d, "libtorch.so")));
   if (!existsSync("/usr/include/torch/csrc/api/include/torch/torch.h") || !libdir) return null;
   return { how: "system", include, libdir };
@@ -35,7 +41,8 @@ function fromSystem() {
 /** The link flags: libtorch and c10, plus the CUDA parts when this libtorch has them (so CUDA kernels register). */
 export function libraries(libdir) {
   const libs = ["-ltorch", "-ltorch_cpu", "-lc10"];
-  for (const cuda of ["torch_cuda", "c10_cuda"]) if (existsSync(join(libdir, `lib${cuda}.so`))) libs.push(`-l${cuda}`);
+  for (const cuda of ["torch_cuda", "c10_cuda"])
+    if (existsSync(join(libdir, `lib${cuda}.so`))) libs.push(`-l${cuda}`);
   return libs;
 }
 
@@ -43,7 +50,9 @@ export function findLibtorch() {
   if (process.env.LIBTORCH) {
     const found = fromLibtorchEnv(process.env.LIBTORCH);
     if (!existsSync(join(found.libdir, "libtorch.so")))
-      throw new Error(`LIBTORCH=${process.env.LIBTORCH} has no lib/libtorch.so; point it at an unpacked libtorch folder`);
+      throw new Error(
+        `LIBTORCH=${process.env.LIBTORCH} has no lib/libtorch.so; point it at an unpacked libtorch folder`,
+      );
     return found;
   }
   if (process.env.LIBTORCH_USE_PYTORCH === "1") return fromPytorch();

@@ -7,7 +7,8 @@ function findRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, "package.json"))) {
     const up = resolve(dir, "..");
-    if (up === dir) throw new Error("linewise: cannot find the package root (no package.json above the code)");
+    if (up === dir)
+      throw new Error("linewise: cannot find the package root (no package.json above the code)");
     dir = up;
   }
   return dir;

@@ -75,7 +75,8 @@ export async function evaluate(
 ): Promise<ProblemResult[]> {
   const earlier = readResults(resultsPath);
   // Drop the torn line a killed run may have left, so new rows start on a line of their own.
-  if (existsSync(resultsPath)) writeFileSync(resultsPath, earlier.map((r) => JSON.stringify(r) + "\n").join(""));
+  if (existsSync(resultsPath))
+    writeFileSync(resultsPath, earlier.map((r) => JSON.stringify(r) + "\n").join(""));
   const done = new Map(earlier.map((r) => [r.problemId, r]));
   const todo = problems.filter((p) => !done.has(p.id));
   const batch = Math.max(1, options.batchProblems ?? 8);
@@ -84,9 +85,30 @@ export async function evaluate(
     const chunk = todo.slice(start, start + batch);
     const requests = chunk.flatMap((p) => [
       ...(options.n > 0
-        ? [{ prompt: p.prompt, n: options.n, maxTokens: options.maxTokens, temperature: options.temperature, topP: options.topP, stop: options.stop, seed: options.seed }]
+        ? [
+            {
+              prompt: p.prompt,
+              n: options.n,
+              maxTokens: options.maxTokens,
+              temperature: options.temperature,
+              topP: options.topP,
+              stop: options.stop,
+              seed: options.seed,
+            },
+          ]
         : []),
-      ...(options.greedy ? [{ prompt: p.prompt, n: 1, maxTokens: options.maxTokens, temperature: 0, stop: options.stop, seed: options.seed }] : []),
+      ...(options.greedy
+        ? [
+            {
+              prompt: p.prompt,
+              n: 1,
+              maxTokens: options.maxTokens,
+              temperature: 0,
+              stop: options.stop,
+              seed: options.seed,
+            },
+          ]
+        : []),
     ]);
     const completions = await generator.complete(requests);
     let next = 0;
@@ -100,7 +122,12 @@ export async function evaluate(
       parts.map(async ({ problem, sampled, greedy }): Promise<ProblemResult> => {
         const judge = async (c: { text: string; tokens?: number[] }): Promise<SampleResult> => {
           const verdict = await executor.run(programFor(problem, c.text), problem.tests);
-          return { response: c.text, status: verdict.status, passed: verdict.status === "pass", tokens: c.tokens?.length ?? Math.ceil(c.text.length / 4) };
+          return {
+            response: c.text,
+            status: verdict.status,
+            passed: verdict.status === "pass",
+            tokens: c.tokens?.length ?? Math.ceil(c.text.length / 4),
+          };
         };
         return {
           problemId: problem.id,

@@ -3,7 +3,14 @@
  * all requests go through batched KV-cache sampling, and each completion carries its token ids and
  * log-probabilities.
  */
-import { generate, loadCheckpoint, loadCheckpointTokenizer, encodePrompt, type GenerationRequest, type Llama } from "../model/index.js";
+import {
+  generate,
+  loadCheckpoint,
+  loadCheckpointTokenizer,
+  encodePrompt,
+  type GenerationRequest,
+  type Llama,
+} from "../model/index.js";
 import type { Tokenizer } from "../model/tokenizer/index.js";
 import type { Completion, CompletionRequest, Generator } from "./types.js";
 
@@ -18,13 +25,15 @@ export class LocalGenerator implements Generator {
     readonly tokenizer: Tokenizer,
     private readonly options: LocalGeneratorOptions = {},
   ) {
-    if (model.head !== "lm") throw new Error("LocalGenerator: the model has a scalar head; sampling needs an LM head");
+    if (model.head !== "lm")
+      throw new Error("LocalGenerator: the model has a scalar head; sampling needs an LM head");
   }
 
   /** A generator over the checkpoint folder `dir` (config.json, model.safetensors, tokenizer.json). */
   static fromCheckpoint(dir: string, options: LocalGeneratorOptions = {}): LocalGenerator {
     const tokenizer = loadCheckpointTokenizer(dir);
-    if (!tokenizer) throw new Error(`${dir}: the checkpoint has no tokenizer.json; a local generator needs one`);
+    if (!tokenizer)
+      throw new Error(`${dir}: the checkpoint has no tokenizer.json; a local generator needs one`);
     return new LocalGenerator(loadCheckpoint(dir), tokenizer, options);
   }
 
@@ -37,7 +46,10 @@ export class LocalGenerator implements Generator {
     const encoded: GenerationRequest[] = requests.map((r, i) => {
       const prompt = encodePrompt(this.tokenizer, r.prompt);
       const room = maxPositions - prompt.length;
-      if (room < 1) throw new Error(`LocalGenerator: request ${i}'s prompt has ${prompt.length} tokens; the model holds ${maxPositions} positions`);
+      if (room < 1)
+        throw new Error(
+          `LocalGenerator: request ${i}'s prompt has ${prompt.length} tokens; the model holds ${maxPositions} positions`,
+        );
       return {
         prompt,
         n: r.n,
@@ -54,9 +66,19 @@ export class LocalGenerator implements Generator {
     for (const [seed, indices] of bySeed) {
       // Let other tasks (progress output, HTTP handlers) run between batches.
       await new Promise((resolve) => setImmediate(resolve));
-      const samples = generate(this.model, indices.map((i) => encoded[i]!), { tokenizer: this.tokenizer, seed, maxBatch: this.options.maxBatch });
-      indices.forEach((i, k) =>
-        (results[i] = samples[k]!.map((s) => ({ text: s.text, tokens: s.tokens, logprobs: s.logprobs, finishReason: s.finishReason }))),
+      const samples = generate(
+        this.model,
+        indices.map((i) => encoded[i]!),
+        { tokenizer: this.tokenizer, seed, maxBatch: this.options.maxBatch },
+      );
+      indices.forEach(
+        (i, k) =>
+          (results[i] = samples[k]!.map((s) => ({
+            text: s.text,
+            tokens: s.tokens,
+            logprobs: s.logprobs,
+            finishReason: s.finishReason,
+          }))),
       );
     }
     return results;

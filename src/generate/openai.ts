@@ -22,7 +22,12 @@ export interface OpenAIGeneratorOptions {
 }
 
 interface CompletionsResponse {
-  choices: { text: string; index: number; finish_reason: string | null; logprobs?: { token_logprobs?: number[] } | null }[];
+  choices: {
+    text: string;
+    index: number;
+    finish_reason: string | null;
+    logprobs?: { token_logprobs?: number[] } | null;
+  }[];
 }
 
 export class OpenAIGenerator implements Generator {
@@ -68,7 +73,8 @@ export class OpenAIGenerator implements Generator {
       try {
         const response = await this.post(`${url}/v1/completions`, body);
         const choices = [...response.choices].sort((a, b) => a.index - b.index);
-        if (choices.length !== request.n) throw new Error(`${url} returned ${choices.length} choices for n=${request.n}`);
+        if (choices.length !== request.n)
+          throw new Error(`${url} returned ${choices.length} choices for n=${request.n}`);
         return choices.map((c) => ({
           text: c.text,
           finishReason: c.finish_reason === "length" ? "length" : "stop",
@@ -80,13 +86,18 @@ export class OpenAIGenerator implements Generator {
         delay *= 2;
       }
     }
-    throw new Error(`OpenAI-compatible completion failed after ${retries} attempts: ${(lastError as Error).message}`);
+    throw new Error(
+      `OpenAI-compatible completion failed after ${retries} attempts: ${(lastError as Error).message}`,
+    );
   }
 
   private async post(url: string, body: unknown): Promise<CompletionsResponse> {
     const response = await fetch(url, {
       method: "POST",
-      headers: { "content-type": "application/json", ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}) },
+      headers: {
+        "content-type": "application/json",
+        ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}),
+      },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(this.options.timeoutMs ?? 120_000),
     });

@@ -36,7 +36,13 @@ export class Attention extends Module {
   }
 
   /** x (B, T, dModel) → (B, T, dModel). With a cache, T new positions attend to everything cached before them. */
-  forward(x: Tensor, rotary: { cos: Tensor; sin: Tensor }, mask: AttentionMask, cache: KVCache | null, layer: number): Tensor {
+  forward(
+    x: Tensor,
+    rotary: { cos: Tensor; sin: Tensor },
+    mask: AttentionMask,
+    cache: KVCache | null,
+    layer: number,
+  ): Tensor {
     return scope(() => {
       const [b, t] = x.shape as [number, number];
       const { nHead, nKvHead, headDim: hd } = this;
@@ -49,7 +55,12 @@ export class Attention extends Module {
       // folded into the query axis, and the mask rows were repeated to match.
       const grouped = q.reshape(b, nKvHead, (nHead / nKvHead) * t, hd); // (B, nKvHead, groups·T, headDim)
       const y = F.scaledDotProductAttention(grouped, k, v, mask); // (B, nKvHead, groups·T, headDim)
-      return this.oProj.forward(y.reshape(b, nHead, t, hd).transpose(1, 2).reshape(b, t, nHead * hd));
+      return this.oProj.forward(
+        y
+          .reshape(b, nHead, t, hd)
+          .transpose(1, 2)
+          .reshape(b, t, nHead * hd),
+      );
     });
   }
 }

@@ -30,11 +30,20 @@ export class DecoderLayer extends Module {
     super();
     this.inputLayernorm = this.module("input_layernorm", new RMSNorm(config.dModel, config.rmsNormEps));
     this.selfAttn = this.module("self_attn", new Attention(config));
-    this.postAttentionLayernorm = this.module("post_attention_layernorm", new RMSNorm(config.dModel, config.rmsNormEps));
+    this.postAttentionLayernorm = this.module(
+      "post_attention_layernorm",
+      new RMSNorm(config.dModel, config.rmsNormEps),
+    );
     this.mlp = this.module("mlp", new SwiGLU(config));
   }
   /** x (B, T, dModel) → (B, T, dModel). */
-  forward(x: Tensor, rotary: { cos: Tensor; sin: Tensor }, mask: AttentionMask, cache: KVCache | null, layer: number): Tensor {
+  forward(
+    x: Tensor,
+    rotary: { cos: Tensor; sin: Tensor },
+    mask: AttentionMask,
+    cache: KVCache | null,
+    layer: number,
+  ): Tensor {
     return scope(() => {
       const h = x.add(this.selfAttn.forward(this.inputLayernorm.forward(x), rotary, mask, cache, layer));
       return h.add(this.mlp.forward(this.postAttentionLayernorm.forward(h)));

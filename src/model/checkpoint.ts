@@ -20,14 +20,18 @@ export function saveCheckpoint(dir: string, model: Llama, tokenizer?: Tokenizer 
 /** The config of the checkpoint in `dir`. */
 export function readCheckpointConfig(dir: string): LlamaConfig {
   const path = join(dir, "config.json");
-  if (!existsSync(path)) throw new Error(`${dir}: not a checkpoint folder (no config.json); pass a folder written by linewise or a Hugging Face Llama model`);
+  if (!existsSync(path))
+    throw new Error(
+      `${dir}: not a checkpoint folder (no config.json); pass a folder written by linewise or a Hugging Face Llama model`,
+    );
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(path, "utf8"));
   } catch (e) {
     throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
   }
-  if (json === null || typeof json !== "object" || Array.isArray(json)) throw new Error(`${path}: expected a JSON object`);
+  if (json === null || typeof json !== "object" || Array.isArray(json))
+    throw new Error(`${path}: expected a JSON object`);
   return fromHfConfig(json as Record<string, unknown>, path);
 }
 
@@ -47,10 +51,12 @@ export function loadCheckpoint(dir: string, options: { head?: Head } = {}): Llam
   try {
     const sameHead = model.head === saved.head;
     // A tied checkpoint may still carry a copy of lm_head.weight (Hugging Face writes one sometimes).
-    const wanted = (name: string) => name.startsWith("model.") || (sameHead && !(saved.tieWordEmbeddings && name === "lm_head.weight"));
+    const wanted = (name: string) =>
+      name.startsWith("model.") || (sameHead && !(saved.tieWordEmbeddings && name === "lm_head.weight"));
     const filtered = new Map([...state].filter(([name]) => wanted(name)));
     if (sameHead) model.loadStateDict(filtered);
-    else model.model.loadStateDict(new Map([...filtered].map(([name, t]) => [name.slice("model.".length), t])));
+    else
+      model.model.loadStateDict(new Map([...filtered].map(([name, t]) => [name.slice("model.".length), t])));
   } catch (e) {
     model.dispose();
     throw new Error(`${dir}: ${(e as Error).message}`);
@@ -73,8 +79,10 @@ function readWeights(dir: string): Map<string, Tensor> {
   const single = join(dir, "model.safetensors");
   if (existsSync(single)) return loadSafetensors(single).tensors;
   const index = join(dir, "model.safetensors.index.json");
-  if (!existsSync(index)) throw new Error(`${dir}: no model.safetensors (nor a sharded model.safetensors.index.json)`);
-  const weightMap = (JSON.parse(readFileSync(index, "utf8")) as { weight_map?: Record<string, string> }).weight_map ?? {};
+  if (!existsSync(index))
+    throw new Error(`${dir}: no model.safetensors (nor a sharded model.safetensors.index.json)`);
+  const weightMap =
+    (JSON.parse(readFileSync(index, "utf8")) as { weight_map?: Record<string, string> }).weight_map ?? {};
   const out = new Map<string, Tensor>();
   for (const shard of new Set(Object.values(weightMap))) {
     for (const [name, t] of loadSafetensors(join(dir, shard)).tensors) out.set(name, t);

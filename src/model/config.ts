@@ -38,7 +38,9 @@ export function headDim(config: LlamaConfig): number {
 }
 
 /** A complete config from the fields that matter, with Llama's defaults for the rest. */
-export function llamaConfig(fields: Partial<LlamaConfig> & Pick<LlamaConfig, "vocabSize" | "dModel" | "nLayer" | "nHead">): LlamaConfig {
+export function llamaConfig(
+  fields: Partial<LlamaConfig> & Pick<LlamaConfig, "vocabSize" | "dModel" | "nLayer" | "nHead">,
+): LlamaConfig {
   const config: LlamaConfig = {
     nKvHead: fields.nHead,
     // SwiGLU's 8/3·d rounded up to a multiple of 32 keeps the parameter count of a 4·d GELU MLP (Llama §2).
@@ -65,15 +67,30 @@ export function eosTokenIds(config: LlamaConfig): number[] {
 }
 
 function validateConfig(c: LlamaConfig, where: string): void {
-  for (const key of ["vocabSize", "dModel", "nLayer", "nHead", "nKvHead", "intermediateSize", "maxPositions"] as const) {
-    if (!Number.isInteger(c[key]) || c[key] <= 0) throw new Error(`${where}: ${key} must be a positive integer (got ${c[key]})`);
+  for (const key of [
+    "vocabSize",
+    "dModel",
+    "nLayer",
+    "nHead",
+    "nKvHead",
+    "intermediateSize",
+    "maxPositions",
+  ] as const) {
+    if (!Number.isInteger(c[key]) || c[key] <= 0)
+      throw new Error(`${where}: ${key} must be a positive integer (got ${c[key]})`);
   }
-  if (c.dModel % c.nHead !== 0) throw new Error(`${where}: dModel ${c.dModel} is not divisible by nHead ${c.nHead}`);
-  if (c.nHead % c.nKvHead !== 0) throw new Error(`${where}: nHead ${c.nHead} is not divisible by nKvHead ${c.nKvHead}`);
-  if (headDim(c) % 2 !== 0) throw new Error(`${where}: the head width ${headDim(c)} must be even for rotary embeddings`);
+  if (c.dModel % c.nHead !== 0)
+    throw new Error(`${where}: dModel ${c.dModel} is not divisible by nHead ${c.nHead}`);
+  if (c.nHead % c.nKvHead !== 0)
+    throw new Error(`${where}: nHead ${c.nHead} is not divisible by nKvHead ${c.nKvHead}`);
+  if (headDim(c) % 2 !== 0)
+    throw new Error(`${where}: the head width ${headDim(c)} must be even for rotary embeddings`);
 }
 
-const architectureOf: Record<Head, string> = { lm: "LlamaForCausalLM", scalar: "LlamaForSequenceClassification" };
+const architectureOf: Record<Head, string> = {
+  lm: "LlamaForCausalLM",
+  scalar: "LlamaForSequenceClassification",
+};
 
 /** The config.json object: Hugging Face LlamaConfig fields; `architectures` says which head the weights have. */
 export function toHfConfig(c: LlamaConfig): Record<string, unknown> {
@@ -117,7 +134,8 @@ export function fromHfConfig(json: Record<string, unknown>, where: string): Llam
   };
   const id = (key: string): number | null => (typeof json[key] === "number" ? (json[key] as number) : null);
   const refuse = (key: string, ok: (v: unknown) => boolean) => {
-    if (key in json && !ok(json[key])) throw new Error(`${where}: "${key}": ${JSON.stringify(json[key])} is not supported (plain Llama only)`);
+    if (key in json && !ok(json[key]))
+      throw new Error(`${where}: "${key}": ${JSON.stringify(json[key])} is not supported (plain Llama only)`);
   };
   if (json.model_type !== undefined && json.model_type !== "llama") {
     throw new Error(`${where}: model_type "${String(json.model_type)}" is not supported; expected "llama"`);
@@ -135,7 +153,9 @@ export function fromHfConfig(json: Record<string, unknown>, where: string): Llam
   const nHead = num("num_attention_heads");
   const dModel = num("hidden_size");
   if (typeof json.head_dim === "number" && json.head_dim !== dModel / nHead) {
-    throw new Error(`${where}: head_dim ${json.head_dim} differs from hidden_size / num_attention_heads; not supported`);
+    throw new Error(
+      `${where}: head_dim ${json.head_dim} differs from hidden_size / num_attention_heads; not supported`,
+    );
   }
   const config: LlamaConfig = {
     vocabSize: num("vocab_size"),

@@ -49,19 +49,30 @@ export interface GenerateOptions {
 }
 
 /** Samples `n` continuations of every request's prompt; returns them per request, in order. */
-export function generate(model: Llama, requests: readonly GenerationRequest[], options: GenerateOptions = {}): GeneratedSample[][] {
+export function generate(
+  model: Llama,
+  requests: readonly GenerationRequest[],
+  options: GenerateOptions = {},
+): GeneratedSample[][] {
   const config = model.config;
   const tokenizer = options.tokenizer ?? null;
   requests.forEach((r, i) => {
-    if (r.prompt.length === 0) throw new Error(`generate: request ${i} has an empty prompt (start it with a BOS token)`);
-    if (r.prompt.some((t) => !Number.isInteger(t) || t < 0 || t >= config.vocabSize)) throw new Error(`generate: request ${i} has a token id outside 0…${config.vocabSize - 1}`);
+    if (r.prompt.length === 0)
+      throw new Error(`generate: request ${i} has an empty prompt (start it with a BOS token)`);
+    if (r.prompt.some((t) => !Number.isInteger(t) || t < 0 || t >= config.vocabSize))
+      throw new Error(`generate: request ${i} has a token id outside 0…${config.vocabSize - 1}`);
     if (!(r.maxNewTokens >= 1)) throw new Error(`generate: request ${i} needs maxNewTokens ≥ 1`);
     if (r.prompt.length + r.maxNewTokens > config.maxPositions) {
-      throw new Error(`generate: request ${i} needs ${r.prompt.length + r.maxNewTokens} positions, beyond maxPositions ${config.maxPositions}`);
+      throw new Error(
+        `generate: request ${i} needs ${r.prompt.length + r.maxNewTokens} positions, beyond maxPositions ${config.maxPositions}`,
+      );
     }
-    if (r.stop?.length && !tokenizer) throw new Error(`generate: request ${i} has stop strings but no tokenizer was given`);
+    if (r.stop?.length && !tokenizer)
+      throw new Error(`generate: request ${i} has stop strings but no tokenizer was given`);
   });
-  const endTokens = new Set(options.endTokens ?? [...eosTokenIds(config), ...(tokenizer?.eosId != null ? [tokenizer.eosId] : [])]);
+  const endTokens = new Set(
+    options.endTokens ?? [...eosTokenIds(config), ...(tokenizer?.eosId != null ? [tokenizer.eosId] : [])],
+  );
   if (options.seed !== undefined) manualSeed(options.seed);
   const results: GeneratedSample[][] = requests.map(() => []);
   for (const chunk of planChunks(requests, options.maxBatch ?? 64)) {
@@ -109,26 +120,45 @@ interface Row {
 }
 
 /** Generates every row of one batch; returns the samples per group. */
-function decodeChunk(model: Llama, groups: Group[], options: { tokenizer: Tokenizer | null; endTokens: Set<number>; kvCache: boolean }): GeneratedSample[][] {
+function decodeChunk(
+  model: Llama,
+  groups: Group[],
+  options: { tokenizer: Tokenizer | null; endTokens: Set<number>; kvCache: boolean },
+): GeneratedSample[][] {
   const { tokenizer, endTokens, kvCache } = options;
   const device = model.model.embedTokens.weight.device;
   const width = Math.max(...groups.map((g) => g.params.prompt.length));
   const capacity = width + Math.max(...groups.map((g) => g.params.maxNewTokens));
   const padded = groups.some((g) => g.params.prompt.length !== width);
-  const rows: Row[] = groups.flatMap((g, group) => Array.from({ length: g.count }, () => ({ group, tokens: [], logprobs: [], finish: null })));
+  const rows: Row[] = groups.flatMap((g, group) =>
+    Array.from({ length: g.count }, () => ({ group, tokens: [], logprobs: [], finish: null })),
+  );
   const windows = groups.map((g) => stopWindow(g.params.stop ?? []));
 
   // Identical prompts (a request split across batches, or repeated by the caller) are run once.
   const promptKeys = groups.map((g) => g.params.prompt.join(","));
   const uniquePrompts = [...new Set(promptKeys)];
-  const promptOfRow = groups.flatMap((g, i) => Array<number>(g.count).fill(uniquePrompts.indexOf(promptKeys[i]!)));
+  const promptOfRow = groups.flatMap((g, i) =>
+    Array<number>(g.count).fill(uniquePrompts.indexOf(promptKeys[i]!)),
+  );
 
   // Batch state, one row per distinct prompt until the prefill is done, then one per sample.
-  let { ids, valid, positions } = noGrad(() => leftPadded(uniquePrompts.map((k) => groups[promptKeys.indexOf(k)]!.params.prompt), capacity, model.config.padTokenId ?? 0, device)); // (P, capacity)
+  let { ids, valid, positions } = noGrad(() =>
+    leftPadded(
+      uniquePrompts.map((k) => groups[promptKeys.indexOf(k)]!.params.prompt),
+      capacity,
+      model.config.padTokenId ?? 0,
+      device,
+    ),
+  ); // (P, capacity)
   const cache = kvCache ? new KVCache(model.config, uniquePrompts.length, capacity, device) : null;
   // A model's embedding may have more rows than its tokenizer has tokens (padded for speed): never sample those.
   const sampleable = Math.min(model.config.vocabSize, tokenizer?.vocabSize ?? Infinity);
-  const sampler = new RowSampler(rows.map((r) => groups[r.group]!.params), sampleable, device);
+  const sampler = new RowSampler(
+    rows.map((r) => groups[r.group]!.params),
+    sampleable,
+    device,
+  );
   let live = rows.map((_, i) => i); // live[i]: the sample in batch row i
   let next: Tensor | null = null; // (R, 1) the tokens just sampled
   let logits: Tensor | null = null; // (R, V)
@@ -180,7 +210,11 @@ function decodeChunk(model: Llama, groups: Group[], options: { tokenizer: Tokeni
           row.logprobs.push(logprobs[i]!);
           const params = groups[row.group]!.params;
           if (endTokens.has(token)) row.finish = "stop";
-          else if (params.stop?.length && tailHasStop(tokenizer!, row.tokens, params.stop, windows[row.group]!)) row.finish = "stop";
+          else if (
+            params.stop?.length &&
+            tailHasStop(tokenizer!, row.tokens, params.stop, windows[row.group]!)
+          )
+            row.finish = "stop";
           else if (row.tokens.length >= params.maxNewTokens) row.finish = "length";
           else active++;
         });
@@ -203,7 +237,9 @@ function decodeChunk(model: Llama, groups: Group[], options: { tokenizer: Tokeni
     cache?.dispose();
     sampler.dispose();
   }
-  return groups.map((_, g) => rows.filter((r) => r.group === g).map((r) => finishSample(r, groups[g]!.params, tokenizer, endTokens)));
+  return groups.map((_, g) =>
+    rows.filter((r) => r.group === g).map((r) => finishSample(r, groups[g]!.params, tokenizer, endTokens)),
+  );
 }
 
 /** Prompts right-aligned in (P, capacity) buffers: ids, which positions hold real tokens, rotary positions. */
@@ -220,12 +256,21 @@ function leftPadded(prompts: (readonly number[])[], capacity: number, padId: num
     const shape = [prompts.length, capacity];
     const validMask = tensor(valid, { shape, dtype: "bool", device });
     const positions = validMask.long().cumsum(1).sub(1).clamp(0); // the first real token is position 0
-    return { ids: keep(tensor(ids, { shape, dtype: "int64", device })), valid: keep(validMask), positions: keep(positions) };
+    return {
+      ids: keep(tensor(ids, { shape, dtype: "int64", device })),
+      valid: keep(validMask),
+      positions: keep(positions),
+    };
   });
 }
 
 /** The returned sample: end token kept in `tokens` but not in `text`; text and tokens cut at a stop string. */
-function finishSample(row: Row, params: GenerationRequest, tokenizer: Tokenizer | null, endTokens: Set<number>): GeneratedSample {
+function finishSample(
+  row: Row,
+  params: GenerationRequest,
+  tokenizer: Tokenizer | null,
+  endTokens: Set<number>,
+): GeneratedSample {
   let { tokens, logprobs } = row;
   let finishReason = row.finish ?? "length";
   if (!tokenizer) return { tokens, logprobs, text: "", finishReason };

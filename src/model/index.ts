@@ -1,11 +1,33 @@
 /** The transformer layer: Llama-style model with an LM or scalar head, checkpoints, sampling and scoring. */
-export { type LlamaConfig, type Head, llamaConfig, headDim, eosTokenIds, toHfConfig, fromHfConfig } from "./config.js";
+export {
+  type LlamaConfig,
+  type Head,
+  llamaConfig,
+  headDim,
+  eosTokenIds,
+  toHfConfig,
+  fromHfConfig,
+} from "./config.js";
 export { Llama, LlamaBackbone, type ForwardOptions } from "./llama.js";
 export { KVCache } from "./kv-cache.js";
 export { rotaryTables, rotaryAt, applyRotary } from "./rope.js";
-export { saveCheckpoint, loadCheckpoint, readCheckpointConfig, loadCheckpointTokenizer, withHead } from "./checkpoint.js";
+export {
+  saveCheckpoint,
+  loadCheckpoint,
+  readCheckpointConfig,
+  loadCheckpointTokenizer,
+  withHead,
+} from "./checkpoint.js";
 export { generate, type GenerationRequest, type GeneratedSample, type GenerateOptions } from "./generate.js";
 export { RowSampler, type SamplingParams } from "./sampling.js";
-export { packPairs, disposePacked, scoreResponses, gatherColumns, type PackedPairs, type ScoreOptions, type ResponseScores } from "./score.js";
+export {
+  packPairs,
+  disposePacked,
+  scoreResponses,
+  gatherColumns,
+  type PackedPairs,
+  type ScoreOptions,
+  type ResponseScores,
+} from "./score.js";
 export { encodePrompt, decodeResponse } from "./prompt.js";
 export { Tokenizer, lineEndTokens } from "./tokenizer/index.js";

@@ -13,7 +13,12 @@ export class KVCache {
   private keys: Tensor[];
   private values: Tensor[];
 
-  constructor(config: LlamaConfig, batch: number, readonly capacity: number, device = "cpu") {
+  constructor(
+    config: LlamaConfig,
+    batch: number,
+    readonly capacity: number,
+    device = "cpu",
+  ) {
     const shape = [batch, config.nKvHead, capacity, headDim(config)]; // (B, nKvHead, capacity, headDim)
     const buffer = () => keep(zeros(shape, { device }));
     this.keys = Array.from({ length: config.nLayer }, buffer);
@@ -32,7 +37,8 @@ export class KVCache {
   update(layer: number, k: Tensor, v: Tensor): { k: Tensor; v: Tensor } {
     const t = k.size(2);
     const end = this.length + t;
-    if (end > this.capacity) throw new Error(`KVCache: ${end} positions exceed the capacity ${this.capacity}`);
+    if (end > this.capacity)
+      throw new Error(`KVCache: ${end} positions exceed the capacity ${this.capacity}`);
     const keys = this.keys[layer]!;
     const values = this.values[layer]!;
     noGrad(() =>

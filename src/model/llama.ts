@@ -4,7 +4,20 @@
  * policy) or one scalar per position (`score`, as LlamaForSequenceClassification: the value model and the
  * PRM). Parameter names are Hugging Face's, so `stateDict()` is a loadable Hugging Face state dict.
  */
-import { Module, Linear, Embedding, RMSNorm, ModuleList, Tensor, ones, arange, randn, noGrad, scope, F } from "../torch/index.js";
+import {
+  Module,
+  Linear,
+  Embedding,
+  RMSNorm,
+  ModuleList,
+  Tensor,
+  ones,
+  arange,
+  randn,
+  noGrad,
+  scope,
+  F,
+} from "../torch/index.js";
 import { type LlamaConfig, type Head, headDim } from "./config.js";
 import { DecoderLayer } from "./block.js";
 import type { AttentionMask } from "./attention.js";
@@ -30,11 +43,17 @@ export class LlamaBackbone extends Module {
   constructor(readonly config: LlamaConfig) {
     super();
     this.embedTokens = this.module("embed_tokens", new Embedding(config.vocabSize, config.dModel));
-    this.layers = this.module("layers", new ModuleList(Array.from({ length: config.nLayer }, () => new DecoderLayer(config))));
+    this.layers = this.module(
+      "layers",
+      new ModuleList(Array.from({ length: config.nLayer }, () => new DecoderLayer(config))),
+    );
     this.norm = this.module("norm", new RMSNorm(config.dModel, config.rmsNormEps));
     // Derived from the config, so not saved (as Hugging Face's non-persistent inv_freq).
     const tables = rotaryTables(config.maxPositions, headDim(config), config.ropeTheta);
-    this.rotary = { cos: this.buffer("rotary_cos", tables.cos, false), sin: this.buffer("rotary_sin", tables.sin, false) };
+    this.rotary = {
+      cos: this.buffer("rotary_cos", tables.cos, false),
+      sin: this.buffer("rotary_sin", tables.sin, false),
+    };
   }
 
   /** ids (B, T) int64 → hidden states (B, T, dModel) after the final norm. */
@@ -73,7 +92,14 @@ function defaultPositions(t: number, past: number, keyValid: Tensor | null, devi
  * Query i (at position past + i) sees keys up to its own position that are real tokens. A padding query
  * also sees itself, so no row of the softmax is empty (its output is never used).
  */
-function attentionMask(b: number, tq: number, past: number, keyValid: Tensor | null, groups: number, device: string): AttentionMask {
+function attentionMask(
+  b: number,
+  tq: number,
+  past: number,
+  keyValid: Tensor | null,
+  groups: number,
+  device: string,
+): AttentionMask {
   if (!keyValid && groups === 1 && past === 0) return { causal: true, mask: null };
   if (!keyValid && tq === 1) return { causal: false, mask: null };
   return scope(() => {
@@ -86,7 +112,10 @@ function attentionMask(b: number, tq: number, past: number, keyValid: Tensor | n
     }
     if (groups > 1) {
       const rows = mask.size(0);
-      mask = mask.unsqueeze(2).expand(rows, 1, groups, tq, tk).reshape(rows, 1, groups * tq, tk); // (B, 1, groups·Tq, Tk)
+      mask = mask
+        .unsqueeze(2)
+        .expand(rows, 1, groups, tq, tk)
+        .reshape(rows, 1, groups * tq, tk); // (B, 1, groups·Tq, Tk)
     }
     return { causal: false, mask };
   });
@@ -103,8 +132,10 @@ export class Llama extends Module {
   constructor(readonly config: LlamaConfig) {
     super();
     this.model = this.module("model", new LlamaBackbone(config));
-    if (config.head === "scalar") this.scoreHead = this.module("score", new Linear(config.dModel, 1, { bias: false }));
-    else if (!config.tieWordEmbeddings) this.lmHead = this.module("lm_head", new Linear(config.dModel, config.vocabSize, { bias: false }));
+    if (config.head === "scalar")
+      this.scoreHead = this.module("score", new Linear(config.dModel, 1, { bias: false }));
+    else if (!config.tieWordEmbeddings)
+      this.lmHead = this.module("lm_head", new Linear(config.dModel, config.vocabSize, { bias: false }));
     initWeights(this, config.initializerRange);
   }
 
@@ -119,7 +150,8 @@ export class Llama extends Module {
 
   /** hidden (…, dModel) → next-token logits (…, vocabSize). */
   logits(hidden: Tensor): Tensor {
-    if (this.config.head !== "lm") throw new Error("Llama.logits: this model has a scalar head, not an LM head");
+    if (this.config.head !== "lm")
+      throw new Error("Llama.logits: this model has a scalar head, not an LM head");
     return F.linear(hidden, this.lmHead?.weight ?? this.model.embedTokens.weight);
   }
 

@@ -6,9 +6,16 @@
 import { Tensor, arange, cat, scope, tensor, F } from "../torch/index.js";
 
 /** cos and sin tables (maxPositions, headDim): angle p·θ^(−2i/headDim) for position p and frequency i. */
-export function rotaryTables(maxPositions: number, headDim: number, theta: number): { cos: Tensor; sin: Tensor } {
+export function rotaryTables(
+  maxPositions: number,
+  headDim: number,
+  theta: number,
+): { cos: Tensor; sin: Tensor } {
   return scope(() => {
-    const frequencies = Float32Array.from({ length: headDim / 2 }, (_, i) => 1 / theta ** ((2 * i) / headDim));
+    const frequencies = Float32Array.from(
+      { length: headDim / 2 },
+      (_, i) => 1 / theta ** ((2 * i) / headDim),
+    );
     const invFreq = tensor(frequencies); // (headDim/2)
     const angles = arange(0, maxPositions, 1, { dtype: "float32" }).unsqueeze(1).mul(invFreq.unsqueeze(0)); // (P, headDim/2)
     const doubled = cat([angles, angles], 1); // (P, headDim)
@@ -17,7 +24,10 @@ export function rotaryTables(maxPositions: number, headDim: number, theta: numbe
 }
 
 /** The tables' rows for each position: (B, T) int64 → cos, sin (B, 1, T, headDim), broadcast over heads. */
-export function rotaryAt(tables: { cos: Tensor; sin: Tensor }, positions: Tensor): { cos: Tensor; sin: Tensor } {
+export function rotaryAt(
+  tables: { cos: Tensor; sin: Tensor },
+  positions: Tensor,
+): { cos: Tensor; sin: Tensor } {
   return scope(() => ({
     cos: F.embedding(positions, tables.cos).unsqueeze(1),
     sin: F.embedding(positions, tables.sin).unsqueeze(1),

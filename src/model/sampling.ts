@@ -47,7 +47,11 @@ export class RowSampler {
   /** Most likely tokens to select per row before truncating; vocabSize means a full sort. */
   private candidates = 0;
 
-  constructor(params: readonly SamplingParams[], private readonly vocabSize: number, private readonly device = "cpu") {
+  constructor(
+    params: readonly SamplingParams[],
+    private readonly vocabSize: number,
+    private readonly device = "cpu",
+  ) {
     this.rows = params.map((p) => {
       const greedy = !(p.temperature && p.temperature > 0);
       return {
@@ -73,16 +77,34 @@ export class RowSampler {
     this.anyGreedy = sampled.length < this.rows.length;
     this.anyTopP = sampled.some((r) => r.topP < 1);
     this.truncate = this.anyTopP || sampled.some((r) => r.topK < this.vocabSize);
-    this.candidates = Math.max(0, ...sampled.map((r) => (r.topP < 1 ? Math.min(r.topK, nucleusCandidates) : r.topK)));
+    this.candidates = Math.max(
+      0,
+      ...sampled.map((r) => (r.topP < 1 ? Math.min(r.topK, nucleusCandidates) : r.topK)),
+    );
     const needs = this.rows.map((r) => (!r.greedy && r.topP < 1 && r.topK > this.candidates ? r.topP : 0));
     this.checkCoverage = needs.some((p) => p > 0);
     const device = this.device;
-    const column = (values: number[], dtype: "float32" | "int64") => keep(scope(() => tensor(values, { dtype, device }).unsqueeze(1)));
+    const column = (values: number[], dtype: "float32" | "int64") =>
+      keep(scope(() => tensor(values, { dtype, device }).unsqueeze(1)));
     this.settings = {
-      temperature: column(this.rows.map((r) => r.temperature), "float32"),
-      greedy: keep(tensor(this.rows.map((r) => r.greedy), { device })),
-      topK: column(this.rows.map((r) => r.topK), "int64"),
-      topP: column(this.rows.map((r) => r.topP), "float32"),
+      temperature: column(
+        this.rows.map((r) => r.temperature),
+        "float32",
+      ),
+      greedy: keep(
+        tensor(
+          this.rows.map((r) => r.greedy),
+          { device },
+        ),
+      ),
+      topK: column(
+        this.rows.map((r) => r.topK),
+        "int64",
+      ),
+      topP: column(
+        this.rows.map((r) => r.topP),
+        "float32",
+      ),
       coverage: column(needs, "float32"),
     };
   }

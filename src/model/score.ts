@@ -24,7 +24,11 @@ export interface PackedPairs {
 }
 
 /** Packs token pairs; every prompt needs at least one token (its last one predicts the first response token). */
-export function packPairs(pairs: readonly { prompt: readonly number[]; response: readonly number[] }[], padId = 0, device = "cpu"): PackedPairs {
+export function packPairs(
+  pairs: readonly { prompt: readonly number[]; response: readonly number[] }[],
+  padId = 0,
+  device = "cpu",
+): PackedPairs {
   if (pairs.length === 0) throw new Error("packPairs: no pairs");
   pairs.forEach((x, i) => {
     if (x.prompt.length === 0) throw new Error(`packPairs: pair ${i} has an empty prompt`);
@@ -87,7 +91,11 @@ export interface ResponseScores {
 }
 
 /** Scores every response token of a packed batch with one forward pass of `model`. */
-export function scoreResponses(model: Llama, packed: PackedPairs, options: ScoreOptions = {}): ResponseScores {
+export function scoreResponses(
+  model: Llama,
+  packed: PackedPairs,
+  options: ScoreOptions = {},
+): ResponseScores {
   return scope(() => {
     const { promptWidth: p, responseWidth: r, responseMask: mask } = packed;
     const hidden = model.forward(packed.ids, { positions: packed.positions, keyValid: packed.keyValid }); // (B, P + R, dModel)
@@ -97,10 +105,15 @@ export function scoreResponses(model: Llama, packed: PackedPairs, options: Score
       const logits = model.logits(states); // (B, R, V)
       const temperature = options.temperature ?? 1;
       const logp = (temperature !== 1 ? logits.div(temperature) : logits).logSoftmax(-1); // (B, R, V)
-      if (options.logprobs) out.logprobs = logp.gather(2, packed.ids.narrow(1, p, r).unsqueeze(2)).squeeze(2).mul(mask); // (B, R)
+      if (options.logprobs)
+        out.logprobs = logp
+          .gather(2, packed.ids.narrow(1, p, r).unsqueeze(2))
+          .squeeze(2)
+          .mul(mask); // (B, R)
       if (options.entropy) out.entropy = logp.exp().mul(logp).sum(-1).neg().mul(mask); // (B, R)
     }
-    if (options.values) out.values = model.values(options.values === "state" ? states : hidden.narrow(1, p, r)).mul(mask); // (B, R)
+    if (options.values)
+      out.values = model.values(options.values === "state" ? states : hidden.narrow(1, p, r)).mul(mask); // (B, R)
     return out;
   });
 }
@@ -109,7 +122,10 @@ export function scoreResponses(model: Llama, packed: PackedPairs, options: Score
  * Picks columns of a (B, R) response tensor per row — e.g. PRM scores at line-end tokens. Rows with fewer
  * indices are padded: `mask` (B, K) is 1 where an index was given.
  */
-export function gatherColumns(values: Tensor, indices: readonly (readonly number[])[]): { values: Tensor; mask: Tensor } {
+export function gatherColumns(
+  values: Tensor,
+  indices: readonly (readonly number[])[],
+): { values: Tensor; mask: Tensor } {
   const k = Math.max(1, ...indices.map((x) => x.length));
   const flat = new Int32Array(indices.length * k);
   const mask = new Float32Array(indices.length * k);

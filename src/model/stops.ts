@@ -11,7 +11,12 @@ export function stopWindow(stops: readonly string[]): number {
 }
 
 /** Whether the last `window` tokens of `tokens` contain a stop string. */
-export function tailHasStop(tokenizer: Tokenizer, tokens: readonly number[], stops: readonly string[], window: number): boolean {
+export function tailHasStop(
+  tokenizer: Tokenizer,
+  tokens: readonly number[],
+  stops: readonly string[],
+  window: number,
+): boolean {
   const tail = tokenizer.decode(tokens.slice(Math.max(0, tokens.length - window)), { skipSpecial: true });
   return stops.some((s) => s.length > 0 && tail.includes(s));
 }
@@ -20,7 +25,11 @@ export function tailHasStop(tokenizer: Tokenizer, tokens: readonly number[], sto
  * Cuts a response before its first stop string. `text` is everything before the stop; `kept` counts the
  * tokens that end at or before the cut (a token straddling it goes with the stop string).
  */
-export function cutAtStop(tokenizer: Tokenizer, tokens: readonly number[], stops: readonly string[]): { text: string; kept: number; stopped: boolean } {
+export function cutAtStop(
+  tokenizer: Tokenizer,
+  tokens: readonly number[],
+  stops: readonly string[],
+): { text: string; kept: number; stopped: boolean } {
   const { text, offsets } = tokenizer.decodeWithOffsets(tokens, { skipSpecial: true });
   let cut = -1;
   for (const s of stops) {
@@ -29,6 +38,11 @@ export function cutAtStop(tokenizer: Tokenizer, tokens: readonly number[], stops
   }
   if (cut < 0) return { text, kept: tokens.length, stopped: false };
   let kept = 0;
-  while (kept < offsets.length && offsets[kept]![1] <= cut && !(offsets[kept]![0] === cut && offsets[kept]![1] === cut)) kept++;
+  while (
+    kept < offsets.length &&
+    offsets[kept]![1] <= cut &&
+    !(offsets[kept]![0] === cut && offsets[kept]![1] === cut)
+  )
+    kept++;
   return { text: text.slice(0, cut), kept, stopped: true };
 }

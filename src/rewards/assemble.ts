@@ -39,23 +39,35 @@ export interface AssembledRewards {
 /** Assembles one rollout's per-token rewards from the KL penalty, the process rewards and the outcome. */
 export function assembleRewards(inputs: RewardInputs): AssembledRewards {
   const { responseLength: n, klPerToken, beta, outcome: outcomeReward, processAt } = inputs;
-  if (!Number.isInteger(n) || n < 1) throw new Error(`assembleRewards: responseLength must be a positive integer, got ${n}`);
-  if (klPerToken.length !== n) throw new Error(`assembleRewards: ${klPerToken.length} KL values for ${n} response tokens`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`assembleRewards: responseLength must be a positive integer, got ${n}`);
+  if (klPerToken.length !== n)
+    throw new Error(`assembleRewards: ${klPerToken.length} KL values for ${n} response tokens`);
   const kl = Array.from({ length: n }, (_, t) => -beta * klPerToken[t]!);
   const processPart = new Array<number>(n).fill(0);
   for (const { token, reward } of processAt) {
-    if (!Number.isInteger(token) || token < 0 || token >= n) throw new Error(`assembleRewards: a process reward at token ${token}, outside the ${n} response tokens`);
+    if (!Number.isInteger(token) || token < 0 || token >= n)
+      throw new Error(
+        `assembleRewards: a process reward at token ${token}, outside the ${n} response tokens`,
+      );
     processPart[token] = processPart[token]! + reward;
   }
   const outcomePart = new Array<number>(n).fill(0);
   outcomePart[n - 1] = outcomeReward;
   const total = kl.map((k, t) => k + processPart[t]! + outcomePart[t]!);
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-  return { total, kl, process: processPart, outcome: outcomePart, sums: { total: sum(total), kl: sum(kl), process: sum(processPart), outcome: outcomeReward } };
+  return {
+    total,
+    kl,
+    process: processPart,
+    outcome: outcomePart,
+    sums: { total: sum(total), kl: sum(kl), process: sum(processPart), outcome: outcomeReward },
+  };
 }
 
 /** Pairs per-step rewards with their end tokens, the `processAt` of assembleRewards. */
 export function atStepEnds(ends: readonly number[], rewards: readonly number[]): ProcessRewardAt[] {
-  if (ends.length !== rewards.length) throw new Error(`atStepEnds: ${rewards.length} rewards for ${ends.length} step ends`);
+  if (ends.length !== rewards.length)
+    throw new Error(`atStepEnds: ${rewards.length} rewards for ${ends.length} step ends`);
   return ends.map((token, i) => ({ token, reward: rewards[i]! }));
 }

@@ -60,7 +60,9 @@ export function outcomeReward(verdict: Verdict, kind: OutcomeKind): number {
 /** The verdict's status, refusing `sandbox_error`. */
 function judged(verdict: Verdict): Exclude<Status, "sandbox_error"> {
   if (verdict.status === "sandbox_error") {
-    throw new SandboxErrorReward(`a sandbox_error verdict is not a reward (the sandbox failed, not the program${verdict.detail ? `: ${verdict.detail}` : ""}); retry the execution`);
+    throw new SandboxErrorReward(
+      `a sandbox_error verdict is not a reward (the sandbox failed, not the program${verdict.detail ? `: ${verdict.detail}` : ""}); retry the execution`,
+    );
   }
   return verdict.status;
 }

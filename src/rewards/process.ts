@@ -24,7 +24,12 @@ export interface ProcessWeights {
  * passed, λ_fail when it failed. Dividing by L keeps the total process reward of a rollout independent of
  * its length, so more lines do not mean more reward. L counts every line, neutral ones included.
  */
-export function psgpoLineRewards(scores: readonly number[], neutral: readonly boolean[], passed: boolean, weights: ProcessWeights): number[] {
+export function psgpoLineRewards(
+  scores: readonly number[],
+  neutral: readonly boolean[],
+  passed: boolean,
+  weights: ProcessWeights,
+): number[] {
   sameLength(scores, neutral);
   const lambda = passed ? weights.lambdaPass : weights.lambdaFail;
   const lines = scores.length;
@@ -38,5 +43,6 @@ export function prlcoderStepRewards(scores: readonly number[], neutral: readonly
 }
 
 function sameLength(scores: readonly number[], neutral: readonly boolean[]): void {
-  if (scores.length !== neutral.length) throw new Error(`process rewards: ${scores.length} scores for ${neutral.length} steps`);
+  if (scores.length !== neutral.length)
+    throw new Error(`process rewards: ${scores.length} scores for ${neutral.length} steps`);
 }

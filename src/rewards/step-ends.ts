@@ -13,25 +13,36 @@ import type { Tokenizer } from "../model/tokenizer/index.js";
  * for sampled ids). Tokens that cover no character (a dropped special token) are never chosen. Several
  * steps may share one token (e.g. blank lines merged into one `\n\n` token); the index then repeats.
  */
-export function stepEndTokens(response: string, steps: readonly string[], offsets: readonly (readonly [number, number])[]): number[] {
-  if (steps.join("") !== response) throw new Error("stepEndTokens: the steps do not concatenate to the response");
+export function stepEndTokens(
+  response: string,
+  steps: readonly string[],
+  offsets: readonly (readonly [number, number])[],
+): number[] {
+  if (steps.join("") !== response)
+    throw new Error("stepEndTokens: the steps do not concatenate to the response");
   const ends: number[] = [];
   let end = 0;
   let t = 0;
   for (const [i, step] of steps.entries()) {
-    if (step.length === 0) throw new Error(`stepEndTokens: step ${i} is empty; an empty step has no end token`);
+    if (step.length === 0)
+      throw new Error(`stepEndTokens: step ${i} is empty; an empty step has no end token`);
     end += step.length;
     const last = end - 1;
     // Offsets increase along the text, so the search resumes where the previous step's end was found.
     while (t < offsets.length && !(offsets[t]![0] <= last && last < offsets[t]![1])) t++;
-    if (t === offsets.length) throw new Error(`stepEndTokens: no token covers character ${last}, the end of step ${i}`);
+    if (t === offsets.length)
+      throw new Error(`stepEndTokens: no token covers character ${last}, the end of step ${i}`);
     ends.push(t);
   }
   return ends;
 }
 
 /** A response's token ids as `tokenizer` encodes it, and the token holding each step's end. */
-export function encodeSteps(tokenizer: Tokenizer, response: string, steps: readonly string[]): { ids: number[]; ends: number[] } {
+export function encodeSteps(
+  tokenizer: Tokenizer,
+  response: string,
+  steps: readonly string[],
+): { ids: number[]; ends: number[] } {
   const { ids, offsets } = tokenizer.encode(response);
   return { ids, ends: stepEndTokens(response, steps, offsets) };
 }

@@ -32,7 +32,10 @@ function factory(options: CreateOptions, fallback: DType = "float32") {
 }
 
 /** A tensor from nested arrays (numbers or booleans) or from a typed array with a shape. */
-export function tensor(data: Nested | ArrayBufferView, options: CreateOptions & { shape?: number[] } = {}): Tensor {
+export function tensor(
+  data: Nested | ArrayBufferView,
+  options: CreateOptions & { shape?: number[] } = {},
+): Tensor {
   if (ArrayBuffer.isView(data)) return fromTypedArray(data, options.shape ?? [elementCount(data)], options);
   const shape: number[] = [];
   for (let d: Nested = data; Array.isArray(d); d = d[0] ?? 0) shape.push(d.length);
@@ -121,7 +124,10 @@ export function ones(shape: number[], options: CreateOptions = {}): Tensor {
   return finish(ops.ones(shape, factory(options)), options);
 }
 export function full(shape: number[], value: number | boolean, options: CreateOptions = {}): Tensor {
-  return finish(ops.full(shape, value, factory(options, typeof value === "boolean" ? "bool" : "float32")), options);
+  return finish(
+    ops.full(shape, value, factory(options, typeof value === "boolean" ? "bool" : "float32")),
+    options,
+  );
 }
 /** Values start, start+step, … below end (int64 unless a dtype is given). */
 export function arange(start: number, end?: number, step = 1, options: CreateOptions = {}): Tensor {

@@ -1,5 +1,6 @@
 /** Element types a Tensor can hold, by the names PyTorch prints. */
-export type DType = "float32" | "float64" | "float16" | "bfloat16" | "int64" | "int32" | "int16" | "int8" | "uint8" | "bool";
+export type DType =
+  "float32" | "float64" | "float16" | "bfloat16" | "int64" | "int32" | "int16" | "int8" | "uint8" | "bool";
 
 /** A device name: "cpu", "cuda" or "cuda:N". */
 export type Device = string;
@@ -24,7 +25,18 @@ export function dtypeSize(dtype: DType): number {
   }
 }
 
-const known = new Set<string>(["float32", "float64", "float16", "bfloat16", "int64", "int32", "int16", "int8", "uint8", "bool"]);
+const known = new Set<string>([
+  "float32",
+  "float64",
+  "float16",
+  "bfloat16",
+  "int64",
+  "int32",
+  "int16",
+  "int8",
+  "uint8",
+  "bool",
+]);
 
 /** Throws a clear error for a name that is not a DType (user input from configs and options). */
 export function checkDType(name: string): DType {

@@ -26,7 +26,13 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   return ops.linear(x, weight, bias ?? null);
 }
 
-export function layerNorm(x: Tensor, normalizedShape: number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
+export function layerNorm(
+  x: Tensor,
+  normalizedShape: number[],
+  weight?: Tensor | null,
+  bias?: Tensor | null,
+  eps = 1e-5,
+): Tensor {
   return ops.layerNorm(x, normalizedShape, weight ?? null, bias ?? null, eps);
 }
 
@@ -49,7 +55,14 @@ export function crossEntropy(
   targets: Tensor,
   options: { ignoreIndex?: number; reduction?: Reduction; labelSmoothing?: number } = {},
 ): Tensor {
-  return ops.crossEntropy(logits, targets, null, reductionCode[options.reduction ?? "mean"], options.ignoreIndex ?? -100, options.labelSmoothing ?? 0);
+  return ops.crossEntropy(
+    logits,
+    targets,
+    null,
+    reductionCode[options.reduction ?? "mean"],
+    options.ignoreIndex ?? -100,
+    options.labelSmoothing ?? 0,
+  );
 }
 
 export function mseLoss(input: Tensor, target: Tensor, reduction: Reduction = "mean"): Tensor {
@@ -57,7 +70,11 @@ export function mseLoss(input: Tensor, target: Tensor, reduction: Reduction = "m
 }
 
 /** Binary cross-entropy on logits, numerically stable (PRLCoder's chosen/rejected PRM loss). */
-export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor, reduction: Reduction = "mean"): Tensor {
+export function binaryCrossEntropyWithLogits(
+  logits: Tensor,
+  target: Tensor,
+  reduction: Reduction = "mean",
+): Tensor {
   return ops.bceWithLogits(logits, target, null, null, reductionCode[reduction]);
 }
 
@@ -94,4 +111,6 @@ export function scaledDotProductAttention(
 }
 
 // libtorch ≥ 2.0 has a fused kernel (flash / memory-efficient on CUDA); 1.13 does not.
-const fusedAttention = hasOperator("aten::scaled_dot_product_attention") ? op("aten::scaled_dot_product_attention") : null;
+const fusedAttention = hasOperator("aten::scaled_dot_product_attention")
+  ? op("aten::scaled_dot_product_attention")
+  : null;

@@ -2,11 +2,32 @@
 export { Tensor, op, callOp, operatorSchema, hasOperator, type TensorLike, type Scalar } from "./tensor.js";
 export type { DType, Device } from "./dtype.js";
 export { dtypeSize, floatingDTypes, checkDType } from "./dtype.js";
-export { tensor, fromTypedArray, fromHalfBits, zeros, ones, full, arange, rand, randn, randint, eye, type CreateOptions } from "./creation.js";
+export {
+  tensor,
+  fromTypedArray,
+  fromHalfBits,
+  zeros,
+  ones,
+  full,
+  arange,
+  rand,
+  randn,
+  randint,
+  eye,
+  type CreateOptions,
+} from "./creation.js";
 export { cat, stack, where } from "./combine.js";
 export { scope, keep, type Disposable } from "./scope.js";
 export { noGrad, isGradEnabled } from "./autograd.js";
-export { manualSeed, setNumThreads, numThreads, cudaAvailable, cudaDeviceCount, memory, version } from "./runtime.js";
+export {
+  manualSeed,
+  setNumThreads,
+  numThreads,
+  cudaAvailable,
+  cudaDeviceCount,
+  memory,
+  version,
+} from "./runtime.js";
 export * as F from "./functional.js";
 export { Module } from "./nn/module.js";
 export { Linear, Embedding, LayerNorm, RMSNorm, Dropout, ModuleList } from "./nn/layers.js";

@@ -32,10 +32,23 @@ export interface Native {
   gradEnabled(): boolean;
   setGradEnabled(on: boolean): void;
   adamwStep(
-    params: Handle[], expAvg: Handle[], expAvgSq: Handle[], step: number, lr: number,
-    beta1: number, beta2: number, eps: number, weightDecay: number,
+    params: Handle[],
+    expAvg: Handle[],
+    expAvgSq: Handle[],
+    step: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
   ): void;
-  sgdStep(params: Handle[], momentumBuffers: Handle[] | null, lr: number, momentum: number, weightDecay: number): void;
+  sgdStep(
+    params: Handle[],
+    momentumBuffers: Handle[] | null,
+    lr: number,
+    momentum: number,
+    weightDecay: number,
+  ): void;
   clipGradNorm(params: Handle[], maxNorm: number): number;
   manualSeed(seed: number): void;
   setNumThreads(n: number): void;

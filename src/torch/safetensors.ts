@@ -9,14 +9,30 @@ import { Tensor } from "./tensor.js";
 import type { DType } from "./dtype.js";
 
 const toFormat: Partial<Record<DType, string>> = {
-  float32: "F32", float64: "F64", float16: "F16", bfloat16: "BF16",
-  int64: "I64", int32: "I32", int16: "I16", int8: "I8", uint8: "U8", bool: "BOOL",
+  float32: "F32",
+  float64: "F64",
+  float16: "F16",
+  bfloat16: "BF16",
+  int64: "I64",
+  int32: "I32",
+  int16: "I16",
+  int8: "I8",
+  uint8: "U8",
+  bool: "BOOL",
 };
-const fromFormat: Record<string, DType> = Object.fromEntries(Object.entries(toFormat).map(([k, v]) => [v, k as DType]));
+const fromFormat: Record<string, DType> = Object.fromEntries(
+  Object.entries(toFormat).map(([k, v]) => [v, k as DType]),
+);
 
 /** Writes named tensors (CPU copies are made as needed) with optional string metadata. */
-export function saveSafetensors(path: string, tensors: Map<string, Tensor> | Record<string, Tensor>, metadata?: Record<string, string>): void {
-  const entries = [...(tensors instanceof Map ? tensors.entries() : Object.entries(tensors))].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+export function saveSafetensors(
+  path: string,
+  tensors: Map<string, Tensor> | Record<string, Tensor>,
+  metadata?: Record<string, string>,
+): void {
+  const entries = [...(tensors instanceof Map ? tensors.entries() : Object.entries(tensors))].sort(
+    ([a], [b]) => (a < b ? -1 : a > b ? 1 : 0),
+  );
   const header: Record<string, unknown> = {};
   if (metadata) header.__metadata__ = metadata;
   const chunks: Uint8Array[] = [];
@@ -37,14 +53,18 @@ export function saveSafetensors(path: string, tensors: Map<string, Tensor> | Rec
 }
 
 /** Reads every tensor of a safetensors file (on the CPU) and its metadata. */
-export function loadSafetensors(path: string): { tensors: Map<string, Tensor>; metadata: Record<string, string> } {
+export function loadSafetensors(path: string): {
+  tensors: Map<string, Tensor>;
+  metadata: Record<string, string>;
+} {
   const fd = openSync(path, "r");
   try {
     const size = fstatSync(fd).size;
     const head = Buffer.alloc(8);
     readSync(fd, head, 0, 8, 0);
     const headerLength = Number(head.readBigUInt64LE());
-    if (headerLength <= 0 || 8 + headerLength > size) throw new Error(`${path}: not a safetensors file (bad header length)`);
+    if (headerLength <= 0 || 8 + headerLength > size)
+      throw new Error(`${path}: not a safetensors file (bad header length)`);
     const headerBytes = Buffer.alloc(headerLength);
     readSync(fd, headerBytes, 0, headerLength, 8);
     let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;

@@ -380,7 +380,9 @@ export class Tensor {
     return ops.maskedFill(this, mask, value);
   }
   split(sizeOrSizes: number | number[], dim = 0): Tensor[] {
-    return Array.isArray(sizeOrSizes) ? ops.splitSizes(this, sizeOrSizes, dim) : ops.split(this, sizeOrSizes, dim);
+    return Array.isArray(sizeOrSizes)
+      ? ops.splitSizes(this, sizeOrSizes, dim)
+      : ops.split(this, sizeOrSizes, dim);
   }
   chunk(chunks: number, dim = 0): Tensor[] {
     return ops.chunk(this, chunks, dim);
@@ -576,6 +578,8 @@ export class Tensor {
     return build(0);
   }
   toString(): string {
-    return this.freed ? "Tensor(<disposed>)" : `Tensor(${this.dtype}[${this.shape.join(",")}] on ${this.device})`;
+    return this.freed
+      ? "Tensor(<disposed>)"
+      : `Tensor(${this.dtype}[${this.shape.join(",")}] on ${this.device})`;
   }
 }

@@ -31,7 +31,14 @@ export interface PrmMetrics {
 }
 
 /** Step-number ranges (1-based, inclusive) that `byPosition` groups by: short responses one by one, long ones coarser. */
-export const positionBuckets: readonly [number, number][] = [[1, 1], [2, 2], [3, 4], [5, 8], [9, 16], [17, Infinity]];
+export const positionBuckets: readonly [number, number][] = [
+  [1, 1],
+  [2, 2],
+  [3, 4],
+  [5, 8],
+  [9, 16],
+  [17, Infinity],
+];
 
 /** The held-out metrics of scored steps. */
 export function prmMetrics(scored: readonly ScoredStep[]): PrmMetrics {
@@ -45,16 +52,32 @@ export function prmMetrics(scored: readonly ScoredStep[]): PrmMetrics {
   const labelled = [...positive, ...negative];
   const byPosition = positionBuckets.flatMap(([lo, hi]) => {
     const inBucket = labelled.filter((s) => s.position + 1 >= lo && s.position + 1 <= hi);
-    return inBucket.length ? [{ bucket: hi === Infinity ? `${lo}+` : lo === hi ? `${lo}` : `${lo}-${hi}`, steps: inBucket.length, accuracy: share(inBucket)! }] : [];
+    return inBucket.length
+      ? [
+          {
+            bucket: hi === Infinity ? `${lo}+` : lo === hi ? `${lo}` : `${lo}-${hi}`,
+            steps: inBucket.length,
+            accuracy: share(inBucket)!,
+          },
+        ]
+      : [];
   });
   return {
     steps: labelled.length,
     accuracyPositive,
     accuracyNegative,
     accuracy: share(labelled),
-    balancedAccuracy: accuracyPositive !== null && accuracyNegative !== null ? (accuracyPositive + accuracyNegative) / 2 : null,
-    auc: auc(positive.map((s) => s.score), negative.map((s) => s.score)),
-    neutralMeanAbs: neutral.length ? neutral.reduce((a, s) => a + Math.abs(s.score), 0) / neutral.length : null,
+    balancedAccuracy:
+      accuracyPositive !== null && accuracyNegative !== null
+        ? (accuracyPositive + accuracyNegative) / 2
+        : null,
+    auc: auc(
+      positive.map((s) => s.score),
+      negative.map((s) => s.score),
+    ),
+    neutralMeanAbs: neutral.length
+      ? neutral.reduce((a, s) => a + Math.abs(s.score), 0) / neutral.length
+      : null,
     byPosition,
   };
 }
@@ -63,9 +86,12 @@ export function prmMetrics(scored: readonly ScoredStep[]): PrmMetrics {
 export function auc(positives: readonly number[], negatives: readonly number[]): number | null {
   if (positives.length === 0 || negatives.length === 0) return null;
   // Rank all scores together (tied scores share their mean rank); the positives' rank sum gives U.
-  const all = [...positives.map((score) => ({ score, positive: true })), ...negatives.map((score) => ({ score, positive: false }))].sort((a, b) => a.score - b.score);
+  const all = [
+    ...positives.map((score) => ({ score, positive: true })),
+    ...negatives.map((score) => ({ score, positive: false })),
+  ].sort((a, b) => a.score - b.score);
   let rankSum = 0;
-  for (let i = 0; i < all.length; ) {
+  for (let i = 0; i < all.length;) {
     let j = i;
     while (j < all.length && all[j]!.score === all[i]!.score) j++;
     const meanRank = (i + 1 + j) / 2;

@@ -9,7 +9,15 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { gatherColumns, packPairs, disposePacked, scoreResponses, encodePrompt, loadCheckpoint, type Llama } from "../model/index.js";
+import {
+  gatherColumns,
+  packPairs,
+  disposePacked,
+  scoreResponses,
+  encodePrompt,
+  loadCheckpoint,
+  type Llama,
+} from "../model/index.js";
 import { Tokenizer } from "../model/tokenizer/index.js";
 import { noGrad, scope, type Tensor } from "../torch/index.js";
 import { encodeSteps } from "../rewards/step-ends.js";
@@ -30,7 +38,8 @@ export function readPrmLoss(dir: string): PrmLoss {
   const path = join(dir, prmInfoFile);
   if (!existsSync(path)) return "mse";
   const loss = (JSON.parse(readFileSync(path, "utf8")) as { loss?: unknown }).loss;
-  if (loss !== "mse" && loss !== "bce") throw new Error(`${path}: "loss" must be "mse" or "bce", got ${JSON.stringify(loss)}`);
+  if (loss !== "mse" && loss !== "bce")
+    throw new Error(`${path}: "loss" must be "mse" or "bce", got ${JSON.stringify(loss)}`);
   return loss;
 }
 
@@ -47,18 +56,30 @@ export interface PrmInput {
 }
 
 /** Tokenizes prompt and response as generation sees them (encodePrompt, then the response) and maps the step ends. */
-export function encodePrmInput(tokenizer: Tokenizer, prompt: string, response: string, steps: readonly string[]): PrmInput {
+export function encodePrmInput(
+  tokenizer: Tokenizer,
+  prompt: string,
+  response: string,
+  steps: readonly string[],
+): PrmInput {
   const { ids, ends } = encodeSteps(tokenizer, response, steps);
   return { prompt: encodePrompt(tokenizer, prompt), response: ids, ends };
 }
 
 /** Raw scalar-head outputs at each row's step ends, (B, K) with K the most steps in a row, and the (B, K) mask of real steps. */
-export function stepEndOutputs(model: Llama, rows: readonly PrmInput[], padId: number): { values: Tensor; mask: Tensor } {
+export function stepEndOutputs(
+  model: Llama,
+  rows: readonly PrmInput[],
+  padId: number,
+): { values: Tensor; mask: Tensor } {
   const packed = packPairs(rows, padId);
   try {
     return scope(() => {
       const { values } = scoreResponses(model, packed, { values: "token" }); // (B, R): the output at each response token
-      return gatherColumns(values!, rows.map((r) => r.ends)); // (B, K)
+      return gatherColumns(
+        values!,
+        rows.map((r) => r.ends),
+      ); // (B, K)
     });
   } finally {
     disposePacked(packed);
@@ -82,7 +103,9 @@ export class PrmScorer {
     const model = loadCheckpoint(dir);
     if (model.head !== "scalar") {
       model.dispose();
-      throw new Error(`${dir}: not a PRM (it has an LM head); pass a checkpoint written by 'linewise train-prm'`);
+      throw new Error(
+        `${dir}: not a PRM (it has an LM head); pass a checkpoint written by 'linewise train-prm'`,
+      );
     }
     return new PrmScorer(model, Tokenizer.load(dir), readPrmLoss(dir), options.batchSize ?? 16);
   }

@@ -22,7 +22,19 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import { AdamW, F, clipGradNorm, loadSafetensors, manualSeed, noGrad, saveSafetensors, scope, tensor, warmupCosine, type Tensor } from "../torch/index.js";
+import {
+  AdamW,
+  F,
+  clipGradNorm,
+  loadSafetensors,
+  manualSeed,
+  noGrad,
+  saveSafetensors,
+  scope,
+  tensor,
+  warmupCosine,
+  type Tensor,
+} from "../torch/index.js";
 import { Llama, loadCheckpoint, readCheckpointConfig, saveCheckpoint } from "../model/index.js";
 import { Tokenizer } from "../model/tokenizer/index.js";
 import { Rng } from "../problems/suite/random.js";
@@ -30,7 +42,14 @@ import type { LabelRecord, StepLabel } from "../labels/records.js";
 import { selectRecords, selectionStrategies, type SelectionStrategy } from "../labels/selection.js";
 import { ConfigError, Progress, RunFolder, latestCheckpoint, readRunConfig } from "../runs/index.js";
 import { flatMetrics, prmMetrics, type PrmMetrics, type ScoredStep } from "./prm-metrics.js";
-import { encodePrmInput, stepEndOutputs, toLabelScale, writePrmInfo, type PrmInput, type PrmLoss } from "./prm-scorer.js";
+import {
+  encodePrmInput,
+  stepEndOutputs,
+  toLabelScale,
+  writePrmInfo,
+  type PrmInput,
+  type PrmLoss,
+} from "./prm-scorer.js";
 
 export { PrmScorer, type PrmLoss } from "./prm-scorer.js";
 export type { PrmMetrics } from "./prm-metrics.js";
@@ -140,14 +159,22 @@ interface Example extends PrmInput {
 }
 
 /** Trains a PRM on label `records` into `runDir`; resolves when `steps` are done (or `signal` stopped it). */
-export async function trainPrm(config: PrmConfig, records: readonly LabelRecord[], runDir: string, options: PrmOptions = {}): Promise<PrmResult> {
+export async function trainPrm(
+  config: PrmConfig,
+  records: readonly LabelRecord[],
+  runDir: string,
+  options: PrmOptions = {},
+): Promise<PrmResult> {
   checkPrmConfig(config);
   // 1. run folder: a resumed run must be the same training; only its length may change
   const fingerprint = recordsFingerprint(records);
   const previous = options.resume ? latestCheckpoint(runDir) : null;
   if (previous) {
     checkSameConfig(readRunConfig(runDir), config, runDir);
-    if (previous.trainer.data !== fingerprint) throw new ConfigError(`${runDir}: the label records differ from those the run was trained on; resume with the same records`);
+    if (previous.trainer.data !== fingerprint)
+      throw new ConfigError(
+        `${runDir}: the label records differ from those the run was trained on; resume with the same records`,
+      );
   }
   const init = config.init!;
   const initConfig = readCheckpointConfig(init);
@@ -158,17 +185,32 @@ export async function trainPrm(config: PrmConfig, records: readonly LabelRecord[
   try {
     // 2. split by problem; select among the training records; tokenize with the init checkpoint's tokenizer
     const maxLength = Math.min(config.maxLength, initConfig.maxPositions);
-    const { train, held: heldRecords, problems } = splitByProblem(records, config.heldOutFraction, config.seed);
+    const {
+      train,
+      held: heldRecords,
+      problems,
+    } = splitByProblem(records, config.heldOutFraction, config.seed);
     const selected = selectRecords(train, config.select);
     const tokenizer = Tokenizer.load(resumed?.dir ?? init);
     const encode = (rs: readonly LabelRecord[]) =>
       rs
-        .map((r): Example => ({ ...encodePrmInput(tokenizer, r.prompt, r.response, r.steps), labels: r.labels }))
-        .filter((e) => e.prompt.length + e.response.length <= maxLength && e.ends.length > 0 && (config.loss === "mse" || e.labels.some((l) => l !== 0)));
+        .map((r): Example => ({
+          ...encodePrmInput(tokenizer, r.prompt, r.response, r.steps),
+          labels: r.labels,
+        }))
+        .filter(
+          (e) =>
+            e.prompt.length + e.response.length <= maxLength &&
+            e.ends.length > 0 &&
+            (config.loss === "mse" || e.labels.some((l) => l !== 0)),
+        );
     const trainRows = encode(selected);
     const heldRows = encode(heldRecords);
     const skipped = selected.length + heldRecords.length - trainRows.length - heldRows.length;
-    if (trainRows.length === 0) throw new ConfigError(`prm: no training records left (${train.length} on training problems, ${selected.length} selected by "${config.select}", none both within ${maxLength} tokens and with a step to learn from)`);
+    if (trainRows.length === 0)
+      throw new ConfigError(
+        `prm: no training records left (${train.length} on training problems, ${selected.length} selected by "${config.select}", none both within ${maxLength} tokens and with a step to learn from)`,
+      );
     const batchesPerEpoch = Math.ceil(trainRows.length / config.batchSize);
 
     // 3. model: the backbone of init with a scalar head (fresh unless keepHead and init has one), and AdamW
@@ -182,10 +224,18 @@ export async function trainPrm(config: PrmConfig, records: readonly LabelRecord[
     } else model = loadCheckpoint(init, { head: "scalar" });
     const params = model.parameters();
     opt = new AdamW(
-      [{ params: params.filter((p) => p.ndim >= 2) }, { params: params.filter((p) => p.ndim < 2), weightDecay: 0 }],
+      [
+        { params: params.filter((p) => p.ndim >= 2) },
+        { params: params.filter((p) => p.ndim < 2), weightDecay: 0 },
+      ],
       { lr: config.lr, betas: config.betas, weightDecay: config.weightDecay },
     );
-    const schedule = warmupCosine({ peak: config.lr, warmupSteps: config.warmupSteps, totalSteps: config.steps, minRatio: config.minLrRatio });
+    const schedule = warmupCosine({
+      peak: config.lr,
+      warmupSteps: config.warmupSteps,
+      totalSteps: config.steps,
+      minRatio: config.minLrRatio,
+    });
     let step = 0;
     if (resumed) {
       const saved = loadSafetensors(join(resumed.dir, "trainer.safetensors")).tensors;
@@ -193,7 +243,9 @@ export async function trainPrm(config: PrmConfig, records: readonly LabelRecord[
       for (const t of saved.values()) t.dispose();
       step = resumed.step;
     }
-    const bar = options.quiet ? null : new Progress({ label: "prm", total: config.steps, start: step, unit: "step" });
+    const bar = options.quiet
+      ? null
+      : new Progress({ label: "prm", total: config.steps, start: step, unit: "step" });
     bar?.log(
       `prm: ${(model.numParameters() / 1e6).toFixed(2)}M-parameter model from ${init} (${config.loss} loss, "${config.select}" selection), ` +
         `${trainRows.length} training records on ${problems.train} problems, ${heldRows.length} held out on ${problems.heldOut}` +
@@ -205,12 +257,25 @@ export async function trainPrm(config: PrmConfig, records: readonly LabelRecord[
     const o = opt;
     let checkpoint = resumed ? { step, dir: resumed.dir } : null;
     const save = () => {
-      const trainer = { epoch: Math.floor(step / batchesPerEpoch), lr: o.lr, optimizerStep: o.step, seed: config.seed, data: fingerprint };
-      const dir = run.saveCheckpoint(step, trainer, (partial) => {
-        saveCheckpoint(partial, m, tokenizer);
-        writePrmInfo(partial, { loss: config.loss });
-        saveSafetensors(join(partial, "trainer.safetensors"), o.stateTensors(), { optimizerStep: String(o.step) });
-      }, config.keepCheckpoints);
+      const trainer = {
+        epoch: Math.floor(step / batchesPerEpoch),
+        lr: o.lr,
+        optimizerStep: o.step,
+        seed: config.seed,
+        data: fingerprint,
+      };
+      const dir = run.saveCheckpoint(
+        step,
+        trainer,
+        (partial) => {
+          saveCheckpoint(partial, m, tokenizer);
+          writePrmInfo(partial, { loss: config.loss });
+          saveSafetensors(join(partial, "trainer.safetensors"), o.stateTensors(), {
+            optimizerStep: String(o.step),
+          });
+        },
+        config.keepCheckpoints,
+      );
       checkpoint = { step, dir };
     };
 
@@ -249,8 +314,14 @@ export async function trainPrm(config: PrmConfig, records: readonly LabelRecord[
       if (step % config.logEvery === 0 || last || evaluated) {
         windowLoss = window.loss / window.steps;
         run.log({
-          step, epoch: step / batchesPerEpoch, loss: windowLoss, lr: o.lr, gradNorm,
-          ...(evaluated && evaluation ? { heldOutLoss: evaluation.loss, ...flatMetrics(evaluation.metrics, "heldOut") } : {}),
+          step,
+          epoch: step / batchesPerEpoch,
+          loss: windowLoss,
+          lr: o.lr,
+          gradNorm,
+          ...(evaluated && evaluation
+            ? { heldOutLoss: evaluation.loss, ...flatMetrics(evaluation.metrics, "heldOut") }
+            : {}),
         });
         window = { loss: 0, steps: 0 };
       }
@@ -259,7 +330,10 @@ export async function trainPrm(config: PrmConfig, records: readonly LabelRecord[
       if (step % config.checkpointEvery === 0 || last) save();
 
       options.onProgress?.({ step, steps: config.steps, loss, lr: o.lr });
-      bar?.update(step, { loss, ...(evaluation?.metrics.auc != null ? { auc: evaluation.metrics.auc } : {}) });
+      bar?.update(step, {
+        loss,
+        ...(evaluation?.metrics.auc != null ? { auc: evaluation.metrics.auc } : {}),
+      });
       await new Promise((resolve) => setImmediate(resolve)); // lets a signal handler run and stderr drain
     }
 
@@ -275,7 +349,12 @@ export async function trainPrm(config: PrmConfig, records: readonly LabelRecord[
       loss: windowLoss,
       heldOutLoss: evaluation?.loss ?? null,
       heldOut: evaluation?.metrics ?? null,
-      records: { train: trainRows.length, heldOut: heldRows.length, unselected: train.length - selected.length, skipped },
+      records: {
+        train: trainRows.length,
+        heldOut: heldRows.length,
+        unselected: train.length - selected.length,
+        skipped,
+      },
       problems,
     };
   } finally {
@@ -304,13 +383,19 @@ function prmLoss(values: Tensor, rows: readonly Example[], loss: PrmLoss): Tenso
   return scope(() => {
     const t = tensor(target, { shape: [b, k] });
     const w = tensor(weight, { shape: [b, k] });
-    const perStep = loss === "mse" ? values.sub(t).square() : F.binaryCrossEntropyWithLogits(values, t, "none"); // (B, K)
+    const perStep =
+      loss === "mse" ? values.sub(t).square() : F.binaryCrossEntropyWithLogits(values, t, "none"); // (B, K)
     return perStep.mul(w).sum().div(Math.max(1, count));
   });
 }
 
 /** Held-out loss (per counted step) and metrics, without gradients. */
-function evaluate(model: Llama, rows: readonly Example[], config: PrmConfig, padId: number): { loss: number; metrics: PrmMetrics } {
+function evaluate(
+  model: Llama,
+  rows: readonly Example[],
+  config: PrmConfig,
+  padId: number,
+): { loss: number; metrics: PrmMetrics } {
   const scored: ScoredStep[] = [];
   let lossSum = 0;
   let counted = 0;
@@ -323,10 +408,17 @@ function evaluate(model: Llama, rows: readonly Example[], config: PrmConfig, pad
         return { flat: values.toFlatArray(), loss: prmLoss(values, mb, config.loss).item() };
       });
       const k = flat.length / mb.length;
-      const steps = mb.reduce((n, r) => n + (config.loss === "mse" ? r.labels.length : r.labels.filter((l) => l !== 0).length), 0);
+      const steps = mb.reduce(
+        (n, r) => n + (config.loss === "mse" ? r.labels.length : r.labels.filter((l) => l !== 0).length),
+        0,
+      );
       lossSum += loss * Math.max(1, steps);
       counted += steps;
-      mb.forEach((row, b) => row.labels.forEach((label, j) => scored.push({ label, position: j, score: toLabelScale(flat[b * k + j]!, config.loss) })));
+      mb.forEach((row, b) =>
+        row.labels.forEach((label, j) =>
+          scored.push({ label, position: j, score: toLabelScale(flat[b * k + j]!, config.loss) }),
+        ),
+      );
     }
   });
   model.train();
@@ -341,7 +433,11 @@ function evaluate(model: Llama, rows: readonly Example[], config: PrmConfig, pad
 function splitByProblem(records: readonly LabelRecord[], fraction: number, seed: number) {
   const ids = [...new Set(records.map((r) => r.problemId))].sort();
   const wanted = fraction > 0 && ids.length >= 2 ? Math.max(1, Math.floor(ids.length * fraction)) : 0;
-  const heldIds = new Set(shuffled(ids.length, `prm/${seed}/split`).slice(0, wanted).map((i) => ids[i]!));
+  const heldIds = new Set(
+    shuffled(ids.length, `prm/${seed}/split`)
+      .slice(0, wanted)
+      .map((i) => ids[i]!),
+  );
   return {
     train: records.filter((r) => !heldIds.has(r.problemId)),
     held: records.filter((r) => heldIds.has(r.problemId)),
@@ -367,14 +463,22 @@ function shuffled(n: number, key: string): number[] {
 
 function recordsFingerprint(records: readonly LabelRecord[]): string {
   const hash = createHash("sha256");
-  for (const r of records) hash.update(JSON.stringify([r.problemId, r.prompt, r.steps, r.labels, r.kind, r.promptKind ?? null]));
+  for (const r of records)
+    hash.update(JSON.stringify([r.problemId, r.prompt, r.steps, r.labels, r.kind, r.promptKind ?? null]));
   return hash.digest("hex").slice(0, 16);
 }
 
 /** A resumed run may change `steps` only: anything else would make it a different training. */
 function checkSameConfig(saved: unknown, config: PrmConfig, runDir: string): void {
-  const differing = Object.keys(config).filter((key) => key !== "steps" && !isDeepStrictEqual((saved as Record<string, unknown>)?.[key], config[key as keyof PrmConfig]));
-  if (differing.length > 0) throw new ConfigError(`${runDir}: the config differs from the run's config.json in ${differing.join(", ")}; resume with the run's config (only steps may change)`);
+  const differing = Object.keys(config).filter(
+    (key) =>
+      key !== "steps" &&
+      !isDeepStrictEqual((saved as Record<string, unknown>)?.[key], config[key as keyof PrmConfig]),
+  );
+  if (differing.length > 0)
+    throw new ConfigError(
+      `${runDir}: the config differs from the run's config.json in ${differing.join(", ")}; resume with the run's config (only steps may change)`,
+    );
 }
 
 /** Checks a JSON type check cannot make; the error names the field. */
@@ -382,19 +486,36 @@ export function checkPrmConfig(c: PrmConfig): void {
   const fail = (field: string, expected: string, value: unknown) => {
     throw new ConfigError(`prm config: ${field} must be ${expected}, got ${JSON.stringify(value)}`);
   };
-  if (c.init === null) fail("init", "a checkpoint folder (a policy or value model to start from; --init)", c.init);
+  if (c.init === null)
+    fail("init", "a checkpoint folder (a policy or value model to start from; --init)", c.init);
   if (c.loss !== "mse" && c.loss !== "bce") fail("loss", `"mse" or "bce"`, c.loss);
-  if (!selectionStrategies.includes(c.select)) fail("select", selectionStrategies.map((s) => `"${s}"`).join(", ").replace(/, ([^,]*)$/, " or $1"), c.select);
+  if (!selectionStrategies.includes(c.select))
+    fail(
+      "select",
+      selectionStrategies
+        .map((s) => `"${s}"`)
+        .join(", ")
+        .replace(/, ([^,]*)$/, " or $1"),
+      c.select,
+    );
   const positive: [string, number][] = [
-    ["maxLength", c.maxLength], ["batchSize", c.batchSize], ["steps", c.steps], ["evalEvery", c.evalEvery],
-    ["checkpointEvery", c.checkpointEvery], ["keepCheckpoints", c.keepCheckpoints], ["logEvery", c.logEvery],
+    ["maxLength", c.maxLength],
+    ["batchSize", c.batchSize],
+    ["steps", c.steps],
+    ["evalEvery", c.evalEvery],
+    ["checkpointEvery", c.checkpointEvery],
+    ["keepCheckpoints", c.keepCheckpoints],
+    ["logEvery", c.logEvery],
   ];
-  for (const [field, value] of positive) if (!Number.isInteger(value) || value < 1) fail(field, "a positive integer", value);
-  if (!Number.isInteger(c.warmupSteps) || c.warmupSteps < 0) fail("warmupSteps", "an integer ≥ 0", c.warmupSteps);
+  for (const [field, value] of positive)
+    if (!Number.isInteger(value) || value < 1) fail(field, "a positive integer", value);
+  if (!Number.isInteger(c.warmupSteps) || c.warmupSteps < 0)
+    fail("warmupSteps", "an integer ≥ 0", c.warmupSteps);
   if (!(c.lr > 0)) fail("lr", "positive", c.lr);
   if (!(c.minLrRatio >= 0 && c.minLrRatio <= 1)) fail("minLrRatio", "in [0, 1]", c.minLrRatio);
   if (!(c.weightDecay >= 0)) fail("weightDecay", "≥ 0", c.weightDecay);
   if (!(c.gradClip >= 0)) fail("gradClip", "≥ 0 (0: no clipping)", c.gradClip);
-  if (!(c.heldOutFraction >= 0 && c.heldOutFraction < 1)) fail("heldOutFraction", "in [0, 1)", c.heldOutFraction);
+  if (!(c.heldOutFraction >= 0 && c.heldOutFraction < 1))
+    fail("heldOutFraction", "in [0, 1)", c.heldOutFraction);
   if (!c.betas.every((b) => b >= 0 && b < 1)) fail("betas", "two numbers in [0, 1)", c.betas);
 }

@@ -14,16 +14,25 @@ import type { SftExample } from "./sft.js";
 /** The examples of `file`; a malformed row is a MalformedRowError naming file:line. */
 export function readSftData(file: string): SftExample[] {
   const rows = readRows(file);
-  if (rows.length === 0) throw new ProblemFileError(`${file}: no rows; expected JSONL with {"prompt", "completion"} or Problem rows with a "solution"`);
+  if (rows.length === 0)
+    throw new ProblemFileError(
+      `${file}: no rows; expected JSONL with {"prompt", "completion"} or Problem rows with a "solution"`,
+    );
   return rows.map((raw) => {
     if (raw.parseError !== undefined) throw new MalformedRowError(raw, raw.parseError);
     try {
       const row = asRow(raw.value!);
       if ("completion" in row) return { prompt: text(row, "prompt"), completion: text(row, "completion") };
-      if (!isLinewiseRow(row)) throw new RowError(`expected {"prompt", "completion"} or a Problem row (id, prompt, tests) with a solution`);
+      if (!isLinewiseRow(row))
+        throw new RowError(
+          `expected {"prompt", "completion"} or a Problem row (id, prompt, tests) with a solution`,
+        );
       const problem = linewiseProblem(row);
       const example = problemExample(problem);
-      if (!example) throw new RowError(`problem "${problem.id}" has no solution; SFT trains on prompt + reference response`);
+      if (!example)
+        throw new RowError(
+          `problem "${problem.id}" has no solution; SFT trains on prompt + reference response`,
+        );
       return example;
     } catch (e) {
       if (e instanceof RowError) throw new MalformedRowError(raw, e.message);

@@ -17,7 +17,19 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import { AdamW, F, clipGradNorm, loadSafetensors, manualSeed, noGrad, saveSafetensors, scope, tensor, warmupCosine, type Tensor } from "../torch/index.js";
+import {
+  AdamW,
+  F,
+  clipGradNorm,
+  loadSafetensors,
+  manualSeed,
+  noGrad,
+  saveSafetensors,
+  scope,
+  tensor,
+  warmupCosine,
+  type Tensor,
+} from "../torch/index.js";
 import { Llama, encodePrompt, llamaConfig, loadCheckpoint, saveCheckpoint } from "../model/index.js";
 import { Tokenizer } from "../model/tokenizer/index.js";
 import { Rng } from "../problems/suite/random.js";
@@ -155,14 +167,22 @@ interface Encoded {
 }
 
 /** Trains the policy on `data` into `runDir`; resolves when `steps` are done (or `signal` stopped it). */
-export async function trainSft(config: SftConfig, data: readonly SftExample[], runDir: string, options: SftOptions = {}): Promise<SftResult> {
+export async function trainSft(
+  config: SftConfig,
+  data: readonly SftExample[],
+  runDir: string,
+  options: SftOptions = {},
+): Promise<SftResult> {
   checkSftConfig(config);
   // 1. run folder: a resumed run must be the same training; only its length may change
   const fingerprint = dataFingerprint(data);
   const previous = options.resume ? latestCheckpoint(runDir) : null;
   if (previous) {
     checkSameConfig(readRunConfig(runDir), config, runDir);
-    if (previous.trainer.data !== fingerprint) throw new ConfigError(`${runDir}: the data differ from those the run was trained on; resume with the same data`);
+    if (previous.trainer.data !== fingerprint)
+      throw new ConfigError(
+        `${runDir}: the data differ from those the run was trained on; resume with the same data`,
+      );
   }
   const run = RunFolder.open(runDir, config, { resume: options.resume });
   const resumed = run.resumedFrom;
@@ -172,14 +192,23 @@ export async function trainSft(config: SftConfig, data: readonly SftExample[], r
     // 2. held-out split; tokenizer from the checkpoint, from init, from a file, or trained on the training part
     const { train, held } = splitExamples(data, config.evalFraction, config.seed);
     const tokenizerFrom = resumed?.dir ?? config.init ?? config.tokenizer;
-    const tokenizer = tokenizerFrom ? Tokenizer.load(tokenizerFrom) : Tokenizer.train(train.map((e) => e.prompt + e.completion), { vocabSize: config.vocabSize });
+    const tokenizer = tokenizerFrom
+      ? Tokenizer.load(tokenizerFrom)
+      : Tokenizer.train(
+          train.map((e) => e.prompt + e.completion),
+          { vocabSize: config.vocabSize },
+        );
 
     // 3. tokenize; examples longer than maxLength are skipped
-    const encode = (examples: SftExample[]) => examples.map((e) => sftTokens(tokenizer, e)).filter((e) => e.ids.length <= config.maxLength);
+    const encode = (examples: SftExample[]) =>
+      examples.map((e) => sftTokens(tokenizer, e)).filter((e) => e.ids.length <= config.maxLength);
     const trainRows = encode(train);
     const evalRows = encode(held);
     const skipped = data.length - trainRows.length - evalRows.length;
-    if (trainRows.length === 0) throw new ConfigError(`sft: none of the ${train.length} training examples fits in maxLength ${config.maxLength} tokens; raise maxLength`);
+    if (trainRows.length === 0)
+      throw new ConfigError(
+        `sft: none of the ${train.length} training examples fits in maxLength ${config.maxLength} tokens; raise maxLength`,
+      );
     const batchesPerEpoch = Math.ceil(trainRows.length / config.batchSize);
 
     // 4. model, and AdamW (decay on matrices only) with warm-up + cosine; both restored when resuming
@@ -188,18 +217,34 @@ export async function trainSft(config: SftConfig, data: readonly SftExample[], r
     else if (config.init) model = loadCheckpoint(config.init, { head: "lm" });
     else {
       const { nLayer, dModel, nHead, tieWordEmbeddings } = config.model;
-      model = new Llama(llamaConfig({
-        vocabSize: tokenizer.vocabSize, nLayer, dModel, nHead, tieWordEmbeddings,
-        maxPositions: Math.max(2048, config.maxLength),
-        bosTokenId: tokenizer.bosId, eosTokenId: tokenizer.eosId, padTokenId: tokenizer.padId,
-      }));
+      model = new Llama(
+        llamaConfig({
+          vocabSize: tokenizer.vocabSize,
+          nLayer,
+          dModel,
+          nHead,
+          tieWordEmbeddings,
+          maxPositions: Math.max(2048, config.maxLength),
+          bosTokenId: tokenizer.bosId,
+          eosTokenId: tokenizer.eosId,
+          padTokenId: tokenizer.padId,
+        }),
+      );
     }
     const params = model.parameters();
     opt = new AdamW(
-      [{ params: params.filter((p) => p.ndim >= 2) }, { params: params.filter((p) => p.ndim < 2), weightDecay: 0 }],
+      [
+        { params: params.filter((p) => p.ndim >= 2) },
+        { params: params.filter((p) => p.ndim < 2), weightDecay: 0 },
+      ],
       { lr: config.lr, betas: config.betas, weightDecay: config.weightDecay },
     );
-    const schedule = warmupCosine({ peak: config.lr, warmupSteps: config.warmupSteps, totalSteps: config.steps, minRatio: config.minLrRatio });
+    const schedule = warmupCosine({
+      peak: config.lr,
+      warmupSteps: config.warmupSteps,
+      totalSteps: config.steps,
+      minRatio: config.minLrRatio,
+    });
     let step = 0;
     let tokens = 0;
     let trainSeconds = 0;
@@ -211,7 +256,9 @@ export async function trainSft(config: SftConfig, data: readonly SftExample[], r
       tokens = Number(resumed.trainer.tokens);
       trainSeconds = Number(resumed.trainer.trainSeconds);
     }
-    const bar = options.quiet ? null : new Progress({ label: "sft", total: config.steps, start: step, unit: "step" });
+    const bar = options.quiet
+      ? null
+      : new Progress({ label: "sft", total: config.steps, start: step, unit: "step" });
     bar?.log(
       `sft: ${(model.numParameters() / 1e6).toFixed(2)}M-parameter model, vocabulary ${tokenizer.vocabSize}, ` +
         `${trainRows.length} training and ${evalRows.length} held-out examples` +
@@ -223,11 +270,27 @@ export async function trainSft(config: SftConfig, data: readonly SftExample[], r
     const o = opt;
     let checkpoint = resumed ? { step, dir: resumed.dir } : null;
     const save = () => {
-      const trainer = { epoch: Math.floor(step / batchesPerEpoch), batchInEpoch: step % batchesPerEpoch, tokens, trainSeconds, lr: o.lr, optimizerStep: o.step, seed: config.seed, data: fingerprint };
-      const dir = run.saveCheckpoint(step, trainer, (partial) => {
-        saveCheckpoint(partial, m, tokenizer);
-        saveSafetensors(join(partial, "trainer.safetensors"), o.stateTensors(), { optimizerStep: String(o.step) });
-      }, config.keepCheckpoints);
+      const trainer = {
+        epoch: Math.floor(step / batchesPerEpoch),
+        batchInEpoch: step % batchesPerEpoch,
+        tokens,
+        trainSeconds,
+        lr: o.lr,
+        optimizerStep: o.step,
+        seed: config.seed,
+        data: fingerprint,
+      };
+      const dir = run.saveCheckpoint(
+        step,
+        trainer,
+        (partial) => {
+          saveCheckpoint(partial, m, tokenizer);
+          saveSafetensors(join(partial, "trainer.safetensors"), o.stateTensors(), {
+            optimizerStep: String(o.step),
+          });
+        },
+        config.keepCheckpoints,
+      );
       checkpoint = { step, dir };
     };
 
@@ -265,7 +328,12 @@ export async function trainSft(config: SftConfig, data: readonly SftExample[], r
       trainSeconds += seconds;
       session.tokens += mbTokens;
       session.seconds += seconds;
-      window = { loss: window.loss + loss, steps: window.steps + 1, tokens: window.tokens + mbTokens, seconds: window.seconds + seconds };
+      window = {
+        loss: window.loss + loss,
+        steps: window.steps + 1,
+        tokens: window.tokens + mbTokens,
+        seconds: window.seconds + seconds,
+      };
 
       // 5c. evaluation loss on the held-out slice
       const last = step === config.steps;
@@ -276,8 +344,14 @@ export async function trainSft(config: SftConfig, data: readonly SftExample[], r
       if (step % config.logEvery === 0 || last || evaluated) {
         windowLoss = window.loss / window.steps;
         run.log({
-          step, epoch: step / batchesPerEpoch, loss: windowLoss, lr: o.lr, gradNorm, tokens,
-          tokensPerSecond: window.tokens / window.seconds, ...(evaluated ? { evalLoss } : {}),
+          step,
+          epoch: step / batchesPerEpoch,
+          loss: windowLoss,
+          lr: o.lr,
+          gradNorm,
+          tokens,
+          tokensPerSecond: window.tokens / window.seconds,
+          ...(evaluated ? { evalLoss } : {}),
         });
         window = { loss: 0, steps: 0, tokens: 0, seconds: 0 };
       }
@@ -314,7 +388,10 @@ export async function trainSft(config: SftConfig, data: readonly SftExample[], r
 /** The ids SFT trains on: `<bos>` and prompt as generation encodes them (encodePrompt), completion, `<eos>`. */
 export function sftTokens(tokenizer: Tokenizer, example: SftExample): Encoded {
   const prompt = encodePrompt(tokenizer, example.prompt);
-  return { ids: [...prompt, ...tokenizer.encode(example.completion).ids, tokenizer.eosId], promptLength: prompt.length };
+  return {
+    ids: [...prompt, ...tokenizer.encode(example.completion).ids, tokenizer.eosId],
+    promptLength: prompt.length,
+  };
 }
 
 /** Inputs (ids without the last) and labels (ids without the first) right-padded to `width − 1`; label −100 on the prompt and padding. */
@@ -328,7 +405,10 @@ function batchTensors(rows: Encoded[], width: number, padId: number): { input: T
       if (i + 1 >= row.promptLength) labels[b * t + i] = row.ids[i + 1]!;
     }
   });
-  return { input: tensor(input, { shape: [rows.length, t], dtype: "int64" }), labels: tensor(labels, { shape: [rows.length, t], dtype: "int64" }) };
+  return {
+    input: tensor(input, { shape: [rows.length, t], dtype: "int64" }),
+    labels: tensor(labels, { shape: [rows.length, t], dtype: "int64" }),
+  };
 }
 
 /** Mean cross-entropy per completion token over the held-out examples. */
@@ -342,7 +422,10 @@ function evaluate(model: Llama, rows: Encoded[], config: SftConfig, padId: numbe
       const width = config.padToLongest ? Math.max(...mb.map((r) => r.ids.length)) : config.maxLength;
       sum += scope(() => {
         const { input, labels } = batchTensors(mb, width, padId);
-        return F.crossEntropy(model.logits(model.forward(input)).flatten(0, 1), labels.flatten(), { ignoreIndex: -100, reduction: "sum" }).item();
+        return F.crossEntropy(model.logits(model.forward(input)).flatten(0, 1), labels.flatten(), {
+          ignoreIndex: -100,
+          reduction: "sum",
+        }).item();
       });
       count += mb.reduce((n, r) => n + r.ids.length - r.promptLength, 0);
     }
@@ -363,7 +446,11 @@ function epochOrder(n: number, seed: number, epoch: number): number[] {
 }
 
 /** A seeded floor(n · fraction) of the examples held out; both parts keep the data's order. */
-function splitExamples(data: readonly SftExample[], fraction: number, seed: number): { train: SftExample[]; held: SftExample[] } {
+function splitExamples(
+  data: readonly SftExample[],
+  fraction: number,
+  seed: number,
+): { train: SftExample[]; held: SftExample[] } {
   const heldOut = new Set(epochOrder(data.length, seed, -1).slice(0, Math.floor(data.length * fraction)));
   return { train: data.filter((_, i) => !heldOut.has(i)), held: data.filter((_, i) => heldOut.has(i)) };
 }
@@ -376,8 +463,15 @@ function dataFingerprint(data: readonly SftExample[]): string {
 
 /** A resumed run may change `steps` only: anything else would make it a different training. */
 function checkSameConfig(saved: unknown, config: SftConfig, runDir: string): void {
-  const differing = Object.keys(config).filter((key) => key !== "steps" && !isDeepStrictEqual((saved as Record<string, unknown>)?.[key], config[key as keyof SftConfig]));
-  if (differing.length > 0) throw new ConfigError(`${runDir}: the config differs from the run's config.json in ${differing.join(", ")}; resume with the run's config (only steps may change)`);
+  const differing = Object.keys(config).filter(
+    (key) =>
+      key !== "steps" &&
+      !isDeepStrictEqual((saved as Record<string, unknown>)?.[key], config[key as keyof SftConfig]),
+  );
+  if (differing.length > 0)
+    throw new ConfigError(
+      `${runDir}: the config differs from the run's config.json in ${differing.join(", ")}; resume with the run's config (only steps may change)`,
+    );
 }
 
 /** Range checks a JSON type check cannot make; the error names the field. */
@@ -386,12 +480,22 @@ export function checkSftConfig(c: SftConfig): void {
     throw new ConfigError(`sft config: ${field} must be ${expected}, got ${JSON.stringify(value)}`);
   };
   const positive: [string, number][] = [
-    ["vocabSize", c.vocabSize], ["model.nLayer", c.model.nLayer], ["model.dModel", c.model.dModel], ["model.nHead", c.model.nHead],
-    ["maxLength", c.maxLength], ["batchSize", c.batchSize], ["steps", c.steps], ["evalEvery", c.evalEvery],
-    ["checkpointEvery", c.checkpointEvery], ["keepCheckpoints", c.keepCheckpoints], ["logEvery", c.logEvery],
+    ["vocabSize", c.vocabSize],
+    ["model.nLayer", c.model.nLayer],
+    ["model.dModel", c.model.dModel],
+    ["model.nHead", c.model.nHead],
+    ["maxLength", c.maxLength],
+    ["batchSize", c.batchSize],
+    ["steps", c.steps],
+    ["evalEvery", c.evalEvery],
+    ["checkpointEvery", c.checkpointEvery],
+    ["keepCheckpoints", c.keepCheckpoints],
+    ["logEvery", c.logEvery],
   ];
-  for (const [field, value] of positive) if (!Number.isInteger(value) || value < 1) fail(field, "a positive integer", value);
-  if (!Number.isInteger(c.warmupSteps) || c.warmupSteps < 0) fail("warmupSteps", "an integer ≥ 0", c.warmupSteps);
+  for (const [field, value] of positive)
+    if (!Number.isInteger(value) || value < 1) fail(field, "a positive integer", value);
+  if (!Number.isInteger(c.warmupSteps) || c.warmupSteps < 0)
+    fail("warmupSteps", "an integer ≥ 0", c.warmupSteps);
   if (!(c.lr > 0)) fail("lr", "positive", c.lr);
   if (!(c.minLrRatio >= 0 && c.minLrRatio <= 1)) fail("minLrRatio", "in [0, 1]", c.minLrRatio);
   if (!(c.weightDecay >= 0)) fail("weightDecay", "≥ 0", c.weightDecay);
@@ -399,5 +503,6 @@ export function checkSftConfig(c: SftConfig): void {
   if (!(c.evalFraction >= 0 && c.evalFraction < 1)) fail("evalFraction", "in [0, 1)", c.evalFraction);
   if (!c.betas.every((b) => b >= 0 && b < 1)) fail("betas", "two numbers in [0, 1)", c.betas);
   if (c.maxLength < 3) fail("maxLength", "at least 3", c.maxLength);
-  if (c.init !== null && c.tokenizer !== null) fail("tokenizer", "null when init is set (the checkpoint's tokenizer is used)", c.tokenizer);
+  if (c.init !== null && c.tokenizer !== null)
+    fail("tokenizer", "null when init is set (the checkpoint's tokenizer is used)", c.tokenizer);
 }

@@ -18,7 +18,11 @@ class ScriptedGenerator implements Generator {
     return requests.map((r) => {
       const list = this.answers[r.prompt]!;
       const picked = r.temperature === 0 ? [list[0]!] : list.slice(0, r.n);
-      return picked.map((text) => ({ text, tokens: new Array(text.length).fill(0), finishReason: "stop" as const }));
+      return picked.map((text) => ({
+        text,
+        tokens: new Array(text.length).fill(0),
+        finishReason: "stop" as const,
+      }));
     });
   }
 }
@@ -29,7 +33,14 @@ const problems: Problem[] = ["a", "b"].map((name, i) => ({
   source: "test",
   prompt: starter(name),
   starter: starter(name),
-  tests: { kind: "call", fnName: name, cases: [{ args: [1], expected: 2 }, { args: [5], expected: 6 }] },
+  tests: {
+    kind: "call",
+    fnName: name,
+    cases: [
+      { args: [1], expected: 2 },
+      { args: [5], expected: 6 },
+    ],
+  },
   difficulty: String(i + 1),
 }));
 const right = "    return x + 1\n";
@@ -46,7 +57,10 @@ test("evaluate runs every response in the sandbox, counts passes, and resumes", 
   try {
     const options = { n: 4, temperature: 0.8, greedy: true, maxTokens: 64 };
     const results = await evaluate(problems, gen, executor, options, path);
-    assert.deepEqual(results[0]!.samples.map((s) => s.status), ["pass", "wrong_answer", "pass", "syntax_error"]);
+    assert.deepEqual(
+      results[0]!.samples.map((s) => s.status),
+      ["pass", "wrong_answer", "pass", "syntax_error"],
+    );
     assert.equal(results[0]!.greedy!.passed, true);
     assert.equal(results[1]!.greedy!.passed, false);
     const summary = summarize(results, [1, 2]);
@@ -61,7 +75,10 @@ test("evaluate runs every response in the sandbox, counts passes, and resumes", 
     const calls = gen.calls;
     const again = await evaluate(problems, gen, executor, options, path);
     assert.equal(gen.calls, calls + 1);
-    assert.deepEqual(again.map((r) => r.problemId), ["p/a", "p/b"]);
+    assert.deepEqual(
+      again.map((r) => r.problemId),
+      ["p/a", "p/b"],
+    );
     assert.equal(readResults(path).length, 2);
   } finally {
     await executor.close();

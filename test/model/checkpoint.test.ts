@@ -4,10 +4,23 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { noGrad, saveSafetensors, scope, tensor, type Tensor } from "../../src/torch/index.js";
-import { loadCheckpoint, readCheckpointConfig, saveCheckpoint, withHead, type Llama } from "../../src/model/index.js";
+import {
+  loadCheckpoint,
+  readCheckpointConfig,
+  saveCheckpoint,
+  withHead,
+  type Llama,
+} from "../../src/model/index.js";
 import { tinyModel } from "./tiny.js";
 
-const ids = () => tensor([[1, 5, 9, 2, 7, 3], [4, 4, 8, 0, 6, 2]], { dtype: "int64" });
+const ids = () =>
+  tensor(
+    [
+      [1, 5, 9, 2, 7, 3],
+      [4, 4, 8, 0, 6, 2],
+    ],
+    { dtype: "int64" },
+  );
 
 function outputs(model: Llama): number[] {
   return noGrad(() =>
@@ -28,13 +41,18 @@ function withDir<T>(fn: (dir: string) => T): T {
 }
 
 /** The JSON header of a safetensors file, checked byte by byte against the format. */
-function safetensorsHeader(path: string): Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }> {
+function safetensorsHeader(
+  path: string,
+): Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }> {
   const bytes = readFileSync(path);
   const length = Number(bytes.readBigUInt64LE(0));
   assert.equal(length % 8, 0, "header padded to 8 bytes");
   const header = JSON.parse(bytes.subarray(8, 8 + length).toString("utf8"));
   let end = 0;
-  for (const [name, entry] of Object.entries(header) as [string, { dtype: string; shape: number[]; data_offsets: [number, number] }][]) {
+  for (const [name, entry] of Object.entries(header) as [
+    string,
+    { dtype: string; shape: number[]; data_offsets: [number, number] },
+  ][]) {
     if (name === "__metadata__") continue;
     const [begin, stop] = entry.data_offsets;
     assert.equal(stop - begin, entry.shape.reduce((a, b) => a * b, 1) * 4, `${name}: F32 byte count`);
@@ -64,7 +82,9 @@ test("a checkpoint has a valid safetensors header with Hugging Face names and a 
     assert.deepEqual(header.__metadata__, { format: "pt" });
     assert.deepEqual(header["model.layers.0.self_attn.q_proj.weight"]!.shape, [32, 32]);
     assert.deepEqual(header["model.layers.1.mlp.down_proj.weight"]!.dtype, "F32");
-    assert.ok("model.embed_tokens.weight" in header && "model.norm.weight" in header && "lm_head.weight" in header);
+    assert.ok(
+      "model.embed_tokens.weight" in header && "model.norm.weight" in header && "lm_head.weight" in header,
+    );
     assert.equal(Object.keys(header).length - 1, model.namedParameters().length);
     const config = JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
     assert.equal(config.model_type, "llama");
@@ -139,7 +159,10 @@ test("a Hugging Face-style checkpoint loads: bfloat16 shards with an index, a li
   withDir((dir) => {
     saveCheckpoint(dir, model);
     const config = JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
-    writeFileSync(join(dir, "config.json"), JSON.stringify({ ...config, eos_token_id: [2, 3], torch_dtype: "bfloat16", head_dim: undefined }));
+    writeFileSync(
+      join(dir, "config.json"),
+      JSON.stringify({ ...config, eos_token_id: [2, 3], torch_dtype: "bfloat16", head_dim: undefined }),
+    );
     rmSync(join(dir, "model.safetensors"));
     // Weights rounded to bfloat16, split over two shards; the tied lm_head is written as well, as some exporters do.
     const state = [...model.stateDict(), ["lm_head.weight", model.model.embedTokens.weight] as const];
@@ -150,7 +173,10 @@ test("a Hugging Face-style checkpoint loads: bfloat16 shards with an index, a li
       scope(() => saveSafetensors(join(dir, file), new Map(half.map(([n, t]) => [n, t.to("bfloat16")]))));
       for (const [n] of half) weightMap[n] = file;
     });
-    writeFileSync(join(dir, "model.safetensors.index.json"), JSON.stringify({ metadata: {}, weight_map: weightMap }));
+    writeFileSync(
+      join(dir, "model.safetensors.index.json"),
+      JSON.stringify({ metadata: {}, weight_map: weightMap }),
+    );
 
     const loaded = loadCheckpoint(dir);
     assert.deepEqual(loaded.config.eosTokenId, [2, 3]);
@@ -166,11 +192,32 @@ test("a Hugging Face-style checkpoint loads: bfloat16 shards with an index, a li
 test("missing or unsupported checkpoints fail with one line naming the file", () => {
   withDir((dir) => {
     assert.throws(() => loadCheckpoint(dir), /no config\.json/);
-    writeFileSync(join(dir, "config.json"), JSON.stringify({ model_type: "llama", vocab_size: 10, hidden_size: 8, intermediate_size: 16, num_hidden_layers: 1, num_attention_heads: 2, rope_scaling: { type: "yarn" } }));
+    writeFileSync(
+      join(dir, "config.json"),
+      JSON.stringify({
+        model_type: "llama",
+        vocab_size: 10,
+        hidden_size: 8,
+        intermediate_size: 16,
+        num_hidden_layers: 1,
+        num_attention_heads: 2,
+        rope_scaling: { type: "yarn" },
+      }),
+    );
     assert.throws(() => readCheckpointConfig(dir), /config\.json: "rope_scaling".*not supported/);
     writeFileSync(join(dir, "config.json"), JSON.stringify({ model_type: "gpt2" }));
     assert.throws(() => readCheckpointConfig(dir), /model_type "gpt2"/);
-    writeFileSync(join(dir, "config.json"), JSON.stringify({ model_type: "llama", vocab_size: 10, hidden_size: 8, intermediate_size: 16, num_hidden_layers: 1, num_attention_heads: 2 }));
+    writeFileSync(
+      join(dir, "config.json"),
+      JSON.stringify({
+        model_type: "llama",
+        vocab_size: 10,
+        hidden_size: 8,
+        intermediate_size: 16,
+        num_hidden_layers: 1,
+        num_attention_heads: 2,
+      }),
+    );
     assert.throws(() => loadCheckpoint(dir), /no model\.safetensors/);
   });
 });

@@ -1,7 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { memory, noGrad } from "../../src/torch/index.js";
-import { disposePacked, generate, packPairs, scoreResponses, type GenerationRequest } from "../../src/model/index.js";
+import {
+  disposePacked,
+  generate,
+  packPairs,
+  scoreResponses,
+  type GenerationRequest,
+} from "../../src/model/index.js";
 import { tinyModel } from "./tiny.js";
 
 const tokensOf = (results: { tokens: number[] }[][]) => results.map((r) => r.map((s) => s.tokens));
@@ -25,7 +31,10 @@ test("greedy decoding with the KV cache equals recomputing the whole sequence, t
       const other = recomputed.flat()[i]!;
       s.logprobs.forEach((lp, j) => assert.ok(Math.abs(lp - other.logprobs[j]!) < 1e-4, `logprob ${j}`));
     });
-    assert.deepEqual(cached.map((r) => r.map((s) => s.tokens.length)), mixed.map((r) => Array(r.n ?? 1).fill(r.maxNewTokens)));
+    assert.deepEqual(
+      cached.map((r) => r.map((s) => s.tokens.length)),
+      mixed.map((r) => Array(r.n ?? 1).fill(r.maxNewTokens)),
+    );
   }
   model.dispose();
 });
@@ -36,7 +45,8 @@ test("a batch gives each prompt the same greedy tokens as generating it alone", 
   const batched = tokensOf(generate(model, requests));
   const alone = requests.map((r) => tokensOf(generate(model, [r]))[0]!);
   assert.deepEqual(batched, alone);
-  for (const samples of batched) samples.forEach((s) => assert.deepEqual(s, samples[0]), "greedy samples of one prompt agree");
+  for (const samples of batched)
+    samples.forEach((s) => assert.deepEqual(s, samples[0]), "greedy samples of one prompt agree");
   model.dispose();
 });
 
@@ -55,20 +65,33 @@ test("seeded sampling is reproducible, and the n samples of a prompt differ", ()
 test("top-k 1 and a tiny top-p reduce sampling to greedy; top-k k draws only among the k most likely", () => {
   const model = tinyModel();
   const greedy = tokensOf(generate(model, [{ prompt: [2, 7], maxNewTokens: 10 }]))[0]![0]!;
-  const topK1 = generate(model, [{ prompt: [2, 7], maxNewTokens: 10, temperature: 2, topK: 1, n: 3 }], { seed: 1 });
-  const topP = generate(model, [{ prompt: [2, 7], maxNewTokens: 10, temperature: 2, topP: 1e-6, n: 3 }], { seed: 1 });
+  const topK1 = generate(model, [{ prompt: [2, 7], maxNewTokens: 10, temperature: 2, topK: 1, n: 3 }], {
+    seed: 1,
+  });
+  const topP = generate(model, [{ prompt: [2, 7], maxNewTokens: 10, temperature: 2, topP: 1e-6, n: 3 }], {
+    seed: 1,
+  });
   for (const s of [...topK1[0]!, ...topP[0]!]) assert.deepEqual(s.tokens, greedy);
 
   // The first token of many top-3 samples: always one of the three most likely under the model.
-  const first = generate(model, [{ prompt: [2, 7], maxNewTokens: 1, temperature: 5, topK: 3, n: 200 }], { seed: 2 })[0]!.map((s) => s.tokens[0]!);
+  const first = generate(model, [{ prompt: [2, 7], maxNewTokens: 1, temperature: 5, topK: 3, n: 200 }], {
+    seed: 2,
+  })[0]!.map((s) => s.tokens[0]!);
   const scored = noGrad(() => {
     const packed = packPairs([{ prompt: [2, 7], response: [0] }]);
     const logits = model.logits(model.forward(packed.ids).select(1, 1)).toFlatArray();
     disposePacked(packed);
     return logits;
   });
-  const top3 = scored.map((v, i) => [v, i] as const).sort((x, y) => y[0] - x[0]).slice(0, 3).map(([, i]) => i);
-  assert.ok(first.every((t) => top3.includes(t)), `${[...new Set(first)]} within ${top3}`);
+  const top3 = scored
+    .map((v, i) => [v, i] as const)
+    .sort((x, y) => y[0] - x[0])
+    .slice(0, 3)
+    .map(([, i]) => i);
+  assert.ok(
+    first.every((t) => top3.includes(t)),
+    `${[...new Set(first)]} within ${top3}`,
+  );
   assert.equal(new Set(first).size, 3, "temperature 5 reaches all three");
   model.dispose();
 });
@@ -80,7 +103,9 @@ test("log-probabilities returned by sampling equal those of scoring the same res
     { prompt: [9], maxNewTokens: 7, temperature: 0.7 },
   ];
   const samples = generate(model, requests, { seed: 5 });
-  const pairs = samples.flatMap((r, i) => r.map((s) => ({ prompt: requests[i]!.prompt, response: s.tokens })));
+  const pairs = samples.flatMap((r, i) =>
+    r.map((s) => ({ prompt: requests[i]!.prompt, response: s.tokens })),
+  );
   const scored = noGrad(() => {
     const packed = packPairs(pairs);
     const { logprobs } = scoreResponses(model, packed, { logprobs: true, temperature: 0.7 });
@@ -89,7 +114,13 @@ test("log-probabilities returned by sampling equal those of scoring the same res
     disposePacked(packed);
     return rows;
   });
-  samples.flat().forEach((s, i) => s.logprobs.forEach((lp, j) => assert.ok(Math.abs(lp - scored[i]![j]!) < 1e-4, `sample ${i} token ${j}: ${lp} vs ${scored[i]![j]}`)));
+  samples
+    .flat()
+    .forEach((s, i) =>
+      s.logprobs.forEach((lp, j) =>
+        assert.ok(Math.abs(lp - scored[i]![j]!) < 1e-4, `sample ${i} token ${j}: ${lp} vs ${scored[i]![j]}`),
+      ),
+    );
   model.dispose();
 });
 
@@ -112,7 +143,9 @@ test("repeated generation does not grow the number of live tensors", () => {
   const run = () => {
     generate(model, mixed, { maxBatch: 4 });
     generate(model, mixed, { kvCache: false });
-    generate(model, [{ prompt: [1, 2], maxNewTokens: 6, n: 5, temperature: 1, topK: 5, topP: 0.9 }], { seed: 1 });
+    generate(model, [{ prompt: [1, 2], maxNewTokens: 6, n: 5, temperature: 1, topK: 5, topP: 0.9 }], {
+      seed: 1,
+    });
   };
   run();
   const before = memory();

@@ -6,11 +6,20 @@ import { tinyModel } from "./tiny.js";
 
 const close = (a: number[], b: number[], tol = 1e-5) => {
   assert.equal(a.length, b.length);
-  a.forEach((x, i) => assert.ok(Math.abs(x - b[i]!) <= tol * (1 + Math.abs(b[i]!)), `element ${i}: ${x} vs ${b[i]}`));
+  a.forEach((x, i) =>
+    assert.ok(Math.abs(x - b[i]!) <= tol * (1 + Math.abs(b[i]!)), `element ${i}: ${x} vs ${b[i]}`),
+  );
 };
 
 test("parameter names and shapes follow the Hugging Face Llama layout", () => {
-  const model = tinyModel({ vocabSize: 40, dModel: 32, nLayer: 2, nHead: 4, nKvHead: 2, intermediateSize: 48 });
+  const model = tinyModel({
+    vocabSize: 40,
+    dModel: 32,
+    nLayer: 2,
+    nHead: 4,
+    nKvHead: 2,
+    intermediateSize: 48,
+  });
   const shapes = Object.fromEntries(model.namedParameters().map(([n, t]) => [n, t.shape]));
   assert.deepEqual(shapes["model.embed_tokens.weight"], [40, 32]);
   assert.deepEqual(shapes["model.layers.1.self_attn.q_proj.weight"], [32, 32]);
@@ -66,7 +75,13 @@ test("rotary embeddings rotate the two halves of each head as Hugging Face's rot
 
 test("forward maps (B, T) ids to (B, T, dModel) hidden states and (B, T, vocab) logits without leaking", () => {
   const model = tinyModel();
-  const ids = tensor([[1, 2, 3, 4, 5], [6, 7, 8, 9, 10]], { dtype: "int64" });
+  const ids = tensor(
+    [
+      [1, 2, 3, 4, 5],
+      [6, 7, 8, 9, 10],
+    ],
+    { dtype: "int64" },
+  );
   const before = memory().tensors;
   const { hidden, logits } = noGrad(() =>
     scope(() => {
@@ -93,7 +108,11 @@ test("grouped-query attention equals full attention with each key/value head rep
       for (const [name, t] of full.stateDict()) {
         let src = state.get(name)!;
         // HF repeat_kv: query head h reads key/value head floor(h / groups).
-        if (/[kv]_proj/.test(name)) src = src.view(2, 1, hd, 32).expand(2, 2, hd, 32).reshape(4 * hd, 32);
+        if (/[kv]_proj/.test(name))
+          src = src
+            .view(2, 1, hd, 32)
+            .expand(2, 2, hd, 32)
+            .reshape(4 * hd, 32);
         t.copy_(src);
       }
       const ids = tensor([[3, 1, 4, 1, 5, 9, 2, 6]], { dtype: "int64" });
@@ -109,8 +128,17 @@ test("left padding with keyValid leaves the real positions' logits unchanged", (
   noGrad(() =>
     scope(() => {
       const plain = model.logits(model.forward(tensor([[5, 6, 7]], { dtype: "int64" }))); // (1, 3, V)
-      const padded = tensor([[0, 0, 5, 6, 7], [1, 2, 3, 4, 5]], { dtype: "int64" });
-      const keyValid = tensor([[false, false, true, true, true], [true, true, true, true, true]]);
+      const padded = tensor(
+        [
+          [0, 0, 5, 6, 7],
+          [1, 2, 3, 4, 5],
+        ],
+        { dtype: "int64" },
+      );
+      const keyValid = tensor([
+        [false, false, true, true, true],
+        [true, true, true, true, true],
+      ]);
       const logits = model.logits(model.forward(padded, { keyValid })); // (2, 5, V)
       close(logits.select(0, 0).narrow(0, 2, 3).toFlatArray(), plain.select(0, 0).toFlatArray(), 1e-4);
       const unpaddedRow = model.logits(model.forward(padded.narrow(0, 1, 1)));

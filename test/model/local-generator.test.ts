@@ -9,16 +9,29 @@ import { LocalGenerator } from "../../src/generate/local.js";
 import { memorise, tinyModel } from "./tiny.js";
 
 const prompts = ["# add one\n", "# double\n"];
-const bodies = ["def f(x):\n    return x + 1\n\ndef g(y):\n    return y\n", "def h(x):\n    return 2 * x\n\nprint(h(3))\n"];
+const bodies = [
+  "def f(x):\n    return x + 1\n\ndef g(y):\n    return y\n",
+  "def h(x):\n    return 2 * x\n\nprint(h(3))\n",
+];
 
 /** A tokenizer trained on the snippets and a tiny model that has memorised them. */
 function memorised() {
   const tokenizer = Tokenizer.train([...prompts, ...bodies, ...bodies], { vocabSize: 300 });
   const model = tinyModel(
-    { vocabSize: tokenizer.vocabSize, maxPositions: 128, initializerRange: 0.02, bosTokenId: tokenizer.bosId, eosTokenId: tokenizer.eosId, padTokenId: tokenizer.padId },
+    {
+      vocabSize: tokenizer.vocabSize,
+      maxPositions: 128,
+      initializerRange: 0.02,
+      bosTokenId: tokenizer.bosId,
+      eosTokenId: tokenizer.eosId,
+      padTokenId: tokenizer.padId,
+    },
     3,
   );
-  const examples = prompts.map((p, i) => ({ prompt: encodePrompt(tokenizer, p), response: [...tokenizer.encode(bodies[i]!).ids, tokenizer.eosId] }));
+  const examples = prompts.map((p, i) => ({
+    prompt: encodePrompt(tokenizer, p),
+    response: [...tokenizer.encode(bodies[i]!).ids, tokenizer.eosId],
+  }));
   const { last } = memorise(model, examples, 300);
   assert.ok(last < 0.05, `memorised (loss ${last})`);
   return { tokenizer, model };
@@ -42,7 +55,10 @@ test("the local generator returns text, tokens and log-probs, and cuts at stop s
   assert.equal(plain![0]!.finishReason, "stop");
   assert.equal(plain![0]!.tokens!.at(-1), tokenizer.eosId);
   assert.equal(plain![0]!.logprobs!.length, plain![0]!.tokens!.length);
-  assert.ok(plain![0]!.logprobs!.every((lp) => lp <= 0 && lp > -1), "memorised tokens are likely");
+  assert.ok(
+    plain![0]!.logprobs!.every((lp) => lp <= 0 && lp > -1),
+    "memorised tokens are likely",
+  );
 
   for (const s of stopped!) {
     assert.equal(s.text, "def f(x):\n    return x + 1\n");
@@ -53,7 +69,9 @@ test("the local generator returns text, tokens and log-probs, and cuts at stop s
   assert.equal(otherStop![0]!.text, "def h(x):\n    return 2 * x\n\n");
 
   // A stop string that never appears: the budget ends the sample.
-  const [[short]] = await generator.complete([{ prompt: prompts[1]!, n: 1, maxTokens: 3, temperature: 0, stop: ["zzz"] }]);
+  const [[short]] = await generator.complete([
+    { prompt: prompts[1]!, n: 1, maxTokens: 3, temperature: 0, stop: ["zzz"] },
+  ]);
   assert.equal(short!.finishReason, "length");
   assert.equal(short!.tokens!.length, 3);
   assert.equal(short!.text, tokenizer.decode(short!.tokens!));
@@ -73,7 +91,10 @@ test("a stop string straddling tokens is cut exactly, and the running check stop
 test("embedding rows beyond the tokenizer's vocabulary are never sampled", () => {
   const { tokenizer } = fixture();
   const padded = tinyModel({ vocabSize: tokenizer.vocabSize + 16, maxPositions: 128 });
-  const samples = generate(padded, [{ prompt: [tokenizer.bosId], maxNewTokens: 40, n: 8, temperature: 3 }], { tokenizer, seed: 1 })[0]!;
+  const samples = generate(padded, [{ prompt: [tokenizer.bosId], maxNewTokens: 40, n: 8, temperature: 3 }], {
+    tokenizer,
+    seed: 1,
+  })[0]!;
   assert.ok(samples.every((s) => s.tokens.every((t) => t < tokenizer.vocabSize)));
   padded.dispose();
 });
@@ -85,7 +106,10 @@ test("a generator from a saved checkpoint (with tokenizer.json) completes as the
     saveCheckpoint(dir, model, tokenizer);
     const loaded = LocalGenerator.fromCheckpoint(dir);
     const requests = [{ prompt: prompts[1]!, n: 3, maxTokens: 40, temperature: 1, seed: 4 }];
-    assert.deepEqual(await loaded.complete(requests), await new LocalGenerator(model, tokenizer).complete(requests));
+    assert.deepEqual(
+      await loaded.complete(requests),
+      await new LocalGenerator(model, tokenizer).complete(requests),
+    );
     loaded.dispose();
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -18,7 +18,10 @@ test("a tiny model trained with AdamW on four sequences then generates each exac
   const { first, last, tensorsAfterFirst, tensorsAfterLast } = memorise(model, examples, 300);
   assert.equal(tensorsAfterLast, tensorsAfterFirst, "training steps do not leak tensors");
   assert.ok(last < first / 20, `loss fell from ${first} to ${last}`);
-  const samples = generate(model, examples.map((e) => ({ prompt: e.prompt, maxNewTokens: 16 })));
+  const samples = generate(
+    model,
+    examples.map((e) => ({ prompt: e.prompt, maxNewTokens: 16 })),
+  );
   samples.forEach((s, i) => {
     assert.deepEqual(s[0]!.tokens, examples[i]!.response);
     assert.equal(s[0]!.finishReason, "stop");

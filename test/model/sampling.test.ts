@@ -8,13 +8,19 @@ const vocab = 600;
 
 /** Row logits: a peaked row (few tokens hold most mass) and a flat one (the nucleus spans hundreds). */
 function rowLogits(kind: "peaked" | "flat"): number[] {
-  return Array.from({ length: vocab }, (_, i) => (kind === "peaked" ? -0.5 * i : -0.0005 * i) + 0.001 * Math.sin(i));
+  return Array.from(
+    { length: vocab },
+    (_, i) => (kind === "peaked" ? -0.5 * i : -0.0005 * i) + 0.001 * Math.sin(i),
+  );
 }
 
 /** The tokens a row may draw, computed directly: top-k, then top-p over the renormalised rest. */
 function allowed(logits: number[], p: SamplingParams): Set<number> {
   const t = p.temperature!;
-  const order = logits.map((l, i) => [l / t, i] as const).sort((a, b) => b[0] - a[0]).slice(0, p.topK || vocab);
+  const order = logits
+    .map((l, i) => [l / t, i] as const)
+    .sort((a, b) => b[0] - a[0])
+    .slice(0, p.topK || vocab);
   const max = order[0]![0];
   const weights = order.map(([l]) => Math.exp(l - max));
   const total = weights.reduce((a, b) => a + b, 0);
@@ -51,13 +57,22 @@ test("top-p and top-k draw only from their sets, from candidates or after fallin
   settings.forEach((s, i) => {
     const set = allowed(s.logits, s.params);
     const seen = new Set(drawn[i]);
-    assert.ok([...seen].every((t) => set.has(t)), `setting ${i}: drew ${[...seen].filter((t) => !set.has(t))} outside the set`);
+    assert.ok(
+      [...seen].every((t) => set.has(t)),
+      `setting ${i}: drew ${[...seen].filter((t) => !set.has(t))} outside the set`,
+    );
     if (set.size <= 8) assert.equal(seen.size, set.size, `setting ${i}: every allowed token appears`);
     else assert.ok(seen.size > 50, `setting ${i}: draws spread over the nucleus (${seen.size})`);
   });
-  assert.ok(allowed(settings[1]!.logits, settings[1]!.params).size > 256, "the flat row's nucleus exceeds the candidates");
+  assert.ok(
+    allowed(settings[1]!.logits, settings[1]!.params).size > 256,
+    "the flat row's nucleus exceeds the candidates",
+  );
   const top256 = allowed(settings[1]!.logits, { temperature: 1, topK: 256 });
-  assert.ok(drawn[1]!.some((t) => !top256.has(t)), "the flat row draws beyond the 256 candidates");
+  assert.ok(
+    drawn[1]!.some((t) => !top256.has(t)),
+    "the flat row draws beyond the 256 candidates",
+  );
 });
 
 test("greedy rows in a sampled batch take the argmax; log-probs are those of softmax(logits / T)", () => {

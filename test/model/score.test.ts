@@ -39,7 +39,10 @@ test("response log-probabilities and entropies equal a separate forward pass ove
       const ent = entropy!.toArray() as number[][];
       pairs.forEach((pair, b) => {
         const ids = [...pair.prompt, ...pair.response];
-        const logp = model.logits(model.forward(tensor([ids], { dtype: "int64" }))).logSoftmax(-1).select(0, 0); // (T, V)
+        const logp = model
+          .logits(model.forward(tensor([ids], { dtype: "int64" })))
+          .logSoftmax(-1)
+          .select(0, 0); // (T, V)
         const rows = logp.toArray() as number[][];
         pair.response.forEach((token, j) => {
           const row = rows[pair.prompt.length - 1 + j]!;
@@ -65,9 +68,21 @@ test("scalar-head values: 'token' reads each response token, 'state' the positio
       const atState = scoreResponses(prm, packed, { values: "state" }).values!.toFlatArray();
       atToken.forEach((v, j) => assert.ok(Math.abs(v - full[2 + j]!) < 1e-5));
       atState.forEach((v, j) => assert.ok(Math.abs(v - full[1 + j]!) < 1e-5));
-      const { values, mask } = gatherColumns(tensor([[10, 11, 12], [20, 21, 22]]), [[2, 0], [1]]);
-      assert.deepEqual(values.toArray(), [[12, 10], [21, 0]]);
-      assert.deepEqual(mask.toArray(), [[1, 1], [1, 0]]);
+      const { values, mask } = gatherColumns(
+        tensor([
+          [10, 11, 12],
+          [20, 21, 22],
+        ]),
+        [[2, 0], [1]],
+      );
+      assert.deepEqual(values.toArray(), [
+        [12, 10],
+        [21, 0],
+      ]);
+      assert.deepEqual(mask.toArray(), [
+        [1, 1],
+        [1, 0],
+      ]);
       disposePacked(packed);
     }),
   );

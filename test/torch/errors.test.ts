@@ -5,8 +5,14 @@ import * as T from "../../src/torch/index.js";
 test("a shape mismatch names the operator and the shapes, and the process goes on", () => {
   T.scope(() => {
     const a = T.ones([2, 3]);
-    assert.throws(() => a.matmul(T.ones([2, 3])), /aten::matmul\(float32\[2,3\], float32\[2,3\]\): mat1 and mat2 shapes cannot be multiplied/);
-    assert.throws(() => a.add(T.ones([4])), /aten::add\.Tensor\(float32\[2,3\], float32\[4\], 1\): The size of tensor a/);
+    assert.throws(
+      () => a.matmul(T.ones([2, 3])),
+      /aten::matmul\(float32\[2,3\], float32\[2,3\]\): mat1 and mat2 shapes cannot be multiplied/,
+    );
+    assert.throws(
+      () => a.add(T.ones([4])),
+      /aten::add\.Tensor\(float32\[2,3\], float32\[4\], 1\): The size of tensor a/,
+    );
     assert.equal(a.add(1).sum().item(), 12);
   });
 });
@@ -14,7 +20,10 @@ test("a shape mismatch names the operator and the shapes, and the process goes o
 test("a wrong dtype is a clear error", () => {
   T.scope(() => {
     const w = T.ones([4, 2]);
-    assert.throws(() => T.F.embedding(T.tensor([0.5, 1]), w), /aten::embedding\(float32\[4,2\], float32\[2\]\).*(Long|Int)/);
+    assert.throws(
+      () => T.F.embedding(T.tensor([0.5, 1]), w),
+      /aten::embedding\(float32\[4,2\], float32\[2\]\).*(Long|Int)/,
+    );
     assert.throws(() => T.tensor([1, 2], { dtype: "complex" as never }), /unknown dtype 'complex'/);
     assert.throws(() => T.ones([2]).gather(0, T.tensor([0])), /aten::gather.*int64|Long/);
   });
@@ -31,7 +40,10 @@ test("bad arguments to the generic entry point are clear errors", () => {
   T.scope(() => {
     const a = T.ones([2]);
     assert.throws(() => T.callOp("aten::add", "Tensor", a), /missing argument 'other'/);
-    assert.throws(() => T.callOp("aten::add", "Tensor", a, "x"), /argument 'other' expects a tensor, got 'x'/);
+    assert.throws(
+      () => T.callOp("aten::add", "Tensor", a, "x"),
+      /argument 'other' expects a tensor, got 'x'/,
+    );
     assert.throws(() => T.callOp("aten::sum", "dim_IntList", a, [0.5]), /expects an integer/);
     assert.throws(() => T.callOp("aten::add", "Tensor", a, a, { beta: 2 }), /unknown keyword argument/);
     assert.equal(T.callOp("aten::add", "Tensor", a, a, { alpha: 3 }).sum().item(), 8);

@@ -11,7 +11,7 @@ type Fn = (xs: T.Tensor[]) => T.Tensor | T.Tensor[];
 /** Deterministic inputs in (-1, 1) away from 0 (abs, relu, sqrt kinks), or positive when asked. */
 function inputs(shapes: number[][], positive: boolean, seed: number): number[][] {
   let s = seed;
-  const next = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const next = () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   return shapes.map((shape) =>
     Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => {
       const v = 0.2 + 0.8 * next();
@@ -25,20 +25,32 @@ function scalarOf(out: T.Tensor | T.Tensor[], weights: number[][]): T.Tensor {
   let total: T.Tensor | null = null;
   outs.forEach((o, i) => {
     const w = T.tensor(weights[i]!, { dtype: "float64", shape: o.shape.length ? o.shape : [] });
-    const term = o.to("float64").mul(w.reshape(...o.shape)).sum();
+    const term = o
+      .to("float64")
+      .mul(w.reshape(...o.shape))
+      .sum();
     total = total ? total.add(term) : term;
   });
   return total!;
 }
 
-function gradcheck(name: string, shapes: number[][], fn: Fn, options: { positive?: boolean; tol?: number } = {}): void {
+function gradcheck(
+  name: string,
+  shapes: number[][],
+  fn: Fn,
+  options: { positive?: boolean; tol?: number } = {},
+): void {
   T.scope(() => {
     const values = inputs(shapes, options.positive ?? false, name.length * 7919);
     const make = (vals: number[][], grad: boolean) =>
       vals.map((v, i) => T.tensor(v, { dtype: "float64", shape: shapes[i]!, requiresGrad: grad }));
     const probe = fn(make(values, false));
     const outShapes = (Array.isArray(probe) ? probe : [probe]).map((o) => o.numel);
-    const weights = inputs(outShapes.map((n) => [n]), false, 17);
+    const weights = inputs(
+      outShapes.map((n) => [n]),
+      false,
+      17,
+    );
     const f = (vals: number[][]) => scalarOf(fn(make(vals, false)), weights).item();
 
     const xs = make(values, true);
@@ -68,8 +80,22 @@ const mask = (v: boolean[]) => T.tensor(v);
 
 const cases: [string, number[][], Fn, { positive?: boolean; tol?: number }?][] = [
   ["add", [[2, 3], [3]], ([a, b]) => a!.add(b!, 2)],
-  ["sub", [[2, 3], [2, 1]], ([a, b]) => a!.sub(b!)],
-  ["mul", [[2, 3], [2, 3]], ([a, b]) => a!.mul(b!)],
+  [
+    "sub",
+    [
+      [2, 3],
+      [2, 1],
+    ],
+    ([a, b]) => a!.sub(b!),
+  ],
+  [
+    "mul",
+    [
+      [2, 3],
+      [2, 3],
+    ],
+    ([a, b]) => a!.mul(b!),
+  ],
   ["div", [[4], [4]], ([a, b]) => a!.div(b!), { positive: true }],
   ["pow tensor", [[3], [3]], ([a, b]) => a!.pow(b!), { positive: true }],
   ["pow scalar", [[3]], ([a]) => a!.pow(3)],
@@ -78,8 +104,22 @@ const cases: [string, number[][], Fn, { positive?: boolean; tol?: number }?][] =
   ["square", [[3]], ([a]) => a!.square()],
   ["maximum", [[4], [4]], ([a, b]) => a!.maximum(b!)],
   ["minimum", [[4], [4]], ([a, b]) => a!.minimum(b!)],
-  ["matmul", [[2, 3], [3, 2]], ([a, b]) => a!.matmul(b!)],
-  ["bmm", [[2, 2, 3], [2, 3, 2]], ([a, b]) => a!.bmm(b!)],
+  [
+    "matmul",
+    [
+      [2, 3],
+      [3, 2],
+    ],
+    ([a, b]) => a!.matmul(b!),
+  ],
+  [
+    "bmm",
+    [
+      [2, 2, 3],
+      [2, 3, 2],
+    ],
+    ([a, b]) => a!.bmm(b!),
+  ],
   ["reshape/view", [[2, 3]], ([a]) => a!.reshape(3, 2).view(6)],
   ["permute/contiguous", [[2, 3, 2]], ([a]) => a!.permute(2, 0, 1).contiguous()],
   ["transpose", [[2, 3]], ([a]) => a!.transpose(0, 1)],
@@ -90,8 +130,22 @@ const cases: [string, number[][], Fn, { positive?: boolean; tol?: number }?][] =
   ["narrow", [[4, 2]], ([a]) => a!.narrow(0, 1, 2)],
   ["slice", [[5]], ([a]) => a!.slice(0, 1, null, 2)],
   ["gather", [[2, 3]], ([a]) => a!.gather(1, idx([2, 0, 1, 1], [2, 2]))],
-  ["scatter (src)", [[2, 3], [2, 1]], ([a, s]) => a!.scatter(1, idx([1, 2], [2, 1]), s!)],
-  ["scatterAdd", [[2, 3], [2, 2]], ([a, s]) => a!.scatterAdd(1, idx([0, 0, 2, 1], [2, 2]), s!)],
+  [
+    "scatter (src)",
+    [
+      [2, 3],
+      [2, 1],
+    ],
+    ([a, s]) => a!.scatter(1, idx([1, 2], [2, 1]), s!),
+  ],
+  [
+    "scatterAdd",
+    [
+      [2, 3],
+      [2, 2],
+    ],
+    ([a, s]) => a!.scatterAdd(1, idx([0, 0, 2, 1], [2, 2]), s!),
+  ],
   ["indexSelect", [[3, 2]], ([a]) => a!.indexSelect(0, idx([2, 0, 2]))],
   ["index", [[3, 3]], ([a]) => a!.index([idx([0, 2]), idx([1, 1])])],
   ["maskedFill", [[3]], ([a]) => a!.maskedFill(mask([true, false, false]), 0.5)],
@@ -132,12 +186,29 @@ const cases: [string, number[][], Fn, { positive?: boolean; tol?: number }?][] =
   ["crossEntropy", [[3, 4]], ([x]) => T.F.crossEntropy(x!, idx([1, -100, 3]))],
   ["crossEntropy none", [[2, 3]], ([x]) => T.F.crossEntropy(x!, idx([0, 2]), { reduction: "none" })],
   ["mseLoss", [[3], [3]], ([a, b]) => T.F.mseLoss(a!, b!)],
-  ["bceWithLogits", [[3]], ([x]) => T.F.binaryCrossEntropyWithLogits(x!, T.tensor([1, 0, 1], { dtype: "float64" }))],
-  ["attention (causal)", [[1, 2, 3, 2], [1, 2, 3, 2], [1, 2, 3, 2]], ([q, k, v]) => T.F.scaledDotProductAttention(q!, k!, v!, { causal: true })],
+  [
+    "bceWithLogits",
+    [[3]],
+    ([x]) => T.F.binaryCrossEntropyWithLogits(x!, T.tensor([1, 0, 1], { dtype: "float64" })),
+  ],
+  [
+    "attention (causal)",
+    [
+      [1, 2, 3, 2],
+      [1, 2, 3, 2],
+      [1, 2, 3, 2],
+    ],
+    ([q, k, v]) => T.F.scaledDotProductAttention(q!, k!, v!, { causal: true }),
+  ],
   [
     "attention (mask)",
-    [[1, 1, 2, 2], [1, 1, 3, 2], [1, 1, 3, 2]],
-    ([q, k, v]) => T.F.scaledDotProductAttention(q!, k!, v!, { mask: mask([false, true, true]).view(1, 1, 1, 3) }),
+    [
+      [1, 1, 2, 2],
+      [1, 1, 3, 2],
+      [1, 1, 3, 2],
+    ],
+    ([q, k, v]) =>
+      T.F.scaledDotProductAttention(q!, k!, v!, { mask: mask([false, true, true]).view(1, 1, 1, 3) }),
   ],
 ];
 

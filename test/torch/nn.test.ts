@@ -4,7 +4,10 @@ import * as T from "../../src/torch/index.js";
 
 class Net extends T.Module {
   readonly embed = this.module("embed", new T.Embedding(5, 4));
-  readonly layers = this.module("layers", new T.ModuleList([new T.Linear(4, 4), new T.Linear(4, 2, { bias: false })]));
+  readonly layers = this.module(
+    "layers",
+    new T.ModuleList([new T.Linear(4, 4), new T.Linear(4, 2, { bias: false })]),
+  );
   readonly norm = this.module("norm", new T.RMSNorm(2));
   readonly ln = this.module("ln", new T.LayerNorm(2));
   readonly drop = this.module("drop", new T.Dropout(0.5));
@@ -21,7 +24,15 @@ test("modules name their parameters with PyTorch's dotted names", () => {
   const net = new Net();
   assert.deepEqual(
     net.namedParameters().map(([n, t]) => `${n}:${t.shape.join("x")}`),
-    ["embed.weight:5x4", "layers.0.weight:4x4", "layers.0.bias:4", "layers.1.weight:2x4", "norm.weight:2", "ln.weight:2", "ln.bias:2"],
+    [
+      "embed.weight:5x4",
+      "layers.0.weight:4x4",
+      "layers.0.bias:4",
+      "layers.1.weight:2x4",
+      "norm.weight:2",
+      "ln.weight:2",
+      "ln.bias:2",
+    ],
   );
   assert.equal(net.numParameters(), 20 + 16 + 4 + 8 + 2 + 4);
   assert.ok(net.parameters().every((p) => p.requiresGrad));
@@ -44,7 +55,8 @@ test("stateDict → loadStateDict copies every tensor; strict mode names what is
   const a = new Net();
   const b = new Net();
   b.loadStateDict(a.stateDict());
-  for (const [name, t] of a.stateDict()) assert.deepEqual(b.stateDict().get(name)!.toArray(), t.toArray(), name);
+  for (const [name, t] of a.stateDict())
+    assert.deepEqual(b.stateDict().get(name)!.toArray(), t.toArray(), name);
   const partial = new Map([...a.stateDict()].filter(([n]) => n !== "norm.weight"));
   assert.throws(() => b.loadStateDict(partial), /missing \[norm\.weight\]/);
   b.loadStateDict(partial, { strict: false });

@@ -86,7 +86,13 @@ test("clipGradNorm scales gradients to the max norm and returns the norm before"
   T.scope(() => {
     const a = T.tensor([0, 0], { dtype: "float64", requiresGrad: true });
     const b = T.tensor([0], { dtype: "float64", requiresGrad: true });
-    T.scope(() => a.mul(T.tensor([3, 0], { dtype: "float64" })).sum().add(b.mul(4).sum()).backward());
+    T.scope(() =>
+      a
+        .mul(T.tensor([3, 0], { dtype: "float64" }))
+        .sum()
+        .add(b.mul(4).sum())
+        .backward(),
+    );
     const norm = T.clipGradNorm([a, b], 1);
     assertClose(norm, 5);
     assertClose(a.grad!.toArray(), [0.6, 0], 1e-5);

@@ -11,7 +11,10 @@ test("save → load round-trips float32, float16, bfloat16 and int64 with metada
   T.scope(() => {
     const path = join(dir, "a.safetensors");
     const tensors = {
-      "model.w": T.tensor([[1.5, -2], [3, 4.25]]),
+      "model.w": T.tensor([
+        [1.5, -2],
+        [3, 4.25],
+      ]),
       half: T.tensor([0.5, 1, -3], { dtype: "float16" }),
       brain: T.tensor([1, -0.5], { dtype: "bfloat16" }),
       ids: T.tensor([1, 2 ** 40], { dtype: "int64" }),
@@ -31,7 +34,10 @@ test("save → load round-trips float32, float16, bfloat16 and int64 with metada
 test("a written file has the standard layout: u64 header length, space-padded JSON, offsets into the data", () => {
   T.scope(() => {
     const path = join(dir, "b.safetensors");
-    T.saveSafetensors(path, { b: T.tensor([1, 2], { dtype: "float32" }), a: T.tensor([7], { dtype: "int64" }) });
+    T.saveSafetensors(path, {
+      b: T.tensor([1, 2], { dtype: "float32" }),
+      a: T.tensor([7], { dtype: "int64" }),
+    });
     const bytes = readFileSync(path);
     const n = Number(bytes.readBigUInt64LE(0));
     assert.equal((8 + n) % 8, 0);

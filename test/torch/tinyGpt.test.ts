@@ -27,7 +27,13 @@ test("a tiny GPT written on the API overfits a short text (loss well under 0.1)"
   const out = [ids[0]!];
   T.noGrad(() => {
     for (let i = 1; i < ids.length; i++) {
-      const next = T.scope(() => model.forward(T.tensor([out], { dtype: "int64" })).select(1, -1).argmax(-1).item());
+      const next = T.scope(() =>
+        model
+          .forward(T.tensor([out], { dtype: "int64" }))
+          .select(1, -1)
+          .argmax(-1)
+          .item(),
+      );
       out.push(next);
     }
   });

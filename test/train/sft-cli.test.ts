@@ -15,10 +15,22 @@ test("linewise sft trains a tiny model into a run folder, resumes it with more -
   const dir = mkdtempSync(join(tmpdir(), "linewise-sft-cli-"));
   try {
     const data = join(dir, "data.jsonl");
-    const rows = ["add", "sub", "mul"].map((op, i) => ({ prompt: `def ${op}(a, b):\n`, completion: `    return a ${"+-*"[i]} b\n` }));
+    const rows = ["add", "sub", "mul"].map((op, i) => ({
+      prompt: `def ${op}(a, b):\n`,
+      completion: `    return a ${"+-*"[i]} b\n`,
+    }));
     writeFileSync(data, rows.map((r) => JSON.stringify(r) + "\n").join(""));
     const config = join(dir, "config.json");
-    writeFileSync(config, JSON.stringify({ vocabSize: 280, model: { nLayer: 1, dModel: 32, nHead: 2 }, batchSize: 2, evalFraction: 0, logEvery: 1 }));
+    writeFileSync(
+      config,
+      JSON.stringify({
+        vocabSize: 280,
+        model: { nLayer: 1, dModel: 32, nHead: 2 },
+        batchSize: 2,
+        evalFraction: 0,
+        logEvery: 1,
+      }),
+    );
     const run = join(dir, "run");
 
     assert.equal(await sftCommand.run(["--data", data, "--out", run, "--config", config, "--steps", "2"]), 0);
@@ -26,17 +38,29 @@ test("linewise sft trains a tiny model into a run folder, resumes it with more -
     assert.equal((readRunConfig(run) as { steps: number; model: { dModel: number } }).model.dModel, 32);
 
     assert.equal(await sftCommand.run(["--data", data, "--out", run, "--resume", "--steps", "3"]), 0);
-    assert.deepEqual(readMetrics(run).map((r) => r.step), [1, 2, 3]);
+    assert.deepEqual(
+      readMetrics(run).map((r) => r.step),
+      [1, 2, 3],
+    );
 
     const usage = async (argv: string[], message: RegExp) =>
-      assert.rejects(sftCommand.run(argv), (e: Error) => e instanceof UsageError && message.test(e.message) && !e.message.includes("\n"));
+      assert.rejects(
+        sftCommand.run(argv),
+        (e: Error) => e instanceof UsageError && message.test(e.message) && !e.message.includes("\n"),
+      );
     await usage(["--data", data, "--out", run, "--config", config], /already holds a run/);
     await usage(["--data", data, "--out", run, "--config", config, "--resume"], /drop --config/);
     writeFileSync(join(dir, "bad.jsonl"), '{"prompt": "x", "completion": "y"}\n{"prompt": 1}\n');
     await usage(["--data", join(dir, "bad.jsonl"), "--out", join(dir, "run2")], /bad\.jsonl:2: /);
     writeFileSync(join(dir, "typo.json"), '{"step": 3}');
-    await usage(["--data", data, "--out", join(dir, "run3"), "--config", join(dir, "typo.json")], /typo\.json: unknown field "step"/);
-    await usage(["--data", data, "--out", join(dir, "run4"), "--steps", "0"], /--steps expects a positive integer/);
+    await usage(
+      ["--data", data, "--out", join(dir, "run3"), "--config", join(dir, "typo.json")],
+      /typo\.json: unknown field "step"/,
+    );
+    await usage(
+      ["--data", data, "--out", join(dir, "run4"), "--steps", "0"],
+      /--steps expects a positive integer/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -30,15 +30,25 @@ export const demoCommand: Command = {
   summary: "run the main job end to end on built-in defaults (suite → SFT → pass@k → labels → report)",
   help,
   async run(argv) {
-    const { values } = parseOptions("demo", argv, { quick: { type: "boolean" }, out: { type: "string" }, seed: { type: "string" }, config: { type: "string" } });
+    const { values } = parseOptions("demo", argv, {
+      quick: { type: "boolean" },
+      out: { type: "string" },
+      seed: { type: "string" },
+      config: { type: "string" },
+    });
     const base = withOverrides(values.quick ? demoQuick : demoDefaults, values.config);
     const config = { ...base, seed: numberOption("demo", "seed", values.seed, base.seed) };
     const date = new Date().toISOString().slice(0, 10);
     const out = values.out ?? join("runs", `demo-${values.quick ? "quick-" : ""}${date}`);
     console.error(`linewise demo: run folder ${out}${values.quick ? " (quick)" : ""}`);
     const report = await runDemo(config, out);
-    const summary = JSON.parse(readFileSync(demoPaths(out).evalSummary, "utf8")) as { greedyPass1: number | null; overall: { passAtK: { k: number; value: number | null }[] } };
-    const pass = summary.overall.passAtK.map((p) => `pass@${p.k} ${p.value === null ? "–" : (100 * p.value).toFixed(1) + "%"}`).join(", ");
+    const summary = JSON.parse(readFileSync(demoPaths(out).evalSummary, "utf8")) as {
+      greedyPass1: number | null;
+      overall: { passAtK: { k: number; value: number | null }[] };
+    };
+    const pass = summary.overall.passAtK
+      .map((p) => `pass@${p.k} ${p.value === null ? "–" : (100 * p.value).toFixed(1) + "%"}`)
+      .join(", ");
     console.log(`\ntest split: greedy pass@1 ${((summary.greedyPass1 ?? 0) * 100).toFixed(1)}%, ${pass}`);
     console.log(`report: ${report}`);
     return 0;
@@ -55,7 +65,10 @@ function withOverrides(base: DemoConfig, file: string | undefined): DemoConfig {
     throw new UsageError(`linewise demo: --config ${file}: ${(e as Error).message}`);
   }
   for (const key of Object.keys(json)) {
-    if (!(key in base)) throw new UsageError(`linewise demo: --config ${file}: unknown setting '${key}' (known: ${Object.keys(base).join(", ")})`);
+    if (!(key in base))
+      throw new UsageError(
+        `linewise demo: --config ${file}: unknown setting '${key}' (known: ${Object.keys(base).join(", ")})`,
+      );
   }
   const sft = { ...base.sft, ...((json.sft as object | undefined) ?? {}) };
   const labels = { ...base.labels, ...((json.labels as object | undefined) ?? {}) };

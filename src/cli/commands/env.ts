@@ -18,7 +18,9 @@ function mappedLibraries(pattern: RegExp): string[] {
 
 function versionOf(command: string, args: string[]): string {
   try {
-    return execFileSync(command, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim().split("\n")[0]!;
+    return execFileSync(command, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })
+      .trim()
+      .split("\n")[0]!;
   } catch {
     return "not found";
   }
@@ -63,7 +65,8 @@ export const envCommand: Command = {
     }
     const width = Math.max(...Object.keys(facts).map((k) => k.length));
     for (const [k, v] of Object.entries(facts)) console.log(`${k.padEnd(width)}  ${v}`);
-    if (!facts.openblas) console.error("warning: OpenBLAS is not the active BLAS; run scripts/setup to see how to fix it");
+    if (!facts.openblas)
+      console.error("warning: OpenBLAS is not the active BLAS; run scripts/setup to see how to fix it");
     return 0;
   },
 };

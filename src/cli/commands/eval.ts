@@ -57,20 +57,28 @@ export const evalCommand: Command = {
       seed: { type: "string" },
       out: { type: "string" },
     });
-    if (!values.model === !values.openai) throw new UsageError("linewise eval: give exactly one of --model CKPT or --openai URL");
+    if (!values.model === !values.openai)
+      throw new UsageError("linewise eval: give exactly one of --model CKPT or --openai URL");
     const format = values.format as ProblemFormat | undefined;
-    if (format && !problemFormats.includes(format)) throw new UsageError(`linewise eval: --format must be one of ${problemFormats.join(", ")}`);
+    if (format && !problemFormats.includes(format))
+      throw new UsageError(`linewise eval: --format must be one of ${problemFormats.join(", ")}`);
     const n = numberOption("eval", "n", values.n, 10);
     const ks = (values.k ?? "1,5,10").split(",").map((k) => numberOption("eval", "k", k.trim(), 1));
-    if (ks.some((k) => !Number.isInteger(k) || k < 1)) throw new UsageError("linewise eval: --k takes positive whole numbers, e.g. 1,5,10");
+    if (ks.some((k) => !Number.isInteger(k) || k < 1))
+      throw new UsageError("linewise eval: --k takes positive whole numbers, e.g. 1,5,10");
     const out = values.out ?? join("runs", `eval-${new Date().toISOString().slice(0, 10)}`);
     mkdirSync(out, { recursive: true });
 
     const executor = createExecutor();
-    const { problems } = await loadProblems(requiredOption("eval", "problems", values.problems), format, { capture: executor.capture.bind(executor) });
+    const { problems } = await loadProblems(requiredOption("eval", "problems", values.problems), format, {
+      capture: executor.capture.bind(executor),
+    });
     const generator: Generator & { dispose?: () => void } = values.model
       ? LocalGenerator.fromCheckpoint(values.model)
-      : new OpenAIGenerator({ urls: values.openai!, ...(values["openai-model"] ? { model: values["openai-model"] } : {}) });
+      : new OpenAIGenerator({
+          urls: values.openai!,
+          ...(values["openai-model"] ? { model: values["openai-model"] } : {}),
+        });
     const progress = new Progress({ label: "eval", total: problems.length, unit: "problem" });
     let passed = 0;
     let samples = 0;
@@ -93,11 +101,14 @@ export const evalCommand: Command = {
           const all = [...r.samples, ...(r.greedy ? [r.greedy] : [])];
           samples += all.length;
           passed += all.filter((s) => s.passed).length;
-          progress.update(done, { "passed": samples ? `${((100 * passed) / samples).toFixed(1)}%` : "–" });
+          progress.update(done, { passed: samples ? `${((100 * passed) / samples).toFixed(1)}%` : "–" });
         },
       );
       progress.done();
-      const summary = summarize(results, ks.filter((k) => k <= Math.max(n, 1)));
+      const summary = summarize(
+        results,
+        ks.filter((k) => k <= Math.max(n, 1)),
+      );
       writeFileSync(join(out, "summary.json"), JSON.stringify(summary, null, 2) + "\n");
       const markdown = summaryMarkdown(summary);
       writeFileSync(join(out, "summary.md"), markdown + "\n");

@@ -13,4 +13,17 @@ import { sftCommand } from "./sft.js";
 import { suiteCommand } from "./suite.js";
 import { trainPrmCommand } from "./train-prm.js";
 
-export const commands: Command[] = [demoCommand, envCommand, execCommand, suiteCommand, sftCommand, evalCommand, labelCommand, exportCommand, serveModelCommand, trainPrmCommand, ppoCommand, dpoCommand];
+export const commands: Command[] = [
+  demoCommand,
+  envCommand,
+  execCommand,
+  suiteCommand,
+  sftCommand,
+  evalCommand,
+  labelCommand,
+  exportCommand,
+  serveModelCommand,
+  trainPrmCommand,
+  ppoCommand,
+  dpoCommand,
+];

@@ -2,7 +2,13 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { MalformedRowError, ProblemFileError } from "../../problems/loaders/rows.js";
-import { ConfigError, RunFolderError, readRunConfig, resolveConfig, runConfigFile } from "../../runs/index.js";
+import {
+  ConfigError,
+  RunFolderError,
+  readRunConfig,
+  resolveConfig,
+  runConfigFile,
+} from "../../runs/index.js";
 import { sftDefaults, trainSft, type SftConfig } from "../../train/sft.js";
 import { readSftData } from "../../train/sft-data.js";
 import { numberOption, parseOptions, requiredOption } from "../args.js";
@@ -30,7 +36,9 @@ Options:
                  and the cosine schedule is stretched to the new length from the resumed step on
 
 Config fields and defaults (each field is documented in src/train/sft.ts, SftConfig):
-${Object.entries(sftDefaults).map(([field, value]) => `  ${field}: ${JSON.stringify(value)}`).join("\n")}
+${Object.entries(sftDefaults)
+  .map(([field, value]) => `  ${field}: ${JSON.stringify(value)}`)
+  .join("\n")}
 
 Example:
   linewise suite --out data/train.jsonl --n 1000
@@ -52,7 +60,8 @@ export const sftCommand: Command = {
     const dataFile = requiredOption(name, "data", values.data);
     const out = requiredOption(name, "out", values.out);
     const steps = values.steps === undefined ? undefined : numberOption(name, "steps", values.steps, 0);
-    if (steps !== undefined && (!Number.isInteger(steps) || steps < 1)) throw new UsageError(`linewise ${name}: --steps expects a positive integer, got '${values.steps}'`);
+    if (steps !== undefined && (!Number.isInteger(steps) || steps < 1))
+      throw new UsageError(`linewise ${name}: --steps expects a positive integer, got '${values.steps}'`);
 
     const controller = new AbortController();
     const interrupt = () => {
@@ -64,13 +73,24 @@ export const sftCommand: Command = {
     try {
       const config = readConfig(out, values.config, values.resume === true, steps);
       const data = readSftData(dataFile);
-      const result = await trainSft(config, data, out, { resume: values.resume === true, signal: controller.signal });
+      const result = await trainSft(config, data, out, {
+        resume: values.resume === true,
+        signal: controller.signal,
+      });
       const evalText = result.evalLoss === null ? "" : `, eval loss ${result.evalLoss.toFixed(4)}`;
-      console.error(`sft: ${result.stopped ? "stopped" : "done"} at step ${result.step}${result.loss === null ? "" : `, recent training loss ${result.loss.toFixed(4)}`}${evalText}`);
+      console.error(
+        `sft: ${result.stopped ? "stopped" : "done"} at step ${result.step}${result.loss === null ? "" : `, recent training loss ${result.loss.toFixed(4)}`}${evalText}`,
+      );
       console.log(result.checkpoint);
       return result.stopped ? 130 : 0;
     } catch (e) {
-      if (e instanceof ConfigError || e instanceof RunFolderError || e instanceof ProblemFileError || e instanceof MalformedRowError) throw new UsageError(e.message);
+      if (
+        e instanceof ConfigError ||
+        e instanceof RunFolderError ||
+        e instanceof ProblemFileError ||
+        e instanceof MalformedRowError
+      )
+        throw new UsageError(e.message);
       throw e;
     } finally {
       process.off("SIGINT", interrupt);
@@ -79,10 +99,18 @@ export const sftCommand: Command = {
 };
 
 /** The config: the run's own when resuming it, else the defaults with --config's fields; then --steps. */
-function readConfig(out: string, configFile: string | undefined, resume: boolean, steps: number | undefined): SftConfig {
+function readConfig(
+  out: string,
+  configFile: string | undefined,
+  resume: boolean,
+  steps: number | undefined,
+): SftConfig {
   let config: SftConfig;
   if (resume && existsSync(join(out, runConfigFile))) {
-    if (configFile !== undefined) throw new UsageError(`linewise ${name}: --resume takes the config from ${join(out, runConfigFile)}; drop --config (only --steps may change)`);
+    if (configFile !== undefined)
+      throw new UsageError(
+        `linewise ${name}: --resume takes the config from ${join(out, runConfigFile)}; drop --config (only --steps may change)`,
+      );
     config = resolveConfig(sftDefaults, readRunConfig(out), join(out, runConfigFile));
   } else if (configFile !== undefined) {
     let json: unknown;
@@ -90,7 +118,9 @@ function readConfig(out: string, configFile: string | undefined, resume: boolean
       json = JSON.parse(readFileSync(configFile, "utf8"));
     } catch (e) {
       const reason = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-      throw new UsageError(`${configFile}: cannot read the config (${reason}); expected a JSON object of SFT fields`);
+      throw new UsageError(
+        `${configFile}: cannot read the config (${reason}); expected a JSON object of SFT fields`,
+      );
     }
     config = resolveConfig(sftDefaults, json, configFile);
   } else {

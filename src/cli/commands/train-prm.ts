@@ -4,7 +4,13 @@ import { join } from "node:path";
 import { LabelFileError, readLabels } from "../../labels/records.js";
 import { readCheckpointConfig } from "../../model/index.js";
 import { selectionStrategies, type SelectionStrategy } from "../../labels/selection.js";
-import { ConfigError, RunFolderError, readRunConfig, resolveConfig, runConfigFile } from "../../runs/index.js";
+import {
+  ConfigError,
+  RunFolderError,
+  readRunConfig,
+  resolveConfig,
+  runConfigFile,
+} from "../../runs/index.js";
 import { prmDefaults, trainPrm, type PrmConfig, type PrmLoss, type PrmMetrics } from "../../train/prm.js";
 import { numberOption, parseOptions, requiredOption } from "../args.js";
 import { UsageError, type Command } from "../command.js";
@@ -36,7 +42,9 @@ Options:
   --steps N      total optimiser steps (overrides the config); with --resume it may extend the run
 
 Config fields and defaults (each field is documented in src/train/prm.ts, PrmConfig):
-${Object.entries(prmDefaults).map(([field, value]) => `  ${field}: ${JSON.stringify(value)}`).join("\n")}
+${Object.entries(prmDefaults)
+  .map(([field, value]) => `  ${field}: ${JSON.stringify(value)}`)
+  .join("\n")}
 
 Example:
   linewise train-prm --labels runs/labels/labels.jsonl --init runs/sft/checkpoints/step-600 --out runs/prm
@@ -62,13 +70,20 @@ export const trainPrmCommand: Command = {
     const resume = values.resume === true;
     const resuming = resume && existsSync(join(out, runConfigFile));
     if (!resuming) requiredOption(name, "init", values.init);
-    if (values.loss !== undefined && values.loss !== "mse" && values.loss !== "bce") throw new UsageError(`linewise ${name}: --loss expects mse or bce, got '${values.loss}'`);
+    if (values.loss !== undefined && values.loss !== "mse" && values.loss !== "bce")
+      throw new UsageError(`linewise ${name}: --loss expects mse or bce, got '${values.loss}'`);
     if (values.select !== undefined && !(selectionStrategies as readonly string[]).includes(values.select)) {
-      throw new UsageError(`linewise ${name}: --select expects one of ${selectionStrategies.join(", ")}, got '${values.select}'`);
+      throw new UsageError(
+        `linewise ${name}: --select expects one of ${selectionStrategies.join(", ")}, got '${values.select}'`,
+      );
     }
     const steps = values.steps === undefined ? undefined : numberOption(name, "steps", values.steps, 0);
-    if (steps !== undefined && (!Number.isInteger(steps) || steps < 1)) throw new UsageError(`linewise ${name}: --steps expects a positive integer, got '${values.steps}'`);
-    if (!existsSync(labelsFile)) throw new UsageError(`linewise ${name}: --labels ${labelsFile}: no such file; write one with 'linewise label'`);
+    if (steps !== undefined && (!Number.isInteger(steps) || steps < 1))
+      throw new UsageError(`linewise ${name}: --steps expects a positive integer, got '${values.steps}'`);
+    if (!existsSync(labelsFile))
+      throw new UsageError(
+        `linewise ${name}: --labels ${labelsFile}: no such file; write one with 'linewise label'`,
+      );
     if (values.init !== undefined) {
       try {
         readCheckpointConfig(values.init);
@@ -80,7 +95,9 @@ export const trainPrmCommand: Command = {
     const controller = new AbortController();
     const interrupt = () => {
       if (controller.signal.aborted) process.exit(130);
-      console.error(`\n${name}: stopping after this step and writing a checkpoint (Ctrl-C again to quit now)`);
+      console.error(
+        `\n${name}: stopping after this step and writing a checkpoint (Ctrl-C again to quit now)`,
+      );
       controller.abort();
     };
     process.on("SIGINT", interrupt);
@@ -93,14 +110,18 @@ export const trainPrmCommand: Command = {
       };
       const config = { ...readConfig(out, values.config, resuming), ...flags };
       const records = readLabels(labelsFile);
-      if (records.length === 0) throw new UsageError(`linewise ${name}: ${labelsFile} holds no label records`);
+      if (records.length === 0)
+        throw new UsageError(`linewise ${name}: ${labelsFile} holds no label records`);
       const result = await trainPrm(config, records, out, { resume, signal: controller.signal });
-      console.error(`${name}: ${result.stopped ? "stopped" : "done"} at step ${result.step}${result.loss === null ? "" : `, recent training loss ${result.loss.toFixed(4)}`}`);
+      console.error(
+        `${name}: ${result.stopped ? "stopped" : "done"} at step ${result.step}${result.loss === null ? "" : `, recent training loss ${result.loss.toFixed(4)}`}`,
+      );
       if (result.heldOut) console.error(describeHeldOut(result.heldOut, result.problems.heldOut));
       console.log(result.checkpoint);
       return result.stopped ? 130 : 0;
     } catch (e) {
-      if (e instanceof ConfigError || e instanceof RunFolderError || e instanceof LabelFileError) throw new UsageError(e.message);
+      if (e instanceof ConfigError || e instanceof RunFolderError || e instanceof LabelFileError)
+        throw new UsageError(e.message);
       throw e;
     } finally {
       process.off("SIGINT", interrupt);
@@ -111,7 +132,10 @@ export const trainPrmCommand: Command = {
 /** The config: the run's own when resuming it, else the defaults with --config's fields. */
 function readConfig(out: string, configFile: string | undefined, resuming: boolean): PrmConfig {
   if (resuming) {
-    if (configFile !== undefined) throw new UsageError(`linewise ${name}: --resume takes the config from ${join(out, runConfigFile)}; drop --config (only --steps may change)`);
+    if (configFile !== undefined)
+      throw new UsageError(
+        `linewise ${name}: --resume takes the config from ${join(out, runConfigFile)}; drop --config (only --steps may change)`,
+      );
     return resolveConfig(prmDefaults, readRunConfig(out), join(out, runConfigFile));
   }
   if (configFile === undefined) return prmDefaults;
@@ -120,7 +144,9 @@ function readConfig(out: string, configFile: string | undefined, resuming: boole
     json = JSON.parse(readFileSync(configFile, "utf8"));
   } catch (e) {
     const reason = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-    throw new UsageError(`${configFile}: cannot read the config (${reason}); expected a JSON object of PRM fields`);
+    throw new UsageError(
+      `${configFile}: cannot read the config (${reason}); expected a JSON object of PRM fields`,
+    );
   }
   return resolveConfig(prmDefaults, json, configFile);
 }

@@ -51,7 +51,10 @@ export function demoPaths(out: string): DemoPaths {
 }
 
 function readProblems(path: string): Problem[] {
-  return readFileSync(path, "utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as Problem);
+  return readFileSync(path, "utf8")
+    .split("\n")
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as Problem);
 }
 
 function writeProblems(path: string, problems: Problem[]): void {
@@ -64,7 +67,11 @@ function sftExample(p: Problem): { prompt: string; completion: string } {
 }
 
 /** Runs every stage not done yet; returns the report's path. */
-export async function runDemo(config: DemoConfig, out: string, log: (line: string) => void = (l) => console.error(l)): Promise<string> {
+export async function runDemo(
+  config: DemoConfig,
+  out: string,
+  log: (line: string) => void = (l) => console.error(l),
+): Promise<string> {
   mkdirSync(join(out, "suite"), { recursive: true });
   mkdirSync(join(out, "eval"), { recursive: true });
   mkdirSync(join(out, "labels"), { recursive: true });
@@ -76,70 +83,132 @@ export async function runDemo(config: DemoConfig, out: string, log: (line: strin
   let sft: SftFigures;
   let labels: LabelReport | null = null;
   try {
-    await stages.stage("suite", paths.test, async () => {
-      for (const [split, n, path] of [["train", config.trainProblems, paths.train], ["test", config.testProblems, paths.test]] as const) {
-        if (existsSync(path)) continue;
-        const bar = new Progress({ label: `suite ${split}`, total: n, unit: "problem" });
-        const problems = await buildSuite({ n, seed: config.seed, split, executor, maxSteps: config.maxSteps, onProgress: (p) => bar.update(p.built) });
-        bar.done();
-        writeProblems(path, problems);
-      }
-    }, log);
+    await stages.stage(
+      "suite",
+      paths.test,
+      async () => {
+        for (const [split, n, path] of [
+          ["train", config.trainProblems, paths.train],
+          ["test", config.testProblems, paths.test],
+        ] as const) {
+          if (existsSync(path)) continue;
+          const bar = new Progress({ label: `suite ${split}`, total: n, unit: "problem" });
+          const problems = await buildSuite({
+            n,
+            seed: config.seed,
+            split,
+            executor,
+            maxSteps: config.maxSteps,
+            onProgress: (p) => bar.update(p.built),
+          });
+          bar.done();
+          writeProblems(path, problems);
+        }
+      },
+      log,
+    );
 
-    await stages.stage("tokenizer", paths.tokenizer, async () => {
-      const texts = readProblems(paths.train).map((p) => { const e = sftExample(p); return e.prompt + e.completion; });
-      Tokenizer.train(texts, { vocabSize: config.sft.vocabSize }).save(paths.tokenizer);
-    }, log);
+    await stages.stage(
+      "tokenizer",
+      paths.tokenizer,
+      async () => {
+        const texts = readProblems(paths.train).map((p) => {
+          const e = sftExample(p);
+          return e.prompt + e.completion;
+        });
+        Tokenizer.train(texts, { vocabSize: config.sft.vocabSize }).save(paths.tokenizer);
+      },
+      log,
+    );
 
-    await stages.stage("sft", paths.sftDone, async () => {
-      const data = readProblems(paths.train).map(sftExample);
-      const result = await trainSft({ ...config.sft, seed: config.seed, tokenizer: paths.tokenizer }, data, paths.sftDir, { resume: true });
-      writeFileAtomic(paths.sftDone, JSON.stringify(result, null, 2) + "\n");
-    }, log);
+    await stages.stage(
+      "sft",
+      paths.sftDone,
+      async () => {
+        const data = readProblems(paths.train).map(sftExample);
+        const result = await trainSft(
+          { ...config.sft, seed: config.seed, tokenizer: paths.tokenizer },
+          data,
+          paths.sftDir,
+          { resume: true },
+        );
+        writeFileAtomic(paths.sftDone, JSON.stringify(result, null, 2) + "\n");
+      },
+      log,
+    );
     sft = JSON.parse(readFileSync(paths.sftDone, "utf8")) as SftFigures;
     const checkpoint = sft.checkpoint;
 
-    await stages.stage("eval", paths.evalSummary, async () => {
-      const problems = readProblems(paths.test);
-      const generator = LocalGenerator.fromCheckpoint(checkpoint);
-      const bar = new Progress({ label: "eval", total: problems.length, unit: "problem" });
-      try {
-        const results = await evaluate(
-          problems, generator, executor,
-          { n: config.evalSamples, temperature: config.evalTemperature, greedy: true, maxTokens: config.maxTokens, stop: defaultStops, seed: config.seed },
-          join(paths.evalDir, "results.jsonl"),
-          (done) => bar.update(done),
-        );
-        bar.done();
-        writeFileAtomic(paths.evalSummary, JSON.stringify(summarize(results, config.evalKs), null, 2) + "\n");
-      } finally {
-        generator.dispose();
-      }
-    }, log);
+    await stages.stage(
+      "eval",
+      paths.evalSummary,
+      async () => {
+        const problems = readProblems(paths.test);
+        const generator = LocalGenerator.fromCheckpoint(checkpoint);
+        const bar = new Progress({ label: "eval", total: problems.length, unit: "problem" });
+        try {
+          const results = await evaluate(
+            problems,
+            generator,
+            executor,
+            {
+              n: config.evalSamples,
+              temperature: config.evalTemperature,
+              greedy: true,
+              maxTokens: config.maxTokens,
+              stop: defaultStops,
+              seed: config.seed,
+            },
+            join(paths.evalDir, "results.jsonl"),
+            (done) => bar.update(done),
+          );
+          bar.done();
+          writeFileAtomic(
+            paths.evalSummary,
+            JSON.stringify(summarize(results, config.evalKs), null, 2) + "\n",
+          );
+        } finally {
+          generator.dispose();
+        }
+      },
+      log,
+    );
     summary = JSON.parse(readFileSync(paths.evalSummary, "utf8")) as EvalSummary;
 
-    await stages.stage("labels", paths.labelsDone, async () => {
-      const problems = readProblems(paths.train).slice(0, config.labels.problems);
-      const generator = LocalGenerator.fromCheckpoint(checkpoint);
-      const bar = new Progress({ label: "labels", total: problems.length, unit: "problem" });
-      try {
-        const { kinds } = await completionLabels(
-          problems,
-          { samples: config.labels.samples },
-          { generator, executor },
-          {
-            k: config.labels.k, temperature: config.labels.temperature, maxTokens: config.maxTokens, stop: defaultStops,
-            seed: config.seed, granularity: "line", linear: config.labels.linear, policy: checkpoint, select: "full",
-            onProblem: (done) => bar.update(done),
-          },
-          paths.labels,
-        );
-        bar.done();
-        writeFileAtomic(paths.labelsDone, JSON.stringify({ kinds }, null, 2) + "\n");
-      } finally {
-        generator.dispose();
-      }
-    }, log);
+    await stages.stage(
+      "labels",
+      paths.labelsDone,
+      async () => {
+        const problems = readProblems(paths.train).slice(0, config.labels.problems);
+        const generator = LocalGenerator.fromCheckpoint(checkpoint);
+        const bar = new Progress({ label: "labels", total: problems.length, unit: "problem" });
+        try {
+          const { kinds } = await completionLabels(
+            problems,
+            { samples: config.labels.samples },
+            { generator, executor },
+            {
+              k: config.labels.k,
+              temperature: config.labels.temperature,
+              maxTokens: config.maxTokens,
+              stop: defaultStops,
+              seed: config.seed,
+              granularity: "line",
+              linear: config.labels.linear,
+              policy: checkpoint,
+              select: "full",
+              onProblem: (done) => bar.update(done),
+            },
+            paths.labels,
+          );
+          bar.done();
+          writeFileAtomic(paths.labelsDone, JSON.stringify({ kinds }, null, 2) + "\n");
+        } finally {
+          generator.dispose();
+        }
+      },
+      log,
+    );
     labels = labelReport(readLabels(paths.labels));
   } finally {
     await executor.close();

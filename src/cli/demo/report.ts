@@ -23,7 +23,8 @@ export interface ReportInput {
   out: string;
 }
 
-const fmt = (v: number | null | undefined, digits = 3) => (v === null || v === undefined ? "–" : v.toFixed(digits));
+const fmt = (v: number | null | undefined, digits = 3) =>
+  v === null || v === undefined ? "–" : v.toFixed(digits);
 
 /** Writes report.md (regenerated on every run: it only reads what the stages left). */
 export function writeReport(path: string, input: ReportInput): void {
@@ -67,7 +68,9 @@ export function writeReport(path: string, input: ReportInput): void {
     "",
     `The policy's own samples on the first ${config.labels.problems} train problems (${config.labels.samples} each), labelled line by line: a prefix is`,
     `correct when one of K = ${config.labels.k} completions at temperature ${config.labels.temperature} passes the tests.` +
-      (config.labels.linear ? " Every step is also probed (linear scan), to check the binary search's monotonicity assumption." : ""),
+      (config.labels.linear
+        ? " Every step is also probed (linear scan), to check the binary search's monotonicity assumption."
+        : ""),
     "",
     input.labels ? labelReportMarkdown(input.labels) : "(labelling not run)",
     "",

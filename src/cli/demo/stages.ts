@@ -20,11 +20,18 @@ export class Stages {
 
   constructor(readonly dir: string) {
     this.file = join(dir, "stages.json");
-    this.timings = existsSync(this.file) ? (JSON.parse(readFileSync(this.file, "utf8")) as Record<string, number>) : {};
+    this.timings = existsSync(this.file)
+      ? (JSON.parse(readFileSync(this.file, "utf8")) as Record<string, number>)
+      : {};
   }
 
   /** Runs `work` unless `output` exists; `work` must write `output` last (atomically) when it finishes. */
-  async stage<T>(name: string, output: string, work: () => Promise<T>, log: (line: string) => void): Promise<void> {
+  async stage<T>(
+    name: string,
+    output: string,
+    work: () => Promise<T>,
+    log: (line: string) => void,
+  ): Promise<void> {
     if (existsSync(output)) {
       log(`[${name}] done earlier (${output}), skipped`);
       this.ran.push({ name, seconds: this.timings[name] ?? 0, skipped: true });

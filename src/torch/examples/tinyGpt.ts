@@ -59,7 +59,10 @@ export class TinyGpt extends Module {
     super();
     this.wte = this.module("wte", new Embedding(config.vocabSize, config.dModel, { std: 0.02 }));
     this.wpe = this.module("wpe", new Embedding(config.blockSize, config.dModel, { std: 0.02 }));
-    this.blocks = this.module("h", new ModuleList(Array.from({ length: config.nLayer }, () => new Block(config))));
+    this.blocks = this.module(
+      "h",
+      new ModuleList(Array.from({ length: config.nLayer }, () => new Block(config))),
+    );
     this.lnF = this.module("ln_f", new LayerNorm(config.dModel));
     this.head = this.module("lm_head", new Linear(config.dModel, config.vocabSize, { bias: false }));
   }

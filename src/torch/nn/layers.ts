@@ -8,13 +8,21 @@ import type { DType } from "../dtype.js";
 
 /** Uniform on (-bound, bound): PyTorch's default init for Linear (kaiming_uniform with a=√5 → 1/√fanIn). */
 function uniform(shape: number[], bound: number, dtype: DType): Tensor {
-  return scope(() => rand(shape, { dtype }).mul(2 * bound).sub(bound));
+  return scope(() =>
+    rand(shape, { dtype })
+      .mul(2 * bound)
+      .sub(bound),
+  );
 }
 
 export class Linear extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
-  constructor(readonly inFeatures: number, readonly outFeatures: number, options: { bias?: boolean; dtype?: DType } = {}) {
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    options: { bias?: boolean; dtype?: DType } = {},
+  ) {
     super();
     const bound = 1 / Math.sqrt(inFeatures);
     const dtype = options.dtype ?? "float32";
@@ -28,10 +36,17 @@ export class Linear extends Module {
 
 export class Embedding extends Module {
   readonly weight: Tensor;
-  constructor(readonly numEmbeddings: number, readonly dim: number, options: { std?: number; dtype?: DType } = {}) {
+  constructor(
+    readonly numEmbeddings: number,
+    readonly dim: number,
+    options: { std?: number; dtype?: DType } = {},
+  ) {
     super();
     const std = options.std ?? 1;
-    this.weight = this.parameter("weight", scope(() => randn([numEmbeddings, dim], { dtype: options.dtype ?? "float32" }).mul(std)));
+    this.weight = this.parameter(
+      "weight",
+      scope(() => randn([numEmbeddings, dim], { dtype: options.dtype ?? "float32" }).mul(std)),
+    );
   }
   forward(indices: Tensor): Tensor {
     return F.embedding(indices, this.weight);
@@ -41,7 +56,10 @@ export class Embedding extends Module {
 export class LayerNorm extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor;
-  constructor(readonly dim: number, readonly eps = 1e-5) {
+  constructor(
+    readonly dim: number,
+    readonly eps = 1e-5,
+  ) {
     super();
     this.weight = this.parameter("weight", ones([dim]));
     this.bias = this.parameter("bias", zeros([dim]));
@@ -53,7 +71,10 @@ export class LayerNorm extends Module {
 
 export class RMSNorm extends Module {
   readonly weight: Tensor;
-  constructor(readonly dim: number, readonly eps = 1e-6) {
+  constructor(
+    readonly dim: number,
+    readonly eps = 1e-6,
+  ) {
     super();
     this.weight = this.parameter("weight", ones([dim]));
   }

@@ -95,14 +95,18 @@ export abstract class Module {
     const missing = [...own.keys()].filter((k) => !state.has(k));
     const unexpected = [...state.keys()].filter((k) => !own.has(k));
     if (strict && (missing.length || unexpected.length)) {
-      throw new Error(`loadStateDict: missing [${missing.join(", ")}], unexpected [${unexpected.join(", ")}]`);
+      throw new Error(
+        `loadStateDict: missing [${missing.join(", ")}], unexpected [${unexpected.join(", ")}]`,
+      );
     }
     noGrad(() => {
       for (const [name, target] of own) {
         const src = state.get(name);
         if (!src) continue;
         if (src.shape.join() !== target.shape.join()) {
-          throw new Error(`loadStateDict: ${name} has shape [${src.shape}] but the module expects [${target.shape}]`);
+          throw new Error(
+            `loadStateDict: ${name} has shape [${src.shape}] but the module expects [${target.shape}]`,
+          );
         }
         target.copy_(src);
       }

@@ -35,12 +35,16 @@ export class AdamW {
   private readonly expAvgSq: Tensor[][];
 
   constructor(params: Tensor[] | ParamGroup[], options: AdamWOptions) {
-    this.groups = params.length > 0 && params[0] instanceof Tensor ? [{ params: params as Tensor[] }] : (params as ParamGroup[]);
+    this.groups =
+      params.length > 0 && params[0] instanceof Tensor
+        ? [{ params: params as Tensor[] }]
+        : (params as ParamGroup[]);
     this.lr = options.lr;
     this.betas = options.betas ?? [0.9, 0.999];
     this.eps = options.eps ?? 1e-8;
     this.weightDecay = options.weightDecay ?? 0.01;
-    const state = () => this.groups.map((g) => g.params.map((p) => keep(zeros(p.shape, { dtype: p.dtype, device: p.device }))));
+    const state = () =>
+      this.groups.map((g) => g.params.map((p) => keep(zeros(p.shape, { dtype: p.dtype, device: p.device }))));
     this.expAvg = state();
     this.expAvgSq = state();
   }
@@ -50,8 +54,15 @@ export class AdamW {
     this.step += 1;
     this.groups.forEach((g, i) => {
       native.adamwStep(
-        g.params.map((p) => p.handle), this.expAvg[i]!.map((t) => t.handle), this.expAvgSq[i]!.map((t) => t.handle),
-        this.step, this.lr * (g.lrScale ?? 1), this.betas[0], this.betas[1], this.eps, g.weightDecay ?? this.weightDecay,
+        g.params.map((p) => p.handle),
+        this.expAvg[i]!.map((t) => t.handle),
+        this.expAvgSq[i]!.map((t) => t.handle),
+        this.step,
+        this.lr * (g.lrScale ?? 1),
+        this.betas[0],
+        this.betas[1],
+        this.eps,
+        g.weightDecay ?? this.weightDecay,
       );
     });
   }

@@ -4,5 +4,8 @@ import type { Tensor } from "../tensor.js";
 
 /** Scales all gradients so their joint L2 norm is at most maxNorm; returns the norm before clipping. */
 export function clipGradNorm(params: Tensor[], maxNorm: number): number {
-  return native.clipGradNorm(params.map((p) => p.handle), maxNorm);
+  return native.clipGradNorm(
+    params.map((p) => p.handle),
+    maxNorm,
+  );
 }

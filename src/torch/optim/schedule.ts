@@ -4,7 +4,12 @@
  * Linear warm-up from 0 to `peak` over `warmupSteps`, then cosine decay to `peak · minRatio` at
  * `totalSteps` (the schedule of GPT-3 / nanoGPT). `step` counts from 0.
  */
-export function warmupCosine(options: { peak: number; warmupSteps: number; totalSteps: number; minRatio?: number }): (step: number) => number {
+export function warmupCosine(options: {
+  peak: number;
+  warmupSteps: number;
+  totalSteps: number;
+  minRatio?: number;
+}): (step: number) => number {
   const { peak, warmupSteps, totalSteps } = options;
   const floor = peak * (options.minRatio ?? 0.1);
   return (step: number) => {

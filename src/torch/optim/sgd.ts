@@ -12,10 +12,17 @@ export class SGD {
     readonly momentum = 0,
     readonly weightDecay = 0,
   ) {
-    this.buffers = momentum > 0 ? params.map((p) => keep(zeros(p.shape, { dtype: p.dtype, device: p.device }))) : null;
+    this.buffers =
+      momentum > 0 ? params.map((p) => keep(zeros(p.shape, { dtype: p.dtype, device: p.device }))) : null;
   }
   stepUpdate(): void {
-    native.sgdStep(this.params.map((p) => p.handle), this.buffers?.map((b) => b.handle) ?? null, this.lr, this.momentum, this.weightDecay);
+    native.sgdStep(
+      this.params.map((p) => p.handle),
+      this.buffers?.map((b) => b.handle) ?? null,
+      this.lr,
+      this.momentum,
+      this.weightDecay,
+    );
   }
   zeroGrad(): void {
     native.zeroGrad(this.params.map((p) => p.handle));
