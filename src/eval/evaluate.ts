@@ -6,9 +6,9 @@
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import type { Generator } from "../generate/types.js";
 import type { SandboxExecutor } from "../exec/index.js";
+import { verdictFor } from "../exec/judge.js";
 import type { Status } from "../exec/types.js";
 import type { Problem } from "../problems/types.js";
-import { programFor } from "../problems/program.js";
 
 export interface EvalOptions {
   /** Samples per problem for pass@k (0: greedy only). */
@@ -121,7 +121,7 @@ export async function evaluate(
     const results = await Promise.all(
       parts.map(async ({ problem, sampled, greedy }): Promise<ProblemResult> => {
         const judge = async (c: { text: string; tokens?: number[] }): Promise<SampleResult> => {
-          const verdict = await executor.run(programFor(problem, c.text), problem.tests);
+          const verdict = await verdictFor(problem, c.text, executor);
           return {
             response: c.text,
             status: verdict.status,

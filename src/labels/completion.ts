@@ -5,8 +5,8 @@
  * every later step −1, neutral steps 0. A passing response is all +1 without probes.
  */
 import type { RunOptions, SandboxExecutor } from "../exec/index.js";
+import { checkedVerdictFor } from "../exec/judge.js";
 import type { CompletionRequest, Generator } from "../generate/types.js";
-import { programFor } from "../problems/program.js";
 import type { Problem } from "../problems/types.js";
 import { requestSeed } from "./completion-cache.js";
 import {
@@ -210,16 +210,7 @@ async function passes(
   problem: Problem,
   response: string,
   executor: SandboxExecutor,
-  limits: RunOptions = {},
+  limits?: RunOptions,
 ): Promise<boolean> {
-  const compare = problem.meta?.["compare"];
-  const verdict = await executor.run(programFor(problem, response), problem.tests, {
-    ...limits,
-    ...(compare ? { compare: compare as RunOptions["compare"] } : {}),
-  });
-  if (verdict.status === "sandbox_error")
-    throw new Error(
-      `the sandbox failed on problem ${problem.id}: ${verdict.detail ?? "no detail"}; rerun to resume`,
-    );
-  return verdict.status === "pass";
+  return (await checkedVerdictFor(problem, response, executor, limits)).status === "pass";
 }

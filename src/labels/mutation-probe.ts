@@ -5,6 +5,7 @@
  * DPO pairs.
  */
 import type { RunOptions, SandboxExecutor, Status } from "../exec/index.js";
+import { checkedVerdictFor } from "../exec/judge.js";
 import { hashString } from "../problems/suite/random.js";
 import { programFor, referenceResponse } from "../problems/program.js";
 import type { Problem } from "../problems/types.js";
@@ -112,15 +113,6 @@ async function run(
   executor: SandboxExecutor,
   limits: RunOptions = {},
 ): Promise<Status> {
-  const compare = problem.meta?.["compare"];
-  const verdict = await executor.run(programFor(problem, response), problem.tests, {
-    stopOnFirstFailure: true,
-    ...limits,
-    ...(compare ? { compare: compare as RunOptions["compare"] } : {}),
-  });
-  if (verdict.status === "sandbox_error")
-    throw new Error(
-      `the sandbox failed on problem ${problem.id}: ${verdict.detail ?? "no detail"}; rerun to resume`,
-    );
-  return verdict.status;
+  return (await checkedVerdictFor(problem, response, executor, { stopOnFirstFailure: true, ...limits }))
+    .status;
 }

@@ -4,13 +4,12 @@ import { dirname } from "node:path";
 import { cpus } from "node:os";
 import {
   createExecutor,
-  type Comparison,
   type Limits,
-  type RunOptions,
   type SandboxExecutor,
   type Status,
   type Verdict,
 } from "../../exec/index.js";
+import { runOptionsFor } from "../../exec/judge.js";
 import {
   loadProblems,
   MalformedRowError,
@@ -149,7 +148,7 @@ export const execCommand: Command = {
       await runInOrder(
         jobs,
         slots * 2,
-        (job) => sandbox().run(job.program, job.problem.tests, { ...limits, ...comparisonOf(job.problem) }),
+        (job) => sandbox().run(job.program, job.problem.tests, runOptionsFor(job.problem, limits)),
         (job, verdict) => {
           counts.set(verdict.status, (counts.get(verdict.status) ?? 0) + 1);
           out?.write(verdictLine(job.problem.id, verdict));
@@ -173,12 +172,6 @@ export const execCommand: Command = {
     }
   },
 };
-
-/** The comparison a problem's `meta.compare` asks for (EvalPlus's float tolerance; loaders check its shape). */
-function comparisonOf(problem: Problem): Pick<RunOptions, "compare"> {
-  const compare = problem.meta?.["compare"];
-  return compare ? { compare: compare as Comparison } : {};
-}
 
 /** Loader errors a user can fix become one-line UsageErrors. */
 async function userErrors<T>(fn: () => Promise<T>): Promise<T> {
