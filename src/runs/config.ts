@@ -4,6 +4,8 @@
  * number belongs is a one-line error naming the field instead of a silently ignored setting.
  */
 
+import { isDeepStrictEqual } from "node:util";
+
 /** A config error: `where` (file) and the dotted field name, and what is expected. */
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -16,6 +18,27 @@ export class ConfigError extends Error {
  */
 export function resolveConfig<T extends object>(defaults: T, json: unknown, where: string): T {
   return merge(defaults as Record<string, unknown>, json, where, "") as T;
+}
+
+/**
+ * A resumed run must be the same training: `config` may differ from the run's saved config in
+ * `lengthField` only (steps, epochs or iterations), since anything else would make it a different training.
+ */
+export function checkResumedConfig<T extends object>(
+  saved: unknown,
+  config: T,
+  runDir: string,
+  lengthField: keyof T & string,
+): void {
+  const differing = Object.keys(config).filter(
+    (key) =>
+      key !== lengthField &&
+      !isDeepStrictEqual((saved as Record<string, unknown>)?.[key], config[key as keyof T]),
+  );
+  if (differing.length > 0)
+    throw new ConfigError(
+      `${runDir}: the config differs from the run's config.json in ${differing.join(", ")}; resume with the run's config (only ${lengthField} may change)`,
+    );
 }
 
 function merge(defaults: Record<string, unknown>, json: unknown, where: string, prefix: string): Record<string, unknown> {

@@ -16,9 +16,7 @@
  * AdamW's moments, trainer.json). Epoch e's order is a shuffle seeded by (seed, e), so a resumed run
  * repeats an uninterrupted one.
  */
-import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { isDeepStrictEqual } from "node:util";
 import {
   AdamW,
   F,
@@ -43,8 +41,16 @@ import {
   type Llama,
 } from "../model/index.js";
 import { Tokenizer } from "../model/tokenizer/index.js";
-import { Rng } from "../problems/suite/random.js";
-import { ConfigError, Progress, RunFolder, latestCheckpoint, readRunConfig } from "../runs/index.js";
+import {
+  ConfigError,
+  Progress,
+  RunFolder,
+  checkResumedConfig,
+  latestCheckpoint,
+  readRunConfig,
+} from "../runs/index.js";
+import { checkOptimiser, checkPositiveIntegers, checkSchedule, configFailure } from "./config-checks.js";
+import { dataFingerprint, epochOrder, shuffled } from "./order.js";
 
 /** One preference: after `prompt`, `chosen` is preferred to `rejected`. */
 export interface DpoPair {
@@ -170,10 +176,10 @@ export async function trainDpo(
 ): Promise<DpoResult> {
   checkDpoConfig(config);
   const policyDir = config.policy!;
-  const fingerprint = pairsFingerprint(pairs);
+  const fingerprint = dataFingerprint(pairs, (p) => [p.problemId, p.prompt, p.chosen, p.rejected, p.whole]);
   const previous = options.resume ? latestCheckpoint(runDir) : null;
   if (previous) {
-    checkSameConfig(readRunConfig(runDir), config, runDir);
+    checkResumedConfig(readRunConfig(runDir), config, runDir, "epochs");
     if (previous.trainer.pairs !== fingerprint)
       throw new ConfigError(
         `${runDir}: the pairs differ from those the run was trained on; resume with the same pairs`,
@@ -277,7 +283,7 @@ export async function trainDpo(
     while (step < steps && !options.signal?.aborted) {
       const epoch = Math.floor(step / batchesPerEpoch);
       if (order.epoch !== epoch)
-        order = { epoch, indices: shuffled(train.length, `dpo/${config.seed}/epoch/${epoch}`) };
+        order = { epoch, indices: epochOrder("dpo", train.length, config.seed, epoch) };
       const start = (step % batchesPerEpoch) * config.batchSize;
       const mb = order.indices.slice(start, start + config.batchSize).map((i) => train[i]!);
 
@@ -497,60 +503,24 @@ function heldOutProblems(ids: readonly string[], fraction: number, seed: number)
   );
 }
 
-/** 0 … n − 1 in a Fisher–Yates order seeded by `key`. */
-function shuffled(n: number, key: string): number[] {
-  const rng = new Rng(key);
-  const order = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.int(0, i);
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  return order;
-}
-
-function pairsFingerprint(pairs: readonly DpoPair[]): string {
-  const hash = createHash("sha256");
-  for (const p of pairs) hash.update(JSON.stringify([p.problemId, p.prompt, p.chosen, p.rejected, p.whole]));
-  return hash.digest("hex").slice(0, 16);
-}
-
-/** A resumed run may change `epochs` only. */
-function checkSameConfig(saved: unknown, config: DpoConfig, runDir: string): void {
-  const differing = Object.keys(config).filter(
-    (key) =>
-      key !== "epochs" &&
-      !isDeepStrictEqual((saved as Record<string, unknown>)?.[key], config[key as keyof DpoConfig]),
-  );
-  if (differing.length > 0)
-    throw new ConfigError(
-      `${runDir}: the config differs from the run's config.json in ${differing.join(", ")}; resume with the run's config (only epochs may change)`,
-    );
-}
-
 /** Range checks a JSON type check cannot make; the error names the field. */
 export function checkDpoConfig(c: DpoConfig): void {
-  const fail = (field: string, expected: string, value: unknown): never => {
-    throw new ConfigError(`dpo config: ${field} must be ${expected}, got ${JSON.stringify(value)}`);
-  };
+  const fail = configFailure("dpo");
   if (c.policy === null) fail("policy", "a checkpoint folder (the policy to train)", c.policy);
-  const positive: [string, number][] = [
-    ["epochs", c.epochs],
-    ["batchSize", c.batchSize],
-    ["maxLength", c.maxLength],
-    ["evalEvery", c.evalEvery],
-    ["checkpointEvery", c.checkpointEvery],
-    ["keepCheckpoints", c.keepCheckpoints],
-    ["logEvery", c.logEvery],
-  ];
-  for (const [field, value] of positive)
-    if (!Number.isInteger(value) || value < 1) fail(field, "a positive integer", value);
-  if (!Number.isInteger(c.warmupSteps) || c.warmupSteps < 0)
-    fail("warmupSteps", "an integer ≥ 0", c.warmupSteps);
+  checkPositiveIntegers(
+    [
+      ["epochs", c.epochs],
+      ["batchSize", c.batchSize],
+      ["maxLength", c.maxLength],
+      ["evalEvery", c.evalEvery],
+      ["checkpointEvery", c.checkpointEvery],
+      ["keepCheckpoints", c.keepCheckpoints],
+      ["logEvery", c.logEvery],
+    ],
+    fail,
+  );
   if (!(c.beta > 0)) fail("beta", "positive", c.beta);
-  if (!(c.lr > 0)) fail("lr", "positive", c.lr);
-  if (!(c.minLrRatio >= 0 && c.minLrRatio <= 1)) fail("minLrRatio", "in [0, 1]", c.minLrRatio);
-  if (!(c.weightDecay >= 0)) fail("weightDecay", "≥ 0", c.weightDecay);
-  if (!c.betas.every((x) => x >= 0 && x < 1)) fail("betas", "two numbers in [0, 1)", c.betas);
-  if (!(c.gradClip >= 0)) fail("gradClip", "≥ 0 (0: no clipping)", c.gradClip);
+  checkSchedule(c, fail);
+  checkOptimiser(c, fail);
   if (!(c.evalFraction >= 0 && c.evalFraction < 1)) fail("evalFraction", "in [0, 1)", c.evalFraction);
 }

@@ -22,7 +22,6 @@
  * random draw of iteration i — its problems, its samples, its minibatch order — is seeded by (seed, i), so
  * the iteration number is the whole RNG state and a resumed run repeats an uninterrupted one.
  */
-import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import {
@@ -58,7 +57,7 @@ import {
   type Verdict,
 } from "../exec/index.js";
 import { programFor } from "../problems/program.js";
-import { Rng, hashString } from "../problems/suite/random.js";
+import { hashString } from "../problems/suite/random.js";
 import type { Problem } from "../problems/types.js";
 import { segmentResponse, type Granularity, type Step } from "../labels/segment.js";
 import { defaultStops } from "../eval/evaluate.js";
@@ -73,7 +72,16 @@ import {
   type OutcomeKind,
   type ProcessRewardAt,
 } from "../rewards/index.js";
-import { ConfigError, Progress, RunFolder, latestCheckpoint, readRunConfig } from "../runs/index.js";
+import {
+  ConfigError,
+  Progress,
+  RunFolder,
+  checkResumedConfig,
+  latestCheckpoint,
+  readRunConfig,
+} from "../runs/index.js";
+import { checkOptimiser, checkPositiveIntegers, configFailure } from "./config-checks.js";
+import { dataFingerprint, shuffled } from "./order.js";
 import { PrmScorer } from "./prm-scorer.js";
 import { gae, whiten } from "./gae.js";
 import { iterationMetrics, writeSamples, type PpoMetrics, type UpdateStats } from "./ppo-metrics.js";
@@ -290,10 +298,10 @@ export async function trainPpo(
   checkPpoConfig(config);
   const policyDir = config.policy!;
   // A resumed run must be the same training on the same problems; only its length may change.
-  const fingerprint = problemsFingerprint(problems);
+  const fingerprint = dataFingerprint(problems, (p) => [p.id, p.prompt, p.tests, p.starter ?? null]);
   const previous = options.resume ? latestCheckpoint(runDir) : null;
   if (previous) {
-    checkSameConfig(readRunConfig(runDir), config, runDir);
+    checkResumedConfig(readRunConfig(runDir), config, runDir, "iterations");
     if (previous.trainer.problems !== fingerprint)
       throw new ConfigError(
         `${runDir}: the problems differ from those the run was trained on; resume with the same problems file`,
@@ -720,17 +728,6 @@ export function iterationProblems(n: number, k: number, seed: number, iteration:
   });
 }
 
-/** 0 … n − 1 in a Fisher–Yates order seeded by `key`. */
-function shuffled(n: number, key: string): number[] {
-  const rng = new Rng(key);
-  const order = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.int(0, i);
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  return order;
-}
-
 /** The executor options for a problem: its comparison mode, and every test run when the reward counts them. */
 function runOptions(problem: Problem, reward: OutcomeKind): RunOptions {
   const compare = problem.meta?.["compare"];
@@ -754,43 +751,23 @@ function checkValueInit(config: PpoConfig, tokenizer: Tokenizer): void {
   }
 }
 
-function problemsFingerprint(problems: readonly Problem[]): string {
-  const hash = createHash("sha256");
-  for (const p of problems) hash.update(JSON.stringify([p.id, p.prompt, p.tests, p.starter ?? null]));
-  return hash.digest("hex").slice(0, 16);
-}
-
-/** A resumed run may change `iterations` only: anything else would make it a different training. */
-function checkSameConfig(saved: unknown, config: PpoConfig, runDir: string): void {
-  const differing = Object.keys(config).filter(
-    (key) =>
-      key !== "iterations" &&
-      !isDeepStrictEqual((saved as Record<string, unknown>)?.[key], config[key as keyof PpoConfig]),
-  );
-  if (differing.length > 0)
-    throw new ConfigError(
-      `${runDir}: the config differs from the run's config.json in ${differing.join(", ")}; resume with the run's config (only iterations may change)`,
-    );
-}
-
 /** Range and consistency checks a JSON type check cannot make; the error names the field. */
 export function checkPpoConfig(c: PpoConfig): void {
-  const fail = (field: string, expected: string, value: unknown): never => {
-    throw new ConfigError(`ppo config: ${field} must be ${expected}, got ${JSON.stringify(value)}`);
-  };
+  const fail = configFailure("ppo");
   if (c.policy === null) fail("policy", "a checkpoint folder (the SFT policy)", c.policy);
-  const positive: [string, number][] = [
-    ["iterations", c.iterations],
-    ["problemsPerIteration", c.problemsPerIteration],
-    ["samplesPerProblem", c.samplesPerProblem],
-    ["maxNewTokens", c.maxNewTokens],
-    ["epochs", c.epochs],
-    ["minibatchSize", c.minibatchSize],
-    ["checkpointEvery", c.checkpointEvery],
-    ["keepCheckpoints", c.keepCheckpoints],
-  ];
-  for (const [field, value] of positive)
-    if (!Number.isInteger(value) || value < 1) fail(field, "a positive integer", value);
+  checkPositiveIntegers(
+    [
+      ["iterations", c.iterations],
+      ["problemsPerIteration", c.problemsPerIteration],
+      ["samplesPerProblem", c.samplesPerProblem],
+      ["maxNewTokens", c.maxNewTokens],
+      ["epochs", c.epochs],
+      ["minibatchSize", c.minibatchSize],
+      ["checkpointEvery", c.checkpointEvery],
+      ["keepCheckpoints", c.keepCheckpoints],
+    ],
+    fail,
+  );
   if (!Number.isInteger(c.samplesEvery) || c.samplesEvery < 0)
     fail("samplesEvery", "an integer ≥ 0", c.samplesEvery);
   if (!["binary", "compiler", "fraction"].includes(c.outcomeReward))
@@ -808,9 +785,7 @@ export function checkPpoConfig(c: PpoConfig): void {
   if (!(c.entropyCoef >= 0)) fail("entropyCoef", "≥ 0", c.entropyCoef);
   if (!(c.policyLr > 0)) fail("policyLr", "positive", c.policyLr);
   if (!(c.valueLr > 0)) fail("valueLr", "positive", c.valueLr);
-  if (!(c.weightDecay >= 0)) fail("weightDecay", "≥ 0", c.weightDecay);
-  if (!c.betas.every((x) => x >= 0 && x < 1)) fail("betas", "two numbers in [0, 1)", c.betas);
-  if (!(c.gradClip >= 0)) fail("gradClip", "≥ 0 (0: no clipping)", c.gradClip);
+  checkOptimiser(c, fail);
   if (c.denseReward && c.prm === null) fail("prm", "a PRM checkpoint when denseReward is on", c.prm);
   if (c.valueInit === "prm" && c.prm === null) fail("prm", `a PRM checkpoint when valueInit is "prm"`, c.prm);
 }

@@ -19,9 +19,7 @@
  * resumed run is the same computation as an uninterrupted one: epoch e's order is a shuffle seeded by
  * (seed, e), and a step draws no random numbers.
  */
-import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { isDeepStrictEqual } from "node:util";
 import {
   AdamW,
   F,
@@ -37,10 +35,18 @@ import {
 } from "../torch/index.js";
 import { Llama, loadCheckpoint, readCheckpointConfig, saveCheckpoint } from "../model/index.js";
 import { Tokenizer } from "../model/tokenizer/index.js";
-import { Rng } from "../problems/suite/random.js";
 import type { LabelRecord, StepLabel } from "../labels/records.js";
 import { selectRecords, selectionStrategies, type SelectionStrategy } from "../labels/selection.js";
-import { ConfigError, Progress, RunFolder, latestCheckpoint, readRunConfig } from "../runs/index.js";
+import {
+  ConfigError,
+  Progress,
+  RunFolder,
+  checkResumedConfig,
+  latestCheckpoint,
+  readRunConfig,
+} from "../runs/index.js";
+import { checkOptimiser, checkPositiveIntegers, checkSchedule, configFailure } from "./config-checks.js";
+import { dataFingerprint, epochOrder, shuffled } from "./order.js";
 import { flatMetrics, prmMetrics, type PrmMetrics, type ScoredStep } from "./prm-metrics.js";
 import {
   encodePrmInput,
@@ -167,10 +173,17 @@ export async function trainPrm(
 ): Promise<PrmResult> {
   checkPrmConfig(config);
   // 1. run folder: a resumed run must be the same training; only its length may change
-  const fingerprint = recordsFingerprint(records);
+  const fingerprint = dataFingerprint(records, (r) => [
+    r.problemId,
+    r.prompt,
+    r.steps,
+    r.labels,
+    r.kind,
+    r.promptKind ?? null,
+  ]);
   const previous = options.resume ? latestCheckpoint(runDir) : null;
   if (previous) {
-    checkSameConfig(readRunConfig(runDir), config, runDir);
+    checkResumedConfig(readRunConfig(runDir), config, runDir, "steps");
     if (previous.trainer.data !== fingerprint)
       throw new ConfigError(
         `${runDir}: the label records differ from those the run was trained on; resume with the same records`,
@@ -287,7 +300,8 @@ export async function trainPrm(
     while (step < config.steps && !options.signal?.aborted) {
       // 4a. the batch: the step gives the epoch and the position in its seeded order
       const epoch = Math.floor(step / batchesPerEpoch);
-      if (order.epoch !== epoch) order = { epoch, indices: epochOrder(trainRows.length, config.seed, epoch) };
+      if (order.epoch !== epoch)
+        order = { epoch, indices: epochOrder("prm", trainRows.length, config.seed, epoch) };
       const start = (step % batchesPerEpoch) * config.batchSize;
       const mb = order.indices.slice(start, start + config.batchSize).map((i) => trainRows[i]!);
 
@@ -445,47 +459,9 @@ function splitByProblem(records: readonly LabelRecord[], fraction: number, seed:
   };
 }
 
-/** Epoch `epoch`'s order of n records, seeded by (seed, epoch), so any step's batch is known. */
-function epochOrder(n: number, seed: number, epoch: number): number[] {
-  return shuffled(n, `prm/${seed}/epoch/${epoch}`);
-}
-
-/** A Fisher–Yates shuffle of 0..n−1 seeded by `key`. */
-function shuffled(n: number, key: string): number[] {
-  const rng = new Rng(key);
-  const order = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.int(0, i);
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  return order;
-}
-
-function recordsFingerprint(records: readonly LabelRecord[]): string {
-  const hash = createHash("sha256");
-  for (const r of records)
-    hash.update(JSON.stringify([r.problemId, r.prompt, r.steps, r.labels, r.kind, r.promptKind ?? null]));
-  return hash.digest("hex").slice(0, 16);
-}
-
-/** A resumed run may change `steps` only: anything else would make it a different training. */
-function checkSameConfig(saved: unknown, config: PrmConfig, runDir: string): void {
-  const differing = Object.keys(config).filter(
-    (key) =>
-      key !== "steps" &&
-      !isDeepStrictEqual((saved as Record<string, unknown>)?.[key], config[key as keyof PrmConfig]),
-  );
-  if (differing.length > 0)
-    throw new ConfigError(
-      `${runDir}: the config differs from the run's config.json in ${differing.join(", ")}; resume with the run's config (only steps may change)`,
-    );
-}
-
 /** Checks a JSON type check cannot make; the error names the field. */
 export function checkPrmConfig(c: PrmConfig): void {
-  const fail = (field: string, expected: string, value: unknown) => {
-    throw new ConfigError(`prm config: ${field} must be ${expected}, got ${JSON.stringify(value)}`);
-  };
+  const fail = configFailure("prm");
   if (c.init === null)
     fail("init", "a checkpoint folder (a policy or value model to start from; --init)", c.init);
   if (c.loss !== "mse" && c.loss !== "bce") fail("loss", `"mse" or "bce"`, c.loss);
@@ -498,24 +474,20 @@ export function checkPrmConfig(c: PrmConfig): void {
         .replace(/, ([^,]*)$/, " or $1"),
       c.select,
     );
-  const positive: [string, number][] = [
-    ["maxLength", c.maxLength],
-    ["batchSize", c.batchSize],
-    ["steps", c.steps],
-    ["evalEvery", c.evalEvery],
-    ["checkpointEvery", c.checkpointEvery],
-    ["keepCheckpoints", c.keepCheckpoints],
-    ["logEvery", c.logEvery],
-  ];
-  for (const [field, value] of positive)
-    if (!Number.isInteger(value) || value < 1) fail(field, "a positive integer", value);
-  if (!Number.isInteger(c.warmupSteps) || c.warmupSteps < 0)
-    fail("warmupSteps", "an integer ≥ 0", c.warmupSteps);
-  if (!(c.lr > 0)) fail("lr", "positive", c.lr);
-  if (!(c.minLrRatio >= 0 && c.minLrRatio <= 1)) fail("minLrRatio", "in [0, 1]", c.minLrRatio);
-  if (!(c.weightDecay >= 0)) fail("weightDecay", "≥ 0", c.weightDecay);
-  if (!(c.gradClip >= 0)) fail("gradClip", "≥ 0 (0: no clipping)", c.gradClip);
+  checkPositiveIntegers(
+    [
+      ["maxLength", c.maxLength],
+      ["batchSize", c.batchSize],
+      ["steps", c.steps],
+      ["evalEvery", c.evalEvery],
+      ["checkpointEvery", c.checkpointEvery],
+      ["keepCheckpoints", c.keepCheckpoints],
+      ["logEvery", c.logEvery],
+    ],
+    fail,
+  );
+  checkSchedule(c, fail);
+  checkOptimiser(c, fail);
   if (!(c.heldOutFraction >= 0 && c.heldOutFraction < 1))
     fail("heldOutFraction", "in [0, 1)", c.heldOutFraction);
-  if (!c.betas.every((b) => b >= 0 && b < 1)) fail("betas", "two numbers in [0, 1)", c.betas);
 }

@@ -14,9 +14,7 @@
  * run is the same computation as an uninterrupted one: the order of epoch e is a shuffle seeded by
  * (seed, e), so the step alone says which examples come next, and a Llama step draws no random numbers.
  */
-import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { isDeepStrictEqual } from "node:util";
 import {
   AdamW,
   F,
@@ -32,8 +30,16 @@ import {
 } from "../torch/index.js";
 import { Llama, encodePrompt, llamaConfig, loadCheckpoint, saveCheckpoint } from "../model/index.js";
 import { Tokenizer } from "../model/tokenizer/index.js";
-import { Rng } from "../problems/suite/random.js";
-import { ConfigError, Progress, RunFolder, latestCheckpoint, readRunConfig } from "../runs/index.js";
+import {
+  ConfigError,
+  Progress,
+  RunFolder,
+  checkResumedConfig,
+  latestCheckpoint,
+  readRunConfig,
+} from "../runs/index.js";
+import { checkOptimiser, checkPositiveIntegers, checkSchedule, configFailure } from "./config-checks.js";
+import { dataFingerprint, epochOrder } from "./order.js";
 
 /** One training example: the model learns to continue `prompt` with `completion`. */
 export interface SftExample {
@@ -175,10 +181,10 @@ export async function trainSft(
 ): Promise<SftResult> {
   checkSftConfig(config);
   // 1. run folder: a resumed run must be the same training; only its length may change
-  const fingerprint = dataFingerprint(data);
+  const fingerprint = dataFingerprint(data, (e) => [e.prompt, e.completion]);
   const previous = options.resume ? latestCheckpoint(runDir) : null;
   if (previous) {
-    checkSameConfig(readRunConfig(runDir), config, runDir);
+    checkResumedConfig(readRunConfig(runDir), config, runDir, "steps");
     if (previous.trainer.data !== fingerprint)
       throw new ConfigError(
         `${runDir}: the data differ from those the run was trained on; resume with the same data`,
@@ -303,7 +309,8 @@ export async function trainSft(
     while (step < config.steps && !options.signal?.aborted) {
       // 5a. the batch: the step gives the epoch and the position in its seeded order
       const epoch = Math.floor(step / batchesPerEpoch);
-      if (order.epoch !== epoch) order = { epoch, indices: epochOrder(trainRows.length, config.seed, epoch) };
+      if (order.epoch !== epoch)
+        order = { epoch, indices: epochOrder("sft", trainRows.length, config.seed, epoch) };
       const start = (step % batchesPerEpoch) * config.batchSize;
       const mb = order.indices.slice(start, start + config.batchSize).map((i) => trainRows[i]!);
       const width = config.padToLongest ? Math.max(...mb.map((r) => r.ids.length)) : config.maxLength;
@@ -434,74 +441,40 @@ function evaluate(model: Llama, rows: Encoded[], config: SftConfig, padId: numbe
   return sum / count;
 }
 
-/** Epoch `epoch`'s order of n examples: a Fisher–Yates shuffle seeded by (seed, epoch), so any step's batch is known. */
-function epochOrder(n: number, seed: number, epoch: number): number[] {
-  const rng = new Rng(`sft/${seed}/epoch/${epoch}`);
-  const order = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.int(0, i);
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  return order;
-}
-
 /** A seeded floor(n · fraction) of the examples held out; both parts keep the data's order. */
 function splitExamples(
   data: readonly SftExample[],
   fraction: number,
   seed: number,
 ): { train: SftExample[]; held: SftExample[] } {
-  const heldOut = new Set(epochOrder(data.length, seed, -1).slice(0, Math.floor(data.length * fraction)));
-  return { train: data.filter((_, i) => !heldOut.has(i)), held: data.filter((_, i) => heldOut.has(i)) };
-}
-
-function dataFingerprint(data: readonly SftExample[]): string {
-  const hash = createHash("sha256");
-  for (const e of data) hash.update(JSON.stringify([e.prompt, e.completion]));
-  return hash.digest("hex").slice(0, 16);
-}
-
-/** A resumed run may change `steps` only: anything else would make it a different training. */
-function checkSameConfig(saved: unknown, config: SftConfig, runDir: string): void {
-  const differing = Object.keys(config).filter(
-    (key) =>
-      key !== "steps" &&
-      !isDeepStrictEqual((saved as Record<string, unknown>)?.[key], config[key as keyof SftConfig]),
+  const heldOut = new Set(
+    epochOrder("sft", data.length, seed, -1).slice(0, Math.floor(data.length * fraction)),
   );
-  if (differing.length > 0)
-    throw new ConfigError(
-      `${runDir}: the config differs from the run's config.json in ${differing.join(", ")}; resume with the run's config (only steps may change)`,
-    );
+  return { train: data.filter((_, i) => !heldOut.has(i)), held: data.filter((_, i) => heldOut.has(i)) };
 }
 
 /** Range checks a JSON type check cannot make; the error names the field. */
 export function checkSftConfig(c: SftConfig): void {
-  const fail = (field: string, expected: string, value: unknown) => {
-    throw new ConfigError(`sft config: ${field} must be ${expected}, got ${JSON.stringify(value)}`);
-  };
-  const positive: [string, number][] = [
-    ["vocabSize", c.vocabSize],
-    ["model.nLayer", c.model.nLayer],
-    ["model.dModel", c.model.dModel],
-    ["model.nHead", c.model.nHead],
-    ["maxLength", c.maxLength],
-    ["batchSize", c.batchSize],
-    ["steps", c.steps],
-    ["evalEvery", c.evalEvery],
-    ["checkpointEvery", c.checkpointEvery],
-    ["keepCheckpoints", c.keepCheckpoints],
-    ["logEvery", c.logEvery],
-  ];
-  for (const [field, value] of positive)
-    if (!Number.isInteger(value) || value < 1) fail(field, "a positive integer", value);
-  if (!Number.isInteger(c.warmupSteps) || c.warmupSteps < 0)
-    fail("warmupSteps", "an integer ≥ 0", c.warmupSteps);
-  if (!(c.lr > 0)) fail("lr", "positive", c.lr);
-  if (!(c.minLrRatio >= 0 && c.minLrRatio <= 1)) fail("minLrRatio", "in [0, 1]", c.minLrRatio);
-  if (!(c.weightDecay >= 0)) fail("weightDecay", "≥ 0", c.weightDecay);
-  if (!(c.gradClip >= 0)) fail("gradClip", "≥ 0 (0: no clipping)", c.gradClip);
+  const fail = configFailure("sft");
+  checkPositiveIntegers(
+    [
+      ["vocabSize", c.vocabSize],
+      ["model.nLayer", c.model.nLayer],
+      ["model.dModel", c.model.dModel],
+      ["model.nHead", c.model.nHead],
+      ["maxLength", c.maxLength],
+      ["batchSize", c.batchSize],
+      ["steps", c.steps],
+      ["evalEvery", c.evalEvery],
+      ["checkpointEvery", c.checkpointEvery],
+      ["keepCheckpoints", c.keepCheckpoints],
+      ["logEvery", c.logEvery],
+    ],
+    fail,
+  );
+  checkSchedule(c, fail);
+  checkOptimiser(c, fail);
   if (!(c.evalFraction >= 0 && c.evalFraction < 1)) fail("evalFraction", "in [0, 1)", c.evalFraction);
-  if (!c.betas.every((b) => b >= 0 && b < 1)) fail("betas", "two numbers in [0, 1)", c.betas);
   if (c.maxLength < 3) fail("maxLength", "at least 3", c.maxLength);
   if (c.init !== null && c.tokenizer !== null)
     fail("tokenizer", "null when init is set (the checkpoint's tokenizer is used)", c.tokenizer);
