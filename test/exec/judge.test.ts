@@ -8,6 +8,8 @@ import { runOptionsFor, verdictFor } from "../../src/exec/judge.js";
 import { evaluate } from "../../src/eval/evaluate.js";
 import type { Completion, CompletionRequest, Generator } from "../../src/generate/types.js";
 import { labelResponse } from "../../src/labels/completion.js";
+import { probeReference } from "../../src/labels/mutation-probe.js";
+import { RuleTeacher } from "../../src/labels/teachers/rules.js";
 import type { Problem } from "../../src/problems/types.js";
 
 /** An EvalPlus-style problem (as the loader writes it) whose expected value is a float. */
@@ -45,7 +47,7 @@ test("runOptionsFor adds the problem's comparison to the limits, and only when i
   assert.deepEqual(runOptionsFor(exact), {});
 });
 
-test("a float within the problem's tolerance passes through verdictFor, eval and completion labels", async (t) => {
+test("a float within the problem's tolerance passes through verdictFor, eval, completion and mutation labels", async (t) => {
   const executor = createExecutor({ cacheDir: null, slots: 1 });
   const dir = mkdtempSync(join(tmpdir(), "linewise-judge-"));
   t.after(async () => {
@@ -77,4 +79,11 @@ test("a float within the problem's tolerance passes through verdictFor, eval and
   assert.equal(record.passed, true);
   assert.equal(record.kind, "correct");
   assert.equal(generator.requests, requests, "a passing response is labelled without probes");
+
+  // Mutation labels rewrite only references that pass their own tests: the float one does only with its tolerance.
+  const mutation = { granularity: "line" as const, teacher: new RuleTeacher(), seed: 0 };
+  const withSolution = (p: Problem): Problem => ({ ...p, solution: prompt + response });
+  const probed = await probeReference(withSolution(tolerant), executor, mutation);
+  assert.equal(probed!.referencePassed, true);
+  assert.equal((await probeReference(withSolution(exact), executor, mutation))!.referencePassed, false);
 });
