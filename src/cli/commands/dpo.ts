@@ -1,8 +1,7 @@
 /** `linewise dpo`: step-level DPO of a policy on chosen/rejected pairs into a run folder. */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { LabelFileError } from "../../labels/records.js";
-import { readCheckpointConfig } from "../../model/index.js";
 import {
   ConfigError,
   RunFolderError,
@@ -14,6 +13,7 @@ import { dpoDefaults, trainDpo, type DpoConfig } from "../../train/dpo.js";
 import { readDpoPairs, readWholeResponsePairs } from "../../train/dpo-data.js";
 import { numberOption, parseOptions, requiredOption } from "../args.js";
 import { UsageError, type Command } from "../command.js";
+import { checkCheckpointOption, countOption, readConfigFile, stopOnInterrupt } from "../training.js";
 
 const name = "dpo";
 
@@ -75,26 +75,10 @@ export const dpoCommand: Command = {
     const beta = values.beta === undefined ? undefined : numberOption(name, "beta", values.beta, 0);
     if (beta !== undefined && !(beta > 0))
       throw new UsageError(`linewise ${name}: --beta expects a positive number, got '${values.beta}'`);
-    const epochs = values.epochs === undefined ? undefined : numberOption(name, "epochs", values.epochs, 0);
-    if (epochs !== undefined && (!Number.isInteger(epochs) || epochs < 1))
-      throw new UsageError(`linewise ${name}: --epochs expects a positive integer, got '${values.epochs}'`);
-    if (values.policy !== undefined) {
-      try {
-        readCheckpointConfig(values.policy);
-      } catch (e) {
-        throw new UsageError(`linewise ${name}: --policy: ${(e as Error).message}`);
-      }
-    }
+    const epochs = countOption(name, "epochs", values.epochs);
+    checkCheckpointOption(name, "policy", values.policy);
 
-    const controller = new AbortController();
-    const interrupt = () => {
-      if (controller.signal.aborted) process.exit(130);
-      console.error(
-        `\n${name}: stopping after this step and writing a checkpoint (Ctrl-C again to quit now)`,
-      );
-      controller.abort();
-    };
-    process.on("SIGINT", interrupt);
+    const interrupt = stopOnInterrupt(name, "step");
     try {
       const config = readConfig(out, values.config, resuming, values.policy, {
         ...(beta !== undefined ? { beta } : {}),
@@ -107,7 +91,7 @@ export const dpoCommand: Command = {
       if (pairs.length === 0) throw new UsageError(`linewise ${name}: the pairs files hold no pairs`);
       const result = await trainDpo(config, pairs, out, {
         resume: values.resume === true,
-        signal: controller.signal,
+        signal: interrupt.signal,
       });
       const held = result.eval;
       console.error(
@@ -123,7 +107,7 @@ export const dpoCommand: Command = {
         throw new UsageError(e.message);
       throw e;
     } finally {
-      process.off("SIGINT", interrupt);
+      interrupt.release();
     }
   },
 };
@@ -149,18 +133,6 @@ function readConfig(
       );
     return { ...config, ...flags };
   }
-  let config = dpoDefaults;
-  if (configFile !== undefined) {
-    let json: unknown;
-    try {
-      json = JSON.parse(readFileSync(configFile, "utf8"));
-    } catch (e) {
-      const reason = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-      throw new UsageError(
-        `${configFile}: cannot read the config (${reason}); expected a JSON object of DPO fields`,
-      );
-    }
-    config = resolveConfig(config, json, configFile);
-  }
+  const config = configFile === undefined ? dpoDefaults : readConfigFile(dpoDefaults, configFile, "DPO");
   return { ...config, ...flags, policy: policy! };
 }

@@ -1,5 +1,5 @@
 /** `linewise ppo`: PPO of a policy on training problems with unit-test outcomes and, optionally, PRM process rewards. */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { createExecutor } from "../../exec/index.js";
 import {
@@ -9,7 +9,6 @@ import {
   problemFormats,
   type ProblemFormat,
 } from "../../problems/loaders/index.js";
-import { readCheckpointConfig } from "../../model/index.js";
 import {
   ConfigError,
   RunFolderError,
@@ -20,6 +19,7 @@ import {
 import { ppoPresets, trainPpo, type PpoConfig, type PpoPresetName } from "../../train/ppo.js";
 import { numberOption, parseOptions, requiredOption } from "../args.js";
 import { UsageError, type Command } from "../command.js";
+import { checkCheckpointOption, countOption, readConfigFile, stopOnInterrupt } from "../training.js";
 
 const name = "ppo";
 
@@ -105,25 +105,9 @@ export const ppoCommand: Command = {
     const resuming = values.resume === true && existsSync(join(out, runConfigFile));
     const flags = configFlags(values);
     if (!resuming) requiredOption(name, "policy", values.policy);
-    for (const option of ["policy", "prm"] as const) {
-      const dir = values[option];
-      if (dir === undefined) continue;
-      try {
-        readCheckpointConfig(dir);
-      } catch (e) {
-        throw new UsageError(`linewise ${name}: --${option}: ${(e as Error).message}`);
-      }
-    }
+    for (const option of ["policy", "prm"] as const) checkCheckpointOption(name, option, values[option]);
 
-    const controller = new AbortController();
-    const interrupt = () => {
-      if (controller.signal.aborted) process.exit(130);
-      console.error(
-        `\n${name}: stopping after this iteration and writing a checkpoint (Ctrl-C again to quit now)`,
-      );
-      controller.abort();
-    };
-    process.on("SIGINT", interrupt);
+    const interrupt = stopOnInterrupt(name, "iteration");
     const executor = createExecutor({ cacheDir: null });
     try {
       const config = resuming
@@ -134,7 +118,7 @@ export const ppoCommand: Command = {
       });
       const result = await trainPpo(config, problems, out, {
         resume: values.resume === true,
-        signal: controller.signal,
+        signal: interrupt.signal,
         executor,
       });
       const last = result.metrics.at(-1);
@@ -157,7 +141,7 @@ export const ppoCommand: Command = {
         throw new UsageError(e.message);
       throw e;
     } finally {
-      process.off("SIGINT", interrupt);
+      interrupt.release();
       await executor.close();
     }
   },
@@ -185,11 +169,7 @@ function configFlags(values: Values): Partial<PpoConfig> {
     beta: number("beta"),
     seed: number("seed"),
   };
-  const iterations = number("iterations");
-  if (iterations !== undefined && (!Number.isInteger(iterations) || iterations < 1))
-    throw new UsageError(
-      `linewise ${name}: --iterations expects a positive integer, got '${values.iterations}'`,
-    );
+  const iterations = countOption(name, "iterations", values.iterations as string | undefined);
   if (flags.seed !== undefined && !Number.isInteger(flags.seed))
     throw new UsageError(`linewise ${name}: --seed expects an integer, got '${values.seed}'`);
   return Object.fromEntries(Object.entries({ ...flags, iterations }).filter(([, v]) => v !== undefined));
@@ -209,18 +189,7 @@ function newConfig(
       `linewise ${name}: --preset expects one of ${presetNames.join(", ")}, got '${preset}'`,
     );
   let config = ppoPresets[presetName];
-  if (configFile !== undefined) {
-    let json: unknown;
-    try {
-      json = JSON.parse(readFileSync(configFile, "utf8"));
-    } catch (e) {
-      const reason = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-      throw new UsageError(
-        `${configFile}: cannot read the config (${reason}); expected a JSON object of PPO fields`,
-      );
-    }
-    config = resolveConfig(config, json, configFile);
-  }
+  if (configFile !== undefined) config = readConfigFile(config, configFile, "PPO");
   config = { ...config, ...flags, policy, prm: prm ?? config.prm };
   if (config.prm === null && (config.denseReward || config.valueInit === "prm")) {
     const needs = [

@@ -1,5 +1,5 @@
 /** `linewise sft`: supervised fine-tuning of the policy on prompt/completion pairs into a run folder. */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { MalformedRowError, ProblemFileError } from "../../problems/loaders/rows.js";
 import {
@@ -11,8 +11,9 @@ import {
 } from "../../runs/index.js";
 import { sftDefaults, trainSft, type SftConfig } from "../../train/sft.js";
 import { readSftData } from "../../train/sft-data.js";
-import { numberOption, parseOptions, requiredOption } from "../args.js";
+import { parseOptions, requiredOption } from "../args.js";
 import { UsageError, type Command } from "../command.js";
+import { countOption, readConfigFile, stopOnInterrupt } from "../training.js";
 
 const name = "sft";
 
@@ -59,23 +60,15 @@ export const sftCommand: Command = {
     });
     const dataFile = requiredOption(name, "data", values.data);
     const out = requiredOption(name, "out", values.out);
-    const steps = values.steps === undefined ? undefined : numberOption(name, "steps", values.steps, 0);
-    if (steps !== undefined && (!Number.isInteger(steps) || steps < 1))
-      throw new UsageError(`linewise ${name}: --steps expects a positive integer, got '${values.steps}'`);
+    const steps = countOption(name, "steps", values.steps);
 
-    const controller = new AbortController();
-    const interrupt = () => {
-      if (controller.signal.aborted) process.exit(130);
-      console.error(`\nsft: stopping after this step and writing a checkpoint (Ctrl-C again to quit now)`);
-      controller.abort();
-    };
-    process.on("SIGINT", interrupt);
+    const interrupt = stopOnInterrupt(name, "step");
     try {
       const config = readConfig(out, values.config, values.resume === true, steps);
       const data = readSftData(dataFile);
       const result = await trainSft(config, data, out, {
         resume: values.resume === true,
-        signal: controller.signal,
+        signal: interrupt.signal,
       });
       const evalText = result.evalLoss === null ? "" : `, eval loss ${result.evalLoss.toFixed(4)}`;
       console.error(
@@ -93,7 +86,7 @@ export const sftCommand: Command = {
         throw new UsageError(e.message);
       throw e;
     } finally {
-      process.off("SIGINT", interrupt);
+      interrupt.release();
     }
   },
 };
@@ -113,16 +106,7 @@ function readConfig(
       );
     config = resolveConfig(sftDefaults, readRunConfig(out), join(out, runConfigFile));
   } else if (configFile !== undefined) {
-    let json: unknown;
-    try {
-      json = JSON.parse(readFileSync(configFile, "utf8"));
-    } catch (e) {
-      const reason = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-      throw new UsageError(
-        `${configFile}: cannot read the config (${reason}); expected a JSON object of SFT fields`,
-      );
-    }
-    config = resolveConfig(sftDefaults, json, configFile);
+    config = readConfigFile(sftDefaults, configFile, "SFT");
   } else {
     config = sftDefaults;
   }

@@ -1,8 +1,7 @@
 /** `linewise train-prm`: trains a process reward model on label records into a run folder. */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { LabelFileError, readLabels } from "../../labels/records.js";
-import { readCheckpointConfig } from "../../model/index.js";
 import { selectionStrategies, type SelectionStrategy } from "../../labels/selection.js";
 import {
   ConfigError,
@@ -12,8 +11,9 @@ import {
   runConfigFile,
 } from "../../runs/index.js";
 import { prmDefaults, trainPrm, type PrmConfig, type PrmLoss, type PrmMetrics } from "../../train/prm.js";
-import { numberOption, parseOptions, requiredOption } from "../args.js";
+import { parseOptions, requiredOption } from "../args.js";
 import { UsageError, type Command } from "../command.js";
+import { checkCheckpointOption, countOption, readConfigFile, stopOnInterrupt } from "../training.js";
 
 const name = "train-prm";
 
@@ -77,30 +77,14 @@ export const trainPrmCommand: Command = {
         `linewise ${name}: --select expects one of ${selectionStrategies.join(", ")}, got '${values.select}'`,
       );
     }
-    const steps = values.steps === undefined ? undefined : numberOption(name, "steps", values.steps, 0);
-    if (steps !== undefined && (!Number.isInteger(steps) || steps < 1))
-      throw new UsageError(`linewise ${name}: --steps expects a positive integer, got '${values.steps}'`);
+    const steps = countOption(name, "steps", values.steps);
     if (!existsSync(labelsFile))
       throw new UsageError(
         `linewise ${name}: --labels ${labelsFile}: no such file; write one with 'linewise label'`,
       );
-    if (values.init !== undefined) {
-      try {
-        readCheckpointConfig(values.init);
-      } catch (e) {
-        throw new UsageError(`linewise ${name}: --init: ${(e as Error).message}`);
-      }
-    }
+    checkCheckpointOption(name, "init", values.init);
 
-    const controller = new AbortController();
-    const interrupt = () => {
-      if (controller.signal.aborted) process.exit(130);
-      console.error(
-        `\n${name}: stopping after this step and writing a checkpoint (Ctrl-C again to quit now)`,
-      );
-      controller.abort();
-    };
-    process.on("SIGINT", interrupt);
+    const interrupt = stopOnInterrupt(name, "step");
     try {
       const flags: Partial<PrmConfig> = {
         ...(values.init !== undefined ? { init: values.init } : {}),
@@ -112,7 +96,7 @@ export const trainPrmCommand: Command = {
       const records = readLabels(labelsFile);
       if (records.length === 0)
         throw new UsageError(`linewise ${name}: ${labelsFile} holds no label records`);
-      const result = await trainPrm(config, records, out, { resume, signal: controller.signal });
+      const result = await trainPrm(config, records, out, { resume, signal: interrupt.signal });
       console.error(
         `${name}: ${result.stopped ? "stopped" : "done"} at step ${result.step}${result.loss === null ? "" : `, recent training loss ${result.loss.toFixed(4)}`}`,
       );
@@ -124,7 +108,7 @@ export const trainPrmCommand: Command = {
         throw new UsageError(e.message);
       throw e;
     } finally {
-      process.off("SIGINT", interrupt);
+      interrupt.release();
     }
   },
 };
@@ -138,17 +122,7 @@ function readConfig(out: string, configFile: string | undefined, resuming: boole
       );
     return resolveConfig(prmDefaults, readRunConfig(out), join(out, runConfigFile));
   }
-  if (configFile === undefined) return prmDefaults;
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(configFile, "utf8"));
-  } catch (e) {
-    const reason = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-    throw new UsageError(
-      `${configFile}: cannot read the config (${reason}); expected a JSON object of PRM fields`,
-    );
-  }
-  return resolveConfig(prmDefaults, json, configFile);
+  return configFile === undefined ? prmDefaults : readConfigFile(prmDefaults, configFile, "PRM");
 }
 
 /** Held-out metrics as a few lines for stderr. */

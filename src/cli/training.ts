@@ -1,0 +1,59 @@
+/** Plumbing shared by the training commands (sft, train-prm, dpo, ppo): config files, counts, checkpoints, Ctrl-C. */
+import { readFileSync } from "node:fs";
+import { readCheckpointConfig } from "../model/index.js";
+import { resolveConfig } from "../runs/index.js";
+import { numberOption } from "./args.js";
+import { UsageError } from "./command.js";
+
+/** `defaults` with the fields of the JSON object in `file` laid over them; `kind` names the trainer ("SFT"). */
+export function readConfigFile<T extends object>(defaults: T, file: string, kind: string): T {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    const reason = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new UsageError(
+      `${file}: cannot read the config (${reason}); expected a JSON object of ${kind} fields`,
+    );
+  }
+  return resolveConfig(defaults, json, file);
+}
+
+/** A run-length option (--steps, --epochs, --iterations): a positive integer, or undefined when not given. */
+export function countOption(command: string, option: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = numberOption(command, option, value, 0);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`linewise ${command}: --${option} expects a positive integer, got '${value}'`);
+  return n;
+}
+
+/** Checks that `--option dir`, when given, names a model checkpoint folder. */
+export function checkCheckpointOption(command: string, option: string, dir: string | undefined): void {
+  if (dir === undefined) return;
+  try {
+    readCheckpointConfig(dir);
+  } catch (e) {
+    throw new UsageError(`linewise ${command}: --${option}: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Ctrl-C during training: the first aborts `signal`, so the trainer stops after the current `boundary`
+ * and writes a checkpoint the run can resume from; a second quits at once. Call `release` when done.
+ */
+export function stopOnInterrupt(
+  command: string,
+  boundary: "step" | "iteration",
+): { signal: AbortSignal; release: () => void } {
+  const controller = new AbortController();
+  const interrupt = () => {
+    if (controller.signal.aborted) process.exit(130);
+    console.error(
+      `\n${command}: stopping after this ${boundary} and writing a checkpoint (Ctrl-C again to quit now)`,
+    );
+    controller.abort();
+  };
+  process.on("SIGINT", interrupt);
+  return { signal: controller.signal, release: () => process.off("SIGINT", interrupt) };
+}
