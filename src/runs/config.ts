@@ -5,6 +5,7 @@
  */
 
 import { isDeepStrictEqual } from "node:util";
+import { readRunConfig } from "./run-folder.js";
 
 /** A config error: `where` (file) and the dotted field name, and what is expected. */
 export class ConfigError extends Error {
@@ -21,15 +22,11 @@ export function resolveConfig<T extends object>(defaults: T, json: unknown, wher
 }
 
 /**
- * A resumed run must be the same training: `config` may differ from the run's saved config in
+ * A resumed run must be the same training: `config` may differ from the run's config.json in
  * `lengthField` only (steps, epochs or iterations), since anything else would make it a different training.
  */
-export function checkResumedConfig<T extends object>(
-  saved: unknown,
-  config: T,
-  runDir: string,
-  lengthField: keyof T & string,
-): void {
+export function checkResumedConfig<T extends object>(runDir: string, config: T, lengthField: keyof T & string): void {
+  const saved = readRunConfig(runDir);
   const differing = Object.keys(config).filter(
     (key) =>
       key !== lengthField &&

@@ -11,17 +11,46 @@ export function configFailure(trainer: string): FieldFailure {
   };
 }
 
-/** Each [field, value] must be a positive integer. */
-export function checkPositiveIntegers(fields: readonly [string, number][], fail: FieldFailure): void {
-  for (const [field, value] of fields)
+/** Each field's value must be a positive integer (checked in the object's order). */
+export function checkPositiveIntegers(fields: Record<string, number>, fail: FieldFailure): void {
+  for (const [field, value] of Object.entries(fields))
     if (!Number.isInteger(value) || value < 1) fail(field, "a positive integer", value);
 }
 
-/** The learning-rate schedule: linear warmup, then cosine decay from `lr` to `lr · minLrRatio`. */
-export function checkSchedule(
-  c: { warmupSteps: number; lr: number; minLrRatio: number },
+/**
+ * The settings the step-based trainers (SFT, PRM, DPO) share: how often the run evaluates, checkpoints
+ * (and how many checkpoints it keeps) and logs, the learning-rate schedule, and AdamW.
+ */
+export function checkStepTrainerSettings(
+  c: {
+    evalEvery: number;
+    checkpointEvery: number;
+    keepCheckpoints: number;
+    logEvery: number;
+    warmupSteps: number;
+    lr: number;
+    minLrRatio: number;
+    weightDecay: number;
+    betas: readonly number[];
+    gradClip: number;
+  },
   fail: FieldFailure,
 ): void {
+  checkPositiveIntegers(
+    {
+      evalEvery: c.evalEvery,
+      checkpointEvery: c.checkpointEvery,
+      keepCheckpoints: c.keepCheckpoints,
+      logEvery: c.logEvery,
+    },
+    fail,
+  );
+  checkSchedule(c, fail);
+  checkOptimiser(c, fail);
+}
+
+/** The learning-rate schedule: linear warmup, then cosine decay from `lr` to `lr · minLrRatio`. */
+function checkSchedule(c: { warmupSteps: number; lr: number; minLrRatio: number }, fail: FieldFailure): void {
   if (!Number.isInteger(c.warmupSteps) || c.warmupSteps < 0)
     fail("warmupSteps", "an integer ≥ 0", c.warmupSteps);
   if (!(c.lr > 0)) fail("lr", "positive", c.lr);

@@ -41,15 +41,8 @@ import {
   type Llama,
 } from "../model/index.js";
 import { Tokenizer } from "../model/tokenizer/index.js";
-import {
-  ConfigError,
-  Progress,
-  RunFolder,
-  checkResumedConfig,
-  latestCheckpoint,
-  readRunConfig,
-} from "../runs/index.js";
-import { checkOptimiser, checkPositiveIntegers, checkSchedule, configFailure } from "./config-checks.js";
+import { ConfigError, Progress, RunFolder, checkResumedConfig, latestCheckpoint } from "../runs/index.js";
+import { checkPositiveIntegers, checkStepTrainerSettings, configFailure } from "./config-checks.js";
 import { dataFingerprint, epochOrder, shuffled } from "./order.js";
 
 /** One preference: after `prompt`, `chosen` is preferred to `rejected`. */
@@ -179,7 +172,7 @@ export async function trainDpo(
   const fingerprint = dataFingerprint(pairs, (p) => [p.problemId, p.prompt, p.chosen, p.rejected, p.whole]);
   const previous = options.resume ? latestCheckpoint(runDir) : null;
   if (previous) {
-    checkResumedConfig(readRunConfig(runDir), config, runDir, "epochs");
+    checkResumedConfig(runDir, config, "epochs");
     if (previous.trainer.pairs !== fingerprint)
       throw new ConfigError(
         `${runDir}: the pairs differ from those the run was trained on; resume with the same pairs`,
@@ -507,20 +500,8 @@ function heldOutProblems(ids: readonly string[], fraction: number, seed: number)
 export function checkDpoConfig(c: DpoConfig): void {
   const fail = configFailure("dpo");
   if (c.policy === null) fail("policy", "a checkpoint folder (the policy to train)", c.policy);
-  checkPositiveIntegers(
-    [
-      ["epochs", c.epochs],
-      ["batchSize", c.batchSize],
-      ["maxLength", c.maxLength],
-      ["evalEvery", c.evalEvery],
-      ["checkpointEvery", c.checkpointEvery],
-      ["keepCheckpoints", c.keepCheckpoints],
-      ["logEvery", c.logEvery],
-    ],
-    fail,
-  );
+  checkPositiveIntegers({ epochs: c.epochs, batchSize: c.batchSize, maxLength: c.maxLength }, fail);
+  checkStepTrainerSettings(c, fail);
   if (!(c.beta > 0)) fail("beta", "positive", c.beta);
-  checkSchedule(c, fail);
-  checkOptimiser(c, fail);
   if (!(c.evalFraction >= 0 && c.evalFraction < 1)) fail("evalFraction", "in [0, 1)", c.evalFraction);
 }

@@ -72,14 +72,7 @@ import {
   type OutcomeKind,
   type ProcessRewardAt,
 } from "../rewards/index.js";
-import {
-  ConfigError,
-  Progress,
-  RunFolder,
-  checkResumedConfig,
-  latestCheckpoint,
-  readRunConfig,
-} from "../runs/index.js";
+import { ConfigError, Progress, RunFolder, checkResumedConfig, latestCheckpoint } from "../runs/index.js";
 import { checkOptimiser, checkPositiveIntegers, configFailure } from "./config-checks.js";
 import { dataFingerprint, shuffled } from "./order.js";
 import { PrmScorer } from "./prm-scorer.js";
@@ -301,7 +294,7 @@ export async function trainPpo(
   const fingerprint = dataFingerprint(problems, (p) => [p.id, p.prompt, p.tests, p.starter ?? null]);
   const previous = options.resume ? latestCheckpoint(runDir) : null;
   if (previous) {
-    checkResumedConfig(readRunConfig(runDir), config, runDir, "iterations");
+    checkResumedConfig(runDir, config, "iterations");
     if (previous.trainer.problems !== fingerprint)
       throw new ConfigError(
         `${runDir}: the problems differ from those the run was trained on; resume with the same problems file`,
@@ -756,16 +749,16 @@ export function checkPpoConfig(c: PpoConfig): void {
   const fail = configFailure("ppo");
   if (c.policy === null) fail("policy", "a checkpoint folder (the SFT policy)", c.policy);
   checkPositiveIntegers(
-    [
-      ["iterations", c.iterations],
-      ["problemsPerIteration", c.problemsPerIteration],
-      ["samplesPerProblem", c.samplesPerProblem],
-      ["maxNewTokens", c.maxNewTokens],
-      ["epochs", c.epochs],
-      ["minibatchSize", c.minibatchSize],
-      ["checkpointEvery", c.checkpointEvery],
-      ["keepCheckpoints", c.keepCheckpoints],
-    ],
+    {
+      iterations: c.iterations,
+      problemsPerIteration: c.problemsPerIteration,
+      samplesPerProblem: c.samplesPerProblem,
+      maxNewTokens: c.maxNewTokens,
+      epochs: c.epochs,
+      minibatchSize: c.minibatchSize,
+      checkpointEvery: c.checkpointEvery,
+      keepCheckpoints: c.keepCheckpoints,
+    },
     fail,
   );
   if (!Number.isInteger(c.samplesEvery) || c.samplesEvery < 0)

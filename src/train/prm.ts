@@ -37,15 +37,8 @@ import { Llama, loadCheckpoint, readCheckpointConfig, saveCheckpoint } from "../
 import { Tokenizer } from "../model/tokenizer/index.js";
 import type { LabelRecord, StepLabel } from "../labels/records.js";
 import { selectRecords, selectionStrategies, type SelectionStrategy } from "../labels/selection.js";
-import {
-  ConfigError,
-  Progress,
-  RunFolder,
-  checkResumedConfig,
-  latestCheckpoint,
-  readRunConfig,
-} from "../runs/index.js";
-import { checkOptimiser, checkPositiveIntegers, checkSchedule, configFailure } from "./config-checks.js";
+import { ConfigError, Progress, RunFolder, checkResumedConfig, latestCheckpoint } from "../runs/index.js";
+import { checkPositiveIntegers, checkStepTrainerSettings, configFailure } from "./config-checks.js";
 import { dataFingerprint, epochOrder, shuffled } from "./order.js";
 import { flatMetrics, prmMetrics, type PrmMetrics, type ScoredStep } from "./prm-metrics.js";
 import {
@@ -183,7 +176,7 @@ export async function trainPrm(
   ]);
   const previous = options.resume ? latestCheckpoint(runDir) : null;
   if (previous) {
-    checkResumedConfig(readRunConfig(runDir), config, runDir, "steps");
+    checkResumedConfig(runDir, config, "steps");
     if (previous.trainer.data !== fingerprint)
       throw new ConfigError(
         `${runDir}: the label records differ from those the run was trained on; resume with the same records`,
@@ -474,20 +467,8 @@ export function checkPrmConfig(c: PrmConfig): void {
         .replace(/, ([^,]*)$/, " or $1"),
       c.select,
     );
-  checkPositiveIntegers(
-    [
-      ["maxLength", c.maxLength],
-      ["batchSize", c.batchSize],
-      ["steps", c.steps],
-      ["evalEvery", c.evalEvery],
-      ["checkpointEvery", c.checkpointEvery],
-      ["keepCheckpoints", c.keepCheckpoints],
-      ["logEvery", c.logEvery],
-    ],
-    fail,
-  );
-  checkSchedule(c, fail);
-  checkOptimiser(c, fail);
+  checkPositiveIntegers({ maxLength: c.maxLength, batchSize: c.batchSize, steps: c.steps }, fail);
+  checkStepTrainerSettings(c, fail);
   if (!(c.heldOutFraction >= 0 && c.heldOutFraction < 1))
     fail("heldOutFraction", "in [0, 1)", c.heldOutFraction);
 }

@@ -30,15 +30,8 @@ import {
 } from "../torch/index.js";
 import { Llama, encodePrompt, llamaConfig, loadCheckpoint, saveCheckpoint } from "../model/index.js";
 import { Tokenizer } from "../model/tokenizer/index.js";
-import {
-  ConfigError,
-  Progress,
-  RunFolder,
-  checkResumedConfig,
-  latestCheckpoint,
-  readRunConfig,
-} from "../runs/index.js";
-import { checkOptimiser, checkPositiveIntegers, checkSchedule, configFailure } from "./config-checks.js";
+import { ConfigError, Progress, RunFolder, checkResumedConfig, latestCheckpoint } from "../runs/index.js";
+import { checkPositiveIntegers, checkStepTrainerSettings, configFailure } from "./config-checks.js";
 import { dataFingerprint, epochOrder } from "./order.js";
 
 /** One training example: the model learns to continue `prompt` with `completion`. */
@@ -184,7 +177,7 @@ export async function trainSft(
   const fingerprint = dataFingerprint(data, (e) => [e.prompt, e.completion]);
   const previous = options.resume ? latestCheckpoint(runDir) : null;
   if (previous) {
-    checkResumedConfig(readRunConfig(runDir), config, runDir, "steps");
+    checkResumedConfig(runDir, config, "steps");
     if (previous.trainer.data !== fingerprint)
       throw new ConfigError(
         `${runDir}: the data differ from those the run was trained on; resume with the same data`,
@@ -457,23 +450,18 @@ function splitExamples(
 export function checkSftConfig(c: SftConfig): void {
   const fail = configFailure("sft");
   checkPositiveIntegers(
-    [
-      ["vocabSize", c.vocabSize],
-      ["model.nLayer", c.model.nLayer],
-      ["model.dModel", c.model.dModel],
-      ["model.nHead", c.model.nHead],
-      ["maxLength", c.maxLength],
-      ["batchSize", c.batchSize],
-      ["steps", c.steps],
-      ["evalEvery", c.evalEvery],
-      ["checkpointEvery", c.checkpointEvery],
-      ["keepCheckpoints", c.keepCheckpoints],
-      ["logEvery", c.logEvery],
-    ],
+    {
+      vocabSize: c.vocabSize,
+      "model.nLayer": c.model.nLayer,
+      "model.dModel": c.model.dModel,
+      "model.nHead": c.model.nHead,
+      maxLength: c.maxLength,
+      batchSize: c.batchSize,
+      steps: c.steps,
+    },
     fail,
   );
-  checkSchedule(c, fail);
-  checkOptimiser(c, fail);
+  checkStepTrainerSettings(c, fail);
   if (!(c.evalFraction >= 0 && c.evalFraction < 1)) fail("evalFraction", "in [0, 1)", c.evalFraction);
   if (c.maxLength < 3) fail("maxLength", "at least 3", c.maxLength);
   if (c.init !== null && c.tokenizer !== null)
