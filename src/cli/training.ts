@@ -1,7 +1,7 @@
 /** Plumbing shared by the training commands (sft, train-prm, dpo, ppo): config files, counts, checkpoints, Ctrl-C. */
 import { readFileSync } from "node:fs";
 import { readCheckpointConfig } from "../model/index.js";
-import { resolveConfig } from "../runs/index.js";
+import { ConfigError, RunFolderError, resolveConfig } from "../runs/index.js";
 import { numberOption } from "./args.js";
 import { UsageError } from "./command.js";
 
@@ -28,14 +28,19 @@ export function countOption(command: string, option: string, value: string | und
   return n;
 }
 
-/** Checks that `--option dir`, when given, names a model checkpoint folder. */
-export function checkCheckpointOption(command: string, option: string, dir: string | undefined): void {
-  if (dir === undefined) return;
+/** The folder `--option` names, checked to be a model checkpoint; undefined when the option is not given. */
+export function checkpointOption(
+  command: string,
+  option: string,
+  dir: string | undefined,
+): string | undefined {
+  if (dir === undefined) return undefined;
   try {
     readCheckpointConfig(dir);
   } catch (e) {
     throw new UsageError(`linewise ${command}: --${option}: ${(e as Error).message}`);
   }
+  return dir;
 }
 
 /**
@@ -56,4 +61,14 @@ export function stopOnInterrupt(
   };
   process.on("SIGINT", interrupt);
   return { signal: controller.signal, release: () => process.off("SIGINT", interrupt) };
+}
+
+/** `e` as a one-line UsageError when the user caused it (a config or run-folder error, or one of `inputErrors`), else `e`. */
+export function asUsageError(
+  e: unknown,
+  ...inputErrors: (abstract new (...args: never[]) => Error)[]
+): unknown {
+  if ([ConfigError, RunFolderError, ...inputErrors].some((kind) => e instanceof kind))
+    return new UsageError((e as Error).message);
+  return e;
 }

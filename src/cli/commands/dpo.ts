@@ -2,18 +2,12 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { LabelFileError } from "../../labels/records.js";
-import {
-  ConfigError,
-  RunFolderError,
-  readRunConfig,
-  resolveConfig,
-  runConfigFile,
-} from "../../runs/index.js";
+import { readRunConfig, resolveConfig, runConfigFile } from "../../runs/index.js";
 import { dpoDefaults, trainDpo, type DpoConfig } from "../../train/dpo.js";
 import { readDpoPairs, readWholeResponsePairs } from "../../train/dpo-data.js";
 import { numberOption, parseOptions, requiredOption } from "../args.js";
 import { UsageError, type Command } from "../command.js";
-import { checkCheckpointOption, countOption, readConfigFile, stopOnInterrupt } from "../training.js";
+import { asUsageError, checkpointOption, countOption, readConfigFile, stopOnInterrupt } from "../training.js";
 
 const name = "dpo";
 
@@ -76,7 +70,7 @@ export const dpoCommand: Command = {
     if (beta !== undefined && !(beta > 0))
       throw new UsageError(`linewise ${name}: --beta expects a positive number, got '${values.beta}'`);
     const epochs = countOption(name, "epochs", values.epochs);
-    checkCheckpointOption(name, "policy", values.policy);
+    checkpointOption(name, "policy", values.policy);
 
     const interrupt = stopOnInterrupt(name, "step");
     try {
@@ -103,9 +97,7 @@ export const dpoCommand: Command = {
       console.log(result.checkpoint);
       return result.stopped ? 130 : 0;
     } catch (e) {
-      if (e instanceof ConfigError || e instanceof RunFolderError || e instanceof LabelFileError)
-        throw new UsageError(e.message);
-      throw e;
+      throw asUsageError(e, LabelFileError);
     } finally {
       interrupt.release();
     }

@@ -9,17 +9,11 @@ import {
   problemFormats,
   type ProblemFormat,
 } from "../../problems/loaders/index.js";
-import {
-  ConfigError,
-  RunFolderError,
-  readRunConfig,
-  resolveConfig,
-  runConfigFile,
-} from "../../runs/index.js";
+import { readRunConfig, resolveConfig, runConfigFile } from "../../runs/index.js";
 import { ppoPresets, trainPpo, type PpoConfig, type PpoPresetName } from "../../train/ppo.js";
 import { numberOption, parseOptions, requiredOption } from "../args.js";
 import { UsageError, type Command } from "../command.js";
-import { checkCheckpointOption, countOption, readConfigFile, stopOnInterrupt } from "../training.js";
+import { asUsageError, checkpointOption, countOption, readConfigFile, stopOnInterrupt } from "../training.js";
 
 const name = "ppo";
 
@@ -105,7 +99,7 @@ export const ppoCommand: Command = {
     const resuming = values.resume === true && existsSync(join(out, runConfigFile));
     const flags = configFlags(values);
     if (!resuming) requiredOption(name, "policy", values.policy);
-    for (const option of ["policy", "prm"] as const) checkCheckpointOption(name, option, values[option]);
+    for (const option of ["policy", "prm"] as const) checkpointOption(name, option, values[option]);
 
     const interrupt = stopOnInterrupt(name, "iteration");
     const executor = createExecutor({ cacheDir: null });
@@ -132,14 +126,7 @@ export const ppoCommand: Command = {
       console.log(result.checkpoint);
       return result.stopped ? 130 : 0;
     } catch (e) {
-      if (
-        e instanceof ConfigError ||
-        e instanceof RunFolderError ||
-        e instanceof ProblemFileError ||
-        e instanceof MalformedRowError
-      )
-        throw new UsageError(e.message);
-      throw e;
+      throw asUsageError(e, ProblemFileError, MalformedRowError);
     } finally {
       interrupt.release();
       await executor.close();

@@ -2,18 +2,12 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { MalformedRowError, ProblemFileError } from "../../problems/loaders/rows.js";
-import {
-  ConfigError,
-  RunFolderError,
-  readRunConfig,
-  resolveConfig,
-  runConfigFile,
-} from "../../runs/index.js";
+import { readRunConfig, resolveConfig, runConfigFile } from "../../runs/index.js";
 import { sftDefaults, trainSft, type SftConfig } from "../../train/sft.js";
 import { readSftData } from "../../train/sft-data.js";
 import { parseOptions, requiredOption } from "../args.js";
 import { UsageError, type Command } from "../command.js";
-import { countOption, readConfigFile, stopOnInterrupt } from "../training.js";
+import { asUsageError, countOption, readConfigFile, stopOnInterrupt } from "../training.js";
 
 const name = "sft";
 
@@ -77,14 +71,7 @@ export const sftCommand: Command = {
       console.log(result.checkpoint);
       return result.stopped ? 130 : 0;
     } catch (e) {
-      if (
-        e instanceof ConfigError ||
-        e instanceof RunFolderError ||
-        e instanceof ProblemFileError ||
-        e instanceof MalformedRowError
-      )
-        throw new UsageError(e.message);
-      throw e;
+      throw asUsageError(e, ProblemFileError, MalformedRowError);
     } finally {
       interrupt.release();
     }

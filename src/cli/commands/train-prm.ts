@@ -3,17 +3,11 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { LabelFileError, readLabels } from "../../labels/records.js";
 import { selectionStrategies, type SelectionStrategy } from "../../labels/selection.js";
-import {
-  ConfigError,
-  RunFolderError,
-  readRunConfig,
-  resolveConfig,
-  runConfigFile,
-} from "../../runs/index.js";
+import { readRunConfig, resolveConfig, runConfigFile } from "../../runs/index.js";
 import { prmDefaults, trainPrm, type PrmConfig, type PrmLoss, type PrmMetrics } from "../../train/prm.js";
 import { parseOptions, requiredOption } from "../args.js";
 import { UsageError, type Command } from "../command.js";
-import { checkCheckpointOption, countOption, readConfigFile, stopOnInterrupt } from "../training.js";
+import { asUsageError, checkpointOption, countOption, readConfigFile, stopOnInterrupt } from "../training.js";
 
 const name = "train-prm";
 
@@ -82,7 +76,7 @@ export const trainPrmCommand: Command = {
       throw new UsageError(
         `linewise ${name}: --labels ${labelsFile}: no such file; write one with 'linewise label'`,
       );
-    checkCheckpointOption(name, "init", values.init);
+    checkpointOption(name, "init", values.init);
 
     const interrupt = stopOnInterrupt(name, "step");
     try {
@@ -104,9 +98,7 @@ export const trainPrmCommand: Command = {
       console.log(result.checkpoint);
       return result.stopped ? 130 : 0;
     } catch (e) {
-      if (e instanceof ConfigError || e instanceof RunFolderError || e instanceof LabelFileError)
-        throw new UsageError(e.message);
-      throw e;
+      throw asUsageError(e, LabelFileError);
     } finally {
       interrupt.release();
     }
