@@ -49,14 +49,8 @@ import {
   type ScoreOptions,
 } from "../model/index.js";
 import { Tokenizer } from "../model/tokenizer/index.js";
-import {
-  createExecutor,
-  type Comparison,
-  type RunOptions,
-  type SandboxExecutor,
-  type Verdict,
-} from "../exec/index.js";
-import { programFor } from "../problems/program.js";
+import { createExecutor, type SandboxExecutor, type Verdict } from "../exec/index.js";
+import { verdictFor } from "../exec/judge.js";
 import { hashString } from "../problems/suite/random.js";
 import type { Problem } from "../problems/types.js";
 import { segmentResponse, type Granularity, type Step } from "../labels/segment.js";
@@ -422,23 +416,20 @@ export async function trainPpo(
           text: tokenizer.decode(s.tokens, { skipSpecial: true }),
         })),
       );
-      const verdicts = await Promise.all(
-        sampled.map((r) =>
-          executor.run(
-            programFor(r.problem, r.text),
-            r.problem.tests,
-            runOptions(r.problem, config.outcomeReward),
-          ),
-        ),
-      );
+      // Every test runs when the reward counts them; the problem's own comparison mode comes with verdictFor.
+      const limits = config.outcomeReward === "fraction" ? { stopOnFirstFailure: false } : {};
+      const verdicts = await Promise.all(sampled.map((r) => verdictFor(r.problem, r.text, executor, limits)));
 
       // 2. score (outcome + process): the verdict's reward; the PRM's score of every step of every response
-      const lines = await Promise.all(sampled.map((r) => segmentResponse(r.problem.prompt, r.text, "line")));
+      // Steps are parsed in the context of the code the response continues (the starter), not a prose prompt.
+      const lines = await Promise.all(
+        sampled.map((r) => segmentResponse(r.problem.starter ?? "", r.text, "line")),
+      );
       const steps =
         config.granularity === "line"
           ? lines
           : await Promise.all(
-              sampled.map((r) => segmentResponse(r.problem.prompt, r.text, config.granularity)),
+              sampled.map((r) => segmentResponse(r.problem.starter ?? "", r.text, config.granularity)),
             );
       const judged = sampled.map((r, i) => ({
         ...r,
@@ -719,15 +710,6 @@ export function iterationProblems(n: number, k: number, seed: number, iteration:
     if (!orders.has(pass)) orders.set(pass, shuffled(n, `ppo/${seed}/problems/${pass}`));
     return orders.get(pass)![position % n]!;
   });
-}
-
-/** The executor options for a problem: its comparison mode, and every test run when the reward counts them. */
-function runOptions(problem: Problem, reward: OutcomeKind): RunOptions {
-  const compare = problem.meta?.["compare"];
-  return {
-    ...(compare ? { compare: compare as Comparison } : {}),
-    ...(reward === "fraction" ? { stopOnFirstFailure: false } : {}),
-  };
 }
 
 /** A value model started from the PRM reads the policy's tokens, so the two must share a tokenizer. */
