@@ -29,6 +29,8 @@ export interface ProgressOptions {
   logEverySeconds?: number;
   /** Default process.stderr. */
   stream?: ProgressStream;
+  /** Redraw one line in place; default: when the stream is a terminal and CI is not set. */
+  live?: boolean;
 }
 
 /** Caller fields shown after the rate; numbers are rounded for display. */
@@ -51,7 +53,7 @@ export class Progress {
 
   constructor(private readonly options: ProgressOptions) {
     this.stream = options.stream ?? process.stderr;
-    this.live = this.stream.isTTY === true && !ciSet();
+    this.live = options.live ?? (this.stream.isTTY === true && !ciSet());
     this.count = options.start ?? 0;
   }
 
