@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createExecutor, type SandboxExecutor } from "../../exec/index.js";
 import { buildSuite } from "../../problems/suite/index.js";
+import { loadProblems } from "../../problems/loaders/index.js";
 import type { Problem } from "../../problems/types.js";
 import { referenceResponse } from "../../problems/program.js";
 import { Tokenizer } from "../../model/tokenizer/index.js";
@@ -50,11 +51,9 @@ export function demoPaths(out: string): DemoPaths {
   };
 }
 
-function readProblems(path: string): Problem[] {
-  return readFileSync(path, "utf8")
-    .split("\n")
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as Problem);
+/** A suite split the demo wrote, read with the checked linewise loader. */
+async function readProblems(path: string): Promise<Problem[]> {
+  return (await loadProblems(path, "linewise")).problems;
 }
 
 function writeProblems(path: string, problems: Problem[]): void {
@@ -112,7 +111,7 @@ export async function runDemo(
       "tokenizer",
       paths.tokenizer,
       async () => {
-        const texts = readProblems(paths.train).map((p) => {
+        const texts = (await readProblems(paths.train)).map((p) => {
           const e = sftExample(p);
           return e.prompt + e.completion;
         });
@@ -125,7 +124,7 @@ export async function runDemo(
       "sft",
       paths.sftDone,
       async () => {
-        const data = readProblems(paths.train).map(sftExample);
+        const data = (await readProblems(paths.train)).map(sftExample);
         const result = await trainSft(
           { ...config.sft, seed: config.seed, tokenizer: paths.tokenizer },
           data,
@@ -143,7 +142,7 @@ export async function runDemo(
       "eval",
       paths.evalSummary,
       async () => {
-        const problems = readProblems(paths.test);
+        const problems = await readProblems(paths.test);
         const generator = LocalGenerator.fromCheckpoint(checkpoint);
         const bar = new Progress({ label: "eval", total: problems.length, unit: "problem" });
         try {
@@ -179,7 +178,7 @@ export async function runDemo(
       "labels",
       paths.labelsDone,
       async () => {
-        const problems = readProblems(paths.train).slice(0, config.labels.problems);
+        const problems = (await readProblems(paths.train)).slice(0, config.labels.problems);
         const generator = LocalGenerator.fromCheckpoint(checkpoint);
         const bar = new Progress({ label: "labels", total: problems.length, unit: "problem" });
         try {
