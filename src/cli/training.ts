@@ -1,6 +1,7 @@
 /** Plumbing shared by the training commands (sft, train-prm, dpo, ppo): config files, counts, checkpoints, Ctrl-C. */
 import { readFileSync } from "node:fs";
 import { readCheckpointConfig } from "../model/index.js";
+import { ppoDefaults, type PpoConfig } from "../train/ppo.js";
 import { ConfigError, RunFolderError, resolveConfig } from "../runs/index.js";
 import { numberOption } from "./args.js";
 import { UsageError } from "./command.js";
@@ -17,6 +18,21 @@ export function readConfigFile<T extends object>(defaults: T, file: string, kind
     );
   }
   return resolveConfig(defaults, json, file);
+}
+
+/**
+ * A pipeline's settings (demo, compare) with a `--config` file laid over them, checked like a trainer config.
+ * Their `ppo` field holds only the settings laid over every arm's preset, so it is checked against all of
+ * PPO's fields and keeps just those given.
+ */
+export function readPipelineConfig<T extends { ppo: Partial<PpoConfig> }>(
+  base: T,
+  file: string,
+  command: string,
+): T {
+  const json = readConfigFile({ ...base, ppo: { ...ppoDefaults, ...base.ppo } }, file, command);
+  const given = (JSON.parse(readFileSync(file, "utf8")) as { ppo?: Partial<PpoConfig> }).ppo ?? {};
+  return { ...json, ppo: { ...base.ppo, ...given } };
 }
 
 /** A run-length option (--steps, --epochs, --iterations): a positive integer, or undefined when not given. */

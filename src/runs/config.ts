@@ -14,8 +14,9 @@ export class ConfigError extends Error {
 
 /**
  * `defaults` with the fields of `json` laid over it. A field whose default is null takes null or a string
- * (a path); a number, boolean or string default takes the same type; a list takes a list of the same length
- * and element type; an object is merged field by field.
+ * (a path); a number, boolean or string default takes the same type; a list takes a non-empty list of the
+ * same element type, of the same length when the default is a pair (a tuple such as AdamW's betas); an
+ * object is merged field by field.
  */
 export function resolveConfig<T extends object>(defaults: T, json: unknown, where: string): T {
   return merge(defaults as Record<string, unknown>, json, where, "") as T;
@@ -52,8 +53,14 @@ function merge(defaults: Record<string, unknown>, json: unknown, where: string, 
       if (value !== null && typeof value !== "string") throw fail("a string or null");
       out[key] = value;
     } else if (Array.isArray(base)) {
-      if (!Array.isArray(value) || value.length !== base.length || value.some((v, i) => typeof v !== typeof base[i])) {
-        throw fail(`a list of ${base.length} ${typeof base[0]}s`);
+      const length = base.length === 2 ? 2 : null;
+      if (
+        !Array.isArray(value) ||
+        value.length === 0 ||
+        (length !== null && value.length !== length) ||
+        value.some((v) => typeof v !== typeof base[0])
+      ) {
+        throw fail(`a list of ${length ?? "one or more"} ${typeof base[0]}s`);
       }
       out[key] = value;
     } else if (typeof base === "object") {

@@ -152,6 +152,11 @@ export interface PrmResult {
   problems: { train: number; heldOut: number };
 }
 
+/** The records leave nothing to train on (none selected, or none short enough with a labelled step). */
+export class NoTrainingRecords extends ConfigError {
+  override name = "NoTrainingRecords";
+}
+
 /** A record as model input, with its labels. */
 interface Example extends PrmInput {
   labels: StepLabel[];
@@ -214,7 +219,7 @@ export async function trainPrm(
     const heldRows = encode(heldRecords);
     const skipped = selected.length + heldRecords.length - trainRows.length - heldRows.length;
     if (trainRows.length === 0)
-      throw new ConfigError(
+      throw new NoTrainingRecords(
         `prm: no training records left (${train.length} on training problems, ${selected.length} selected by "${config.select}", none both within ${maxLength} tokens and with a step to learn from)`,
       );
     const batchesPerEpoch = Math.ceil(trainRows.length / config.batchSize);

@@ -3,9 +3,10 @@ import { join } from "node:path";
 import { readFileSync } from "node:fs";
 import type { Command } from "../command.js";
 import { numberOption, parseOptions } from "../args.js";
-import { demoDefaults, demoQuick, type DemoConfig } from "../demo/config.js";
-import { UsageError } from "../command.js";
-import { demoPaths, runDemo } from "../demo/pipeline.js";
+import { demoDefaults, demoQuick } from "../demo/config.js";
+import { asUsageError, readPipelineConfig } from "../training.js";
+import { demoArms, demoPaths, runDemo } from "../demo/pipeline.js";
+import { Interrupted } from "../demo/arms.js";
 
 const help = `Usage: linewise demo [--quick] [--out RUN] [--seed S] [--config FILE]
 
@@ -17,7 +18,14 @@ output is already there (so a rerun, or a run after Ctrl-C, resumes):
   4. eval       pass@k and greedy pass@1 on the test split, by difficulty and by response length
   5. labels     PSGPO completion labels of the policy's own samples on train problems (binary search,
                 and a linear scan to check it), written to RUN/labels/completion.jsonl
-  6. report     RUN/report.md with the configuration, stage timings and tables
+  6. prm        a process reward model trained on those labels (MSE on +1/−1/0), from the policy
+  7. ppo-*      PPO from the SFT policy, two arms with the same budget: the RL baseline (unit-test
+                outcome only) and PSGPO's DenseReward + ValueInit (PRM rewards at line ends, value
+                model started from the PRM); each arm is then evaluated like step 4 (eval-*)
+  8. report     RUN/report.md with the configuration, stage timings, tables and learning curves
+
+Ctrl-C stops a training stage at its next step and saves a checkpoint; rerunning the same command resumes.
+For more arms and seeds, see 'linewise compare'.
 
 Options:
   --quick      a first look in a few minutes (fewer problems, shorter SFT, fewer samples)
@@ -27,7 +35,8 @@ Options:
 
 export const demoCommand: Command = {
   name: "demo",
-  summary: "run the main job end to end on built-in defaults (suite → SFT → pass@k → labels → report)",
+  summary:
+    "run the main job end to end on built-in defaults (suite → SFT → pass@k → labels → PRM → PPO → report)",
   help,
   async run(argv) {
     const { values } = parseOptions("demo", argv, {
@@ -36,12 +45,25 @@ export const demoCommand: Command = {
       seed: { type: "string" },
       config: { type: "string" },
     });
-    const base = withOverrides(values.quick ? demoQuick : demoDefaults, values.config);
+    const preset = values.quick ? demoQuick : demoDefaults;
+    let base = preset;
+    try {
+      if (values.config) base = readPipelineConfig(preset, values.config, "demo");
+    } catch (e) {
+      throw asUsageError(e);
+    }
     const config = { ...base, seed: numberOption("demo", "seed", values.seed, base.seed) };
     const date = new Date().toISOString().slice(0, 10);
     const out = values.out ?? join("runs", `demo-${values.quick ? "quick-" : ""}${date}`);
     console.error(`linewise demo: run folder ${out}${values.quick ? " (quick)" : ""}`);
-    const report = await runDemo(config, out);
+    let report: string;
+    try {
+      report = await runDemo(config, out);
+    } catch (e) {
+      if (!(e instanceof Interrupted)) throw e;
+      console.error(`linewise demo: ${e.message} (--out ${out})`);
+      return 130;
+    }
     const summary = JSON.parse(readFileSync(demoPaths(out).evalSummary, "utf8")) as {
       greedyPass1: number | null;
       overall: { passAtK: { k: number; value: number | null }[] };
@@ -50,27 +72,15 @@ export const demoCommand: Command = {
       .map((p) => `pass@${p.k} ${p.value === null ? "–" : (100 * p.value).toFixed(1) + "%"}`)
       .join(", ");
     console.log(`\ntest split: greedy pass@1 ${((summary.greedyPass1 ?? 0) * 100).toFixed(1)}%, ${pass}`);
+    for (const arm of demoArms) {
+      const after = JSON.parse(
+        readFileSync(join(demoPaths(out).arm(arm.name), "eval", "summary.json"), "utf8"),
+      ) as {
+        greedyPass1: number | null;
+      };
+      console.log(`after PPO, ${arm.title}: greedy pass@1 ${((after.greedyPass1 ?? 0) * 100).toFixed(1)}%`);
+    }
     console.log(`report: ${report}`);
     return 0;
   },
 };
-
-/** The base config with a JSON file's fields on top (`sft` and `labels` merged field by field); unknown keys are errors. */
-function withOverrides(base: DemoConfig, file: string | undefined): DemoConfig {
-  if (!file) return base;
-  let json: Record<string, unknown>;
-  try {
-    json = JSON.parse(readFileSync(file, "utf8"));
-  } catch (e) {
-    throw new UsageError(`linewise demo: --config ${file}: ${(e as Error).message}`);
-  }
-  for (const key of Object.keys(json)) {
-    if (!(key in base))
-      throw new UsageError(
-        `linewise demo: --config ${file}: unknown setting '${key}' (known: ${Object.keys(base).join(", ")})`,
-      );
-  }
-  const sft = { ...base.sft, ...((json.sft as object | undefined) ?? {}) };
-  const labels = { ...base.labels, ...((json.labels as object | undefined) ?? {}) };
-  return { ...base, ...json, sft, labels } as DemoConfig;
-}

@@ -1,5 +1,6 @@
 /** Every `linewise` sub-command, in the order `linewise --help` lists them. Add new commands here. */
 import type { Command } from "../command.js";
+import { compareCommand } from "./compare.js";
 import { demoCommand } from "./demo.js";
 import { dpoCommand } from "./dpo.js";
 import { envCommand } from "./env.js";
@@ -26,4 +27,5 @@ export const commands: Command[] = [
   trainPrmCommand,
   ppoCommand,
   dpoCommand,
+  compareCommand,
 ];

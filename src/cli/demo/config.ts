@@ -1,5 +1,7 @@
-/** The demo's settings: the defaults (the main job, ≤ 10 minutes on 2 cores for these stages) and `--quick`. */
+/** The demo's settings: the defaults (the main job, ≤ 20 minutes on 2 cores) and `--quick`. */
 import { sftDefaults, type SftConfig } from "../../train/sft.js";
+import { prmDefaults, type PrmConfig } from "../../train/prm.js";
+import type { PpoConfig } from "../../train/ppo.js";
 
 export interface DemoConfig {
   seed: number;
@@ -28,6 +30,13 @@ export interface DemoConfig {
     /** Also probe every step, to measure how often binary search's monotonicity assumption holds. */
     linear: boolean;
   };
+  /** The PRM (PSGPO §3: MSE on the labels), trained from the SFT policy on the labels stage's records; `init` is set to the policy. */
+  prm: PrmConfig;
+  /**
+   * Settings both PPO arms share, laid over each arm's preset (the RL baseline, and PSGPO's DenseReward +
+   * ValueInit): the same policy, problems and budget per arm, so only the reward and the value model differ.
+   */
+  ppo: Partial<PpoConfig>;
 }
 
 export const demoDefaults: DemoConfig = {
@@ -41,6 +50,15 @@ export const demoDefaults: DemoConfig = {
   evalTemperature: 0.8,
   maxTokens: 256,
   labels: { problems: 40, samples: 4, k: 4, temperature: 0.8, linear: true },
+  prm: { ...prmDefaults, steps: 200, evalEvery: 100, checkpointEvery: 50 },
+  ppo: {
+    iterations: 12,
+    problemsPerIteration: 16,
+    samplesPerProblem: 4,
+    checkpointEvery: 1,
+    keepCheckpoints: 1,
+    samplesEvery: 4,
+  },
 };
 
 /** A first look in a few minutes: fewer problems, a shorter SFT and fewer samples. */
@@ -52,4 +70,6 @@ export const demoQuick: DemoConfig = {
   evalSamples: 5,
   evalKs: [1, 5],
   labels: { problems: 12, samples: 2, k: 4, temperature: 0.8, linear: true },
+  prm: { ...prmDefaults, steps: 60, evalEvery: 60, checkpointEvery: 30 },
+  ppo: { ...demoDefaults.ppo, iterations: 4, problemsPerIteration: 8 },
 };

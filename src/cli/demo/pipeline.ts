@@ -1,7 +1,8 @@
 /**
  * `linewise demo`: the main job on the built-in defaults, as resumable stages in one run folder —
  * build the suite → train the tokenizer → SFT a small policy → evaluate it on the test split → label the
- * policy's own samples by binary search (PSGPO §3) → report.md. PRM and PPO/DPO stages join here next.
+ * policy's own samples by binary search (PSGPO §3) → train a PRM on those labels → PPO from the SFT policy,
+ * the RL baseline and PSGPO's DenseReward + ValueInit (PSGPO §4.2) → evaluate both → report.md.
  */
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -12,16 +13,26 @@ import type { Problem } from "../../problems/types.js";
 import { referenceResponse } from "../../problems/program.js";
 import { Tokenizer } from "../../model/tokenizer/index.js";
 import { trainSft } from "../../train/sft.js";
-import { LocalGenerator } from "../../generate/local.js";
-import { defaultStops, evaluate } from "../../eval/evaluate.js";
-import { summarize, type EvalSummary } from "../../eval/summary.js";
+import type { EvalSummary } from "../../eval/summary.js";
+import { baselinePreset, psgpoPreset, type PpoConfig } from "../../train/ppo.js";
+import { stopOnInterrupt } from "../training.js";
+import {
+  completionLabelStage,
+  evaluateCheckpoint,
+  Interrupted,
+  ppoStage,
+  prmStage,
+  readStageJson,
+  type EvalSettings,
+  type PpoFigures,
+  type PrmFigures,
+} from "./arms.js";
 import { Progress, writeFileAtomic } from "../../runs/index.js";
-import { completionLabels } from "../../labels/completion-run.js";
 import { readLabels } from "../../labels/records.js";
 import { labelReport, type LabelReport } from "../../labels/report.js";
 import { Stages } from "./stages.js";
 import type { DemoConfig } from "./config.js";
-import { writeReport, type SftFigures } from "./report.js";
+import { writeReport, type ArmResult, type SftFigures } from "./report.js";
 
 export interface DemoPaths {
   train: string;
@@ -33,8 +44,18 @@ export interface DemoPaths {
   evalSummary: string;
   labels: string;
   labelsDone: string;
+  prmDir: string;
+  prmDone: string;
+  /** A PPO arm's folder: its run, final.json and eval/. */
+  arm: (name: string) => string;
   report: string;
 }
+
+/** The demo's PPO arms: PSGPO Table 1's RL baseline and its DenseReward + ValueInit. */
+export const demoArms: readonly { name: string; title: string; preset: PpoConfig }[] = [
+  { name: "baseline", title: "RL baseline (outcome reward only)", preset: baselinePreset },
+  { name: "psgpo", title: "PSGPO DenseReward + ValueInit", preset: psgpoPreset },
+];
 
 export function demoPaths(out: string): DemoPaths {
   return {
@@ -47,6 +68,9 @@ export function demoPaths(out: string): DemoPaths {
     evalSummary: join(out, "eval", "summary.json"),
     labels: join(out, "labels", "completion.jsonl"),
     labelsDone: join(out, "labels", "done.json"),
+    prmDir: join(out, "prm"),
+    prmDone: join(out, "prm", "final.json"),
+    arm: (name) => join(out, "ppo", name),
     report: join(out, "report.md"),
   };
 }
@@ -74,6 +98,7 @@ export async function runDemo(
   mkdirSync(join(out, "suite"), { recursive: true });
   mkdirSync(join(out, "eval"), { recursive: true });
   mkdirSync(join(out, "labels"), { recursive: true });
+  mkdirSync(join(out, "ppo"), { recursive: true });
   writeFileAtomic(join(out, "demo-config.json"), JSON.stringify(config, null, 2) + "\n");
   const paths = demoPaths(out);
   const stages = new Stages(out);
@@ -81,6 +106,16 @@ export async function runDemo(
   let summary: EvalSummary | null = null;
   let sft: SftFigures;
   let labels: LabelReport | null = null;
+  let prm: PrmFigures | null = null;
+  const arms: ArmResult[] = [];
+  const evalSettings: EvalSettings = {
+    samples: config.evalSamples,
+    ks: config.evalKs,
+    temperature: config.evalTemperature,
+    maxTokens: config.maxTokens,
+    seed: config.seed,
+  };
+  const interrupt = stopOnInterrupt("demo", "step");
   try {
     await stages.stage(
       "suite",
@@ -129,8 +164,9 @@ export async function runDemo(
           { ...config.sft, seed: config.seed, tokenizer: paths.tokenizer },
           data,
           paths.sftDir,
-          { resume: true },
+          { resume: true, signal: interrupt.signal },
         );
+        if (result.stopped) throw new Interrupted(`SFT in ${paths.sftDir}`);
         writeFileAtomic(paths.sftDone, JSON.stringify(result, null, 2) + "\n");
       },
       log,
@@ -142,33 +178,13 @@ export async function runDemo(
       "eval",
       paths.evalSummary,
       async () => {
-        const problems = await readProblems(paths.test);
-        const generator = LocalGenerator.fromCheckpoint(checkpoint);
-        const bar = new Progress({ label: "eval", total: problems.length, unit: "problem" });
-        try {
-          const results = await evaluate(
-            problems,
-            generator,
-            executor,
-            {
-              n: config.evalSamples,
-              temperature: config.evalTemperature,
-              greedy: true,
-              maxTokens: config.maxTokens,
-              stop: defaultStops,
-              seed: config.seed,
-            },
-            join(paths.evalDir, "results.jsonl"),
-            (done) => bar.update(done),
-          );
-          bar.done();
-          writeFileAtomic(
-            paths.evalSummary,
-            JSON.stringify(summarize(results, config.evalKs), null, 2) + "\n",
-          );
-        } finally {
-          generator.dispose();
-        }
+        await evaluateCheckpoint(
+          checkpoint,
+          await readProblems(paths.test),
+          paths.evalDir,
+          evalSettings,
+          executor,
+        );
       },
       log,
     );
@@ -178,41 +194,78 @@ export async function runDemo(
       "labels",
       paths.labelsDone,
       async () => {
-        const problems = (await readProblems(paths.train)).slice(0, config.labels.problems);
-        const generator = LocalGenerator.fromCheckpoint(checkpoint);
-        const bar = new Progress({ label: "labels", total: problems.length, unit: "problem" });
-        try {
-          const { kinds } = await completionLabels(
-            problems,
-            { samples: config.labels.samples },
-            { generator, executor },
-            {
-              k: config.labels.k,
-              temperature: config.labels.temperature,
-              maxTokens: config.maxTokens,
-              stop: defaultStops,
-              seed: config.seed,
-              granularity: "line",
-              linear: config.labels.linear,
-              policy: checkpoint,
-              select: "full",
-              onProblem: (done) => bar.update(done),
-            },
-            paths.labels,
-          );
-          bar.done();
-          writeFileAtomic(paths.labelsDone, JSON.stringify({ kinds }, null, 2) + "\n");
-        } finally {
-          generator.dispose();
-        }
+        await completionLabelStage(
+          checkpoint,
+          (await readProblems(paths.train)).slice(0, config.labels.problems),
+          { ...config.labels, maxTokens: config.maxTokens, seed: config.seed },
+          executor,
+          { records: paths.labels, done: paths.labelsDone },
+        );
       },
       log,
     );
     labels = labelReport(readLabels(paths.labels));
+
+    await stages.stage(
+      "prm",
+      paths.prmDone,
+      async () => {
+        await prmStage(
+          { ...config.prm, seed: config.seed, init: checkpoint },
+          readLabels(paths.labels),
+          paths.prmDir,
+          interrupt.signal,
+        );
+      },
+      log,
+    );
+    prm = readStageJson<PrmFigures>(paths.prmDone);
+
+    // The two PPO arms (PSGPO Table 1's first and last rows), from the same policy on the same problems and budget.
+    for (const arm of demoArms) {
+      const dir = paths.arm(arm.name);
+      await stages.stage(
+        `ppo-${arm.name}`,
+        join(dir, "final.json"),
+        async () => {
+          const ppoConfig = {
+            ...arm.preset,
+            ...config.ppo,
+            seed: config.seed,
+            policy: checkpoint,
+            prm: arm.preset.denseReward || arm.preset.valueInit === "prm" ? prm!.checkpoint : null,
+          };
+          await ppoStage(ppoConfig, await readProblems(paths.train), dir, executor, interrupt.signal);
+        },
+        log,
+      );
+      const trained = readStageJson<PpoFigures>(join(dir, "final.json"));
+      await stages.stage(
+        `eval-${arm.name}`,
+        join(dir, "eval", "summary.json"),
+        async () => {
+          await evaluateCheckpoint(
+            trained.checkpoint,
+            await readProblems(paths.test),
+            join(dir, "eval"),
+            evalSettings,
+            executor,
+            `eval ${arm.name}`,
+          );
+        },
+        log,
+      );
+      arms.push({
+        ...arm,
+        dir,
+        summary: readStageJson<EvalSummary>(join(dir, "eval", "summary.json")),
+      });
+    }
   } finally {
+    interrupt.release();
     await executor.close();
   }
 
-  writeReport(paths.report, { config, stages, sft, summary, labels, out });
+  writeReport(paths.report, { config, stages, sft, summary, labels, prm, arms, out });
   return paths.report;
 }

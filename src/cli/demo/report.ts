@@ -5,6 +5,11 @@ import { environmentFacts } from "../commands/env.js";
 import type { DemoConfig } from "./config.js";
 import type { Stages } from "./stages.js";
 import { labelReportMarkdown, type LabelReport } from "../../labels/report.js";
+import { armTables } from "../../report/arm-table.js";
+import { writeLearningCurves } from "../../report/learning-curves.js";
+import { readMetrics } from "../../runs/index.js";
+import type { PrmFigures } from "./arms.js";
+import { join } from "node:path";
 
 /** What the SFT stage recorded (sft/final.json). */
 export interface SftFigures {
@@ -14,12 +19,23 @@ export interface SftFigures {
   tokensPerSecond: number;
 }
 
+/** A PPO arm the demo trained and evaluated. */
+export interface ArmResult {
+  name: string;
+  title: string;
+  /** The arm's folder: run/ (the PPO run) and eval/. */
+  dir: string;
+  summary: EvalSummary;
+}
+
 export interface ReportInput {
   config: DemoConfig;
   stages: Stages;
   sft: SftFigures;
   summary: EvalSummary | null;
   labels: LabelReport | null;
+  prm: PrmFigures | null;
+  arms: ArmResult[];
   out: string;
 }
 
@@ -30,14 +46,23 @@ const fmt = (v: number | null | undefined, digits = 3) =>
 export function writeReport(path: string, input: ReportInput): void {
   const { config, stages, sft, summary } = input;
   const facts = environmentFacts();
-  const stageNames = ["suite", "tokenizer", "sft", "eval", "labels"];
+  const stageNames = [
+    "suite",
+    "tokenizer",
+    "sft",
+    "eval",
+    "labels",
+    "prm",
+    ...input.arms.flatMap((a) => [`ppo-${a.name}`, `eval-${a.name}`]),
+  ];
   const total = stageNames.reduce((t, s) => t + stages.seconds(s), 0);
   const lines = [
     `# linewise demo — ${input.out}`,
     "",
     "The pipeline on the built-in suite: build the suite → train a tokenizer → SFT a small Llama-style policy →",
     "evaluate it on the held-out test split (step combinations never seen in training) → label the policy's",
-    "own samples line by line by binary search over completions (PSGPO).",
+    "own samples line by line by binary search over completions (PSGPO) → train a PRM on those labels →",
+    "PPO from the SFT policy with the RL baseline's reward and with PSGPO's DenseReward + ValueInit → evaluate both.",
     "",
     "## Configuration",
     "",
@@ -74,6 +99,69 @@ export function writeReport(path: string, input: ReportInput): void {
     "",
     input.labels ? labelReportMarkdown(input.labels) : "(labelling not run)",
     "",
+    ...prmSection(input.prm),
+    ...rlSection(input),
   ];
   writeFileAtomic(path, lines.join("\n"));
+}
+
+const pct = (v: number | null | undefined) =>
+  v === null || v === undefined ? "–" : `${(100 * v).toFixed(1)}%`;
+
+function prmSection(prm: PrmFigures | null): string[] {
+  if (!prm) return [];
+  const h = prm.heldOut;
+  return [
+    "## Process reward model",
+    "",
+    `Trained from the SFT policy (scalar head) with MSE on the labels {+1, −1, 0} for ${prm.step} steps, on ${prm.records.train} records of ` +
+      `${prm.problems.train} problems; ${prm.records.heldOut} records of ${prm.problems.heldOut} other problems are held out.`,
+    "",
+    h
+      ? `Held out: accuracy on correct steps ${pct(h.accuracyPositive)}, on wrong steps ${pct(h.accuracyNegative)}, ` +
+        `balanced ${pct(h.balancedAccuracy)}, AUC ${fmt(h.auc)} (${h.steps} labelled steps). With this few labels the PRM is weak; ` +
+        "`linewise compare` trains it on more."
+      : "(no held-out records)",
+    "",
+  ];
+}
+
+function rlSection(input: ReportInput): string[] {
+  if (input.arms.length === 0) return [];
+  const { config, summary, arms, out } = input;
+  const ppo = { ...config.ppo };
+  const curves = writeLearningCurves(
+    arms.map((a) => ({ name: a.title, runDir: join(a.dir, "run") })),
+    join(out, "ppo"),
+  );
+  const training = arms.map((a) => {
+    const rows = readMetrics(join(a.dir, "run"));
+    const first = rows[0];
+    const last = rows[rows.length - 1];
+    return `| ${a.title} | ${pct(first?.passRate as number)} | ${pct(last?.passRate as number)} | ${fmt(last?.kl as number)} | ${pct(last?.commentShare as number)} |`;
+  });
+  return [
+    "## PPO: RL baseline vs PSGPO (DenseReward + ValueInit)",
+    "",
+    `Both arms start from the SFT policy and run ${ppo.iterations} iterations of ${ppo.problemsPerIteration} train problems × ${ppo.samplesPerProblem} samples, ` +
+      "with the same seed, so only the reward and the value model's start differ (PSGPO Table 1's first and last rows). " +
+      "One seed per arm: a difference of a few points is within seed noise; `linewise compare` runs several seeds and the other arms.",
+    "",
+    "| arm | training pass rate, first iteration | last iteration | KL at the end | comment share at the end |",
+    "|---|---|---|---|---|",
+    ...training,
+    "",
+    "Learning curves: " + curves.map((f) => `[${f}](ppo/${f})`).join(", ") + ".",
+    "",
+    "### pass@k on the test split after PPO",
+    "",
+    armTables(
+      [
+        ...(summary ? [{ title: "SFT policy (start)", summaries: [summary] }] : []),
+        ...arms.map((a) => ({ title: a.title, summaries: [a.summary] })),
+      ],
+      4,
+    ),
+    "",
+  ];
 }

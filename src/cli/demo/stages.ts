@@ -47,6 +47,11 @@ export class Stages {
     log(`[${name}] finished in ${seconds.toFixed(1)} s`);
   }
 
+  /** Every finished stage's seconds, as recorded over all invocations. */
+  recorded(): Record<string, number> {
+    return { ...this.timings };
+  }
+
   /** Seconds recorded for a stage (over all invocations). */
   seconds(name: string): number {
     return this.timings[name] ?? 0;

@@ -1,0 +1,65 @@
+/**
+ * `linewise compare`'s settings: how many labels and PRM steps, the PPO budget every arm gets, the seeds,
+ * and how each policy is evaluated. The suite, the tokenizer and the SFT policy come from a demo run.
+ */
+import { prmDefaults, type PrmConfig } from "../../train/prm.js";
+import { dpoDefaults, type DpoConfig } from "../../train/dpo.js";
+import type { PpoConfig } from "../../train/ppo.js";
+import { demoDefaults } from "../demo/config.js";
+
+/** The comparisons `compare` can run; each is one table of the report. */
+export const comparisonNames = ["table1", "selection", "prlcoder"] as const;
+export type ComparisonName = (typeof comparisonNames)[number];
+
+export interface CompareConfig {
+  /** The first seed; an arm with n seeds runs seed, seed + 1, …, seed + n − 1 (PPO's rollouts, minibatches, the value head). */
+  seed: number;
+  /** Which comparisons to run (and report). */
+  comparisons: ComparisonName[];
+  /** Seeds of the headline arms (PSGPO Table 1's RL baseline and DenseReward + ValueInit). */
+  headlineSeeds: number;
+  /** Seeds of every other arm. */
+  otherSeeds: number;
+  /** PSGPO completion labels (binary search) of the SFT policy's samples on the first train problems. */
+  completion: { problems: number; samples: number; k: number; temperature: number };
+  /** PRLCoder mutation labels (the rule teacher) of the reference solutions of the first train problems, per granularity. */
+  mutation: { problems: number };
+  /** Every PRM's trainer settings (`init` is the SFT policy; `loss` and `select` are set per PRM). */
+  prm: PrmConfig;
+  /** Settings every PPO arm shares, laid over its preset: one budget for all. */
+  ppo: Partial<PpoConfig>;
+  /** The DPO arm's trainer settings (`policy` is the SFT policy). */
+  dpo: DpoConfig;
+  /** Evaluation of every trained policy on the test split. */
+  eval: { samples: number; ks: number[]; temperature: number; maxTokens: number };
+}
+
+export const compareDefaults: CompareConfig = {
+  seed: 0,
+  comparisons: [...comparisonNames],
+  headlineSeeds: 3,
+  otherSeeds: 1,
+  completion: { problems: 120, samples: 4, k: 4, temperature: 0.8 },
+  mutation: { problems: 300 },
+  prm: { ...prmDefaults, steps: 300, evalEvery: 100, checkpointEvery: 50 },
+  ppo: demoDefaults.ppo,
+  dpo: { ...dpoDefaults, checkpointEvery: 50 },
+  eval: {
+    samples: demoDefaults.evalSamples,
+    ks: demoDefaults.evalKs,
+    temperature: demoDefaults.evalTemperature,
+    maxTokens: demoDefaults.maxTokens,
+  },
+};
+
+/** Every arm and comparison at a fraction of the cost: a check that the whole thing runs, not a result. */
+export const compareQuick: CompareConfig = {
+  ...compareDefaults,
+  headlineSeeds: 2,
+  completion: { ...compareDefaults.completion, problems: 24, samples: 2 },
+  mutation: { problems: 60 },
+  prm: { ...compareDefaults.prm, steps: 60, evalEvery: 60, checkpointEvery: 30 },
+  ppo: { ...demoDefaults.ppo, iterations: 3, problemsPerIteration: 8 },
+  dpo: { ...compareDefaults.dpo, epochs: 1 },
+  eval: { ...compareDefaults.eval, samples: 5, ks: [1, 5] },
+};

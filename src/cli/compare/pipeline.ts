@@ -1,0 +1,270 @@
+/**
+ * `linewise compare`: the papers' comparisons rerun from one SFT policy (a finished demo run's), as
+ * resumable stages in one run folder:
+ *
+ *   eval-sft → labels (completion; mutation per granularity) → PRMs → for every arm and seed: train
+ *   (PPO, or DPO) → evaluate on the test split → compare.md and learning curves.
+ *
+ * Each stage is skipped when its output exists, and each trainer resumes from its checkpoints, so Ctrl-C
+ * or a killed process loses at most the step in flight. The report is rewritten after every arm, so a
+ * long run shows its results as they come.
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { createExecutor, type SandboxExecutor } from "../../exec/index.js";
+import { loadProblems } from "../../problems/loaders/index.js";
+import { ConfigError, Progress, writeFileAtomic } from "../../runs/index.js";
+import { readLabels, type LabelRecord } from "../../labels/records.js";
+import { mutationLabels } from "../../labels/mutation.js";
+import { RuleTeacher } from "../../labels/teachers/rules.js";
+import { trainDpo } from "../../train/dpo.js";
+import { NoTrainingRecords } from "../../train/prm.js";
+import { readDpoPairs } from "../../train/dpo-data.js";
+import type { EvalSummary } from "../../eval/summary.js";
+import { stopOnInterrupt } from "../training.js";
+import { Stages } from "../demo/stages.js";
+import { demoPaths } from "../demo/pipeline.js";
+import {
+  Interrupted,
+  completionLabelStage,
+  evaluateCheckpoint,
+  ppoStage,
+  prmStage,
+  readStageJson,
+  type EvalSettings,
+  type PpoFigures,
+  type PrmFigures,
+} from "../demo/arms.js";
+import { armsFor, prmSpecs, prmsFor, type ArmSpec, type PrmSpec } from "./arms.js";
+import type { CompareConfig } from "./config.js";
+import { writeCompareReport, type ArmRun } from "./report.js";
+
+/** Where a demo run keeps what compare starts from; a clear error when it is not finished that far. */
+export function demoInputs(demo: string): { train: string; test: string; policy: string } {
+  const paths = demoPaths(demo);
+  if (!existsSync(paths.sftDone))
+    throw new ConfigError(
+      `${demo}: not a demo run with a finished SFT stage (no ${paths.sftDone}); run 'linewise demo --out ${demo}' first`,
+    );
+  const sft = readStageJson<{ checkpoint: string }>(paths.sftDone);
+  return { train: paths.train, test: paths.test, policy: sft.checkpoint };
+}
+
+/** The seeds an arm runs. */
+export function armSeeds(arm: ArmSpec, config: CompareConfig): number[] {
+  const n = arm.headline ? config.headlineSeeds : config.otherSeeds;
+  return Array.from({ length: n }, (_, i) => config.seed + i);
+}
+
+/** Runs every stage not done yet; returns the report's path. */
+export async function runCompare(
+  config: CompareConfig,
+  demo: string,
+  out: string,
+  log: (line: string) => void = (l) => console.error(l),
+): Promise<string> {
+  const inputs = demoInputs(demo);
+  mkdirSync(join(out, "labels"), { recursive: true });
+  writeFileAtomic(join(out, "compare-config.json"), JSON.stringify({ demo, ...config }, null, 2) + "\n");
+  const stages = new Stages(out);
+  const executor: SandboxExecutor = createExecutor({ cacheDir: join(out, "exec-cache") });
+  const interrupt = stopOnInterrupt("compare", "step");
+  const train = (await loadProblems(inputs.train, "linewise")).problems;
+  const test = (await loadProblems(inputs.test, "linewise")).problems;
+  const evalSettings: EvalSettings = { ...config.eval, seed: config.seed };
+  const arms = armsFor(config.comparisons);
+  const runs: ArmRun[] = [];
+  const skipped: { arm: string; reason: string }[] = [];
+  const report = join(out, "compare.md");
+  const writeReport = (sft: EvalSummary) =>
+    writeCompareReport(report, {
+      config,
+      demo,
+      policy: inputs.policy,
+      out,
+      stages,
+      sft,
+      arms,
+      runs,
+      skipped,
+      prms: prms(),
+    });
+  const prmDone = (name: string) => join(out, "prms", name, "final.json");
+  const prms = () =>
+    prmsFor(arms)
+      .filter((p) => existsSync(prmDone(p.name)))
+      .map((p) => ({ spec: p, figures: readStageJson<PrmFigures>(prmDone(p.name)) }));
+
+  try {
+    // The starting point every arm is measured against, with the same evaluation settings.
+    const sftEval = join(out, "sft-eval");
+    await stages.stage(
+      "eval-sft",
+      join(sftEval, "summary.json"),
+      () => evaluateCheckpoint(inputs.policy, test, sftEval, evalSettings, executor, "eval sft"),
+      log,
+    );
+    const sft = readStageJson<EvalSummary>(join(sftEval, "summary.json"));
+
+    // Labels, each set made once and only when an arm needs it.
+    const completionRecords = join(out, "labels", "completion.jsonl");
+    const completion = async (): Promise<LabelRecord[]> => {
+      await stages.stage(
+        "labels-completion",
+        join(out, "labels", "completion.done.json"),
+        () =>
+          completionLabelStage(
+            inputs.policy,
+            train.slice(0, config.completion.problems),
+            { ...config.completion, maxTokens: config.eval.maxTokens, seed: config.seed, linear: false },
+            executor,
+            { records: completionRecords, done: join(out, "labels", "completion.done.json") },
+          ),
+        log,
+      );
+      return readLabels(completionRecords);
+    };
+    const mutation = async (granularity: "line" | "block") => {
+      const files = {
+        records: join(out, "labels", `mutation-${granularity}.jsonl`),
+        pairs: join(out, "labels", `mutation-${granularity}.pairs.jsonl`),
+      };
+      const done = join(out, "labels", `mutation-${granularity}.done.json`);
+      await stages.stage(
+        `labels-mutation-${granularity}`,
+        done,
+        async () => {
+          const problems = train.slice(0, config.mutation.problems);
+          const bar = new Progress({
+            label: `mutations (${granularity})`,
+            total: problems.length,
+            unit: "problem",
+          });
+          const written = await mutationLabels(
+            problems,
+            executor,
+            { granularity, teacher: new RuleTeacher(), seed: config.seed, onProblem: (n) => bar.update(n) },
+            files,
+          );
+          bar.done();
+          writeFileAtomic(done, JSON.stringify(written, null, 2) + "\n");
+        },
+        log,
+      );
+      return files;
+    };
+
+    // A PRM, or why there is none: a selection can leave no records to train on, and then its arms are skipped.
+    const prm = async (spec: PrmSpec): Promise<PrmFigures | { unavailable: string }> => {
+      const records =
+        spec.labels.method === "completion"
+          ? await completion()
+          : readLabels((await mutation(spec.labels.granularity)).records);
+      const unavailable = join(out, "prms", spec.name, "unavailable.json");
+      if (existsSync(unavailable)) return readStageJson<{ unavailable: string }>(unavailable);
+      try {
+        await stages.stage(
+          `prm-${spec.name}`,
+          prmDone(spec.name),
+          () =>
+            prmStage(
+              {
+                ...config.prm,
+                seed: config.seed,
+                init: inputs.policy,
+                loss: spec.loss,
+                select: spec.labels.method === "completion" ? spec.labels.select : "full",
+              },
+              records,
+              join(out, "prms", spec.name),
+              interrupt.signal,
+            ),
+          log,
+        );
+      } catch (e) {
+        if (!(e instanceof NoTrainingRecords)) throw e;
+        const reason = { unavailable: e.message };
+        writeFileAtomic(unavailable, JSON.stringify(reason, null, 2) + "\n");
+        return reason;
+      }
+      return readStageJson<PrmFigures>(prmDone(spec.name));
+    };
+
+    for (const arm of arms) {
+      // What the arm trains on: its PRM (PPO) or the mutation pairs (DPO), made first so stages do not nest.
+      const trainer = arm.trainer;
+      const needs =
+        trainer.kind === "dpo"
+          ? { pairs: (await mutation(trainer.pairs)).pairs }
+          : trainer.prm
+            ? await prm(prmSpecs.find((p) => p.name === trainer.prm)!)
+            : { checkpoint: null };
+      if ("unavailable" in needs) {
+        log(
+          `[${arm.name}] skipped: its PRM ${trainer.kind === "ppo" ? trainer.prm : ""} has no training data`,
+        );
+        skipped.push({ arm: arm.name, reason: needs.unavailable });
+        continue;
+      }
+      for (const seed of armSeeds(arm, config)) {
+        const dir = join(out, "arms", arm.name, `seed-${seed}`);
+        const trained = join(dir, "final.json");
+        await stages.stage(
+          `${arm.name}/seed-${seed}`,
+          trained,
+          async () => {
+            if (trainer.kind === "ppo") {
+              const prmCheckpoint = "checkpoint" in needs ? (needs.checkpoint ?? null) : null;
+              const ppoConfig = {
+                ...trainer.preset,
+                ...config.ppo,
+                seed,
+                policy: inputs.policy,
+                prm: prmCheckpoint,
+              };
+              await ppoStage(ppoConfig, train, dir, executor, interrupt.signal);
+              return;
+            }
+            const result = await trainDpo(
+              { ...config.dpo, seed, policy: inputs.policy },
+              readDpoPairs((needs as { pairs: string }).pairs),
+              join(dir, "run"),
+              { resume: true, signal: interrupt.signal },
+            );
+            if (result.stopped) throw new Interrupted(`DPO in ${dir}`);
+            const figures: PpoFigures = { checkpoint: result.checkpoint, iteration: result.step };
+            writeFileAtomic(trained, JSON.stringify(figures, null, 2) + "\n");
+          },
+          log,
+        );
+        const { checkpoint } = readStageJson<PpoFigures>(trained);
+        await stages.stage(
+          `${arm.name}/seed-${seed}/eval`,
+          join(dir, "eval", "summary.json"),
+          () =>
+            evaluateCheckpoint(
+              checkpoint,
+              test,
+              join(dir, "eval"),
+              evalSettings,
+              executor,
+              `eval ${arm.name} ${seed}`,
+            ),
+          log,
+        );
+        runs.push({
+          arm: arm.name,
+          seed,
+          dir,
+          summary: readStageJson<EvalSummary>(join(dir, "eval", "summary.json")),
+        });
+        writeReport(sft);
+      }
+    }
+    writeReport(sft);
+  } finally {
+    interrupt.release();
+    await executor.close();
+  }
+  return report;
+}

@@ -1,0 +1,186 @@
+/**
+ * compare.md: for every comparison, the paper's claim, pass@1 of each arm (mean ± sd over seeds) overall,
+ * by difficulty and by response length, learning curves, and — for the headline pair — whether the
+ * difference is beyond seed noise (Welch's t over seeds). It reads only what the stages wrote.
+ */
+import { join } from "node:path";
+import type { EvalSummary } from "../../eval/summary.js";
+import { writeFileAtomic } from "../../runs/index.js";
+import { armTables, type ArmEvals } from "../../report/arm-table.js";
+import { writeLearningCurves } from "../../report/learning-curves.js";
+import { meanSpread, tTwoSidedP, welchT } from "../../report/seed-stats.js";
+import type { Stages } from "../demo/stages.js";
+import type { PrmFigures } from "../demo/arms.js";
+import { comparisonInfo, type ArmSpec, type PrmSpec } from "./arms.js";
+import type { CompareConfig } from "./config.js";
+
+/** One finished arm × seed. */
+export interface ArmRun {
+  arm: string;
+  seed: number;
+  dir: string;
+  summary: EvalSummary;
+}
+
+export interface CompareReportInput {
+  config: CompareConfig;
+  demo: string;
+  policy: string;
+  out: string;
+  stages: Stages;
+  sft: EvalSummary;
+  arms: ArmSpec[];
+  runs: ArmRun[];
+  /** Arms not run, and why (a data selection that left the PRM nothing to train on). */
+  skipped: { arm: string; reason: string }[];
+  prms: { spec: PrmSpec; figures: PrmFigures }[];
+}
+
+const pct = (v: number | null | undefined) =>
+  v === null || v === undefined ? "–" : `${(100 * v).toFixed(1)}%`;
+const pass1 = (s: EvalSummary) => s.overall.passAtK.find((p) => p.k === 1)?.value ?? null;
+const bucketPass1 = (s: EvalSummary, group: string) =>
+  s.byLength.find((r) => r.group === group)?.passAtK.find((p) => p.k === 1)?.value ?? null;
+
+/** Writes compare.md and the learning-curve SVGs (rewritten after every arm). */
+export function writeCompareReport(path: string, input: CompareReportInput): void {
+  const { config, out } = input;
+  const ppo = config.ppo;
+  const lines = [
+    `# linewise compare — ${out}`,
+    "",
+    `Every arm starts from the SFT policy of the demo run \`${input.demo}\` (\`${input.policy}\`). Every PPO arm gets the same budget: ` +
+      `${ppo.iterations} iterations × ${ppo.problemsPerIteration} train problems × ${ppo.samplesPerProblem} samples; arms differ only in ` +
+      `reward, value-model start and PRM. Evaluation: the test split (${input.sft.problems} problems, step combinations unseen in training), ` +
+      `${config.eval.samples} samples at temperature ${config.eval.temperature} plus a greedy response per problem. Cells are mean ± sample sd over seeds ` +
+      `(PPO seeds ${config.seed}…; headline arms ${config.headlineSeeds} seeds, others ${config.otherSeeds}).`,
+    "",
+    "These are small models on a synthetic suite, not the papers' setting (billion-parameter models, real benchmarks): " +
+      "a finding that does not reproduce here says something about this scale, not about the paper.",
+    "",
+    ...headline(input),
+    ...config.comparisons.flatMap((c) => comparisonSection(input, c)),
+    ...prmSection(input.prms),
+    "## Stage timings",
+    "",
+    `${Object.keys(input.stages.recorded()).length} stages, ${(Object.values(input.stages.recorded()).reduce((a, b) => a + b, 0) / 60).toFixed(1)} minutes in all; ` +
+      "per stage in `stages.json`.",
+    "",
+  ];
+  writeFileAtomic(path, lines.join("\n"));
+}
+
+/** The arms of a comparison with their finished seeds (arms with none are left out). */
+function armEvals(input: CompareReportInput, names: readonly string[]): ArmEvals[] {
+  return input.arms
+    .filter((a) => names.includes(a.name))
+    .map((a) => ({
+      title: a.title,
+      summaries: input.runs.filter((r) => r.arm === a.name).map((r) => r.summary),
+    }))
+    .filter((a) => a.summaries.length > 0);
+}
+
+/** The headline: DenseReward + ValueInit minus the RL baseline, with Welch's t over seeds. */
+function headline(input: CompareReportInput): string[] {
+  const of = (arm: string) => input.runs.filter((r) => r.arm === arm).map((r) => r.summary);
+  const baseline = of("baseline");
+  const psgpo = of("psgpo");
+  if (baseline.length === 0 || psgpo.length === 0) return [];
+  // PSGPO Figure 3: the gain should be largest on long responses; the longest bucket every run has samples in.
+  const longest = [...input.sft.byLength]
+    .reverse()
+    .find((g) => [...baseline, ...psgpo].every((s) => bucketPass1(s, g.group) !== null))?.group;
+  const rows: [string, (s: EvalSummary) => number | null][] = [
+    ["pass@1", pass1],
+    ["greedy pass@1", (s) => s.greedyPass1],
+    ...(longest
+      ? [
+          [`pass@1 on responses of ${longest} tokens`, (s: EvalSummary) => bucketPass1(s, longest)] as [
+            string,
+            (s: EvalSummary) => number | null,
+          ],
+        ]
+      : []),
+  ];
+  return [
+    "## Headline: RL baseline vs DenseReward + ValueInit",
+    "",
+    "| measure | RL baseline | DenseReward + ValueInit | difference | Welch t, p | verdict |",
+    "|---|---|---|---|---|---|",
+    ...rows.map(([name, pick]) => {
+      const a = baseline.map(pick).filter((v): v is number => v !== null);
+      const b = psgpo.map(pick).filter((v): v is number => v !== null);
+      const ma = meanSpread(a);
+      const mb = meanSpread(b);
+      const t = welchT(b, a);
+      const p = t ? tTwoSidedP(t.t, t.df) : null;
+      const diff = 100 * (mb.mean - ma.mean);
+      const verdict =
+        p === null
+          ? a.length < 2 || b.length < 2
+            ? "too few seeds to tell"
+            : "no spread over seeds to test against"
+          : p < 0.05
+            ? diff > 0
+              ? "PSGPO better, beyond seed noise"
+              : "baseline better, beyond seed noise"
+            : "within seed noise";
+      return `| ${name} | ${pct(ma.mean)} | ${pct(mb.mean)} | ${diff >= 0 ? "+" : ""}${diff.toFixed(1)} points | ${t ? `${t.t.toFixed(2)}, ${p!.toFixed(3)}` : "–"} | ${verdict} |`;
+    }),
+    "",
+  ];
+}
+
+function comparisonSection(input: CompareReportInput, name: CompareConfig["comparisons"][number]): string[] {
+  const info = comparisonInfo[name];
+  const members = input.arms.filter((a) => a.comparisons.includes(name));
+  const arms = armEvals(
+    input,
+    members.map((a) => a.name),
+  );
+  if (arms.length === 0) return [];
+  const curvesDir = join(input.out, "curves", name);
+  const curveRuns = input.runs
+    .filter((r) => members.some((a) => a.name === r.arm && a.trainer.kind === "ppo"))
+    .map((r) => ({
+      name: `${members.find((a) => a.name === r.arm)!.title} (seed ${r.seed})`,
+      runDir: join(r.dir, "run"),
+    }));
+  const curves = curveRuns.length ? writeLearningCurves(curveRuns, curvesDir) : [];
+  return [
+    `## ${info.title}`,
+    "",
+    info.claim,
+    "",
+    armTables([{ title: "SFT policy (start)", summaries: [input.sft] }, ...arms], 3),
+    "",
+    ...input.skipped
+      .filter((s) => members.some((a) => a.name === s.arm))
+      .flatMap((s) => [`Not run: ${members.find((a) => a.name === s.arm)!.title} — ${s.reason}.`, ""]),
+    ...(curves.length
+      ? ["Learning curves: " + curves.map((f) => `[${f}](curves/${name}/${f})`).join(", ") + ".", ""]
+      : []),
+  ];
+}
+
+function prmSection(prms: CompareReportInput["prms"]): string[] {
+  if (prms.length === 0) return [];
+  return [
+    "## The PRMs",
+    "",
+    "Held-out problems' steps: sign accuracy per class, balanced accuracy and AUC (a correct step outscoring a wrong one).",
+    "",
+    "| PRM | labels | loss | train records | held-out steps | correct steps | wrong steps | balanced | AUC |",
+    "|---|---|---|---|---|---|---|---|---|",
+    ...prms.map(({ spec, figures }) => {
+      const h = figures.heldOut;
+      const labels =
+        spec.labels.method === "completion"
+          ? `completion (binary search), ${spec.labels.select}`
+          : `mutation (rule teacher), ${spec.labels.granularity}s`;
+      return `| ${spec.name} | ${labels} | ${spec.loss} | ${figures.records.train} | ${h?.steps ?? 0} | ${pct(h?.accuracyPositive)} | ${pct(h?.accuracyNegative)} | ${pct(h?.balancedAccuracy)} | ${h?.auc?.toFixed(3) ?? "–"} |`;
+    }),
+    "",
+  ];
+}

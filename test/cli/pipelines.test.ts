@@ -1,0 +1,178 @@
+// The two pipelines end to end on a tiny budget: `linewise demo` (suite → … → PRM → two PPO arms → report),
+// then `linewise compare` from that demo run (every arm, two headline seeds), and their reruns resuming.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { packageRoot } from "../../src/paths.js";
+import { armSpecs } from "../../src/cli/compare/arms.js";
+
+const cli = join(packageRoot, "bin/linewise.js");
+const dir = mkdtempSync(join(tmpdir(), "linewise-pipelines-"));
+const demo = join(dir, "demo");
+const compare = join(dir, "compare");
+const tinyPpo = {
+  iterations: 2,
+  problemsPerIteration: 2,
+  samplesPerProblem: 2,
+  maxNewTokens: 24,
+  minibatchSize: 4,
+};
+const tinyPrm = {
+  steps: 4,
+  batchSize: 4,
+  evalEvery: 2,
+  checkpointEvery: 2,
+  logEvery: 1,
+  heldOutFraction: 0.3,
+};
+
+function linewise(args: string[]) {
+  return spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", env: { ...process.env, CI: "1" } });
+}
+
+function writeJson(name: string, value: unknown): string {
+  const path = join(dir, name);
+  writeFileSync(path, JSON.stringify(value));
+  return path;
+}
+
+const demoConfig = writeJson("demo.json", {
+  trainProblems: 30,
+  testProblems: 6,
+  maxSteps: 2,
+  evalSamples: 2,
+  evalKs: [1, 2],
+  maxTokens: 24,
+  labels: { problems: 4, samples: 2, k: 2 },
+  sft: {
+    steps: 4,
+    batchSize: 4,
+    vocabSize: 300,
+    evalEvery: 2,
+    checkpointEvery: 2,
+    logEvery: 1,
+    model: { nLayer: 1, dModel: 32, nHead: 2, tieWordEmbeddings: false },
+  },
+  prm: tinyPrm,
+  ppo: tinyPpo,
+});
+
+test("linewise demo runs end to end on a tiny budget, PRM and PPO arms included, and a rerun resumes", () => {
+  const r = linewise(["demo", "--config", demoConfig, "--out", demo]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /test split: greedy pass@1 \d+\.\d%, pass@1 \d+\.\d%, pass@2/);
+  assert.match(r.stdout, /after PPO, RL baseline .*: greedy pass@1 \d+\.\d%/);
+  assert.match(r.stdout, /after PPO, PSGPO DenseReward \+ ValueInit: greedy pass@1 \d+\.\d%/);
+  const report = readFileSync(join(demo, "report.md"), "utf8");
+  for (const section of [
+    "## Stage timings",
+    "| ppo-psgpo |",
+    "## SFT",
+    "## pass@k on the test split",
+    "| difficulty |",
+    "| response tokens |",
+    "## Process labels",
+    "| response kind |",
+    "## Process reward model",
+    "## PPO: RL baseline vs PSGPO",
+    "| SFT policy (start) |",
+    "| PSGPO DenseReward + ValueInit |",
+  ])
+    assert.ok(report.includes(section), section);
+  // Both arms ran the same budget; PSGPO's process reward is logged (the baseline's is zero).
+  for (const arm of ["baseline", "psgpo"]) {
+    const rows = readFileSync(join(demo, "ppo", arm, "run", "metrics.jsonl"), "utf8")
+      .trim()
+      .split("\n");
+    assert.equal(rows.length, tinyPpo.iterations, arm);
+  }
+  const config = JSON.parse(readFileSync(join(demo, "ppo", "psgpo", "run", "config.json"), "utf8"));
+  assert.equal(config.denseReward, true);
+  assert.equal(config.valueInit, "prm");
+  assert.match(readFileSync(join(demo, "ppo", "curve-passRate.svg"), "utf8"), /<svg[\s\S]*<\/svg>\s*$/);
+
+  const again = linewise(["demo", "--config", demoConfig, "--out", demo]);
+  assert.equal(again.status, 0, again.stderr);
+  for (const stage of ["suite", "sft", "labels", "prm", "ppo-baseline", "eval-psgpo"])
+    assert.match(again.stderr, new RegExp(`\\[${stage}\\] done earlier`));
+});
+
+test("linewise demo --config rejects an unknown setting in one line", () => {
+  const bad = writeJson("bad.json", { trainProblem: 3 });
+  const r = linewise(["demo", "--config", bad, "--out", join(dir, "unused")]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /bad\.json: unknown field "trainProblem"/);
+  const badPpo = writeJson("bad-ppo.json", { ppo: { iterashuns: 3 } });
+  const p = linewise(["demo", "--config", badPpo, "--out", join(dir, "unused")]);
+  assert.equal(p.status, 2);
+  assert.match(p.stderr, /unknown field "ppo\.iterashuns"/);
+});
+
+const compareConfig = writeJson("compare.json", {
+  completion: { problems: 6, samples: 2, k: 2 },
+  mutation: { problems: 10 },
+  prm: tinyPrm,
+  ppo: tinyPpo,
+  dpo: { epochs: 1, batchSize: 4, evalEvery: 2, checkpointEvery: 2, logEvery: 1 },
+  eval: { samples: 2, ks: [1, 2], maxTokens: 24 },
+});
+
+const compareArgs = ["compare", "--demo", demo, "--out", compare, "--seeds", "2", "--config", compareConfig];
+
+test("linewise compare trains every arm from the demo's policy, reports them with seeds, and resumes", () => {
+  const r = linewise(compareArgs);
+  assert.equal(r.status, 0, r.stderr);
+  const report = readFileSync(join(compare, "compare.md"), "utf8");
+  for (const section of [
+    "## Headline: RL baseline vs DenseReward + ValueInit",
+    "## PSGPO Table 1",
+    "## PSGPO data selection",
+    "## PRLCoder",
+    "## The PRMs",
+    "| step-level DPO (mutation pairs, lines) |",
+    "| mutation-block | mutation (rule teacher), blocks | bce |",
+  ])
+    assert.ok(report.includes(section), section);
+  // Headline arms: two seeds each, so the cells carry a spread and Welch's t has a value (or says why not).
+  assert.match(report, /\| RL baseline \(binary outcome\) \| 2 \|/);
+  assert.match(report, /\| pass@1 \| \d+\.\d% \| \d+\.\d% \| [+-]\d+\.\d points \|/);
+  // Every arm ran, or the report says why not (a data selection can leave a tiny PRM nothing to train on).
+  for (const arm of armSpecs)
+    assert.ok(
+      existsSync(join(compare, "arms", arm.name, "seed-0", "eval", "summary.json")) ||
+        report.includes(`Not run: ${arm.title} — prm: no training records left`),
+      arm.name,
+    );
+  for (const arm of ["baseline", "value-init", "dense-reward", "psgpo", "prlcoder-block", "dpo-line"])
+    assert.ok(existsSync(join(compare, "arms", arm, "seed-0", "eval", "summary.json")), arm);
+  assert.ok(existsSync(join(compare, "arms", "psgpo", "seed-1", "final.json")));
+  assert.ok(!existsSync(join(compare, "arms", "value-init", "seed-1")), "non-headline arms run one seed");
+  // Same budget and policy per PPO arm; only reward, value start and PRM differ.
+  const block = JSON.parse(
+    readFileSync(join(compare, "arms", "prlcoder-block", "seed-0", "run", "config.json"), "utf8"),
+  );
+  assert.equal(block.granularity, "block");
+  assert.equal(block.iterations, tinyPpo.iterations);
+  assert.match(block.prm, /mutation-block/);
+  assert.ok(existsSync(join(compare, "curves", "table1", "curve-passRate.svg")));
+
+  const again = linewise(compareArgs);
+  assert.equal(again.status, 0, again.stderr);
+  assert.match(again.stderr, /\[baseline\/seed-1\] done earlier/);
+  assert.doesNotMatch(again.stderr, /\] starting/);
+});
+
+test("linewise compare names a bad option or an unfinished demo run in one line", () => {
+  const only = linewise(["compare", "--demo", demo, "--only", "table2"]);
+  assert.equal(only.status, 2);
+  assert.match(only.stderr, /--only: unknown comparison 'table2' \(known: table1, selection, prlcoder\)/);
+  const missing = linewise(["compare", "--demo", join(dir, "nowhere"), "--out", join(dir, "c2")]);
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /nowhere: not a demo run with a finished SFT stage/);
+  const noDemo = linewise(["compare"]);
+  assert.equal(noDemo.status, 2);
+  assert.match(noDemo.stderr, /--demo/);
+});
