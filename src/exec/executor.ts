@@ -151,7 +151,7 @@ class Pool implements SandboxExecutor {
         const { verdict } = await this.submit(job, tests, compare, options.signal);
         return verdict;
       },
-      (v) => v.status !== "sandbox_error",
+      cacheable,
     );
   }
 
@@ -186,7 +186,7 @@ class Pool implements SandboxExecutor {
         const values = grader.captured().map((v) => (v === undefined ? null : ([v] as [Json])));
         return { status: verdict.status, ...(verdict.detail ? { detail: verdict.detail } : {}), values };
       },
-      (s) => s.status !== "sandbox_error",
+      cacheable,
     );
     const values = stored.values.map((v) => (v === null ? undefined : v[0]));
     return { status: stored.status, values, ...(stored.detail ? { detail: stored.detail } : {}) };
@@ -393,4 +393,13 @@ class Pool implements SandboxExecutor {
 
 function testCount(tests: Tests): number {
   return tests.kind === "assert" ? tests.asserts.length : tests.cases.length;
+}
+
+/**
+ * Whether a result may be kept in the cache. A sandbox failure is not the program's doing, and a timeout
+ * may be the machine's: on a loaded machine a program that runs in time when idle can hit the wall-clock
+ * limit, and a cached timeout would be replayed as the program's verdict forever. Both run again next time.
+ */
+function cacheable(result: { status: Status }): boolean {
+  return result.status !== "sandbox_error" && result.status !== "timeout";
 }

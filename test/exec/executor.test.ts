@@ -32,6 +32,22 @@ test("the result cache answers a repeated run without running it, also from disk
   }
 });
 
+test("a timeout is not cached: on a loaded machine it may be the machine's doing, not the program's", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "lw-exec-cache-"));
+  try {
+    const executor = createExecutor({ cacheDir: dir, slots: 1 });
+    const loop = "def add(a, b):\n    while True:\n        pass\n";
+    const verdict = await executor.run(loop, addTests, { wallMs: 300, cpuMs: 300 });
+    assert.equal(verdict.status, "timeout");
+    assert.deepEqual(readdirSync(dir), [], "nothing cached");
+    await executor.run(good, addTests);
+    assert.equal(readdirSync(dir).length, 1, "a pass is cached");
+    await executor.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("workers are recycled after N programs", async (t) => {
   const recycling = createExecutor({ cacheDir: null, slots: 1, recycleAfter: 2 });
   t.after(() => recycling.close());
