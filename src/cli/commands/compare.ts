@@ -30,7 +30,7 @@ overall, by difficulty and by response length, the headline difference with Welc
 held-out accuracy, and learning curves (SVG) under DIR/curves/.
 
 Arms (seeds: the headline pair gets --seeds, the rest 1):
-${armSpecs.map((a) => `  ${a.name.padEnd(18)} ${a.title}`).join("\n")}
+${armSpecs.map((a) => `  ${a.name.padEnd(20)} ${a.title}`).join("\n")}
 
 Options:
   --demo RUN    a demo run folder with its SFT stage finished (e.g. runs/demo from 'npm run demo -- --out runs/demo')
