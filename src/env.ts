@@ -19,6 +19,11 @@ export const envVars = {
   OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY,
   /** OpenBLAS's own thread pool size, read when libtorch loads; default: LINEWISE_THREADS's value. */
   OPENBLAS_NUM_THREADS: process.env.OPENBLAS_NUM_THREADS,
+  /**
+   * OpenBLAS's kernels, read when libtorch loads. When unset, linewise sets it only where set-up found that
+   * OpenBLAS does not recognise the CPU and would fall back to generic SSE3 kernels (native/openblas-core.py).
+   */
+  OPENBLAS_CORETYPE: process.env.OPENBLAS_CORETYPE,
   /** The Python interpreter the sandboxed executor runs programs with; default: `python3` on PATH. */
   LINEWISE_PYTHON: process.env.LINEWISE_PYTHON,
   /** "1" (set by CI) disables progress bars and colour. */

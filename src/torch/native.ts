@@ -4,7 +4,7 @@
  */
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { packageRoot } from "../paths.js";
 import { envVars, threadCount } from "../env.js";
 
@@ -60,15 +60,20 @@ export interface Native {
   version(): { torch: string; config: string; parallel: string };
 }
 
-/** Thread settings the OpenMP and OpenBLAS runtimes read once, when libtorch is loaded (env.ts). */
-function prepareThreadEnvironment(): void {
+/** The OpenBLAS kernels set-up chose for a CPU that OpenBLAS does not recognise (scripts/setup). */
+export const openblasCoretypeFile = join(packageRoot, "native/build/openblas-coretype");
+
+/** Settings the OpenMP and OpenBLAS runtimes read once, when libtorch is loaded (env.ts). */
+function prepareNativeEnvironment(): void {
   const threads = String(threadCount());
   if (envVars.OMP_WAIT_POLICY === undefined) process.env.OMP_WAIT_POLICY = "PASSIVE";
   if (envVars.OPENBLAS_NUM_THREADS === undefined) process.env.OPENBLAS_NUM_THREADS = threads;
+  if (envVars.OPENBLAS_CORETYPE === undefined && existsSync(openblasCoretypeFile))
+    process.env.OPENBLAS_CORETYPE = readFileSync(openblasCoretypeFile, "utf8").trim();
 }
 
 function load(): Native {
-  prepareThreadEnvironment();
+  prepareNativeEnvironment();
   const path = join(packageRoot, "native/build/Release/linewise.node");
   if (!existsSync(path)) {
     throw new Error(`linewise: the native addon is not built (${path} is missing); run 'npm run build'`);

@@ -1,9 +1,13 @@
 /** `linewise env`: what the set-up found — libtorch, BLAS, threads, CUDA, bubblewrap, python3. */
 import { execFileSync } from "node:child_process";
-import { readFileSync, realpathSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { join } from "node:path";
 import type { Command } from "../command.js";
 import { parseOptions } from "../args.js";
 import * as T from "../../torch/index.js";
+import { openblasCoretypeFile } from "../../torch/native.js";
+import { envVars } from "../../env.js";
+import { packageRoot } from "../../paths.js";
 
 /** Shared libraries this process has mapped whose file name matches `pattern`, resolved to real paths. */
 function mappedLibraries(pattern: RegExp): string[] {
@@ -26,6 +30,22 @@ function versionOf(command: string, args: string[]): string {
   }
 }
 
+/** The kernels OpenBLAS runs with here, and who chose them (native/openblas-core.py). */
+function openblasCore(): string {
+  let core: string | null = null;
+  try {
+    const out = execFileSync("python3", [join(packageRoot, "native/openblas-core.py")], { encoding: "utf8" });
+    core = (JSON.parse(out) as { core: string | null }).core;
+  } catch {
+    return "unknown (python3 could not ask OpenBLAS)";
+  }
+  if (core === null) return "not OpenBLAS";
+  if (envVars.OPENBLAS_CORETYPE !== undefined) return `${core} (OPENBLAS_CORETYPE set by you)`;
+  if (existsSync(openblasCoretypeFile))
+    return `${core} (set by linewise: OpenBLAS does not recognise this CPU and would use generic SSE3 kernels)`;
+  return `${core} (OpenBLAS's own choice)`;
+}
+
 /** The facts `linewise env` reports, also used by the demo report. */
 export function environmentFacts(): Record<string, string | number | boolean> {
   const libtorch = mappedLibraries(/libtorch_cpu\.so/)[0] ?? "unknown";
@@ -35,6 +55,7 @@ export function environmentFacts(): Record<string, string | number | boolean> {
     libtorchPath: libtorch,
     blas: blas.length ? blas.join(", ") : "none loaded",
     openblas: blas.some((p) => p.includes("openblas")),
+    openblasCore: openblasCore(),
     threads: T.numThreads(),
     cuda: T.cudaAvailable() ? `yes (${T.cudaDeviceCount()} devices)` : "no",
     bubblewrap: versionOf("bwrap", ["--version"]),
@@ -50,8 +71,9 @@ export const envCommand: Command = {
     "Usage: linewise env [--json]",
     "",
     "Prints the libtorch version and the library actually loaded, the BLAS in use (OpenBLAS is ~18x faster",
-    "than the reference BLAS for training), libtorch's thread count (LINEWISE_THREADS overrides), whether",
-    "CUDA is available, and the bubblewrap and python3 versions the executor uses.",
+    "than the reference BLAS for training) and the kernels OpenBLAS runs with (OPENBLAS_CORETYPE overrides),",
+    "libtorch's thread count (LINEWISE_THREADS overrides), whether CUDA is available, and the bubblewrap and",
+    "python3 versions the executor uses.",
     "",
     "Options:",
     "  --json   one JSON object instead of aligned lines",
