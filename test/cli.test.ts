@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../src/paths.js";
 
@@ -27,6 +28,35 @@ test("linewise env --json reports libtorch, BLAS, threads, CUDA, bubblewrap and 
   assert.match(facts.libtorchPath, /libtorch_cpu\.so/);
   assert.ok(facts.threads >= 1);
   for (const key of ["blas", "openblas", "cuda", "bubblewrap", "python3"]) assert.ok(key in facts, key);
+});
+
+test("linewise env reports the OpenBLAS kernels in use, and who chose them", (t) => {
+  const env = { ...process.env, OPENBLAS_CORETYPE: "Haswell" };
+  const r = spawnSync(process.execPath, [cli, "env", "--json"], { encoding: "utf8", env });
+  assert.equal(r.status, 0, r.stderr);
+  const facts = JSON.parse(r.stdout);
+  if (!facts.openblas) return t.skip("the active BLAS is not OpenBLAS");
+  assert.equal(facts.openblasCore, "Haswell (OPENBLAS_CORETYPE set by you)");
+});
+
+test("OpenBLAS's generic fallback kernels on an AVX2 CPU get a recommended replacement", (t) => {
+  const probe = (coretype: string) => {
+    const env = { ...process.env, OPENBLAS_CORETYPE: coretype };
+    const r = spawnSync("python3", [join(packageRoot, "native/openblas-core.py")], { encoding: "utf8", env });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as { core: string | null; recommended: string | null };
+  };
+  const flags =
+    readFileSync("/proc/cpuinfo", "utf8")
+      .match(/^flags\s*:(.*)$/m)?.[1]
+      ?.split(/\s+/) ?? [];
+  if (!flags.includes("avx2")) return t.skip("this CPU has no AVX2");
+  const generic = probe("Prescott");
+  if (generic.core === null) return t.skip("the active BLAS is not OpenBLAS");
+  assert.equal(generic.core, "Prescott");
+  const avx512 = ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"].every((f) => flags.includes(f));
+  assert.equal(generic.recommended, avx512 ? "SkylakeX" : "Haswell");
+  assert.deepEqual(probe("Haswell"), { core: "Haswell", recommended: null });
 });
 
 test("an unknown option names the option and exits 2", () => {
