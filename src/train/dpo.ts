@@ -67,7 +67,12 @@ export interface DpoConfig {
   epochs: number;
   /** Pairs per optimiser step (TRL's per_device_train_batch_size 8; Rafailov et al. 64). */
   batchSize: number;
-  /** Peak learning rate of AdamW (Rafailov et al. 1e-6 and TRL 1e-6 for billion-parameter models; a 1M-parameter policy needs larger steps). */
+  /**
+   * Peak learning rate of AdamW (Rafailov et al. 1e-6 and TRL 1e-6 for billion-parameter models). For the
+   * demo's 1M-parameter policy on `linewise compare`'s 2,843 mutation step pairs, 1e-4 wrecked generation
+   * (test pass@1 33.5% → 2.6%, mostly syntax errors, with rejected log-probs pushed down ~40 nats); 1e-5
+   * reached 97% held-out pair accuracy and kept pass@1 at 30.3%.
+   */
   lr: number;
   /** Steps of linear warm-up from 0 to `lr` (Rafailov et al. 150); a cosine decay follows. */
   warmupSteps: number;
@@ -100,7 +105,7 @@ export const dpoDefaults: DpoConfig = {
   beta: 0.1,
   epochs: 3,
   batchSize: 16,
-  lr: 1e-4,
+  lr: 1e-5,
   warmupSteps: 10,
   minLrRatio: 0.1,
   weightDecay: 0,
