@@ -69,8 +69,8 @@ export interface DpoConfig {
   batchSize: number;
   /**
    * Peak learning rate of AdamW (Rafailov et al. 1e-6 and TRL 1e-6 for billion-parameter models). For the
-   * demo's 1M-parameter policy on `linewise compare`'s 2,843 mutation step pairs, 1e-4 wrecked generation
-   * (test pass@1 33.5% → 2.6%, mostly syntax errors, with rejected log-probs pushed down ~40 nats); 1e-5
+   * demo's 1M-parameter policy on `linewise compare`'s 2,111 mutation step pairs, 1e-4 wrecked generation
+   * (test pass@1 33.5% → 2.6%, 85% syntax errors, with rejected log-probs pushed down ~40 nats); 1e-5
    * reached 97% held-out pair accuracy and kept pass@1 at 30.3%.
    */
   lr: number;
