@@ -29,49 +29,41 @@ import {
   clipGradNorm,
   loadSafetensors,
   manualSeed,
-  noGrad,
   saveSafetensors,
   scope,
-  tensor,
   type Tensor,
 } from "../torch/index.js";
 import {
-  Llama,
   disposePacked,
   encodePrompt,
-  generate,
   loadCheckpoint,
   packPairs,
   readCheckpointConfig,
   saveCheckpoint,
   scoreResponses,
-  type PackedPairs,
-  type ScoreOptions,
 } from "../model/index.js";
 import { Tokenizer } from "../model/tokenizer/index.js";
-import { createExecutor, type SandboxExecutor, type Verdict } from "../exec/index.js";
-import { verdictFor } from "../exec/judge.js";
-import { hashString } from "../problems/suite/random.js";
+import { createExecutor, type SandboxExecutor } from "../exec/index.js";
 import type { Problem } from "../problems/types.js";
-import { segmentResponse, type Granularity, type Step } from "../labels/segment.js";
-import { defaultStops } from "../eval/evaluate.js";
-import {
-  assembleRewards,
-  atStepEnds,
-  outcomeReward,
-  prlcoderStepRewards,
-  psgpoLineRewards,
-  stepEndTokens,
-  type AssembledRewards,
-  type OutcomeKind,
-  type ProcessRewardAt,
-} from "../rewards/index.js";
+import type { Granularity } from "../labels/segment.js";
+import { assembleRewards, outcomeReward, type AssembledRewards, type OutcomeKind } from "../rewards/index.js";
 import { ConfigError, Progress, RunFolder, checkResumedConfig, latestCheckpoint } from "../runs/index.js";
 import { checkOptimiser, checkPositiveIntegers, configFailure } from "./config-checks.js";
 import { dataFingerprint, shuffled } from "./order.js";
 import { PrmScorer } from "./prm-scorer.js";
 import { gae, whiten } from "./gae.js";
 import { iterationMetrics, writeSamples, type PpoMetrics, type UpdateStats } from "./ppo-metrics.js";
+import {
+  iterationProblems,
+  maskedMean,
+  padded,
+  processRewardsAt,
+  rollOut,
+  scoreRollouts,
+  tokenScores,
+  trainable,
+  type Scored,
+} from "./rollout.js";
 
 export type { PpoMetrics } from "./ppo-metrics.js";
 
@@ -256,25 +248,10 @@ export interface PpoResult {
   metrics: PpoMetrics[];
 }
 
-/** One sampled response and everything the update needs of it; per-token arrays have one entry per response token. */
-interface Rollout {
-  problem: Problem;
-  /** `<bos>` + prompt tokens. */
-  prompt: number[];
-  /** Response tokens as sampled; they end with the end token when the policy chose to stop. */
-  tokens: number[];
-  /** The response's text (the tokens decoded without the end token): the program that runs. */
-  text: string;
-  verdict: Verdict;
-  /** The response's lines (for the metrics) and the steps the PRM scores (the same lines, or blocks). */
-  lines: Step[];
-  steps: Step[];
-  /** PRM score of each step on the label scale, when dense rewards are on. */
-  scores: number[];
-  logprobs: number[];
-  refLogprobs: number[];
-  values: number[];
+/** A scored rollout (rollout.ts) and what PPO adds: its per-token rewards, values, advantages and returns. */
+interface Rollout extends Scored {
   rewards: AssembledRewards;
+  values: number[];
   advantages: number[];
   returns: number[];
 }
@@ -398,89 +375,35 @@ export async function trainPpo(
         config.seed,
         iteration,
       ).map((i) => usable[i]!);
-      const prompts = chosen.map((p) => encodePrompt(tokenizer, p.prompt));
-      const samples = noGrad(() =>
-        generate(
-          policy,
-          prompts.map((prompt) => ({
-            prompt,
-            n: config.samplesPerProblem,
-            temperature: config.temperature,
-            stop: defaultStops,
-            maxNewTokens: Math.min(config.maxNewTokens, policy.config.maxPositions - prompt.length),
-          })),
-          { tokenizer, seed: hashString(`ppo/${config.seed}/rollouts/${iteration}`) },
-        ),
+      const judged = await rollOut(
+        policy,
+        tokenizer,
+        chosen,
+        config,
+        executor,
+        `ppo/${config.seed}/rollouts/${iteration}`,
       );
-      const sampled = chosen.flatMap((problem, i) =>
-        samples[i]!.map((s) => ({
-          problem,
-          prompt: prompts[i]!,
-          tokens: s.tokens,
-          text: tokenizer.decode(s.tokens, { skipSpecial: true }),
-        })),
-      );
-      // Every test runs when the reward counts them; the problem's own comparison mode comes with verdictFor.
-      const limits = config.outcomeReward === "fraction" ? { stopOnFirstFailure: false } : {};
-      const verdicts = await Promise.all(sampled.map((r) => verdictFor(r.problem, r.text, executor, limits)));
-
-      // 2. score (outcome + process): the verdict's reward; the PRM's score of every step of every response
-      // Steps are parsed in the context of the code the response continues (the starter), not a prose prompt.
-      const lines = await Promise.all(
-        sampled.map((r) => segmentResponse(r.problem.starter ?? "", r.text, "line")),
-      );
-      const steps =
-        config.granularity === "line"
-          ? lines
-          : await Promise.all(
-              sampled.map((r) => segmentResponse(r.problem.starter ?? "", r.text, config.granularity)),
-            );
-      const judged = sampled.map((r, i) => ({
-        ...r,
-        verdict: verdicts[i]!,
-        lines: lines[i]!.steps,
-        steps: steps[i]!.steps,
-      }));
       // A sandbox failure is not the program's doing (DESIGN.md): such a rollout gets no reward and no update.
-      const b: Rollout[] = judged
-        .filter((r) => r.tokens.length > 0 && r.verdict.status !== "sandbox_error")
-        .map((r) => ({
-          ...r,
-          scores: [],
-          logprobs: [],
-          refLogprobs: [],
-          values: [],
-          rewards: null!,
-          advantages: [],
-          returns: [],
-        }));
-      if (prm) {
-        const scores = prm.scoreBatch(
-          b.map((r) => ({ prompt: r.problem.prompt, response: r.text, steps: r.steps.map((s) => s.text) })),
-        );
-        b.forEach((r, i) => (r.scores = scores[i]!));
-      }
+      const kept = judged.filter(trainable);
 
-      // 3. KL penalty: log-probabilities of the sampled tokens under the policy and the frozen reference
-      const logprobs = tokenScores(policy, b, config.minibatchSize, tokenizer.padId, {
-        logprobs: true,
-        temperature: config.temperature,
-      });
-      const refLogprobs = tokenScores(reference, b, config.minibatchSize, tokenizer.padId, {
-        logprobs: true,
-        temperature: config.temperature,
-      });
-      for (const [i, r] of b.entries()) {
-        r.logprobs = logprobs[i]!;
-        r.refLogprobs = refLogprobs[i]!;
-        r.rewards = assembleRewards({
+      // 2. score (outcome + process): the PRM's score of every step; the sampled tokens' log-probabilities
+      // under the policy and the frozen reference
+      const scored = scoreRollouts(kept, { policy, reference, prm }, tokenizer, config);
+
+      // 3. KL penalty: −β·KL_t on every token, the process rewards at step ends, the outcome on the last token
+      const b: Rollout[] = scored.map((r) => ({
+        ...r,
+        rewards: assembleRewards({
           responseLength: r.tokens.length,
           klPerToken: r.logprobs.map((lp, t) => lp - r.refLogprobs[t]!),
           beta: config.beta,
           outcome: outcomeReward(r.verdict, config.outcomeReward),
-          processAt: prm ? processRewards(r, config, tokenizer) : [],
-        });
-      }
+          processAt: prm ? processRewardsAt(r, config, tokenizer) : [],
+        }),
+        values: [],
+        advantages: [],
+        returns: [],
+      }));
 
       // 4. advantages (GAE): V(s_t) of each token's state from the value model, then whitened over the batch
       const values = tokenScores(value, b, config.minibatchSize, tokenizer.padId, { values: "state" });
@@ -593,28 +516,6 @@ export async function trainPpo(
   }
 }
 
-/** The process rewards of a scored rollout at its steps' end tokens: PSGPO's λ(o)·PRM_i / L or PRLCoder's PRM_i. */
-function processRewards(r: Rollout, config: PpoConfig, tokenizer: Tokenizer): ProcessRewardAt[] {
-  const neutral = r.steps.map((s) => s.neutral);
-  const rewards =
-    config.processReward === "psgpo"
-      ? psgpoLineRewards(r.scores, neutral, r.verdict.status === "pass", {
-          lambdaPass: config.lambdaPass,
-          lambdaFail: config.lambdaFail,
-        })
-      : prlcoderStepRewards(r.scores, neutral);
-  // The sampled ids' own offsets: the ids a re-encoding of the text gives may differ.
-  const { offsets } = tokenizer.decodeWithOffsets(r.tokens, { skipSpecial: true });
-  return atStepEnds(
-    stepEndTokens(
-      r.text,
-      r.steps.map((s) => s.text),
-      offsets,
-    ),
-    rewards,
-  );
-}
-
 /**
  * PPO's clipped surrogate (Schulman et al. 2017, eq. 7) as a loss: the token mean of
  * max(−A·r, −A·clip(r, 1 − ε, 1 + ε)) with r = exp(log π − log π_old). Also CleanRL's diagnostics: the
@@ -658,61 +559,6 @@ export function clippedValueLoss(
     const loss = maskedMean(unclipped.maximum(clipped), mask).mul(0.5);
     const clipFrac = maskedMean(clipped.detach().gt(unclipped.detach()).float(), mask);
     return { loss, clipFrac };
-  });
-}
-
-/** The mean of x over the positions where mask is 1. */
-function maskedMean(x: Tensor, mask: Tensor): Tensor {
-  return scope(() => x.mul(mask).sum().div(mask.sum()));
-}
-
-/** Per-token log-probabilities (or values) of every rollout's response, `chunk` rollouts per forward pass, without gradients. */
-function tokenScores(
-  model: Llama,
-  b: readonly Rollout[],
-  chunk: number,
-  padId: number,
-  options: ScoreOptions,
-): number[][] {
-  const out: number[][] = [];
-  noGrad(() => {
-    for (let start = 0; start < b.length; start += chunk) {
-      const part = b.slice(start, start + chunk);
-      const packed: PackedPairs = packPairs(
-        part.map((r) => ({ prompt: r.prompt, response: r.tokens })),
-        padId,
-      );
-      try {
-        const flat = scope(() => {
-          const scores = scoreResponses(model, packed, options);
-          return (options.values ? scores.values! : scores.logprobs!).toFlatArray(); // (B, R)
-        });
-        part.forEach((r, i) =>
-          out.push(flat.slice(i * packed.responseWidth, i * packed.responseWidth + r.tokens.length)),
-        );
-      } finally {
-        disposePacked(packed);
-      }
-    }
-  });
-  return out;
-}
-
-/** Rows of numbers right-padded with 0 to `width`, as a (B, width) float tensor. */
-function padded(rows: readonly (readonly number[])[], width: number): Tensor {
-  const data = new Float32Array(rows.length * width);
-  rows.forEach((row, i) => data.set(row, i * width));
-  return tensor(data, { shape: [rows.length, width] });
-}
-
-/** The indices of iteration i's problems: positions i·k … i·k + k − 1 of an endless sequence of seeded shuffles, one per pass. */
-export function iterationProblems(n: number, k: number, seed: number, iteration: number): number[] {
-  const orders = new Map<number, number[]>();
-  return Array.from({ length: k }, (_, j) => {
-    const position = iteration * k + j;
-    const pass = Math.floor(position / n);
-    if (!orders.has(pass)) orders.set(pass, shuffled(n, `ppo/${seed}/problems/${pass}`));
-    return orders.get(pass)![position % n]!;
   });
 }
 

@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { scope, tensor } from "../../src/torch/index.js";
-import { clippedPolicyLoss, clippedValueLoss, iterationProblems } from "../../src/train/ppo.js";
+import { clippedPolicyLoss, clippedValueLoss } from "../../src/train/ppo.js";
+import { iterationProblems } from "../../src/train/rollout.js";
 
 const near = (actual: number, expected: number, what: string) =>
   assert.ok(Math.abs(actual - expected) < 1e-5, `${what}: ${actual} vs ${expected}`);

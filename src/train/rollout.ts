@@ -1,0 +1,246 @@
+/**
+ * The rollout and scoring phases the RL trainers share (ppo.ts, grpo.ts; DESIGN.md, "Training": "same
+ * rollout, scoring and KL code as PPO; only advantages differ"): sample n responses per problem from the
+ * policy, run them against the unit tests, cut them into lines and steps, have the PRM score every step,
+ * and take every sampled token's log-probability under the policy and the frozen reference. Also the
+ * process rewards at step ends (PSGPO's λ(o)·PRM_i / L, PRLCoder's PRM_i) that both trainers fold in.
+ */
+import { noGrad, scope, tensor, type Tensor } from "../torch/index.js";
+import {
+  Llama,
+  disposePacked,
+  encodePrompt,
+  generate,
+  packPairs,
+  scoreResponses,
+  type PackedPairs,
+  type ScoreOptions,
+} from "../model/index.js";
+import type { Tokenizer } from "../model/tokenizer/index.js";
+import type { SandboxExecutor, Verdict } from "../exec/index.js";
+import { verdictFor } from "../exec/judge.js";
+import { hashString } from "../problems/suite/random.js";
+import type { Problem } from "../problems/types.js";
+import { segmentResponse, type Granularity, type Step } from "../labels/segment.js";
+import { defaultStops } from "../eval/evaluate.js";
+import {
+  atStepEnds,
+  prlcoderStepRewards,
+  psgpoLineRewards,
+  stepEndTokens,
+  type OutcomeKind,
+  type ProcessRewardAt,
+} from "../rewards/index.js";
+import { shuffled } from "./order.js";
+import type { PrmScorer } from "./prm-scorer.js";
+
+/** The config fields the shared phases read (PpoConfig and GrpoConfig document each). */
+export interface RolloutConfig {
+  samplesPerProblem: number;
+  temperature: number;
+  maxNewTokens: number;
+  outcomeReward: OutcomeKind;
+  granularity: Granularity;
+  minibatchSize: number;
+  processReward: "psgpo" | "prlcoder";
+  lambdaPass: number;
+  lambdaFail: number;
+}
+
+/** A sampled response as judged: its tokens, text, verdict, lines and steps. */
+export interface Judged {
+  problem: Problem;
+  /** `<bos>` + prompt tokens. */
+  prompt: number[];
+  /** Response tokens as sampled; they end with the end token when the policy chose to stop. */
+  tokens: number[];
+  /** The response's text (the tokens decoded without the end token): the program that runs. */
+  text: string;
+  verdict: Verdict;
+  /** The response's lines (for the metrics) and the steps the PRM scores (the same lines, or blocks). */
+  lines: Step[];
+  steps: Step[];
+}
+
+/** A judged response with its PRM scores and per-token log-probabilities (one entry per response token). */
+export interface Scored extends Judged {
+  /** PRM score of each step on the label scale; empty without a PRM. */
+  scores: number[];
+  logprobs: number[];
+  refLogprobs: number[];
+}
+
+/**
+ * Samples `samplesPerProblem` responses to each problem from `policy` (seeded by `seedKey`), runs each
+ * against its problem's tests, and segments it into lines and `granularity` steps. Responses come out
+ * grouped by problem, in the order of `problems`.
+ */
+export async function rollOut(
+  policy: Llama,
+  tokenizer: Tokenizer,
+  problems: readonly Problem[],
+  config: RolloutConfig,
+  executor: SandboxExecutor,
+  seedKey: string,
+): Promise<Judged[]> {
+  const prompts = problems.map((p) => encodePrompt(tokenizer, p.prompt));
+  const samples = noGrad(() =>
+    generate(
+      policy,
+      prompts.map((prompt) => ({
+        prompt,
+        n: config.samplesPerProblem,
+        temperature: config.temperature,
+        stop: defaultStops,
+        maxNewTokens: Math.min(config.maxNewTokens, policy.config.maxPositions - prompt.length),
+      })),
+      { tokenizer, seed: hashString(seedKey) },
+    ),
+  );
+  const sampled = problems.flatMap((problem, i) =>
+    samples[i]!.map((s) => ({
+      problem,
+      prompt: prompts[i]!,
+      tokens: s.tokens,
+      text: tokenizer.decode(s.tokens, { skipSpecial: true }),
+    })),
+  );
+  // Every test runs when the reward counts them; the problem's own comparison mode comes with verdictFor.
+  const limits = config.outcomeReward === "fraction" ? { stopOnFirstFailure: false } : {};
+  const verdicts = await Promise.all(sampled.map((r) => verdictFor(r.problem, r.text, executor, limits)));
+  // Steps are parsed in the context of the code the response continues (the starter), not a prose prompt.
+  const lines = await Promise.all(
+    sampled.map((r) => segmentResponse(r.problem.starter ?? "", r.text, "line")),
+  );
+  const steps =
+    config.granularity === "line"
+      ? lines
+      : await Promise.all(
+          sampled.map((r) => segmentResponse(r.problem.starter ?? "", r.text, config.granularity)),
+        );
+  return sampled.map((r, i) => ({
+    ...r,
+    verdict: verdicts[i]!,
+    lines: lines[i]!.steps,
+    steps: steps[i]!.steps,
+  }));
+}
+
+/** Whether a judged response is trained on: a sandbox failure is not the program's doing (DESIGN.md), and an empty response has no token to update. */
+export function trainable(r: Judged): boolean {
+  return r.tokens.length > 0 && r.verdict.status !== "sandbox_error";
+}
+
+/**
+ * The PRM's score of every step (when there is a PRM), then every sampled token's log-probability under
+ * the policy and under the frozen reference, at the sampling temperature.
+ */
+export function scoreRollouts(
+  b: readonly Judged[],
+  models: { policy: Llama; reference: Llama; prm: PrmScorer | null },
+  tokenizer: Tokenizer,
+  config: RolloutConfig,
+): Scored[] {
+  const scores = models.prm
+    ? models.prm.scoreBatch(
+        b.map((r) => ({ prompt: r.problem.prompt, response: r.text, steps: r.steps.map((s) => s.text) })),
+      )
+    : b.map(() => []);
+  const options = { logprobs: true, temperature: config.temperature };
+  const logprobs = tokenScores(models.policy, b, config.minibatchSize, tokenizer.padId, options);
+  const refLogprobs = tokenScores(models.reference, b, config.minibatchSize, tokenizer.padId, options);
+  return b.map((r, i) => ({
+    ...r,
+    scores: scores[i]!,
+    logprobs: logprobs[i]!,
+    refLogprobs: refLogprobs[i]!,
+  }));
+}
+
+/** The process rewards of a scored rollout at its steps' end tokens: PSGPO's λ(o)·PRM_i / L or PRLCoder's PRM_i. */
+export function processRewardsAt(r: Scored, config: RolloutConfig, tokenizer: Tokenizer): ProcessRewardAt[] {
+  const neutral = r.steps.map((s) => s.neutral);
+  const rewards =
+    config.processReward === "psgpo"
+      ? psgpoLineRewards(r.scores, neutral, r.verdict.status === "pass", {
+          lambdaPass: config.lambdaPass,
+          lambdaFail: config.lambdaFail,
+        })
+      : prlcoderStepRewards(r.scores, neutral);
+  return atStepEnds(stepEndTokenIndices(r, tokenizer), rewards);
+}
+
+/** The response token on which each of a rollout's steps ends. */
+export function stepEndTokenIndices(r: Judged, tokenizer: Tokenizer): number[] {
+  // The sampled ids' own offsets: the ids a re-encoding of the text gives may differ.
+  const { offsets } = tokenizer.decodeWithOffsets(r.tokens, { skipSpecial: true });
+  return stepEndTokens(
+    r.text,
+    r.steps.map((s) => s.text),
+    offsets,
+  );
+}
+
+/** Per-token log-probabilities (or values) of every rollout's response, `chunk` rollouts per forward pass, without gradients. */
+export function tokenScores(
+  model: Llama,
+  b: readonly { prompt: number[]; tokens: number[] }[],
+  chunk: number,
+  padId: number,
+  options: ScoreOptions,
+): number[][] {
+  const out: number[][] = [];
+  noGrad(() => {
+    for (let start = 0; start < b.length; start += chunk) {
+      const part = b.slice(start, start + chunk);
+      const packed: PackedPairs = packPairs(
+        part.map((r) => ({ prompt: r.prompt, response: r.tokens })),
+        padId,
+      );
+      try {
+        const flat = scope(() => {
+          const scores = scoreResponses(model, packed, options);
+          return (options.values ? scores.values! : scores.logprobs!).toFlatArray(); // (B, R)
+        });
+        part.forEach((r, i) =>
+          out.push(flat.slice(i * packed.responseWidth, i * packed.responseWidth + r.tokens.length)),
+        );
+      } finally {
+        disposePacked(packed);
+      }
+    }
+  });
+  return out;
+}
+
+/** Rows of numbers right-padded with 0 to `width`, as a (B, width) float tensor. */
+export function padded(rows: readonly (readonly number[])[], width: number): Tensor {
+  const data = new Float32Array(rows.length * width);
+  rows.forEach((row, i) => data.set(row, i * width));
+  return tensor(data, { shape: [rows.length, width] });
+}
+
+/** The mean of x over the positions where mask is 1. */
+export function maskedMean(x: Tensor, mask: Tensor): Tensor {
+  return scope(() => x.mul(mask).sum().div(mask.sum()));
+}
+
+/**
+ * The indices of iteration i's problems: positions i·k … i·k + k − 1 of an endless sequence of seeded
+ * shuffles, one per pass, keyed by `trainer` and the seed.
+ */
+export function iterationProblems(
+  n: number,
+  k: number,
+  seed: number,
+  iteration: number,
+  trainer = "ppo",
+): number[] {
+  const orders = new Map<number, number[]>();
+  return Array.from({ length: k }, (_, j) => {
+    const position = iteration * k + j;
+    const pass = Math.floor(position / n);
+    if (!orders.has(pass)) orders.set(pass, shuffled(n, `${trainer}/${seed}/problems/${pass}`));
+    return orders.get(pass)![position % n]!;
+  });
+}
