@@ -1,6 +1,7 @@
 /**
  * Causal self-attention with rotary positions and grouped-query heads (Ainslie et al., GQA), with the
- * Hugging Face Llama parameter names `q_proj`, `k_proj`, `v_proj`, `o_proj` (no biases).
+ * Hugging Face parameter names `q_proj`, `k_proj`, `v_proj`, `o_proj`: biases on q, k, v for Qwen2 and on all
+ * four for Llama's `attention_bias`. Which keys a query sees (causal, padding, sliding window) is the mask's job.
  */
 import { Module, Linear, Tensor, scope, F } from "../torch/index.js";
 import { headDim, type LlamaConfig } from "./config.js";
@@ -29,10 +30,11 @@ export class Attention extends Module {
     this.nKvHead = config.nKvHead;
     this.headDim = headDim(config);
     const d = config.dModel;
-    this.qProj = this.module("q_proj", new Linear(d, this.nHead * this.headDim, { bias: false }));
-    this.kProj = this.module("k_proj", new Linear(d, this.nKvHead * this.headDim, { bias: false }));
-    this.vProj = this.module("v_proj", new Linear(d, this.nKvHead * this.headDim, { bias: false }));
-    this.oProj = this.module("o_proj", new Linear(this.nHead * this.headDim, d, { bias: false }));
+    const bias = config.qkvBias;
+    this.qProj = this.module("q_proj", new Linear(d, this.nHead * this.headDim, { bias }));
+    this.kProj = this.module("k_proj", new Linear(d, this.nKvHead * this.headDim, { bias }));
+    this.vProj = this.module("v_proj", new Linear(d, this.nKvHead * this.headDim, { bias }));
+    this.oProj = this.module("o_proj", new Linear(this.nHead * this.headDim, d, { bias: config.outputBias }));
   }
 
   /** x (B, T, dModel) → (B, T, dModel). With a cache, T new positions attend to everything cached before them. */

@@ -4,17 +4,17 @@ import type { LlamaConfig } from "./config.js";
 import { Attention, type AttentionMask } from "./attention.js";
 import type { KVCache } from "./kv-cache.js";
 
-/** SwiGLU (Shazeer, "GLU Variants Improve Transformer"): down(silu(gate(x)) · up(x)). */
+/** SwiGLU (Shazeer, "GLU Variants Improve Transformer"): down(silu(gate(x)) · up(x)); biases with Llama's `mlp_bias`. */
 export class SwiGLU extends Module {
   readonly gateProj: Linear;
   readonly upProj: Linear;
   readonly downProj: Linear;
   constructor(config: LlamaConfig) {
     super();
-    const { dModel, intermediateSize } = config;
-    this.gateProj = this.module("gate_proj", new Linear(dModel, intermediateSize, { bias: false }));
-    this.upProj = this.module("up_proj", new Linear(dModel, intermediateSize, { bias: false }));
-    this.downProj = this.module("down_proj", new Linear(intermediateSize, dModel, { bias: false }));
+    const { dModel, intermediateSize, mlpBias: bias } = config;
+    this.gateProj = this.module("gate_proj", new Linear(dModel, intermediateSize, { bias }));
+    this.upProj = this.module("up_proj", new Linear(dModel, intermediateSize, { bias }));
+    this.downProj = this.module("down_proj", new Linear(intermediateSize, dModel, { bias }));
   }
   forward(x: Tensor): Tensor {
     return scope(() => this.downProj.forward(this.gateProj.forward(x).silu().mul(this.upProj.forward(x))));

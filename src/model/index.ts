@@ -2,15 +2,16 @@
 export {
   type LlamaConfig,
   type Head,
+  type Family,
+  type RopeScaling,
   llamaConfig,
   headDim,
   eosTokenIds,
-  toHfConfig,
-  fromHfConfig,
 } from "./config.js";
-export { Llama, LlamaBackbone, type ForwardOptions } from "./llama.js";
+export { toHfConfig, fromHfConfig } from "./hf-config.js";
+export { Llama, LlamaBackbone, pooledValues, type ForwardOptions } from "./llama.js";
 export { KVCache } from "./kv-cache.js";
-export { rotaryTables, rotaryAt, applyRotary } from "./rope.js";
+export { Rotary, inverseFrequencies, applyRotary } from "./rope.js";
 export {
   saveCheckpoint,
   loadCheckpoint,

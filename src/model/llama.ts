@@ -18,11 +18,11 @@ import {
   scope,
   F,
 } from "../torch/index.js";
-import { type LlamaConfig, type Head, headDim } from "./config.js";
+import { type LlamaConfig, type Head } from "./config.js";
 import { DecoderLayer } from "./block.js";
 import type { AttentionMask } from "./attention.js";
 import type { KVCache } from "./kv-cache.js";
-import { rotaryAt, rotaryTables } from "./rope.js";
+import { Rotary } from "./rope.js";
 
 export interface ForwardOptions {
   /** Position of each token (B, T) int64, for the rotary angles; default: derived from `keyValid`, else past…past+T−1. */
@@ -38,7 +38,9 @@ export class LlamaBackbone extends Module {
   readonly embedTokens: Embedding;
   readonly layers: ModuleList<DecoderLayer>;
   readonly norm: RMSNorm;
-  private readonly rotary: { cos: Tensor; sin: Tensor };
+  private readonly rotary: Rotary;
+  /** Layers that attend through the sliding window. */
+  private readonly slidingLayers: Set<number>;
 
   constructor(readonly config: LlamaConfig) {
     super();
@@ -49,11 +51,8 @@ export class LlamaBackbone extends Module {
     );
     this.norm = this.module("norm", new RMSNorm(config.dModel, config.rmsNormEps));
     // Derived from the config, so not saved (as Hugging Face's non-persistent inv_freq).
-    const tables = rotaryTables(config.maxPositions, headDim(config), config.ropeTheta);
-    this.rotary = {
-      cos: this.buffer("rotary_cos", tables.cos, false),
-      sin: this.buffer("rotary_sin", tables.sin, false),
-    };
+    this.rotary = new Rotary(config);
+    this.slidingLayers = new Set(config.slidingWindow?.layers ?? []);
   }
 
   /** ids (B, T) int64 → hidden states (B, T, dModel) after the final norm. */
@@ -64,10 +63,20 @@ export class LlamaBackbone extends Module {
       const past = cache?.length ?? 0;
       const keyValid = options.keyValid ?? null;
       const positions = options.positions ?? defaultPositions(t, past, keyValid, ids.device);
-      const rotary = rotaryAt(this.rotary, positions); // (B or 1, 1, T, headDim)
-      const mask = attentionMask(b, t, past, keyValid, this.config.nHead / this.config.nKvHead, ids.device);
+      const rotary = this.rotary.at(positions); // (B or 1, 1, T, headDim)
+      const groups = this.config.nHead / this.config.nKvHead;
+      const mask = attentionMask(b, t, past, keyValid, groups, null, ids.device);
+      // Mistral / Qwen2 sliding window: query p sees keys p − window < k ≤ p (transformers' sliding_window_overlay).
+      const window = this.config.slidingWindow?.size ?? null;
+      const slidingMask =
+        window !== null && past + t > window
+          ? attentionMask(b, t, past, keyValid, groups, window, ids.device)
+          : mask;
       let x = this.embedTokens.forward(ids); // (B, T, dModel)
-      this.layers.items.forEach((layer, i) => (x = layer.forward(x, rotary, mask, cache, i)));
+      this.layers.items.forEach(
+        (layer, i) =>
+          (x = layer.forward(x, rotary, this.slidingLayers.has(i) ? slidingMask : mask, cache, i)),
+      );
       cache?.advance(t);
       return this.norm.forward(x);
     });
@@ -75,8 +84,7 @@ export class LlamaBackbone extends Module {
 
   override dispose(): void {
     super.dispose();
-    this.rotary.cos.dispose();
-    this.rotary.sin.dispose();
+    this.rotary.dispose();
   }
 }
 
@@ -89,8 +97,9 @@ function defaultPositions(t: number, past: number, keyValid: Tensor | null, devi
 }
 
 /**
- * Query i (at position past + i) sees keys up to its own position that are real tokens. A padding query
- * also sees itself, so no row of the softmax is empty (its output is never used).
+ * Query i (at position past + i) sees keys up to its own position that are real tokens, and with a
+ * `window` only the last `window` of them. A padding query also sees itself, so no row of the softmax is
+ * empty (its output is never used).
  */
 function attentionMask(
   b: number,
@@ -98,14 +107,17 @@ function attentionMask(
   past: number,
   keyValid: Tensor | null,
   groups: number,
+  window: number | null,
   device: string,
 ): AttentionMask {
-  if (!keyValid && groups === 1 && past === 0) return { causal: true, mask: null };
-  if (!keyValid && tq === 1) return { causal: false, mask: null };
+  if (window === null && !keyValid && groups === 1 && past === 0) return { causal: true, mask: null };
+  if (window === null && !keyValid && tq === 1) return { causal: false, mask: null };
   return scope(() => {
     const tk = past + tq;
     const all = ones([tq, tk], { dtype: "bool", device });
-    let mask = all.tril(past).view(1, 1, tq, tk); // (1, 1, Tq, Tk)
+    let allowed = all.tril(past);
+    if (window !== null) allowed = allowed.triu(past - window + 1);
+    let mask = allowed.view(1, 1, tq, tk); // (1, 1, Tq, Tk)
     if (keyValid) {
       const self = all.tril(past).triu(past);
       mask = mask.logicalAnd(keyValid.view(b, 1, 1, tk).logicalOr(self)); // (B, 1, Tq, Tk)
@@ -126,14 +138,14 @@ export class Llama extends Module {
   readonly model: LlamaBackbone;
   /** `lm_head`; null for a scalar model, or when tied to the embedding. */
   readonly lmHead: Linear | null = null;
-  /** `score`: (1, dModel), the scalar head. */
+  /** `score`: (1, dModel), the scalar head; with a bias for *ForTokenClassification checkpoints. */
   readonly scoreHead: Linear | null = null;
 
   constructor(readonly config: LlamaConfig) {
     super();
     this.model = this.module("model", new LlamaBackbone(config));
     if (config.head === "scalar")
-      this.scoreHead = this.module("score", new Linear(config.dModel, 1, { bias: false }));
+      this.scoreHead = this.module("score", new Linear(config.dModel, 1, { bias: config.scoreBias }));
     else if (!config.tieWordEmbeddings)
       this.lmHead = this.module("lm_head", new Linear(config.dModel, config.vocabSize, { bias: false }));
     initWeights(this, config.initializerRange);
@@ -162,11 +174,26 @@ export class Llama extends Module {
   }
 }
 
-/** Normal(0, std) for every matrix and ones for the norms, as Hugging Face's Llama `_init_weights`. */
+/** Normal(0, std) for every matrix, zeros for biases and ones for the norms, as Hugging Face's `_init_weights`. */
 function initWeights(model: Module, std: number): void {
   noGrad(() => {
     for (const [name, p] of model.namedParameters()) {
-      if (!name.endsWith("norm.weight")) scope(() => p.copy_(randn(p.shape).mul(std)));
+      if (name.endsWith(".bias")) p.zero_();
+      else if (!name.endsWith("norm.weight")) scope(() => p.copy_(randn(p.shape).mul(std)));
     }
+  });
+}
+
+/**
+ * The scalar at each row's last token that is not padding, as *ForSequenceClassification pools it: the
+ * rightmost position whose id differs from `padTokenId` (either padding side), or the last position when
+ * there is no pad token. values (B, T), ids (B, T) → (B).
+ */
+export function pooledValues(values: Tensor, ids: Tensor, padTokenId: number | null): Tensor {
+  return scope(() => {
+    const t = ids.size(1);
+    if (padTokenId === null) return values.select(1, t - 1);
+    const positions = arange(0, t, 1, { device: ids.device }).mul(ids.ne(padTokenId).long()); // (B, T)
+    return values.gather(1, positions.argmax(1, true)).squeeze(1);
   });
 }

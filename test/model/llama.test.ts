@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { memory, noGrad, randn, scope, tensor } from "../../src/torch/index.js";
-import { applyRotary, headDim, rotaryAt, rotaryTables } from "../../src/model/index.js";
+import { Rotary, applyRotary, headDim, llamaConfig } from "../../src/model/index.js";
 import { tinyModel } from "./tiny.js";
 
 const close = (a: number[], b: number[], tol = 1e-5) => {
@@ -50,10 +50,12 @@ test("parameter names and shapes follow the Hugging Face Llama layout", () => {
 test("rotary embeddings rotate the two halves of each head as Hugging Face's rotate_half", () => {
   const d = 8;
   const theta = 10000;
-  const tables = rotaryTables(16, d, theta);
+  const tables = new Rotary(
+    llamaConfig({ vocabSize: 4, dModel: 2 * d, nLayer: 1, nHead: 2, ropeTheta: theta }),
+  );
   const x = randn([1, 1, 3, d]); // (B, heads, T, headDim)
   const positions = tensor([[0, 5, 11]], { dtype: "int64" });
-  const rotary = rotaryAt(tables, positions);
+  const rotary = tables.at(positions);
   assert.deepEqual(rotary.cos.shape, [1, 1, 3, d]);
   const out = applyRotary(x, rotary);
   assert.deepEqual(out.shape, [1, 1, 3, d]);
@@ -70,7 +72,8 @@ test("rotary embeddings rotate the two halves of each head as Hugging Face's rot
     expected.push(...rotated);
   });
   close(out.toFlatArray(), expected, 1e-5);
-  for (const t of [tables.cos, tables.sin, x, positions, rotary.cos, rotary.sin, out]) t.dispose();
+  tables.dispose();
+  for (const t of [x, positions, rotary.cos, rotary.sin, out]) t.dispose();
 });
 
 test("forward maps (B, T) ids to (B, T, dModel) hidden states and (B, T, vocab) logits without leaking", () => {

@@ -7,10 +7,20 @@ import {
   packPairs,
   scoreResponses,
   type LlamaConfig,
+  type RopeScaling,
 } from "../../src/model/index.js";
 
 // Tiny matrices gain nothing from a second thread, and OpenMP's barriers cost a lot on a busy 2-core machine.
 setNumThreads(1);
+
+/** Llama 3.1's rotary scaling (its config.json's rope_scaling). */
+export const llama31Scaling: RopeScaling = {
+  type: "llama3",
+  factor: 8,
+  lowFreqFactor: 1,
+  highFreqFactor: 4,
+  originalMaxPositions: 8192,
+};
 
 /** A seeded random model; a wide initialisation makes its greedy choices far from ties. */
 export function tinyModel(overrides: Partial<LlamaConfig> = {}, seed = 0): Llama {
