@@ -1,16 +1,18 @@
 /**
- * The executor benchmark (issue 3): HumanEval's reference solutions with their tests, through the
+ * The executor benchmark (issues 3 and 16): HumanEval's reference solutions with their tests, through the
  * sandboxed executor's fast path (a warm fork server per slot) and its strict mode (a fresh sandbox per
- * program), against a baseline in the same run that starts one plain `python3` per program, as the
- * original HumanEval harness runs samples. Rounds alternate so that load on the machine hits all three.
+ * program), against baselines in the same run: one plain `python3` per program, as the original HumanEval
+ * harness runs samples, and the floor (exec-floor.py: a warm Python that forks a child which only compiles
+ * and runs each program and its tests). Rounds alternate so that load on the machine hits them all.
  */
 import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 import { existsSync, readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { createExecutor } from "../src/exec/index.js";
-import { findInterpreter } from "../src/exec/sandbox.js";
-import { sharedBenchmarks } from "../src/paths.js";
+import { findInterpreter, harnessDir } from "../src/exec/sandbox.js";
+import { packageRoot, sharedBenchmarks } from "../src/paths.js";
 import type { Tests } from "../src/problems/types.js";
 
 interface Sample {
@@ -67,6 +69,32 @@ function runPlainPython(python: string, flags: string[], script: string): Promis
   });
 }
 
+/** The floor's process (exec-floor.py), holding the samples; `round` runs them all once. */
+function startFloor(python: string, samples: Sample[]) {
+  const child = spawn(
+    python,
+    ["-I", "-S", "-B", "-X", "utf8", join(packageRoot, "bench", "exec-floor.py"), harnessDir],
+    { stdio: ["pipe", "pipe", "inherit"], env: {} },
+  );
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  for (const s of samples)
+    child.stdin.write(
+      JSON.stringify({ program: s.program, setup: s.tests.setup, asserts: s.tests.asserts }) + "\n",
+    );
+  child.stdin.write("\n");
+  return {
+    async round(width: number): Promise<{ cpuMs: number; seconds: number; passed: number }> {
+      child.stdin.write(`go ${width}\n`);
+      const line = await lines.next();
+      if (line.done) throw new Error("bench exec: the floor's process ended early");
+      return JSON.parse(line.value) as { cpuMs: number; seconds: number; passed: number };
+    },
+    close(): void {
+      child.stdin.end();
+    },
+  };
+}
+
 /** CPU milliseconds of this process plus its children that have been waited for (/proc/self/stat). */
 function cpuMsSoFar(): number {
   const fields = readFileSync("/proc/self/stat", "utf8")
@@ -97,29 +125,47 @@ export async function benchExec(options: { rounds?: number } = {}): Promise<Reco
   const python = findInterpreter().executable;
   const fast = createExecutor({ cacheDir: null, slots, limits });
   const strict = createExecutor({ cacheDir: null, slots, strict: true, limits });
-  type Method = "fast" | "strict" | "baseline" | "noSite";
-  const zero = (): Record<Method, number> => ({ fast: 0, strict: 0, baseline: 0, noSite: 0 });
+  const floor = startFloor(python, samples);
+  type Method = "fast" | "strict" | "baseline" | "noSite" | "floor";
+  const zero = (): Record<Method, number> => ({ fast: 0, strict: 0, baseline: 0, noSite: 0, floor: 0 });
   const seconds = zero();
   // CPU of everything each method ran (Node, bwrap, Python); the fast path's sandboxes are counted
   // when they exit at close(), so its share is measured around the closing.
   const cpuMs = zero();
   const passed = zero();
   const counted = zero();
-  const passes: Record<Method, (s: Sample, tag: string) => Promise<boolean>> = {
-    fast: (s, tag) => fast.run(s.program + tag, s.tests).then((v) => v.status === "pass"),
+  // The fast path's CPU split: Node's own, the programs' children (each verdict's cpuMs), and the rest
+  // (fork servers, bwrap), which is the total less those two.
+  let fastNodeMs = 0;
+  let fastChildMs = 0;
+  const passes: Record<Exclude<Method, "floor">, (s: Sample, tag: string) => Promise<boolean>> = {
+    fast: (s, tag) =>
+      fast.run(s.program + tag, s.tests).then((v) => {
+        fastChildMs += v.cpuMs;
+        return v.status === "pass";
+      }),
     strict: (s, tag) => strict.run(s.program + tag, s.tests).then((v) => v.status === "pass"),
     baseline: (s) => runPlainPython(python, [], s.script),
     // python3 -S skips `site` and its .pth files: the cheapest a fresh interpreter can start.
     noSite: (s) => runPlainPython(python, ["-S"], s.script),
   };
   // The executors queue every program at once; the baselines run `slots` processes at a time.
-  const width: Record<Method, number> = {
+  const width: Record<Exclude<Method, "floor">, number> = {
     fast: samples.length,
     strict: samples.length,
     baseline: slots,
     noSite: slots,
   };
   const measure = async (method: Method, tag: string) => {
+    if (method === "floor") {
+      const r = await floor.round(slots);
+      seconds.floor += r.seconds;
+      cpuMs.floor += r.cpuMs;
+      passed.floor += r.passed;
+      counted.floor += samples.length;
+      return;
+    }
+    const node = process.cpuUsage();
     const t = await timed(async () => {
       const ok = await pool(
         width[method],
@@ -130,22 +176,29 @@ export async function benchExec(options: { rounds?: number } = {}): Promise<Reco
     seconds[method] += t.s;
     cpuMs[method] += t.cpuMs;
     counted[method] += samples.length;
+    if (method === "fast") {
+      const used = process.cpuUsage(node);
+      fastNodeMs += (used.user + used.system) / 1000;
+    }
   };
   try {
     // Warm up: the fast path's workers start with the executor; count from their first answers on.
     await Promise.all(samples.slice(0, slots).map((s, i) => passes.fast(s, `\n# warm-up ${i}\n`)));
+    fastChildMs = 0;
     for (let round = 0; round < rounds; round++) {
       // A comment makes each round's programs new to the result cache: every one really runs.
       const tag = `\n# round ${round}\n`;
       await measure("fast", tag);
       await measure("baseline", tag);
       await measure("noSite", tag);
+      await measure("floor", tag);
       if (round === 0) await measure("strict", tag);
       console.error(`bench exec: round ${round + 1}/${rounds} done`);
     }
     await strict.close();
     cpuMs.fast += (await timed(() => fast.close())).cpuMs;
   } finally {
+    floor.close();
     await Promise.all([fast.close(), strict.close()]);
   }
   const perSec = (k: Method) => Math.round((counted[k] / seconds[k]) * 10) / 10;
@@ -159,6 +212,7 @@ export async function benchExec(options: { rounds?: number } = {}): Promise<Reco
     ratio: Math.round((perSec("fast") / perSec("baseline")) * 100) / 100,
     strictPerSec: perSec("strict"),
     noSitePerSec: perSec("noSite"),
+    floorPerSec: perSec("floor"),
     ratioNoSite: Math.round((perSec("fast") / perSec("noSite")) * 100) / 100,
     /** CPU per program, all processes included: what the rates would be on idle cores is slots × 1000 / this. */
     cpuMsPerProgram: {
@@ -166,7 +220,17 @@ export async function benchExec(options: { rounds?: number } = {}): Promise<Reco
       strict: cpuPerProgram("strict"),
       baseline: cpuPerProgram("baseline"),
       noSite: cpuPerProgram("noSite"),
+      floor: cpuPerProgram("floor"),
     },
+    /** Where the fast path's CPU per program goes: Node, the fork servers (and bwrap), the programs' children. */
+    fastSplitMs: {
+      node: Math.round((fastNodeMs / counted.fast) * 100) / 100,
+      server: Math.round(((cpuMs.fast - fastNodeMs - fastChildMs) / counted.fast) * 100) / 100,
+      child: Math.round((fastChildMs / counted.fast) * 100) / 100,
+    },
+    floorCpuMsPerProgram: cpuPerProgram("floor"),
+    /** The fast path's CPU per program over the floor's (issue 16 asks for at most 1.3). */
+    floorRatio: Math.round((cpuPerProgram("fast") / cpuPerProgram("floor")) * 100) / 100,
     passed: Object.fromEntries(
       Object.keys(passed).map((k) => [
         k,
@@ -184,6 +248,13 @@ export async function benchExec(options: { rounds?: number } = {}): Promise<Reco
   const c = figures.cpuMsPerProgram;
   console.log(
     `CPU per program:  fast ${c.fast} ms, strict ${c.strict} ms, python3 ${c.baseline} ms, python3 -S ${c.noSite} ms (all processes)`,
+  );
+  const split = figures.fastSplitMs;
+  console.log(
+    `fast path split:  Node ${split.node} ms, server ${split.server} ms, child ${split.child} ms per program`,
+  );
+  console.log(
+    `floor:            ${c.floor} ms per program (warm python3 forking bare children, ${figures.passed.floor} passed); fast / floor ${figures.floorRatio}x`,
   );
   return figures;
 }

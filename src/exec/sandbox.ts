@@ -13,7 +13,15 @@ import { packageRoot } from "../paths.js";
 
 /** The harness's Python files, bound read-only at /lw inside the sandbox. */
 export const harnessDir = join(packageRoot, "src", "exec", "python");
-const harnessFiles = ["server.py", "child.py", "values.py", "asserts.py", "userns.py"];
+const harnessFiles = [
+  "server.py",
+  "forker.py",
+  "child.py",
+  "values.py",
+  "asserts.py",
+  "preload.py",
+  "userns.py",
+];
 /** Bump when the sandbox layout changes in a way that can change verdicts (it is part of the cache key). */
 const layoutVersion = "2";
 const tmpBytes = 64 * 1024 * 1024;

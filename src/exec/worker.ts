@@ -41,6 +41,23 @@ export interface JobMessage {
 export type JobEnd =
   { ok: true; end: RunEnd } | { ok: false; reason: "backstop" | "crashed"; detail: string };
 
+/**
+ * A job as server.py reads it: `J ID WALL_MS MEMORY_BYTES RESULT_BYTES TESTS_LEN TESTS BODY`. The server
+ * reads only the numbers; the forking helper keeps assert tests compiled by their text (TESTS, JSON
+ * `[setup, asserts]`, TESTS_LEN bytes); the child parses BODY, the rest of the job, itself.
+ */
+export function jobLine(job: JobMessage): string {
+  const { setup, asserts, ...rest } = job;
+  const tests = job.kind === "assert" ? JSON.stringify([setup ?? null, asserts ?? []]) : "";
+  const [wallMs, memoryBytes, resultBytes] = [
+    job.limits.wallMs,
+    job.limits.memoryBytes,
+    job.limits.resultBytes,
+  ].map(Math.ceil);
+  const head = `J ${job.id} ${wallMs} ${memoryBytes} ${resultBytes} ${Buffer.byteLength(tests)}`;
+  return `${head} ${tests}${JSON.stringify(rest, exactReplacer)}\n`;
+}
+
 export class SandboxWorker {
   readonly ready: Promise<void>;
   readonly exited: Promise<void>;
@@ -138,7 +155,7 @@ export class SandboxWorker {
           resolve(end);
         },
       };
-      this.child.stdin.write(`J ${JSON.stringify(job, exactReplacer)}\n`);
+      this.child.stdin.write(jobLine(job));
     });
   }
 

@@ -1,4 +1,8 @@
-"""One program run: the forked child drops privileges, applies rlimits and runs the tests.
+"""One program run: the forked child parses its job, drops privileges, applies rlimits and runs the tests.
+
+It is forked by the forking helper (forker.py), which has already done what every job shares: default
+signal handlers, umask, working directory, the fixed rlimits, no supplementary groups, the harness
+modules gone from sys.modules. What is left here is what depends on the job or must not be inherited.
 
 It reports through a pipe, one line per event, `SECRET KIND INDEX PAYLOAD`, where PAYLOAD is JSON.
 Kinds: syntax, testerror, start (the program's code begins to run), load (the program or setup failed
@@ -8,18 +12,17 @@ with the per-run secret count, so an early exit or a forged line cannot pass. Ex
 come here: Node compares.
 """
 import builtins
+import json
 import math
 import os
 import resource
-import signal
 import sys
 import types
 
 from asserts import GUARD, Guard, NonPlain
-from values import plain_json
+from values import object_hook, plain_json
 
 SANDBOX_UID = 65534
-WORK = "/tmp"
 # The harness's files (captured output, stdin) live on their own tmpfs: a program that fills /tmp
 # cannot also take away the space its own output needs.
 PRIVATE = "/io/run"
@@ -34,35 +37,31 @@ _AssertionError = AssertionError
 _MemoryError = MemoryError
 _BaseException = BaseException
 _PRISTINE_BUILTINS = dict(builtins.__dict__)
-_HARNESS_MODULES = ("server", "child", "values", "asserts", "__main__")
+_loads = json.loads
 
 
 def _drop_privileges():
     """As root in the launcher's user namespace (userns.py), become the sandbox user.
 
     Changing every UID from 0 clears the permitted, effective and ambient capabilities, and bubblewrap
-    has set no_new_privs, so no setuid binary or file capability can give them back.
+    has set no_new_privs, so no setuid binary or file capability can give them back. The forking helper
+    has already dropped the supplementary groups.
     """
     if os.getuid() != 0:
         return
-    os.setgroups([])
     os.setresgid(SANDBOX_UID, SANDBOX_UID, SANDBOX_UID)
     os.setresuid(SANDBOX_UID, SANDBOX_UID, SANDBOX_UID)
 
 
 def _set_limits(limits):
-    def hard(res, value):
-        resource.setrlimit(res, (value, value))
-
+    """The job's rlimits (CORE, NOFILE, MSGQUEUE and MEMLOCK are inherited from the forking helper)."""
+    setrlimit = resource.setrlimit
     cpu_s = max(1, math.ceil(limits["cpuMs"] / 1000))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 1))
-    hard(resource.RLIMIT_CORE, 0)
-    hard(resource.RLIMIT_AS, limits["memoryBytes"])
-    hard(resource.RLIMIT_FSIZE, limits["outputBytes"])
-    hard(resource.RLIMIT_NOFILE, 256)
-    hard(resource.RLIMIT_NPROC, limits["nproc"])
-    hard(resource.RLIMIT_MSGQUEUE, 0)
-    hard(resource.RLIMIT_MEMLOCK, 0)
+    setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 1))
+    memory, output, nproc = limits["memoryBytes"], limits["outputBytes"], limits["nproc"]
+    setrlimit(resource.RLIMIT_AS, (memory, memory))
+    setrlimit(resource.RLIMIT_FSIZE, (output, output))
+    setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
 
 
 def _open_private(name, flags):
@@ -142,13 +141,6 @@ def _compile_program(program, report):
     except BaseException as e:  # ValueError (NUL bytes), RecursionError (nesting), OverflowError
         report("syntax", -1, plain_json({"type": type(e).__name__, "message": str(e)[:300]}))
     return None
-
-
-def _forget_harness():
-    """Hide the harness modules from the program (it gets its own `__main__`)."""
-    for name in _HARNESS_MODULES:
-        sys.modules.pop(name, None)
-    sys.path[:] = [p for p in sys.path if p != os.path.dirname(os.path.abspath(__file__))]
 
 
 def _module(name):
@@ -319,20 +311,20 @@ EXIT_MEMORY = 71  # out of memory inside the harness
 EXIT_BROKEN = 72  # the program broke the harness (a signal handler, a closed pipe): a runtime error
 
 
-def run_child(job, tests, fd):
-    """Entry point in the forked child; never returns. `tests` is compiled test code or a compile error."""
+def run_job(body, tests, fd):
+    """Entry point in the forked child; never returns. `body` is the job's JSON; `tests` is compiled
+    test code, a compile error, or None (not an assert job)."""
     status = EXIT_HARNESS
     try:
+        os.setpgid(0, 0)  # its own process group, which the server kills to stop the job
+        job = _loads(body, object_hook=object_hook)
+        del body
         limits = job["limits"]
         report = Reporter(job.pop("secret"), fd).report
         _drop_privileges()
         os.closerange(3, fd)
         os.closerange(fd + 1, 1 << 16)
-        for sig in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGXCPU, signal.SIGCHLD, signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, signal.SIG_DFL)
-        os.umask(0o077)
         os.mkdir(PRIVATE, 0o700)
-        os.chdir(WORK)
         _set_limits(limits)
         _redirect(os.open("/dev/null", os.O_RDONLY), "stdout", "stderr")
         if isinstance(tests, str):
@@ -340,7 +332,6 @@ def run_child(job, tests, fd):
         else:
             code = _compile_program(job.pop("program"), report)
             if code is not None:
-                _forget_harness()
                 report("start", -1)  # from here on, any way the run ends is the program's doing
                 status = EXIT_BROKEN
                 kind = job["kind"]

@@ -1,13 +1,16 @@
 """LINEWISE_HARNESS: the sandboxed fork server (DESIGN.md, "The executor").
 
 Runs as PID 1 of a bubblewrap sandbox, so a program's `kill(-1, 9)` cannot reach it and its exit takes
-every process of the sandbox with it. Node writes one job per line on stdin (`J {json}`, and `K id` to
-stop the running job). For each job the server forks a child (child.py) that runs the program and
-reports through a pipe; the server forwards those lines (`L ...`), enforces the wall-clock limit, the
-memory ceiling summed over all processes and the cap on reported data, kills stray processes, wipes
-/tmp, /dev/shm and /io, and ends the job with `E {json}`. With `--once` it serves one job and exits
-(strict mode). The harness modules run with a private copy of the builtins, so a program that patches
-`builtins` cannot change what the harness does after the program has run.
+every process of the sandbox with it. Node writes one job per line on stdin (`J ID WALL_MS MEMORY_BYTES
+RESULT_BYTES TESTS_LEN TESTS BODY`, and `K id` to stop the running job). The server never forks a
+program itself: it hands each job to the forking helper (forker.py, forked from here once), which forks
+a child (child.py) that runs the program and reports through a pipe. The server forwards those lines
+(`L ...`), enforces the wall-clock limit, the memory ceiling summed over all processes and the cap on
+reported data, kills stray processes, wipes /tmp, /dev/shm and /io, and ends the job with `E {json}`.
+Killing everything (a limit, a stray) takes the helper too; the next job forks a new one. With `--once`
+it serves one job and exits (strict mode). The harness modules run with a private copy of the
+builtins, so a program that patches `builtins` cannot change what the harness does after the program
+has run.
 """
 import builtins
 import ctypes
@@ -26,9 +29,8 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 SCRATCH = ("/tmp", "/dev/shm", "/io")
 MEMORY_POLL_S = 0.05
 WIPE_MAX_ENTRIES = 50_000
-# Loaded once here so that each forked program finds it ready (HumanEval prompts import typing). Kept
-# short on purpose: every module makes the server bigger, and a bigger process forks and exits slower.
-PRELOAD = ("typing",)
+# The status of a child whose end nobody saw (its helper was killed after reaping it): as if killed.
+LOST_STATUS = signal.SIGKILL
 
 
 def _load_harness(name):
@@ -43,9 +45,14 @@ def _load_harness(name):
     return module
 
 
+def _send_to(fd, data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
 def _send(data):
-    while data:
-        data = data[os.write(1, data):]
+    _send_to(1, data)
 
 
 class Inbox:
@@ -83,24 +90,29 @@ def _kill_all():
         pass
 
 
-def _others():
-    return [int(p) for p in os.listdir("/proc") if p.isdigit() and p != "1"]
+def _others(helper):
+    """PIDs in the sandbox other than this server and the forking helper (`helper`, or None)."""
+    skip = ("1", str(helper))
+    return [int(p) for p in os.listdir("/proc") if p.isdigit() and p not in skip]
 
 
 def _reap(block):
-    """Collect exited children (orphans of the program land here); with `block`, until none is left."""
+    """Collect exited children (orphans of the program land here); with `block`, until none is left.
+    Returns the PIDs collected."""
+    reaped = []
     while True:
         try:
             pid, _ = os.waitpid(-1, 0 if block else os.WNOHANG)
         except ChildProcessError:
-            return
+            return reaped
         if pid == 0:
-            return
+            return reaped
+        reaped.append(pid)
 
 
-def _resident_bytes():
+def _resident_bytes(helper):
     total = 0
-    for pid in _others():
+    for pid in _others(helper):
         try:
             with open("/proc/%d/statm" % pid, "rb") as f:
                 total += int(f.read().split()[1]) * PAGE
@@ -146,79 +158,126 @@ def _wipe(top):
     return clean
 
 
+class Helper:
+    """The forking helper (forker.py) as the server sees it: its PID and its three pipes."""
+
+    def __init__(self, forker, child, asserts):
+        job_r, self.job_w = os.pipe()
+        self.report_r, report_w = os.pipe()
+        self.result_r, result_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            for fd in (self.job_w, self.report_r, self.result_r):
+                os.close(fd)
+            forker.serve(job_r, report_w, result_w, child.run_job, asserts.compile_test, HERE)
+        for fd in (job_r, report_w, result_w):
+            os.close(fd)
+        os.set_blocking(self.result_r, False)
+        self.pid = pid
+        self.alive = True
+        self.reports = b""
+
+    def close(self):
+        for fd in (self.job_w, self.report_r, self.result_r):
+            os.close(fd)
+
+
 class Server:
     def __init__(self, once):
         self.once = once
         self.inbox = Inbox()
-        self.compiled = {}
+        self.helper = None
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: a program running as the same user cannot ptrace us
-        for name in PRELOAD:
-            try:
-                __import__(name)
-            except ImportError:
-                pass
+        sys.path.insert(0, HERE)
+        from preload import preload
+
+        del sys.path[0]
+        preload()
         _load_harness("values")
         self.asserts = _load_harness("asserts")
         self.child = _load_harness("child")
+        self.forker = _load_harness("forker")
 
     def serve(self):
         info = {"python": sys.version.split()[0], "uid": os.getuid(), "pid": os.getpid()}
-        _send(b"R " + json.dumps(info).encode() + b"\n")
         gc.collect()
         if hasattr(gc, "freeze"):
             gc.freeze()  # forked children then share these pages instead of copying them on first GC
-        while True:
-            line = self.inbox.next_line()
-            if line is None:
-                return
-            if not line.startswith(b"J "):
-                continue
-            job = json.loads(line[2:], object_hook=sys.modules["values"].object_hook)
-            end = self.run(job)
-            _send(b"E " + json.dumps(end).encode() + b"\n")
-            if self.once:
-                return
+        self._helper()
+        _send(b"R " + json.dumps(info).encode() + b"\n")
+        try:
+            while True:
+                line = self.inbox.next_line()
+                if line is None:
+                    return
+                if not line.startswith(b"J "):
+                    continue
+                _, jid, wall_ms, memory_bytes, result_bytes, tests_len, rest = line.split(b" ", 6)
+                tests_len = int(tests_len)
+                message = b"%d %d\n" % (tests_len, len(rest) - tests_len) + rest
+                end = self.run(int(jid), int(wall_ms), int(memory_bytes), int(result_bytes), message)
+                _send(b"E " + json.dumps(end).encode() + b"\n")
+                if self.once:
+                    return
+        finally:
+            self._retire_helper()
 
-    def _test_code(self, job):
-        """Compiled (setup, asserts) for an assert job, cached by text; a string when they do not compile."""
-        if job["kind"] != "assert":
-            return None
-        key = (job.get("setup"), tuple(job["asserts"]))
-        cached = self.compiled.get(key)
-        if cached is None:
-            compile_test = self.asserts.compile_test
+    def _helper(self):
+        """The live forking helper, forked anew when there is none."""
+        if self.helper is None:
+            self.helper = Helper(self.forker, self.child, self.asserts)
+        return self.helper
+
+    def _retire_helper(self):
+        """Ask the helper to exit and collect it (its CPU time, and its children's, then count for us)."""
+        helper, self.helper = self.helper, None
+        if helper is None:
+            return
+        helper.close()
+        if helper.alive:
             try:
-                setup = None if key[0] is None else compile_test(key[0], "<setup>")
-                cached = (setup, [compile_test(a, "<assert %d>" % i) for i, a in enumerate(key[1])])
-            except (SyntaxError, ValueError) as e:
-                cached = "%s: %s" % (type(e).__name__, e)
-            if len(self.compiled) >= 256:
-                self.compiled.clear()
-            self.compiled[key] = cached
-        return cached
+                os.waitpid(helper.pid, 0)
+            except ChildProcessError:
+                pass
 
-    def run(self, job):
-        limits = job["limits"]
-        tests = self._test_code(job)
-        end = {"id": job["id"], "timeout": False, "memory": False, "overflow": False, "killed": False,
+    def _helper_gone(self):
+        """The helper died (killed with everything else, or by a program): collect it; a job gets a new one."""
+        helper = self.helper
+        if helper is not None and helper.alive:
+            helper.alive = False
+            try:
+                os.waitpid(helper.pid, 0)
+            except ChildProcessError:
+                pass
+
+    def _start(self, message):
+        """Hands the job to a live helper; a helper that died meanwhile is replaced once."""
+        for attempt in (0, 1):
+            helper = self._helper()
+            try:
+                _send_to(helper.job_w, message)
+                return helper
+            except OSError:
+                if attempt:
+                    raise
+                self._helper_gone()
+                self._retire_helper()
+
+    def run(self, jid, wall_ms, memory_bytes, result_bytes, message):
+        end = {"id": jid, "timeout": False, "memory": False, "overflow": False, "killed": False,
                "stray": False, "dirty": False}
-        read_fd, write_fd = os.pipe()
         started = time.monotonic()
-        pid = os.fork()
-        if pid == 0:
-            os.close(read_fd)
-            self.child.run_child(job, tests, write_fd)
-        os.close(write_fd)
-        os.set_blocking(read_fd, False)
-        pidfd = os.pidfd_open(pid) if hasattr(os, "pidfd_open") else None
-        deadline = started + limits["wallMs"] / 1000
+        helper = self._start(message)
+        result_r = helper.result_r
+        deadline = started + wall_ms / 1000
         next_poll = started + MEMORY_POLL_S
-        budget = limits["resultBytes"]
+        budget = result_bytes
         pending = b""
-        status = usage = None
-        stop = ("K %s" % job["id"]).encode()
-
+        pid = status = pidfd = None
+        orphan = False  # the helper died: the child, reparented to us, is waited for here
+        cpu_us = rss_kb = 0
+        stop = ("K %d" % jid).encode()
         eof = False
 
         def forward(final):
@@ -226,11 +285,11 @@ class Server:
             chunks = []
             while not eof:
                 try:
-                    chunk = os.read(read_fd, 1 << 20)
+                    chunk = os.read(result_r, 1 << 20)
                 except BlockingIOError:
                     break
                 if not chunk:
-                    eof = True  # stop watching it, or select would report it ready until the child is reaped
+                    eof = True  # stop watching it, or select would report it ready for ever
                     break
                 chunks.append(chunk)
                 budget -= len(chunk)
@@ -248,12 +307,29 @@ class Server:
             if lines:
                 _send(b"".join(b"L " + line + b"\n" for line in lines))
 
+        def stop_child():
+            """Stop at the first failure: the child's process group goes; the helper stays."""
+            if pid is None:
+                _kill_all()
+                return
+            for target in (-pid, pid):
+                try:
+                    os.kill(target, signal.SIGKILL)
+                except OSError:
+                    pass
+
         while status is None:
             now = time.monotonic()
             wait = max(0.0, min(deadline, next_poll) - now)
-            watched = ([] if eof else [read_fd]) + [0] + ([pidfd] if pidfd is not None else [])
-            ready, _, _ = select.select(watched, [], [], wait if pidfd is not None else min(wait, 0.002))
-            if read_fd in ready:
+            watched = [0]
+            if not eof:
+                watched.append(result_r)
+            if helper.alive:
+                watched.append(helper.report_r)
+            if pidfd is not None:
+                watched.append(pidfd)
+            ready, _, _ = select.select(watched, [], [], min(wait, 0.002) if orphan and pidfd is None else wait)
+            if result_r in ready:
                 forward(False)
             if 0 in ready:
                 if not self.inbox.feed():
@@ -262,11 +338,43 @@ class Server:
                 if stop in self.inbox.lines:
                     self.inbox.lines = [x for x in self.inbox.lines if x != stop]
                     end["killed"] = True
-                    _kill_all()
-            if pidfd is None or pidfd in ready:
-                done, raw, usage = os.wait4(pid, os.WNOHANG)
+                    stop_child()
+            if helper.alive and helper.report_r in ready:
+                data = os.read(helper.report_r, 4096)
+                if data:
+                    helper.reports += data
+                    *lines, helper.reports = helper.reports.split(b"\n")
+                    for report in lines:
+                        fields = report.split()
+                        if fields[0] == b"P":
+                            pid = int(fields[1])
+                        elif fields[0] == b"X":
+                            status, cpu_us, rss_kb = int(fields[2]), int(fields[3]), int(fields[4])
+                    if status is not None:
+                        break
+                else:
+                    # The helper died mid-job (killed with everything, or by a program running as its
+                    # user): its child, if any, is now ours to wait for.
+                    self._helper_gone()
+                    if pid is None:
+                        status = 70 << 8  # no child was forked: the harness failed (the run is retried)
+                        break
+                    orphan = True
+                    try:
+                        pidfd = os.pidfd_open(pid) if hasattr(os, "pidfd_open") else None
+                    except OSError:
+                        status = LOST_STATUS
+                        break
+            if orphan and (pidfd is None or pidfd in ready):
+                try:
+                    done, raw, usage = os.wait4(pid, os.WNOHANG)
+                except ChildProcessError:
+                    done, raw, usage = pid, LOST_STATUS, None
                 if done == pid:
                     status = raw
+                    if usage is not None:
+                        cpu_us = round((usage.ru_utime + usage.ru_stime) * 1e6)
+                        rss_kb = usage.ru_maxrss
                     break
             now = time.monotonic()
             if now >= deadline and not end["timeout"]:
@@ -274,25 +382,30 @@ class Server:
                 _kill_all()
             if now >= next_poll:
                 next_poll = now + MEMORY_POLL_S
-                if _resident_bytes() > limits["memoryBytes"]:
+                if _resident_bytes(helper.pid if helper.alive else None) > memory_bytes:
                     end["memory"] = True
                     _kill_all()
         wall = time.monotonic() - started
-        forward(True)
-        os.close(read_fd)
         if pidfd is not None:
             os.close(pidfd)
-        _reap(False)
-        if _others():
+        if helper.pid in _reap(False):
+            helper.alive = False
+        if _others(helper.pid if helper.alive else None):
             end["stray"] = True
             _kill_all()
             _reap(True)
+            helper.alive = False
+        # Every writer of the result pipe but the helper is gone now, so what is left in it is this job's.
+        forward(True)
+        if not helper.alive or eof:
+            self._helper_gone()
+            self._retire_helper()
         end["dirty"] = not all(_wipe(top) for top in SCRATCH)
         end["code"] = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
         end["signal"] = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
-        end["cpuMs"] = round((usage.ru_utime + usage.ru_stime) * 1000, 3)
+        end["cpuMs"] = cpu_us / 1000
         end["wallMs"] = round(wall * 1000, 3)
-        end["rssKb"] = usage.ru_maxrss
+        end["rssKb"] = rss_kb
         return end
 
 
@@ -301,4 +414,5 @@ if __name__ == "__main__":
         sys.exit("linewise harness: must run as PID 1 of a bubblewrap sandbox (--unshare-pid --as-pid-1)")
     # Python runs with -S; third-party packages come from the folders Node found (sandbox.ts).
     sys.path.extend(sys.argv[i + 1] for i, arg in enumerate(sys.argv[:-1]) if arg == "--path")
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # a helper that died shows as EPIPE, not as our death
     Server("--once" in sys.argv).serve()

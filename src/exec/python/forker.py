@@ -1,0 +1,102 @@
+"""The forking helper (issue 16): forked once from the fork server (PID 1), it forks one child per job.
+
+Why a process of its own: after a fork, every page of the forking process is write-protected, and its
+next write to each one faults (~15 us on a nested-virtualisation guest). The server does the
+bookkeeping (select, limits, /proc scans, the wipe) and would fault on hundreds of pages per job; this
+process only reads a job, forks, waits and reports, so it touches a handful. What every job needs alike
+(default signal handlers, umask, working directory, fixed rlimits, the harness hidden from programs) is
+done here once and inherited; the child parses its own job.
+
+Protocol, on pipes from the server: a job is `TESTS_LEN BODY_LEN\\n` then the tests (JSON `[setup,
+asserts]`, empty for other kinds) and the job body (JSON); the answer is `P pid\\n` once the child is
+forked and `X pid status cpu_us maxrss_kb\\n` once it has been reaped. Assert tests compiled here are
+kept by text, so children inherit them compiled.
+"""
+import _signal
+import gc
+import json
+import os
+import resource
+import sys
+
+WORK = "/tmp"
+# Harness modules the program must not find in sys.modules (it gets its own `__main__`).
+_HARNESS_MODULES = ("server", "child", "values", "asserts", "forker", "preload", "__main__")
+_TESTS_KEPT = 256
+
+
+def _prepare(harness_dir):
+    """Once, for this process and every child it forks: what does not depend on the job."""
+    null = os.open("/dev/null", os.O_RDWR)
+    os.dup2(null, 0)  # not Node's pipes: only the server talks to Node
+    os.dup2(null, 1)
+    os.close(null)
+    for sig in (_signal.SIGPIPE, _signal.SIGXFSZ, _signal.SIGXCPU, _signal.SIGCHLD, _signal.SIGTERM, _signal.SIGINT):
+        _signal.signal(sig, _signal.SIG_DFL)
+    os.umask(0o077)
+    os.chdir(WORK)
+    if os.getuid() == 0:
+        os.setgroups([])  # the child changes its UIDs and GIDs itself (child.py)
+    for res, value in ((resource.RLIMIT_CORE, 0), (resource.RLIMIT_NOFILE, 256), (resource.RLIMIT_MSGQUEUE, 0),
+                       (resource.RLIMIT_MEMLOCK, 0)):
+        resource.setrlimit(res, (value, value))
+    for name in _HARNESS_MODULES:
+        sys.modules.pop(name, None)
+    sys.path[:] = [p for p in sys.path if p != harness_dir]
+
+
+def _compile_tests(text, compile_test):
+    """(setup, asserts) compiled, or a string saying why they do not compile."""
+    setup, asserts = json.loads(text)
+    try:
+        return (None if setup is None else compile_test(setup, "<setup>"),
+                [compile_test(a, "<assert %d>" % i) for i, a in enumerate(asserts)])
+    except (SyntaxError, ValueError) as e:
+        return "%s: %s" % (type(e).__name__, e)
+
+
+def serve(job_fd, report_fd, result_fd, run_job, compile_test, harness_dir):
+    """The helper's life; never returns."""
+    try:
+        _prepare(harness_dir)
+        gc.collect()
+        gc.freeze()
+        compiled = {}
+        buffer = bytearray()
+        while True:
+            while b"\n" not in buffer:
+                chunk = os.read(job_fd, 1 << 16)
+                if not chunk:
+                    os._exit(0)  # the server closed the pipe: it is ending
+                buffer += chunk
+            end = buffer.index(b"\n")
+            tests_len, body_len = map(int, buffer[:end].split())
+            need = end + 1 + tests_len + body_len
+            while len(buffer) < need:
+                chunk = os.read(job_fd, max(need - len(buffer), 1 << 16))
+                if not chunk:
+                    os._exit(0)
+                buffer += chunk
+            tests = None
+            if tests_len:
+                key = bytes(buffer[end + 1:end + 1 + tests_len])
+                tests = compiled.get(key)
+                if tests is None:
+                    if len(compiled) >= _TESTS_KEPT:
+                        compiled.clear()
+                    tests = compiled[key] = _compile_tests(key, compile_test)
+            body = bytes(buffer[end + 1 + tests_len:need])
+            del buffer[:need]
+            pid = os.fork()
+            if pid == 0:
+                run_job(body, tests, result_fd)  # never returns; closes every other descriptor
+            os.write(report_fd, b"P %d\n" % pid)
+            _, status, usage = os.wait4(pid, 0)
+            cpu_us = round((usage.ru_utime + usage.ru_stime) * 1e6)
+            os.write(report_fd, b"X %d %d %d %d\n" % (pid, status, cpu_us, usage.ru_maxrss))
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        os._exit(70)
