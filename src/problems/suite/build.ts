@@ -5,7 +5,8 @@
  */
 import type { SandboxExecutor } from "../../exec/index.js";
 import type { Limits } from "../../exec/types.js";
-import type { Problem } from "../types.js";
+import type { Json, Problem } from "../types.js";
+import { captureBatch, passBatch } from "./batch.js";
 import { chooseCases, type Rejection } from "./cases.js";
 import { candidates, difficultyOf, type Candidate } from "./candidates.js";
 import { isHeldOutPair, pairKeys, type Split } from "./compose.js";
@@ -22,8 +23,9 @@ export const suiteDefaults = {
 /** Generous limits: the references are tiny, and a spurious timeout would make the suite depend on load. */
 const buildLimits: Limits = { wallMs: 20_000, cpuMs: 10_000 };
 
-/** Candidates realised concurrently; the executor queues them on its slots. */
-const batchSize = 16;
+/** Candidates drawn per round; they run as `chunksPerRound` batched programs, queued on the executor's slots. */
+const batchSize = 96;
+const chunksPerRound = 4;
 
 /** How the build is going, reported after each batch. */
 export interface SuiteProgress {
@@ -50,28 +52,30 @@ export class SuiteBuildError extends Error {
   override name = "SuiteBuildError";
 }
 
-/** The problem for a candidate, or why it was rejected. */
-async function realise(
-  c: Candidate,
-  split: Split,
-  seed: number,
-  executor: SandboxExecutor,
-): Promise<Problem | Rejection> {
+/** The sandbox failed: the build stops (a candidate's rejection never depends on the machine). */
+function sandboxFailed(detail: string | undefined): SuiteBuildError {
+  return new SuiteBuildError(`the sandbox failed while building the suite: ${detail ?? "no detail"}`);
+}
+
+/** A candidate's probe: its expected outputs and ablation results, one capture of its own. */
+async function probeAlone(c: Candidate, executor: SandboxExecutor): Promise<(Json | undefined)[]> {
   const probe = probeProgram(c.composition, c.prompt, c.response, c.fnName);
   const captured = await executor.capture(probe.program, probeFunction, c.argsList, buildLimits);
-  if (captured.status === "sandbox_error")
-    throw new SuiteBuildError(
-      `the sandbox failed while building the suite: ${captured.detail ?? "no detail"}`,
-    );
-  const chosen = chooseCases(c.argsList, captured.values, probe.ablated.length);
-  if ("rejected" in chosen) return chosen.rejected;
-  const tests = { kind: "call" as const, fnName: c.fnName, cases: chosen.cases };
+  if (captured.status === "sandbox_error") throw sandboxFailed(captured.detail);
+  return captured.values;
+}
+
+/** Whether the reference passes its own tests, in a run of its own. */
+async function checkAlone(c: Candidate, tests: CallTests, executor: SandboxExecutor): Promise<boolean> {
   const verdict = await executor.run(c.prompt + c.response, tests, buildLimits);
-  if (verdict.status === "sandbox_error")
-    throw new SuiteBuildError(
-      `the sandbox failed while building the suite: ${verdict.detail ?? "no detail"}`,
-    );
-  if (verdict.status !== "pass") return "reference_failed";
+  if (verdict.status === "sandbox_error") throw sandboxFailed(verdict.detail);
+  return verdict.status === "pass";
+}
+
+type CallTests = Extract<Problem["tests"], { kind: "call" }>;
+
+/** The problem of a candidate whose reference passed its tests. */
+function problemOf(c: Candidate, tests: CallTests, split: Split, seed: number): Problem {
   const { input, stages, terminal } = c.composition;
   const steps = [...stages, terminal];
   return {
@@ -93,6 +97,46 @@ async function realise(
       heldOutPairs: pairKeys(c.composition).filter(isHeldOutPair),
     },
   };
+}
+
+/**
+ * The problems of a chunk of candidates, or why each was rejected: their probes run as one batched
+ * program, then the kept references' checks as another (batch.ts). A batch that does not run cleanly is
+ * run again candidate by candidate, so the result is the same as running each alone.
+ */
+async function realiseChunk(
+  chunk: Candidate[],
+  split: Split,
+  seed: number,
+  executor: SandboxExecutor,
+): Promise<(Problem | Rejection)[]> {
+  const probes = chunk.map((c) => probeProgram(c.composition, c.prompt, c.response, c.fnName));
+  const batched = await captureBatch(
+    executor,
+    chunk.map((c, i) => ({ program: probes[i]!.program, fnName: probeFunction, argsList: c.argsList })),
+    buildLimits,
+  );
+  const values = batched ?? (await Promise.all(chunk.map((c) => probeAlone(c, executor))));
+  const chosen = chunk.map((c, i) => chooseCases(c.argsList, values[i]!, probes[i]!.ablated.length));
+  const tests = chosen.map((r, i): CallTests | undefined =>
+    "cases" in r ? { kind: "call", fnName: chunk[i]!.fnName, cases: r.cases } : undefined,
+  );
+  const kept = chunk.flatMap((c, i) => (tests[i] ? [{ c, tests: tests[i] }] : []));
+  const allPass =
+    kept.length > 0 &&
+    (await passBatch(
+      executor,
+      kept.map(({ c, tests }) => ({ program: c.prompt + c.response, fnName: c.fnName, cases: tests.cases })),
+      buildLimits,
+    ));
+  return Promise.all(
+    chunk.map(async (c, i): Promise<Problem | Rejection> => {
+      const r = chosen[i]!;
+      if ("rejected" in r) return r.rejected;
+      if (!allPass && !(await checkAlone(c, tests[i]!, executor))) return "reference_failed";
+      return problemOf(c, tests[i]!, split, seed);
+    }),
+  );
 }
 
 /** Builds `n` problems of a split; the same seed gives the same problems on every machine. */
@@ -123,7 +167,11 @@ export async function buildSuite(options: SuiteOptions): Promise<Problem[]> {
         `the ${split} split has only ${problems.length} distinct problems with at most ${options.maxSteps ?? suiteDefaults.maxSteps} steps; ask for fewer or allow more steps`,
       );
     // Results are taken in stream order, so the suite does not depend on which run finishes first.
-    const results = await Promise.all(batch.map((c) => realise(c, split, seed, executor)));
+    const size = Math.ceil(batch.length / chunksPerRound);
+    const chunks = Array.from({ length: Math.ceil(batch.length / size) }, (_, k) =>
+      batch.slice(k * size, (k + 1) * size),
+    );
+    const results = (await Promise.all(chunks.map((c) => realiseChunk(c, split, seed, executor)))).flat();
     for (const r of results) {
       if (problems.length === n) break;
       progress.candidates++;
