@@ -20,14 +20,16 @@ test("an unknown command is a one-line error with exit code 2", () => {
   assert.equal(r.stderr.trim().split("\n").length, 1);
 });
 
-test("linewise env --json reports libtorch, BLAS, threads, CUDA, bubblewrap and python3", () => {
+test("linewise env --json reports the CPU, libtorch, BLAS, threads, CUDA, bubblewrap and python3", () => {
   const r = spawnSync(process.execPath, [cli, "env", "--json"], { encoding: "utf8" });
   assert.equal(r.status, 0, r.stderr);
   const facts = JSON.parse(r.stdout);
   assert.match(facts.libtorch, /^\d+\.\d+/);
   assert.match(facts.libtorchPath, /libtorch_cpu\.so/);
   assert.ok(facts.threads >= 1);
-  for (const key of ["blas", "openblas", "cuda", "bubblewrap", "python3"]) assert.ok(key in facts, key);
+  assert.match(facts.cpu, /\S.* \(\d+ logical CPUs\)$/);
+  for (const key of ["blas", "openblas", "openblasCore", "cuda", "bubblewrap", "python3"])
+    assert.ok(key in facts, key);
 });
 
 test("linewise env reports the OpenBLAS kernels in use, and who chose them", (t) => {

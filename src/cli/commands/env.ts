@@ -1,6 +1,7 @@
-/** `linewise env`: what the set-up found — libtorch, BLAS, threads, CUDA, bubblewrap, python3. */
+/** `linewise env`: what the set-up found — CPU, libtorch, BLAS, threads, CUDA, bubblewrap, python3. */
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { cpus } from "node:os";
 import { join } from "node:path";
 import type { Command } from "../command.js";
 import { parseOptions } from "../args.js";
@@ -46,11 +47,29 @@ function openblasCore(): string {
   return `${core} (OpenBLAS's own choice)`;
 }
 
+/**
+ * The CPU model and logical CPU count, as benchmark figures should name them (issue 16: the same
+ * benchmark differs several-fold between two 2-core x86 VMs).
+ */
+export function cpuModel(): string {
+  let model = cpus()[0]?.model?.trim() ?? "";
+  try {
+    const line = readFileSync("/proc/cpuinfo", "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("model name"));
+    if (line) model = line.slice(line.indexOf(":") + 1).trim();
+  } catch {
+    // not Linux: os.cpus() is all there is
+  }
+  return `${model || "unknown"} (${cpus().length} logical CPUs)`;
+}
+
 /** The facts `linewise env` reports, also used by the demo report. */
 export function environmentFacts(): Record<string, string | number | boolean> {
   const libtorch = mappedLibraries(/libtorch_cpu\.so/)[0] ?? "unknown";
   const blas = mappedLibraries(/lib(open)?blas[^/]*\.so/);
   return {
+    cpu: cpuModel(),
     libtorch: T.version().torch,
     libtorchPath: libtorch,
     blas: blas.length ? blas.join(", ") : "none loaded",
@@ -66,11 +85,11 @@ export function environmentFacts(): Record<string, string | number | boolean> {
 
 export const envCommand: Command = {
   name: "env",
-  summary: "show what set-up found: libtorch, BLAS, threads, CUDA, bubblewrap, python3",
+  summary: "show what set-up found: CPU, libtorch, BLAS and its kernels, threads, CUDA, bubblewrap, python3",
   help: [
     "Usage: linewise env [--json]",
     "",
-    "Prints the libtorch version and the library actually loaded, the BLAS in use (OpenBLAS is ~18x faster",
+    "Prints the CPU model and logical CPU count (name them with any benchmark figure), the libtorch version and the library actually loaded, the BLAS in use (OpenBLAS is ~18x faster",
     "than the reference BLAS for training) and the kernels OpenBLAS runs with (OPENBLAS_CORETYPE overrides),",
     "libtorch's thread count (LINEWISE_THREADS overrides), whether CUDA is available, and the bubblewrap and",
     "python3 versions the executor uses.",
