@@ -4,9 +4,15 @@
  */
 import type { Tokenizer } from "./tokenizer/index.js";
 
-/** [bos] + encode(prompt): the token ids a response continues. */
+/**
+ * [bos] + encode(prompt): the token ids a response continues. No second bos when the prompt's text already
+ * starts with it (a chat template writes it), and none at all for a tokenizer without one (Qwen 2), unless
+ * the prompt is empty and something must come first.
+ */
 export function encodePrompt(tokenizer: Tokenizer, prompt: string): number[] {
-  return [tokenizer.bosId, ...tokenizer.encode(prompt).ids];
+  const ids = tokenizer.encode(prompt).ids;
+  if ((tokenizer.addBos && ids[0] !== tokenizer.bosId) || ids.length === 0) ids.unshift(tokenizer.bosId);
+  return ids;
 }
 
 /** Text of generated ids, special tokens (end, padding) dropped. */

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { packageRoot } from "../../src/paths.js";
 import { Tokenizer } from "../../src/model/tokenizer/index.js";
 import { compileOnigPattern } from "../../src/model/tokenizer/onig.js";
+import { encodePrompt } from "../../src/model/prompt.js";
 
 const fixtures = join(packageRoot, "test/fixtures/tokenizer");
 const gpt2File = join(fixtures, "gpt2-tiny.json");
@@ -133,7 +134,17 @@ test("what would encode differently is refused with the field's name", () => {
     edit(json);
     assert.throws(() => Tokenizer.fromJSON(json), message);
   };
-  refuse((j) => (j.normalizer = { type: "NFC" }), /tokenizer.json: normalizer: 'NFC' is not supported/);
+  refuse(
+    (j) => (j.normalizer = { type: "Precompiled", precompiled_charsmap: "" }),
+    /tokenizer.json: normalizer.type: 'Precompiled' is not supported \(supported: NFC/,
+  );
+  refuse(
+    (j) => (j.normalizer = { type: "Sequence", normalizers: [{ type: "NFC" }, { type: "BertNormalizer" }] }),
+    /normalizer.normalizers\[1\].type: 'BertNormalizer'/,
+  );
+  refuse((j) => (j.truncation = { max_length: 8 }), /truncation: is not supported/);
+  refuse((j) => (j.post_processor.trim_offsets = true), /post_processor.trim_offsets: true is not supported/);
+  refuse((j) => (j.model.byte_fallback = true), /model.byte_fallback: not supported by byte-level BPE/);
   refuse((j) => (j.model.type = "WordPiece"), /model.type: expected BPE/);
   refuse((j) => (j.model.dropout = 0.1), /model.dropout/);
   refuse((j) => (j.model.merges = ["a b c"]), /model.merges\[0\]: expected "a b" or \["a", "b"\]/);
@@ -143,7 +154,19 @@ test("what would encode differently is refused with the field's name", () => {
   );
   refuse((j) => (j.added_tokens[0].lstrip = true), /added_tokens\[0\].lstrip/);
   refuse((j) => (j.decoder = { type: "WordPiece" }), /decoder: expected ByteLevel/);
-  refuse((j) => (j.pre_tokenizer = { type: "Whitespace" }), /pre_tokenizer: expected ByteLevel/);
+  refuse(
+    (j) => (j.pre_tokenizer = { type: "Whitespace" }),
+    /pre_tokenizer.type: 'Whitespace' is not supported/,
+  );
+  // Without ByteLevel the tokenizer is sentencepiece-style, whose decoder must be the sentencepiece chain.
+  refuse(
+    (j) => (j.pre_tokenizer = { type: "Metaspace", replacement: "▁", prepend_scheme: "first", split: false }),
+    /decoder: expected Metaspace, or a Sequence of Replace/,
+  );
+  refuse((j) => {
+    j.pre_tokenizer = null;
+    j.decoder = { type: "Sequence", decoders: [{ type: "Strip", content: " ", start: 1, stop: 0 }] };
+  }, /decoder.decoders\[0\]: Strip is supported only after Fuse/);
   refuse(
     (j) =>
       (j.pre_tokenizer = {
@@ -167,7 +190,7 @@ test("load reports a missing or malformed file in one line naming it", () => {
     assert.throws(() => Tokenizer.load(dir), /tokenizer.json: not valid JSON/);
     writeFileSync(
       join(dir, "tokenizer.json"),
-      JSON.stringify({ ...gpt2Json(), normalizer: { type: "NFKC" } }),
+      JSON.stringify({ ...gpt2Json(), normalizer: { type: "Precompiled" } }),
     );
     assert.throws(
       () => Tokenizer.load(dir),
@@ -192,4 +215,26 @@ test("Oniguruma patterns: \\s is Unicode White_Space, (?i:…) folds case includ
   const notSpace = compileOnigPattern("[^\\S\\n]+");
   assert.deepEqual(" \t\n\u0085x".match(notSpace), [" \t", "\u0085"]);
   assert.throws(() => compileOnigPattern("(?<name>x)"), /has no JavaScript equivalent/);
+});
+
+test("encodePrompt puts bos first once, and not at all for a tokenizer without one (Qwen 2)", () => {
+  const gpt2 = Tokenizer.load(gpt2File);
+  const bos = gpt2.bosId;
+  assert.deepEqual(encodePrompt(gpt2, "the"), [bos, ...gpt2.encode("the").ids]);
+  // A chat template writes bos itself: it is not doubled.
+  assert.deepEqual(encodePrompt(gpt2, "<|endoftext|>the"), [bos, ...gpt2.encode("the").ids]);
+  const dir = mkdtempSync(join(tmpdir(), "linewise-tokenizer-"));
+  try {
+    writeFileSync(join(dir, "tokenizer.json"), readFileSync(gpt2File));
+    writeFileSync(
+      join(dir, "tokenizer_config.json"),
+      JSON.stringify({ bos_token: null, eos_token: "<|endoftext|>" }),
+    );
+    const qwenLike = Tokenizer.load(dir);
+    assert.equal(qwenLike.addBos, false);
+    assert.deepEqual(encodePrompt(qwenLike, "the"), qwenLike.encode("the").ids);
+    assert.deepEqual(encodePrompt(qwenLike, ""), [bos], "an empty prompt still gets something to continue");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

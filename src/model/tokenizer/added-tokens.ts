@@ -8,6 +8,8 @@ export interface AddedToken {
   id: number;
   content: string;
   special: boolean;
+  /** Matched in the normalized text rather than the raw one (tokenizers' `normalized`). */
+  normalized?: boolean;
 }
 
 export class AddedTokens {

@@ -15,7 +15,14 @@ export function pairKey(a: number, b: number): number {
   return a * idLimit + b;
 }
 
-/** The token ids of one pre-token and, for each token, the index of its first byte. */
+/** How a sentencepiece-style BPE treats characters outside its vocabulary. */
+export interface CharOptions {
+  byteFallback: boolean;
+  unkId?: number;
+  fuseUnk: boolean;
+}
+
+/** The token ids of one pre-token and, for each token, the index of its first byte (or symbol). */
 export interface Pieces {
   ids: Int32Array;
   firstByte: Int32Array;
@@ -62,7 +69,7 @@ export class BpeModel {
     return this.mergedIds[rank];
   }
 
-  /** Splits the bytes of one pre-token into tokens. */
+  /** Splits the bytes of one pre-token into tokens (byte-level BPE). */
   tokenize(bytes: Uint8Array): Pieces {
     const n = bytes.length;
     const ids = new Int32Array(n);
@@ -78,6 +85,71 @@ export class BpeModel {
       const whole = this.vocab.get(bytesToToken(bytes));
       if (whole !== undefined) return { ids: Int32Array.of(whole), firstByte: new Int32Array(1) };
     }
+    return this.merge(ids);
+  }
+
+  /**
+   * Splits one pre-token into tokens, character by character (sentencepiece-style BPE: Llama 2, Mistral).
+   * A character outside the vocabulary becomes its UTF-8 bytes as <0xXX> tokens (byte_fallback), else
+   * the unknown token (consecutive ones fused into one with fuse_unk). `firstByte` of the result indexes
+   * `units`, which gives each initial symbol's [start, end) in the word's UTF-16 units.
+   */
+  tokenizeChars(word: string, options: CharOptions): Pieces & { units: Int32Array } {
+    if (this.ignoreMerges) {
+      const whole = this.vocab.get(word);
+      if (whole !== undefined)
+        return {
+          ids: Int32Array.of(whole),
+          firstByte: new Int32Array(1),
+          units: Int32Array.of(0, word.length),
+        };
+    }
+    const ids: number[] = [];
+    const units: number[] = []; // start, end per symbol
+    let unkOpen = false;
+    for (let i = 0; i < word.length;) {
+      const cp = word.codePointAt(i)!;
+      const width = cp > 0xffff ? 2 : 1;
+      const ch = word.slice(i, i + width);
+      const id = this.vocab.get(ch);
+      const bytes = id === undefined && options.byteFallback ? this.fallbackIds(ch) : null;
+      if (id !== undefined || bytes !== null) {
+        for (const b of bytes ?? [id!]) {
+          ids.push(b);
+          units.push(i, i + width);
+        }
+        unkOpen = false;
+      } else if (options.unkId === undefined) {
+        throw new Error(
+          `the character ${JSON.stringify(ch)} is not in the vocabulary and the model has no unk_token or byte fallback`,
+        );
+      } else if (unkOpen && options.fuseUnk) {
+        units[units.length - 1] = i + width;
+      } else {
+        ids.push(options.unkId);
+        units.push(i, i + width);
+        unkOpen = true;
+      }
+      i += width;
+    }
+    return { ...this.merge(Int32Array.from(ids)), units: Int32Array.from(units) };
+  }
+
+  /** The <0xXX> ids of a character's UTF-8 bytes, or null when one is missing. */
+  private fallbackIds(ch: string): number[] | null {
+    const out: number[] = [];
+    for (const b of Buffer.from(ch, "utf8")) {
+      const id = this.vocab.get(`<0x${b.toString(16).toUpperCase().padStart(2, "0")}>`);
+      if (id === undefined) return null;
+      out.push(id);
+    }
+    return out;
+  }
+
+  /** Applies the merges to initial symbols `ids` (changed in place); `firstByte` is each token's first symbol. */
+  private merge(ids: Int32Array): Pieces {
+    const n = ids.length;
+    if (n <= 1) return { ids, firstByte: new Int32Array(n) };
     // Symbols are named by their first byte; next/prev link the live ones, ids[i] = -1 marks a dead one.
     const next = new Int32Array(n);
     const prev = new Int32Array(n);

@@ -2,7 +2,8 @@
  * Hugging Face `tokenizers` compiles Split patterns with Oniguruma. JavaScript's RegExp reads the same
  * syntax for the patterns tokenizers use, with two differences we translate:
  * - `\s` is Unicode White_Space in Oniguruma (it includes U+0085, and not U+FEFF as JavaScript's does);
- * - scoped case-insensitivity `(?i:…)` (Llama 3, Qwen 2) is not in Node 20's RegExp.
+ * - scoped case-insensitivity `(?i:…)` (Llama 3, Qwen 2) is not in Node 20's RegExp;
+ * - `^` and `$` match at every line start and end (Ruby syntax), as JavaScript's do only with the m flag.
  * Anything else JavaScript cannot compile (possessive quantifiers, nested classes) is reported, not guessed.
  */
 
@@ -71,6 +72,10 @@ export function compileOnigPattern(pattern: string): RegExp {
       i++;
     } else if ((c === "+" || c === "*" || c === "?" || c === "}") && pattern[i + 1] === "+") {
       fail("possessive quantifiers are not supported by JavaScript regexes");
+    } else if (c === "$" || c === "^") {
+      // Oniguruma's Ruby syntax (what tokenizers compiles) anchors at line ends, not only at the text's ends.
+      out += c === "$" ? "(?![^\\n])" : "(?<![^\\n])";
+      i++;
     } else if (caseless > 0 && /[a-zA-Z]/.test(c)) {
       const lower = c.toLowerCase();
       out += `[${lower}${lower.toUpperCase()}${extraFolds[lower] ?? ""}]`;
@@ -119,7 +124,12 @@ function translateClass(body: string): string {
     if (body[i] !== "\\") parts.push(body[i]);
     else if (body[i + 1] === "s") parts.push(whiteSpace);
     else if (body[i + 1] === "S") hasNonSpace = true;
-    else parts.push(body[i] + body[i + 1]);
+    else if (body[i + 1] === "x" && body[i + 2] === "{") {
+      // Oniguruma's \x{…} is JavaScript's \u{…}.
+      const close = body.indexOf("}", i);
+      parts.push("\\u" + body.slice(i + 2, close + 1));
+      i = close;
+    } else parts.push(body[i] + body[i + 1]);
     if (body[i] === "\\") i++;
   }
   const items = parts.join("");

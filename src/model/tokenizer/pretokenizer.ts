@@ -1,6 +1,9 @@
 /**
- * Pre-tokenization: the text is cut into pieces by a regex before BPE, and merges never cross a piece
- * boundary. Pieces are the regex's matches and the gaps between them (Hugging Face's "Isolated" split).
+ * Pre-tokenization: the text is cut into pieces by regexes before BPE, and merges never cross a piece
+ * boundary. Hugging Face chains splits (DeepSeek-Coder has five in a row); each one cuts every piece the
+ * one before made. A split keeps its matches and the gaps between them as tokenizers' SplitDelimiterBehavior
+ * says (Isolated: both, own pieces; Removed: gaps only; MergedWithPrevious/Next: the match joins the gap
+ * before/after it; Contiguous: adjacent matches form one piece).
  */
 import { compileOnigPattern } from "./onig.js";
 
@@ -18,39 +21,108 @@ export const gpt2Pattern =
 export const codePattern =
   "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|[^\\S\\n]*\\n|[^\\S\\n]+(?!\\S)|[^\\S\\n]+";
 
-/** Splits text into pieces; `pattern` is Oniguruma syntax as in tokenizer.json, null for no split. */
+export type SplitBehavior = "Isolated" | "Removed" | "MergedWithPrevious" | "MergedWithNext" | "Contiguous";
+
+export const splitBehaviors: readonly SplitBehavior[] = [
+  "Isolated",
+  "Removed",
+  "MergedWithPrevious",
+  "MergedWithNext",
+  "Contiguous",
+];
+
+/** One regex split of a chain. */
+export interface Split {
+  /** The Oniguruma pattern as the tokenizer.json writes it. */
+  pattern: string;
+  behavior: SplitBehavior;
+  /** tokenizers' `invert`: the pattern matches the pieces, not the delimiters. */
+  invert: boolean;
+}
+
+/** Splits text into pieces by a chain of regex splits; no splits leaves the text whole. */
 export class PreTokenizer {
-  private readonly regex: RegExp | null;
+  private readonly regexes: RegExp[];
 
   constructor(
-    readonly pattern: string | null,
+    readonly splits: readonly Split[],
     /** Hugging Face ByteLevel's add_prefix_space: a space is put before text that does not start with one. */
     readonly addPrefixSpace = false,
   ) {
-    this.regex = pattern === null ? null : compileOnigPattern(pattern);
+    this.regexes = splits.map((s) => compileOnigPattern(s.pattern));
   }
 
-  /** Calls `piece(start, end)` for each piece of `text`, in order; the pieces cover the text exactly. */
+  /** One Isolated split by `pattern` (null: no split), as the tokenizers linewise trains have. */
+  static isolated(pattern: string | null, addPrefixSpace = false): PreTokenizer {
+    return new PreTokenizer(
+      pattern === null ? [] : [{ pattern, behavior: "Isolated", invert: false }],
+      addPrefixSpace,
+    );
+  }
+
+  /** The single Isolated pattern of a one-split chain, else undefined. */
+  get pattern(): string | null | undefined {
+    if (this.splits.length === 0) return null;
+    const [only] = this.splits;
+    return this.splits.length === 1 && only.behavior === "Isolated" && !only.invert
+      ? only.pattern
+      : undefined;
+  }
+
+  /** Calls `piece(start, end)` for each piece of `text`, in order (Removed delimiters leave gaps). */
   forEachPiece(text: string, piece: (start: number, end: number) => void): void {
-    const re = this.regex;
-    if (re === null) {
+    if (this.regexes.length === 0) {
       if (text.length > 0) piece(0, text.length);
       return;
     }
-    let done = 0;
-    re.lastIndex = 0;
-    for (let match = re.exec(text); match !== null; match = re.exec(text)) {
-      const start = match.index;
-      const end = re.lastIndex;
-      if (end === start) {
-        // An empty match: step over one code point so the scan moves on.
-        re.lastIndex += (text.codePointAt(end) ?? 0) > 0xffff ? 2 : 1;
-        continue;
-      }
-      if (start > done) piece(done, start);
-      piece(start, end);
-      done = end;
-    }
-    if (done < text.length) piece(done, text.length);
+    this.cut(0, text, 0, text.length, piece);
   }
+
+  private cut(k: number, text: string, start: number, end: number, piece: (s: number, e: number) => void) {
+    if (k === this.regexes.length) return piece(start, end);
+    const sub = start === 0 && end === text.length ? text : text.slice(start, end);
+    const { behavior, invert } = this.splits[k];
+    const marks = matches(this.regexes[k], sub);
+    // The text as runs [from, to, isMatch]; inverted, the pattern matches the pieces and not the delimiters.
+    const runs: [number, number, boolean][] = [];
+    let done = 0;
+    for (let i = 0; i < marks.length; i += 2) {
+      if (marks[i] > done) runs.push([done, marks[i], invert]);
+      runs.push([marks[i], marks[i + 1], !invert]);
+      done = marks[i + 1];
+    }
+    if (done < sub.length) runs.push([done, sub.length, invert]);
+    // tokenizers' NormalizedString::split, fold for fold: which runs join which.
+    const pieces: [number, number][] = [];
+    let previousMatch = false;
+    if (behavior === "MergedWithNext") runs.reverse();
+    for (const [s, e, isMatch] of runs) {
+      const last = pieces[pieces.length - 1];
+      if (behavior === "Removed") {
+        if (!isMatch) pieces.push([s, e]);
+      } else if (behavior === "Contiguous" && isMatch === previousMatch && last) last[1] = e;
+      else if (behavior === "MergedWithPrevious" && isMatch && !previousMatch && last) last[1] = e;
+      else if (behavior === "MergedWithNext" && isMatch && !previousMatch && last) last[0] = s;
+      else pieces.push([s, e]);
+      previousMatch = isMatch;
+    }
+    if (behavior === "MergedWithNext") pieces.reverse();
+    for (const [s, e] of pieces) if (e > s) this.cut(k + 1, text, start + s, start + e, piece);
+  }
+}
+
+/** Flat [from, to, from, to, …] of the non-empty matches of `re` (global) in `text`. */
+function matches(re: RegExp, text: string): number[] {
+  const out: number[] = [];
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    const end = re.lastIndex;
+    if (end === m.index) {
+      // An empty match: step over one code point so the scan moves on.
+      re.lastIndex += (text.codePointAt(end) ?? 0) > 0xffff ? 2 : 1;
+      continue;
+    }
+    out.push(m.index, end);
+  }
+  return out;
 }
