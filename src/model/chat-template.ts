@@ -120,3 +120,33 @@ function specialTokens(config: Record<string, unknown>): Record<string, string> 
 function oneLine(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, " ");
 }
+
+/**
+ * The `--chat-template` option of serve-model and eval: "auto" is the checkpoint's own template (null
+ * when it has none), "none" is null (no template), anything else a .jinja file (special tokens from the
+ * checkpoint's tokenizer_config.json, when there is a checkpoint).
+ */
+export function chatTemplateOption(value: string, checkpoint: string | undefined): ChatTemplate | null {
+  if (value === "none") return null;
+  if (value === "auto") return checkpoint ? ChatTemplate.fromCheckpoint(checkpoint) : null;
+  return ChatTemplate.fromFile(value, checkpoint);
+}
+
+/** Where a response written in a chat's code block ends: the block's closing fence. */
+export const chatCodeStops = ["\n```"];
+
+/**
+ * The text a chat model continues to complete `code` (a problem's prompt, a function head to finish):
+ * a user turn asking for the code, then the assistant's turn opened with a Python fence and the code
+ * itself, so the reply continues the code exactly as a base model would (EvalPlus prompts chat models
+ * the same way). The response ends at the closing fence (chatCodeStops); code + response is the program.
+ */
+export function chatCodePrompt(template: ChatTemplate, code: string): string {
+  const request =
+    "Complete the following Python code. Reply with the whole program in one Python code block.\n" +
+    "```python\n" +
+    code +
+    (code.endsWith("\n") ? "" : "\n") +
+    "```";
+  return template.render([{ role: "user", content: request }]) + "```python\n" + code;
+}

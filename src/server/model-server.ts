@@ -19,6 +19,7 @@ import {
   modelsResponse,
   parseChatRequest,
   parseCompletionsRequest,
+  type ChatFormat,
   type ParsedRequest,
   type ProtocolLimits,
 } from "./openai-protocol.js";
@@ -29,6 +30,8 @@ export interface ModelServerOptions {
   modelName: string;
   /** The generator's tokenizer: token strings in log-probs, token counts in `usage`, prompt length checks. */
   tokenizer?: Tokenizer | null;
+  /** How chat messages become a prompt (the model's chat template); default the built-in `### Role:` one. */
+  chatFormat?: ChatFormat;
   /** The model's context length: a prompt that leaves no room to generate is a 400, not a failed batch. */
   maxPositions?: number;
   /** Prompts decoded together in one batch; default 32. */
@@ -138,7 +141,7 @@ export class ModelServer {
       const body = asBody(await readJson(req, this.options.maxBodyBytes ?? 16 * 1024 * 1024));
       const parsed =
         endpoint === "chat"
-          ? parseChatRequest(body, this.limits)
+          ? parseChatRequest(body, this.limits, this.options.chatFormat)
           : parseCompletionsRequest(body, this.limits);
       const promptTokens = this.checkPrompts(parsed);
       const samples = await this.queue.submit(

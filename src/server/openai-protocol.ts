@@ -50,6 +50,16 @@ export function chatPrompt(messages: { role: string; content: string }[]): strin
 /** Stop strings every chat request gets: the start of a new turn. */
 export const chatStops = ["\n### User:", "\n### System:", "\n### Assistant:"];
 
+/** How /v1/chat/completions turns messages into a prompt, and the stop strings it adds. */
+export interface ChatFormat {
+  /** The prompt text; may throw (a template's raise_exception), which becomes a 400. */
+  render(messages: { role: string; content: string }[]): string;
+  stop: string[];
+}
+
+/** The built-in format above, for models without a chat template of their own. */
+export const plainChat: ChatFormat = { render: chatPrompt, stop: chatStops };
+
 /** A JSON request body as an object, or a BadRequest. */
 export function asBody(json: unknown): Body {
   if (json === null || typeof json !== "object" || Array.isArray(json))
@@ -87,8 +97,12 @@ export function parseCompletionsRequest(body: Body, limits: ProtocolLimits): Par
   return { prompts, sampling: sampling(body, limits, 16, []), logprobs: typeof logprobs === "number" };
 }
 
-/** Checks a `POST /v1/chat/completions` body and renders its messages with the chat template. */
-export function parseChatRequest(body: Body, limits: ProtocolLimits): ParsedRequest {
+/** Checks a `POST /v1/chat/completions` body and renders its messages with the chat format. */
+export function parseChatRequest(
+  body: Body,
+  limits: ProtocolLimits,
+  format: ChatFormat = plainChat,
+): ParsedRequest {
   const messages = body["messages"];
   if (!Array.isArray(messages) || messages.length === 0)
     throw new BadRequest("'messages' must be a non-empty list", "messages");
@@ -106,9 +120,15 @@ export function parseChatRequest(body: Body, limits: ProtocolLimits): ParsedRequ
   const logprobs = body["logprobs"];
   if (logprobs !== undefined && logprobs !== null && typeof logprobs !== "boolean")
     throw new BadRequest("'logprobs' must be a boolean", "logprobs");
+  let prompt: string;
+  try {
+    prompt = format.render(turns);
+  } catch (err) {
+    throw new BadRequest((err as Error).message, "messages");
+  }
   return {
-    prompts: [chatPrompt(turns)],
-    sampling: sampling(body, limits, limits.chatMaxTokens, chatStops),
+    prompts: [prompt],
+    sampling: sampling(body, limits, limits.chatMaxTokens, format.stop),
     logprobs: logprobs === true,
   };
 }

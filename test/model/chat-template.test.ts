@@ -7,7 +7,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../../src/paths.js";
-import { ChatTemplate, type ChatMessage } from "../../src/model/chat-template.js";
+import {
+  ChatTemplate,
+  chatCodePrompt,
+  chatCodeStops,
+  type ChatMessage,
+} from "../../src/model/chat-template.js";
+import { ChatCodeGenerator } from "../../src/generate/chat.js";
+import type { CompletionRequest } from "../../src/generate/types.js";
 import { runReferencePython, skipWithoutReferencePython } from "../helpers/reference-python.js";
 
 const fixtures = join(packageRoot, "test/fixtures/chat-templates");
@@ -120,4 +127,29 @@ test('tokenizer_config.json\'s chat_template: a string, or a list whose "default
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("chatCodePrompt opens the assistant's turn with the code, so the reply continues it; ChatCodeGenerator applies it", async () => {
+  const llama3 = new ChatTemplate(readFileSync(join(fixtures, "llama3.jinja"), "utf8"), {
+    bos_token: "<|begin_of_text|>",
+  });
+  const prompt = chatCodePrompt(llama3, code);
+  assert.ok(
+    prompt.startsWith("<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nComplete the following"),
+  );
+  assert.ok(
+    prompt.endsWith(`<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n\`\`\`python\n${code}`),
+  );
+  const seen: CompletionRequest[] = [];
+  const recorder = {
+    complete: async (requests: CompletionRequest[]) => {
+      seen.push(...requests);
+      return requests.map(() => [{ text: "    return a + b\n", finishReason: "stop" as const }]);
+    },
+  };
+  const generator = new ChatCodeGenerator(recorder, llama3);
+  const [[completion]] = await generator.complete([{ prompt: code, n: 1, maxTokens: 8, stop: ["\ndef"] }]);
+  assert.equal(completion!.text, "    return a + b\n");
+  assert.equal(seen[0]!.prompt, prompt);
+  assert.deepEqual(seen[0]!.stop, ["\ndef", ...chatCodeStops]);
 });

@@ -12,6 +12,7 @@ import { ModelServer } from "../../src/server/model-server.js";
 import { UsageError } from "../../src/cli/command.js";
 import { serveModelCommand } from "../../src/cli/commands/serve-model.js";
 import { chatPrompt, chatStops } from "../../src/server/openai-protocol.js";
+import { ChatTemplate } from "../../src/model/chat-template.js";
 import { tinyModel } from "../model/tiny.js";
 import { serveModel, type ServedModel } from "./serve.js";
 
@@ -161,6 +162,42 @@ test("chat completions render the documented template and stop at a new turn", a
   );
 });
 
+test("with a chat template, chat completions are the model continuing the rendered template; its errors are 400s", async () => {
+  const template = new ChatTemplate(
+    "{{ bos_token }}{% for m in messages %}{% if m.role == 'system' %}{{ raise_exception('no system turns') }}" +
+      "{% endif %}{{ m.role }}: {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}assistant:{% endif %}",
+    { bos_token: "<|bos|>" },
+  );
+  const server = new ModelServer({
+    generator: local,
+    modelName: "tiny",
+    tokenizer,
+    chatFormat: { render: (m) => template.render(m), stop: [] },
+  });
+  const { port } = await server.listen(0);
+  try {
+    const chat = (messages: { role: string; content: string }[]) =>
+      fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ messages, max_tokens: 12, temperature: 0 }),
+      });
+    const messages = [{ role: "user", content: "write add" }];
+    const reply = (await (await chat(messages)).json()) as Reply;
+    const prompt = template.render(messages);
+    assert.equal(prompt, "<|bos|>user: write add\nassistant:");
+    const [[expected]] = await local.complete([{ prompt, n: 1, maxTokens: 12, temperature: 0 }]);
+    assert.equal(reply.choices[0]!.message.content, expected!.text);
+    // The template's bos is the one bos the model sees.
+    assert.equal(reply.usage.prompt_tokens, tokenizer.encode(prompt).ids.length);
+    const refused = await chat([{ role: "system", content: "x" }]);
+    assert.equal(refused.status, 400);
+    assert.match(JSON.stringify(await refused.json()), /no system turns/);
+  } finally {
+    await server.close();
+  }
+});
+
 test("bad requests get a 400 (or 404/405) with a message naming the field", async () => {
   const bad = async (path: string, body: unknown, param: string | null, message: RegExp, status = 400) => {
     const r = await post(path, body);
@@ -210,6 +247,10 @@ test("option mistakes are one-line usage errors", async () => {
   await usage(["--model", dir, "--port", "70000"], /--port expects an integer from 0 to 65535/);
   await usage(["--model", dir, "--max-batch", "0"], /--max-batch expects a positive integer/);
   await usage(["--model", dir, "--batch-window=-1"], /--batch-window expects/);
+  await usage(
+    ["--model", dir, "--chat-template", join(dir, "nope.jinja")],
+    /--chat-template \S+nope.jinja: no such file/,
+  );
   await usage(
     ["--model", join(dir, "missing")],
     /^linewise serve-model: --model \S+\/missing: the checkpoint has no tokenizer\.json/,

@@ -8,6 +8,8 @@ import { loadProblems, problemFormats, type ProblemFormat } from "../../problems
 import { createExecutor } from "../../exec/index.js";
 import { LocalGenerator } from "../../generate/local.js";
 import { OpenAIGenerator } from "../../generate/openai.js";
+import { ChatCodeGenerator } from "../../generate/chat.js";
+import { chatTemplateOption } from "../../model/chat-template.js";
 import type { Generator } from "../../generate/types.js";
 import { defaultStops, evaluate } from "../../eval/evaluate.js";
 import { summarize, summaryMarkdown } from "../../eval/summary.js";
@@ -33,6 +35,12 @@ Options:
   --max-tokens N       longest response in tokens (default 256)
   --no-greedy          skip the greedy response (greedy pass@1 is reported by default)
   --seed S             sampling seed (default 0)
+  --chat-template T    prompt a chat model through a chat template: auto (the checkpoint's own,
+                       chat_template.jinja or tokenizer_config.json's chat_template), or a .jinja FILE
+                       (needed with --openai). Each prompt becomes a user turn asking to complete the
+                       code, and the assistant's turn opens with a Python code fence and the code, which
+                       the model continues up to the closing fence. Default none: the prompt is
+                       continued as is (base models).
   --out DIR            where to write (default runs/eval-<date>)
 
 Example: linewise eval --model runs/demo/sft --problems runs/demo/suite-test.jsonl --n 10 --k 1,5,10`;
@@ -56,9 +64,24 @@ export const evalCommand: Command = {
       "no-greedy": { type: "boolean" },
       seed: { type: "string" },
       out: { type: "string" },
+      "chat-template": { type: "string" },
     });
     if (!values.model === !values.openai)
       throw new UsageError("linewise eval: give exactly one of --model CKPT or --openai URL");
+    let template = null;
+    if (values["chat-template"] !== undefined && values["chat-template"] !== "none") {
+      try {
+        template = chatTemplateOption(values["chat-template"], values.model);
+      } catch (e) {
+        throw new UsageError(`linewise eval: --chat-template ${(e as Error).message}`);
+      }
+      if (!template)
+        throw new UsageError(
+          values.model
+            ? `linewise eval: --chat-template auto: ${values.model} has no chat template (no chat_template.jinja, no chat_template in tokenizer_config.json); give a .jinja file`
+            : "linewise eval: --chat-template auto needs --model; with --openai give a .jinja file",
+        );
+    }
     const format = values.format as ProblemFormat | undefined;
     if (format && !problemFormats.includes(format))
       throw new UsageError(`linewise eval: --format must be one of ${problemFormats.join(", ")}`);
@@ -73,12 +96,13 @@ export const evalCommand: Command = {
     const { problems } = await loadProblems(requiredOption("eval", "problems", values.problems), format, {
       capture: executor.capture.bind(executor),
     });
-    const generator: Generator & { dispose?: () => void } = values.model
+    const base: Generator & { dispose?: () => void } = values.model
       ? LocalGenerator.fromCheckpoint(values.model)
       : new OpenAIGenerator({
           urls: values.openai!,
           ...(values["openai-model"] ? { model: values["openai-model"] } : {}),
         });
+    const generator = template ? new ChatCodeGenerator(base, template) : base;
     const progress = new Progress({ label: "eval", total: problems.length, unit: "problem" });
     let passed = 0;
     let samples = 0;

@@ -1,6 +1,7 @@
 /** `linewise serve-model`: serves a checkpoint over an OpenAI-compatible HTTP API. */
 import { basename, resolve } from "node:path";
 import { LocalGenerator } from "../../generate/local.js";
+import { chatTemplateOption } from "../../model/chat-template.js";
 import { ModelServer } from "../../server/model-server.js";
 import { numberOption, parseOptions, requiredOption } from "../args.js";
 import { UsageError, type Command } from "../command.js";
@@ -8,7 +9,7 @@ import { UsageError, type Command } from "../command.js";
 const name = "serve-model";
 
 const help = `Usage: linewise serve-model --model CKPT [--port P] [--host HOST] [--name NAME] [--max-batch N]
-                            [--batch-window MS]
+                            [--batch-window MS] [--chat-template auto|none|FILE]
 
 Serves a checkpoint (our own or any Llama-style Hugging Face folder with tokenizer.json) over an
 OpenAI-compatible HTTP API, so any OpenAI client can sample it — among them 'linewise label --openai URL',
@@ -23,10 +24,11 @@ Routes:
                               top_logprobs is not computed and is null)
   POST /v1/chat/completions   messages [{role: system|user|assistant, content}], the same sampling
                               fields (max_tokens defaults to the room left in the context), logprobs
-                              (a boolean). The messages are rendered as
+                              (a boolean). The messages are rendered with the model's chat template
+                              (see --chat-template); without one, as
                                 ### System:\\n{content}\\n\\n### User:\\n{content}\\n\\n### Assistant:\\n
                               and generation also stops at the next '\\n### User:', '\\n### System:' or
-                              '\\n### Assistant:'.
+                              '\\n### Assistant:'. A template's own error (raise_exception) is a 400.
   GET  /v1/models             the one model served
 Bad input gets HTTP 400 with {"error": {"message", "param"}} naming the field; streaming and echo are
 not supported. The 'model' field of a request is ignored (there is one model).
@@ -39,6 +41,11 @@ Options:
   --max-batch N      prompts decoded together (default 32)
   --batch-window MS  how long a request waits for others to share its batch, extended while more
                      arrive, up to four times (default 25; 0 decodes each request as soon as it comes)
+  --chat-template T  how /v1/chat/completions writes the conversation: auto (default) uses the
+                     checkpoint's own Jinja template (chat_template.jinja, or chat_template in
+                     tokenizer_config.json) and the built-in one when it has none; none always uses
+                     the built-in one; FILE is a .jinja template (rendered as transformers'
+                     apply_chat_template does, with add_generation_prompt; generation stops at eos)
 
 Example:
   linewise serve-model --model runs/sft/checkpoints/step-800 --port 8000 &
@@ -57,6 +64,7 @@ export const serveModelCommand: Command = {
       name: { type: "string" },
       "max-batch": { type: "string" },
       "batch-window": { type: "string" },
+      "chat-template": { type: "string" },
     });
     const checkpoint = requiredOption(name, "model", values.model);
     const port = numberOption(name, "port", values.port, 8000);
@@ -82,6 +90,16 @@ export const serveModelCommand: Command = {
     } catch (e) {
       throw new UsageError(`linewise ${name}: --model ${(e as Error).message}`);
     }
+    let chatFormat;
+    let chatOrigin = "the built-in ### Role: format";
+    try {
+      const template = chatTemplateOption(values["chat-template"] ?? "auto", checkpoint);
+      chatFormat = template ? { render: template.render.bind(template), stop: [] } : undefined;
+      if (template) chatOrigin = template.origin;
+    } catch (e) {
+      generator.dispose();
+      throw new UsageError(`linewise ${name}: --chat-template ${(e as Error).message}`);
+    }
     const modelName = values.name ?? basename(resolve(checkpoint));
     const server = new ModelServer({
       generator,
@@ -90,6 +108,7 @@ export const serveModelCommand: Command = {
       maxPositions: generator.model.config.maxPositions,
       maxBatch,
       batchWindowMs,
+      chatFormat,
     });
     try {
       const address = await server.listen(port, host).catch((e: NodeJS.ErrnoException) => {
@@ -99,6 +118,7 @@ export const serveModelCommand: Command = {
       });
       const shown = address.family === "IPv6" ? `[${address.address}]` : address.address;
       console.log(`serve-model: ${modelName} at http://${shown}:${address.port}/v1 (Ctrl-C to stop)`);
+      console.error(`serve-model: chat messages are written with ${chatOrigin}`);
       await new Promise<void>((done) => {
         const stop = (signal: string) => {
           process.off("SIGINT", stop);

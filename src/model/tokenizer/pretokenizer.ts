@@ -83,6 +83,17 @@ export class PreTokenizer {
     const sub = start === 0 && end === text.length ? text : text.slice(start, end);
     const { behavior, invert } = this.splits[k];
     const marks = matches(this.regexes[k], sub);
+    if (behavior === "Isolated") {
+      // The common case (every tokenizer linewise trains, Llama 3, Qwen 2): matches and gaps alike.
+      let at = 0;
+      for (let i = 0; i < marks.length; i += 2) {
+        if (marks[i] > at) this.cut(k + 1, text, start + at, start + marks[i], piece);
+        this.cut(k + 1, text, start + marks[i], start + marks[i + 1], piece);
+        at = marks[i + 1];
+      }
+      if (at < sub.length) this.cut(k + 1, text, start + at, start + sub.length, piece);
+      return;
+    }
     // The text as runs [from, to, isMatch]; inverted, the pattern matches the pieces and not the delimiters.
     const runs: [number, number, boolean][] = [];
     let done = 0;
