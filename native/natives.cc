@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+#include <c10/core/GradMode.h>
 #include <torch/version.h>
 #include <cstring>
 #include <stdexcept>
@@ -149,10 +150,10 @@ Napi::Value SetReportExternal(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-Napi::Value GradEnabled(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), at::GradMode::is_enabled()); }
+Napi::Value GradEnabled(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), c10::GradMode::is_enabled()); }
 
 Napi::Value SetGradEnabled(const Napi::CallbackInfo& info) {
-  at::GradMode::set_enabled(info[0].ToBoolean().Value());
+  c10::GradMode::set_enabled(info[0].ToBoolean().Value());
   return info.Env().Undefined();
 }
 
@@ -166,7 +167,7 @@ Napi::Value AdamwStep(const Napi::CallbackInfo& info) {
     auto expAvgSq = tensorsFrom(info[2], "expAvgSq");
     const double step = numberAt(info, 3), lr = numberAt(info, 4), beta1 = numberAt(info, 5), beta2 = numberAt(info, 6),
                  eps = numberAt(info, 7), weightDecay = numberAt(info, 8);
-    at::NoGradGuard noGrad;
+    c10::NoGradGuard noGrad;
     const double biasCorrection1 = 1 - std::pow(beta1, step);
     const double biasCorrection2Sqrt = std::sqrt(1 - std::pow(beta2, step));
     for (size_t i = 0; i < params.size(); ++i) {
@@ -190,7 +191,7 @@ Napi::Value SgdStep(const Napi::CallbackInfo& info) {
     std::vector<at::Tensor> buffers;
     if (!info[1].IsNull()) buffers = tensorsFrom(info[1], "momentumBuffers");
     const double lr = numberAt(info, 2), momentum = numberAt(info, 3), weightDecay = numberAt(info, 4);
-    at::NoGradGuard noGrad;
+    c10::NoGradGuard noGrad;
     for (size_t i = 0; i < params.size(); ++i) {
       at::Tensor& p = params[i];
       if (!p.grad().defined()) continue;
@@ -210,7 +211,7 @@ Napi::Value ClipGradNorm(const Napi::CallbackInfo& info) {
   return guarded(info, "clipGradNorm", 1, [&]() -> Napi::Value {
     auto params = tensorsFrom(info[0], "params");
     const double maxNorm = numberAt(info, 1);
-    at::NoGradGuard noGrad;
+    c10::NoGradGuard noGrad;
     std::vector<at::Tensor> norms;
     for (auto& p : params)
       if (p.grad().defined()) norms.push_back(p.grad().detach().norm(2).to(at::kFloat));

@@ -72,11 +72,27 @@ function prepareNativeEnvironment(): void {
     process.env.OPENBLAS_CORETYPE = readFileSync(openblasCoretypeFile, "utf8").trim();
 }
 
+/**
+ * Which build of the addon to load: the one for the libtorch the environment chooses, by the same rule
+ * scripts/setup builds with (README, "Choosing libtorch"); each lives in native/build/VARIANT.
+ */
+export function addonVariant(): "libtorch" | "pytorch" | "system" {
+  if (envVars.LIBTORCH) return "libtorch";
+  if (envVars.LIBTORCH_USE_PYTORCH === "1") return "pytorch";
+  return "system";
+}
+
+/** The folder of the addon build in use: its libtorch.json says which libtorch it was built against. */
+export const addonDir = join(packageRoot, "native/build", addonVariant());
+
 function load(): Native {
   prepareNativeEnvironment();
-  const path = join(packageRoot, "native/build/Release/linewise.node");
+  const path = join(addonDir, "build/Release/linewise.node");
   if (!existsSync(path)) {
-    throw new Error(`linewise: the native addon is not built (${path} is missing); run 'npm run build'`);
+    const env = { libtorch: "LIBTORCH=... ", pytorch: "LIBTORCH_USE_PYTORCH=1 ", system: "" }[addonVariant()];
+    throw new Error(
+      `linewise: the native addon is not built for this libtorch (${path} is missing); run '${env}npm run build'`,
+    );
   }
   return createRequire(import.meta.url)(path) as Native;
 }
