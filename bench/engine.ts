@@ -1,19 +1,17 @@
 /**
- * The engine benchmark (issue 2): one training step of a GPT-style model on the TypeScript tensor API
- * against the same model and step in C++ on the same libtorch (bench/engine/gpt.cc), alternating in the
- * same run; plus the cost of one tiny op from TypeScript and the matmul throughput (is BLAS set up right?).
+ * The engine benchmark (issues 2, 16, 17): one training step of a GPT-style model on the TypeScript tensor
+ * API against the same model and step in C++ on the same libtorch (bench/engine/gpt.cc) and in Python
+ * PyTorch (bench/engine/gpt.py, when a Python with torch is there), all on the same attention path,
+ * alternating single steps in the same run; plus both attention paths timed (the measurement behind
+ * src/torch/attentionPath.ts), the cost of one tiny op from TypeScript and the matmul throughput.
  */
-import { execFile, execFileSync, spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { execFile } from "node:child_process";
 import { PerformanceObserver } from "node:perf_hooks";
-import { createInterface } from "node:readline";
 import { promisify } from "node:util";
-import { packageRoot } from "../src/paths.js";
 import { native, type Handle } from "../src/torch/native.js";
 import {
   AdamW,
+  attentionPath,
   manualSeed,
   numThreads,
   ones,
@@ -24,19 +22,21 @@ import {
   type Tensor,
 } from "../src/torch/index.js";
 import { TinyGpt, type TinyGptConfig } from "../src/torch/examples/tinyGpt.js";
+import { addonLibtorch, buildNativeGpt, gptPy, Peer, pytorchSide } from "./engine/peers.js";
+import { measureAttention, type AttentionFigures, type PathTimes } from "./engine/attention.js";
 
 const run = promisify(execFile);
 
 /** The issue's model and batch: 4 layers, width 256, 4 heads, vocabulary 512, batch 32 × 128 tokens. */
 const model = { nLayer: 4, dModel: 256, nHead: 4, vocabSize: 512, blockSize: 128 } satisfies TinyGptConfig;
 const batch = 32;
-/** AdamW as gpt.cc's constants (kLr, kWeightDecay; PyTorch's default betas and eps on both sides). */
+/** AdamW as gpt.cc's constants (kLr, kWeightDecay; PyTorch's default betas and eps on every side). */
 const adamw = { lr: 3e-4, weightDecay: 0.01 };
 
 export interface EngineBenchOptions {
-  /** Most TS/C++ step pairs to measure. */
+  /** Most rounds (one step a side) to measure. */
   pairs?: number;
-  /** Fewest pairs; past this many, measuring stops once `budgetS` seconds have gone (a loaded machine). */
+  /** Fewest rounds; past this many, measuring stops once `budgetS` seconds have gone (a loaded machine). */
   minPairs?: number;
   budgetS?: number;
 }
@@ -48,10 +48,6 @@ interface StepTimes {
   cpuMs: number[];
   phasesMs: Phases;
 }
-interface NativeRun extends StepTimes {
-  threads: number;
-  parameters: number;
-}
 
 /** Runs the engine benchmark, prints a table and returns its figures (the last line `bench/main` prints). */
 export async function benchEngine(options: EngineBenchOptions = {}): Promise<Record<string, unknown>> {
@@ -59,80 +55,121 @@ export async function benchEngine(options: EngineBenchOptions = {}): Promise<Rec
   const minPairs = Math.min(options.minPairs ?? 6, maxPairs);
   const budgetMs = (options.budgetS ?? 150) * 1000;
   const threads = numThreads();
-  const binary = buildNativeGpt();
+  const binary = buildNativeGpt(log);
+  const attention = attentionPath("cpu");
+  const pytorch = pytorchSide();
+  if ("missing" in pytorch) log(`engine: no PyTorch side: ${pytorch.missing}`);
+  else if (!pytorch.sameLibtorch)
+    log(
+      `engine: PyTorch ${pytorch.torch} (${pytorch.python}) is not the addon's libtorch ${version().torch}: its ratio compares different libtorch builds`,
+    );
 
-  // 1. the training step, alternating single steps of TypeScript (in process) and C++ (a warm child
-  //    process timing its own steps), so that load on the machine falls on both sides alike
+  // 1. the training step, alternating single steps of TypeScript (in process), C++ and PyTorch (warm child
+  //    processes timing their own steps), so that load on the machine falls on every side alike
   manualSeed(0);
   const gpt = new TinyGpt(model);
   const opt = new AdamW(gpt.parameters(), adamw);
   const idx = randint(0, model.vocabSize, [batch, model.blockSize]);
   const targets = randint(0, model.vocabSize, [batch, model.blockSize]);
-  const cppGpt = NativeGpt.start(binary, threads);
+  const shape = { ...model, batch };
+  const peers = [Peer.start("C++ (gpt.cc)", [binary], shape, threads, attention.path)];
+  if (!("missing" in pytorch))
+    peers.push(Peer.start("PyTorch (gpt.py)", [pytorch.python, gptPy], shape, threads, attention.path));
   const ts = emptyTimes();
-  const cpp = emptyTimes();
+  const peerTimes = peers.map(() => emptyTimes());
   const gc = new GcPauses();
   let gcMsPerStep = 0;
+  let pythonTorch = "";
   try {
     // warm-up: first-touch allocations, operator look-ups, JIT
     trainSteps(gpt, opt, idx, targets, 2);
-    const warm = await cppGpt.steps(2);
-    if (warm.parameters !== gpt.numParameters() || warm.threads !== threads) {
-      // A different model or thread count would make the ratio meaningless: refuse rather than report it.
-      throw new Error(
-        `engine bench: gpt.cc has ${warm.parameters} parameters on ${warm.threads} threads, TinyGpt ${gpt.numParameters()} on ${threads}`,
-      );
+    for (const peer of peers) {
+      const warm = await peer.steps(2);
+      if (warm.parameters !== gpt.numParameters() || warm.threads !== threads) {
+        // A different model or thread count would make the ratio meaningless: refuse rather than report it.
+        throw new Error(
+          `engine bench: ${peer.name} has ${warm.parameters} parameters on ${warm.threads} threads, TinyGpt ${gpt.numParameters()} on ${threads}`,
+        );
+      }
+      if (peer !== peers[0]) pythonTorch = warm.torch;
     }
     const start = performance.now();
+    const sides = [-1, ...peers.map((_, i) => i)]; // -1: TypeScript
     for (let i = 0; i < maxPairs && (i < minPairs || performance.now() - start < budgetMs); i++) {
-      // ABBA order, so a drift in load does not favour the side that always goes first
-      if (i % 2 === 0) append(ts, trainSteps(gpt, opt, idx, targets, 1, gc));
-      append(cpp, await cppGpt.steps(1));
-      if (i % 2 === 1) append(ts, trainSteps(gpt, opt, idx, targets, 1, gc));
-      log(`engine: pair ${i + 1}: TS ${ts.stepsMs[i]!.toFixed(0)} ms, C++ ${cpp.stepsMs[i]!.toFixed(0)} ms`);
+      // each side goes first, middle and last in turn, so a drift in load favours none of them
+      const order = sides.map((_, j) => sides[(i + j) % sides.length]!);
+      for (const side of order) {
+        if (side < 0) append(ts, trainSteps(gpt, opt, idx, targets, 1, gc));
+        else append(peerTimes[side]!, await peers[side]!.steps(1));
+      }
+      const line = [
+        `TS ${ts.stepsMs[i]!.toFixed(0)} ms`,
+        ...peers.map((p, j) => `${p.name.split(" ")[0]} ${peerTimes[j]!.stepsMs[i]!.toFixed(0)} ms`),
+      ];
+      log(`engine: round ${i + 1}: ${line.join(", ")}`);
     }
     gcMsPerStep = (await gc.pausedMs()) / ts.stepsMs.length;
   } finally {
     gc.stop();
-    cppGpt.close();
+    for (const peer of peers) peer.close();
     gpt.dispose();
     opt.dispose();
     idx.dispose();
     targets.dispose();
   }
 
-  // 2. a tiny op, and 3. BLAS throughput
+  // 2. both attention paths on this libtorch and device, 3. a tiny op, and 4. BLAS throughput
+  const attentionFigures = measureAttention(
+    [batch, model.nHead, model.blockSize, model.dModel / model.nHead],
+    12,
+  );
   const add = await addCost(binary);
   const matmulGflops = matmulThroughput(512);
 
+  const cpp = peerTimes[0]!;
+  const vs = (other: StepTimes) => {
+    const pairRatios = ts.stepsMs.map((t, i) => t / other.stepsMs[i]!);
+    return {
+      ratio: round(median(ts.stepsMs) / median(other.stepsMs), 3),
+      ms: round(median(other.stepsMs), 1),
+      // the spread of per-round ratios shows how much machine load blurs the headline ratio
+      pairRatio: {
+        median: round(median(pairRatios), 3),
+        q1: round(quantile(pairRatios, 0.25), 3),
+        q3: round(quantile(pairRatios, 0.75), 3),
+      },
+      // CPU time (all threads) per step: closer to the work done when other processes take the cores
+      cpu: { ms: round(median(other.cpuMs), 1), ratio: round(median(ts.cpuMs) / median(other.cpuMs), 3) },
+      phasesMs: Object.fromEntries(phaseNames.map((p) => [p, round(median(other.phasesMs[p]), 1)])),
+    };
+  };
+  const cppFigures = vs(cpp);
+  const pyFigures =
+    "missing" in pytorch
+      ? { missing: pytorch.missing }
+      : {
+          ...vs(peerTimes[1]!),
+          torch: pythonTorch,
+          python: pytorch.python,
+          sameLibtorch: pytorch.sameLibtorch,
+        };
   const tsMs = median(ts.stepsMs);
-  const nativeMs = median(cpp.stepsMs);
-  const pairRatios = ts.stepsMs.map((t, i) => t / cpp.stepsMs[i]!);
-  const phases = Object.fromEntries(
-    (["forward", "backward", "optimizer"] as const).map((p) => [
-      p,
-      { tsMs: round(median(ts.phasesMs[p]), 1), nativeMs: round(median(cpp.phasesMs[p]), 1) },
-    ]),
-  );
   const result = {
     bench: "engine",
-    ratio: round(tsMs / nativeMs, 3),
+    ratio: cppFigures.ratio,
     tsMs: round(tsMs, 1),
-    nativeMs: round(nativeMs, 1),
-    // the spread of per-pair ratios shows how much machine load blurs the headline ratio
-    pairRatio: {
-      median: round(median(pairRatios), 3),
-      q1: round(quantile(pairRatios, 0.25), 3),
-      q3: round(quantile(pairRatios, 0.75), 3),
-    },
-    pairs: pairRatios.length,
-    // CPU time (all threads) per step: closer to the work done when other processes take the cores
-    cpu: {
-      tsMs: round(median(ts.cpuMs), 1),
-      nativeMs: round(median(cpp.cpuMs), 1),
-      ratio: round(median(ts.cpuMs) / median(cpp.cpuMs), 3),
-    },
-    phases,
+    nativeMs: cppFigures.ms,
+    pairRatio: cppFigures.pairRatio,
+    pairs: ts.stepsMs.length,
+    cpu: { tsMs: round(median(ts.cpuMs), 1), nativeMs: cppFigures.cpu.ms, ratio: cppFigures.cpu.ratio },
+    phases: Object.fromEntries(
+      phaseNames.map((p) => [
+        p,
+        { tsMs: round(median(ts.phasesMs[p]), 1), nativeMs: cppFigures.phasesMs[p]! },
+      ]),
+    ),
+    pytorch: pyFigures,
+    attention: { path: attention.path, why: attention.why, ...roundAttention(attentionFigures) },
     // V8 pauses inside the TS steps: the addon reports tensor bytes as external memory, which prompts GCs
     gcMsPerStep: round(gcMsPerStep, 1),
     opOverheadUs: round(add.tsUs, 2),
@@ -140,51 +177,29 @@ export async function benchEngine(options: EngineBenchOptions = {}): Promise<Rec
     matmulGflops: round(matmulGflops, 1),
     threads,
     libtorch: version().torch,
+    libtorchVariant: addonLibtorch().variant,
   };
-  printTable(result, phases);
+  printTable(
+    result,
+    ts,
+    peers.map((p) => p.name),
+    peerTimes,
+  );
   return result;
 }
 
-/** The C++ model (gpt.cc --serve) in a child process that stays warm between requests. */
-class NativeGpt {
-  private readonly stderr: string[] = [];
-  private constructor(
-    private readonly child: ChildProcessWithoutNullStreams,
-    private readonly lines: AsyncIterator<string>,
-  ) {
-    child.stderr.on("data", (d: Buffer) => this.stderr.push(d.toString()));
-    child.on("error", (e) => this.stderr.push(e.message)); // e.g. not executable: steps() then reports it
-  }
+const phaseNames = ["forward", "backward", "optimizer"] as const;
 
-  static start(binary: string, threads: number): NativeGpt {
-    // The thread count goes as an argument; the child inherits the environment native.ts prepared for
-    // libtorch (OMP_WAIT_POLICY, OPENBLAS_NUM_THREADS), so both sides run the same thread set-up.
-    const args = [
-      "--serve",
-      model.nLayer,
-      model.dModel,
-      model.nHead,
-      model.vocabSize,
-      batch,
-      model.blockSize,
-      threads,
-    ];
-    const child = spawn(binary, args.map(String), { stdio: "pipe" });
-    return new NativeGpt(child, createInterface({ input: child.stdout })[Symbol.asyncIterator]());
-  }
-
-  /** Trains `n` steps there; the times are the ones the program measured itself. */
-  async steps(n: number): Promise<NativeRun> {
-    this.child.stdin.write(`${n}\n`);
-    const next = await this.lines.next();
-    if (next.done)
-      throw new Error(`engine bench: bench/out/gpt exited early: ${this.stderr.join("").slice(0, 2000)}`);
-    return JSON.parse(next.value) as NativeRun;
-  }
-
-  close(): void {
-    this.child.stdin.end();
-  }
+function roundAttention(a: AttentionFigures) {
+  const r = (t: PathTimes | null) =>
+    t && { forwardMs: round(t.forwardMs, 1), backwardMs: round(t.backwardMs, 1), cpuMs: round(t.cpuMs, 1) };
+  return {
+    shape: a.shape,
+    matmul: r(a.matmul),
+    fused: r(a.fused),
+    fusedOverMatmul: a.fusedOverMatmul === null ? null : round(a.fusedOverMatmul, 2),
+    fusedOverMatmulCpu: a.fusedOverMatmulCpu === null ? null : round(a.fusedOverMatmulCpu, 2),
+  };
 }
 
 /** `steps` training steps (forward, backward, AdamW, grads to none), each timed whole and by phase. */
@@ -309,94 +324,72 @@ function matmulThroughput(n: number): number {
   return (2 * n ** 3) / (bestMs / 1000) / 1e9;
 }
 
-/**
- * Compiles gpt.cc against the libtorch the addon uses (native/find-libtorch.mjs: LIBTORCH,
- * LIBTORCH_USE_PYTORCH or the system install) into bench/out/, unless the source and flags are unchanged.
- */
-function buildNativeGpt(): string {
-  const source = join(packageRoot, "bench/engine/gpt.cc");
-  const outDir = join(packageRoot, "bench/out");
-  const binary = join(outDir, "gpt");
-  const stamp = join(outDir, "gpt.stamp");
-  const findLibtorch = (what: string) =>
-    execFileSync(process.execPath, [join(packageRoot, "native/find-libtorch.mjs"), what], {
-      encoding: "utf8",
-    }).trim();
-  const libdir = findLibtorch("libdir");
-  const flags = [
-    "-O2",
-    "-std=c++17",
-    "-Wno-deprecated-declarations",
-    ...findLibtorch("include")
-      .split(/\s+/)
-      .map((dir) => `-I${dir}`),
-    source,
-    "-o",
-    binary,
-    `-L${libdir}`,
-    `-Wl,-rpath,${libdir}`,
-    "-Wl,--no-as-needed",
-    ...findLibtorch("libs").split(/\s+/),
-    "-Wl,--as-needed",
-  ];
-  const key = createHash("sha256").update(readFileSync(source)).update(flags.join("\0")).digest("hex");
-  if (existsSync(binary) && existsSync(stamp) && readFileSync(stamp, "utf8") === key) return binary;
-  mkdirSync(outDir, { recursive: true });
-  log("engine: compiling bench/engine/gpt.cc (once; about 10 s)");
-  try {
-    execFileSync("g++", flags, { stdio: ["ignore", "ignore", "pipe"] });
-  } catch (e) {
-    const stderr = (e as { stderr?: Buffer }).stderr?.toString() ?? String(e);
-    throw new Error(
-      `engine bench: g++ could not compile bench/engine/gpt.cc (is g++ installed?):\n${stderr.slice(0, 2000)}`,
-    );
-  }
-  writeFileSync(stamp, key);
-  return binary;
-}
-
 interface Figures {
-  ratio: number;
-  tsMs: number;
-  nativeMs: number;
-  pairRatio: { median: number; q1: number; q3: number };
   pairs: number;
-  cpu: { tsMs: number; nativeMs: number; ratio: number };
   gcMsPerStep: number;
   addUs: { ts: number; addon: number; cpp: number };
   matmulGflops: number;
   threads: number;
+  libtorch: string;
+  libtorchVariant: string;
+  pytorch: { missing: string } | { torch: string; sameLibtorch: boolean };
+  attention: ReturnType<typeof roundAttention> & { path: string; why: string };
 }
 
-function printTable(r: Figures, phases: Record<string, { tsMs: number; nativeMs: number }>): void {
-  const row = (label: string, ts: string, cpp: string, note = "") =>
-    `  ${label.padEnd(22)}${ts.padStart(12)}${cpp.padStart(12)}  ${note}`;
+function printTable(r: Figures, ts: StepTimes, peerNames: string[], peers: StepTimes[]): void {
+  const names = ["TypeScript", ...peerNames.map((n) => n.split(" ")[0]!)];
+  const sides = [ts, ...peers];
+  const row = (label: string, cells: string[], note = "") =>
+    `  ${label.padEnd(22)}${cells.map((c) => c.padStart(12)).join("")}  ${note}`;
+  const ratios = (of: (t: StepTimes) => number[]) =>
+    peers.map((p, i) => `TS/${names[i + 1]} ${(median(of(ts)) / median(of(p))).toFixed(3)}`).join(", ");
+  const perRound = peers.map((p, i) => {
+    const pr = ts.stepsMs.map((t, j) => t / p.stepsMs[j]!);
+    return `TS/${names[i + 1]} median ${median(pr).toFixed(3)}, quartiles ${quantile(pr, 0.25).toFixed(3)}–${quantile(pr, 0.75).toFixed(3)}`;
+  });
+  const a = r.attention;
+  const pathRow = (name: string, t: PathTimes | null) =>
+    t
+      ? `${name} ${t.forwardMs.toFixed(1)} + ${t.backwardMs.toFixed(1)} ms (CPU ${t.cpuMs.toFixed(1)} ms)`
+      : `${name} —`;
   const lines = [
     `engine: GPT ${model.nLayer} layers × ${model.dModel} wide, ${model.nHead} heads, vocabulary ${model.vocabSize}, ` +
-      `batch ${batch} × ${model.blockSize} tokens, ${r.threads} thread${r.threads === 1 ? "" : "s"}; medians of ${r.pairs} alternating steps a side`,
-    row("", "TypeScript", "C++"),
+      `batch ${batch} × ${model.blockSize} tokens, ${r.threads} thread${r.threads === 1 ? "" : "s"}, libtorch ${r.libtorch} (${r.libtorchVariant}); ` +
+      `medians of ${r.pairs} rounds, one step a side, in rotating order`,
+    `  attention path: ${a.path} on every side (${a.why})`,
+    "pytorch" in r && "missing" in r.pytorch
+      ? `  no PyTorch side: ${r.pytorch.missing}`
+      : `  PyTorch ${(r.pytorch as { torch: string }).torch}${(r.pytorch as { sameLibtorch: boolean }).sameLibtorch ? " on the addon's own libtorch" : ", a different libtorch from the addon's"}`,
+    row("", names),
     row(
       "training step (ms)",
-      r.tsMs.toFixed(1),
-      r.nativeMs.toFixed(1),
-      `ratio ${r.ratio.toFixed(3)} (target ≤ 1.10)`,
+      sides.map((t) => median(t.stepsMs).toFixed(1)),
+      `${ratios((t) => t.stepsMs)} (target ≤ 1.10)`,
     ),
-    ...Object.entries(phases).map(([p, t]) => row(`  ${p} (ms)`, t.tsMs.toFixed(1), t.nativeMs.toFixed(1))),
+    ...phaseNames.map((p) =>
+      row(
+        `  ${p} (ms)`,
+        sides.map((t) => median(t.phasesMs[p]).toFixed(1)),
+      ),
+    ),
     row(
       "CPU time a step (ms)",
-      r.cpu.tsMs.toFixed(1),
-      r.cpu.nativeMs.toFixed(1),
-      `ratio ${r.cpu.ratio.toFixed(3)} (all threads)`,
+      sides.map((t) => median(t.cpuMs).toFixed(1)),
+      `${ratios((t) => t.cpuMs)} (all threads)`,
     ),
+    `  per-round ratios: ${perRound.join("; ")}`,
     `  V8 garbage collection inside a TS step: ${r.gcMsPerStep.toFixed(1)} ms`,
-    `  per-pair ratio: median ${r.pairRatio.median.toFixed(3)}, quartiles ${r.pairRatio.q1.toFixed(3)}–${r.pairRatio.q3.toFixed(3)}`,
+    `  attention alone, forward + backward, (B, heads, T, headDim) = (${a.shape.join(", ")}): ` +
+      `${pathRow("matmul", a.matmul)}, ${pathRow("fused", a.fused)}` +
+      (a.fusedOverMatmul === null
+        ? " (this libtorch has no fused kernel)"
+        : `; fused/matmul ${a.fusedOverMatmul.toFixed(2)} (CPU time ${a.fusedOverMatmulCpu!.toFixed(2)})`),
     row(
       "1-element add (µs)",
-      r.addUs.ts.toFixed(2),
-      r.addUs.cpp.toFixed(2),
-      `target ≤ 5 µs from TS; the raw addon call alone: ${r.addUs.addon.toFixed(2)} µs`,
+      [r.addUs.ts.toFixed(2), r.addUs.cpp.toFixed(2)],
+      `TS, C++; target ≤ 5 µs from TS; the raw addon call alone: ${r.addUs.addon.toFixed(2)} µs`,
     ),
-    `  matmul 512×512: ${r.matmulGflops.toFixed(1)} GFLOP/s (a few GFLOP/s means the reference BLAS is active, not OpenBLAS)`,
+    `  matmul 512×512: ${r.matmulGflops.toFixed(1)} GFLOP/s (a few GFLOP/s means a reference BLAS is active)`,
   ];
   console.log(lines.join("\n"));
 }

@@ -6,8 +6,17 @@ import { cpus } from "node:os";
 export const envVars = {
   /** A libtorch folder with include/ and lib/ to build the addon against (DESIGN.md, "Finding libtorch"). */
   LIBTORCH: process.env.LIBTORCH,
-  /** "1": build against python3's torch (how a CUDA libtorch is used on a GPU machine). */
+  /**
+   * "1": build against and load the libtorch inside a Python's torch package (pip's torch 2.x; how a CUDA
+   * libtorch is used on a GPU machine). scripts/setup asks LIBTORCH_PYTHON's torch for its paths.
+   */
   LIBTORCH_USE_PYTORCH: process.env.LIBTORCH_USE_PYTORCH,
+  /**
+   * The Python whose torch LIBTORCH_USE_PYTORCH=1 uses (read by scripts/setup); default: .venv/bin/python
+   * (the reference Python, scripts/reference-python) when it exists, else `python3` on PATH. Independent of
+   * LINEWISE_PYTHON, which runs the programs under test and needs no torch.
+   */
+  LIBTORCH_PYTHON: process.env.LIBTORCH_PYTHON,
   /**
    * Intra-op threads for libtorch (and OpenBLAS); default: the number of cores less one, at least one.
    * Why not all cores: the pipeline always has another CPU consumer (sandboxed Python, Node itself), and
@@ -24,6 +33,11 @@ export const envVars = {
    * OpenBLAS does not recognise the CPU and would fall back to generic SSE3 kernels (native/openblas-core.py).
    */
   OPENBLAS_CORETYPE: process.env.OPENBLAS_CORETYPE,
+  /**
+   * The attention kernel: "fused" (aten::scaled_dot_product_attention, libtorch ≥ 2.0) or "matmul"; default:
+   * the one measured faster for the libtorch version and device (src/torch/attentionPath.ts).
+   */
+  LINEWISE_ATTENTION: process.env.LINEWISE_ATTENTION,
   /** The Python interpreter the sandboxed executor runs programs with; default: `python3` on PATH. */
   LINEWISE_PYTHON: process.env.LINEWISE_PYTHON,
   /** "1" (set by CI) disables progress bars and colour. */

@@ -2,19 +2,23 @@
 // src/torch/examples/tinyGpt.ts with optim/adamw.ts, written directly against libtorch's C++ API, so that
 // bench/engine.ts can measure what the TypeScript layer costs on top of the same ATen kernels.
 //
-// Usage: gpt LAYERS WIDTH HEADS VOCAB BATCH SEQ STEPS [THREADS=cores]
+// Usage: gpt LAYERS WIDTH HEADS VOCAB BATCH SEQ STEPS [THREADS=cores [ATTENTION=matmul]]
 //   one untimed warm-up step, then STEPS timed ones; prints
-//   {"threads":N,"parameters":P,"stepsMs":[...],"cpuMs":[...],"phasesMs":{"forward":[...],"backward":[...],"optimizer":[...]},"loss":L}
-//        gpt --serve LAYERS WIDTH HEADS VOCAB BATCH SEQ [THREADS=cores]
-//   reads a step count a line from stdin and answers each with that JSON line for those steps;
+//   {"threads":N,"parameters":P,"torch":V,"stepsMs":[...],"cpuMs":[...],"phasesMs":{"forward":[...],"backward":[...],"optimizer":[...]},"loss":L}
+//        gpt --serve LAYERS WIDTH HEADS VOCAB BATCH SEQ [THREADS=cores [ATTENTION=matmul]]
+//   ATTENTION: "matmul" (matmul, causal mask, softmax, matmul) or "fused" (aten::scaled_dot_product_attention,
+//   libtorch >= 2.0): the two paths of F.scaledDotProductAttention; bench/engine.ts passes the one it uses.
+//   --serve reads a step count a line from stdin and answers each with that JSON line for those steps;
 //        gpt add COUNT BATCHES
 //   prints {"addUs":U}: one add of two 1-element tensors (result freed), the fastest of BATCHES batches of COUNT.
 //
-// Keep it op for op with the TypeScript side: the same ATen operators in the same order (the causal mask
-// rebuilt in each block, softmax then matmul, GELU without approximation), the same AdamW arithmetic as
-// native/natives.cc AdamwStep, and gradients set to none after each step.
+// Keep it op for op with the TypeScript side: the same ATen operators in the same order (the same attention
+// path, with the causal mask rebuilt in each block on the matmul path; GELU without approximation), the same
+// AdamW arithmetic as native/natives.cc AdamwStep, and gradients set to none after each step.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+#include <c10/core/GradMode.h>
+#include <torch/version.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -30,6 +34,7 @@ namespace {
 
 struct Config {
   int64_t nLayer, dModel, nHead, vocabSize, batch, seq;
+  bool fused;  // attention through aten::scaled_dot_product_attention instead of matmul and softmax
 };
 
 // The training hyper-parameters; bench/engine.ts uses the same ones (it passes them nowhere: keep in step).
@@ -65,20 +70,29 @@ struct Block {
   LayerNorm ln1, ln2;
   Linear attn, proj, fc, fcProj;
   int64_t nHead;
+  bool fused;
   explicit Block(const Config& c)
       : ln1(c.dModel), ln2(c.dModel), attn(c.dModel, 3 * c.dModel), proj(c.dModel, c.dModel),
-        fc(c.dModel, 4 * c.dModel), fcProj(4 * c.dModel, c.dModel), nHead(c.nHead) {}
+        fc(c.dModel, 4 * c.dModel), fcProj(4 * c.dModel, c.dModel), nHead(c.nHead), fused(c.fused) {}
+
+  // F.scaledDotProductAttention's two paths, causal: (B, nHead, T, headDim) -> (B, nHead, T, headDim)
+  static at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, bool fused) {
+#if TORCH_VERSION_MAJOR >= 2
+    if (fused) return at::scaled_dot_product_attention(q, k, v, {}, 0.0, /*is_causal=*/true);
+#endif
+    // the matmul path, with its finite mask value
+    const int64_t T = q.size(-2);
+    at::Tensor scores = q.matmul(k.transpose(-2, -1)).mul(1 / std::sqrt(static_cast<double>(q.size(-1))));
+    at::Tensor allowed = at::ones({T, T}, at::kBool).tril(0);
+    scores = scores.masked_fill(allowed.logical_not(), -1e30);
+    return scores.softmax(-1).matmul(v);
+  }
 
   at::Tensor forward(at::Tensor x) const {
     const int64_t B = x.size(0), T = x.size(1), C = x.size(2);
     auto qkv = attn.forward(ln1.forward(x)).split(C, 2);
     auto heads = [&](const at::Tensor& t) { return t.view({B, T, nHead, C / nHead}).transpose(1, 2); };  // (B, nHead, T, headDim)
-    at::Tensor q = heads(qkv[0]), k = heads(qkv[1]), v = heads(qkv[2]);
-    // F.scaledDotProductAttention's path on libtorch 1.13 (no fused kernel), with its finite mask value.
-    at::Tensor scores = q.matmul(k.transpose(-2, -1)).mul(1 / std::sqrt(static_cast<double>(q.size(-1))));
-    at::Tensor allowed = at::ones({T, T}, at::kBool).tril(0);
-    scores = scores.masked_fill(allowed.logical_not(), -1e30);
-    at::Tensor y = scores.softmax(-1).matmul(v);  // (B, nHead, T, headDim)
+    at::Tensor y = attention(heads(qkv[0]), heads(qkv[1]), heads(qkv[2]), fused);  // (B, nHead, T, headDim)
     x = x.add(proj.forward(y.transpose(1, 2).contiguous().view({B, T, C})));
     return x.add(fcProj.forward(at::gelu(fc.forward(ln2.forward(x)))));
   }
@@ -107,7 +121,7 @@ struct Gpt {
 
 // native/natives.cc AdamwStep, operation for operation.
 void adamwStep(std::vector<at::Tensor>& expAvg, std::vector<at::Tensor>& expAvgSq, double step) {
-  at::NoGradGuard noGrad;
+  c10::NoGradGuard noGrad;
   const double biasCorrection1 = 1 - std::pow(kBeta1, step);
   const double biasCorrection2Sqrt = std::sqrt(1 - std::pow(kBeta2, step));
   for (size_t i = 0; i < params.size(); ++i) {
@@ -207,6 +221,7 @@ struct Trainer {
     int64_t parameters = 0;
     for (const auto& p : params) parameters += p.numel();
     return "{\"threads\":" + std::to_string(at::get_num_threads()) + ",\"parameters\":" + std::to_string(parameters) +
+           ",\"torch\":\"" TORCH_VERSION "\"" +
            ",\"stepsMs\":" + jsonArray(stepsMs) + ",\"cpuMs\":" + jsonArray(cpuStepsMs) + ",\"phasesMs\":{\"forward\":" + jsonArray(forwardMs) +
            ",\"backward\":" + jsonArray(backwardMs) + ",\"optimizer\":" + jsonArray(optimizerMs) +
            "},\"loss\":" + std::to_string(lastLoss) + "}";
@@ -218,14 +233,24 @@ int main(int argc, char** argv) {
   const bool serve = argc > 1 && std::string(argv[1]) == "--serve";
   const int first = serve ? 2 : 1;  // index of LAYERS
   if (argc < first + (serve ? 6 : 7)) {
-    std::fprintf(stderr, "usage: gpt LAYERS WIDTH HEADS VOCAB BATCH SEQ STEPS [THREADS]\n"
-                         "       gpt --serve LAYERS WIDTH HEADS VOCAB BATCH SEQ [THREADS]\n"
+    std::fprintf(stderr, "usage: gpt LAYERS WIDTH HEADS VOCAB BATCH SEQ STEPS [THREADS [matmul|fused]]\n"
+                         "       gpt --serve LAYERS WIDTH HEADS VOCAB BATCH SEQ [THREADS [matmul|fused]]\n"
                          "       gpt add COUNT BATCHES\n");
     return 2;
   }
-  const Config c{argAt(argc, argv, first, 0),     argAt(argc, argv, first + 1, 0), argAt(argc, argv, first + 2, 0),
-                 argAt(argc, argv, first + 3, 0), argAt(argc, argv, first + 4, 0), argAt(argc, argv, first + 5, 0)};
   const int threadsAt = serve ? first + 6 : first + 7;
+  const std::string attention = threadsAt + 1 < argc ? argv[threadsAt + 1] : "matmul";
+  if (attention != "matmul" && attention != "fused") {
+    std::fprintf(stderr, "gpt: ATTENTION must be 'matmul' or 'fused', not '%s'\n", attention.c_str());
+    return 2;
+  }
+  if (attention == "fused" && TORCH_VERSION_MAJOR < 2) {
+    std::fprintf(stderr, "gpt: libtorch %s has no aten::scaled_dot_product_attention; use 'matmul'\n", TORCH_VERSION);
+    return 2;
+  }
+  const Config c{argAt(argc, argv, first, 0),     argAt(argc, argv, first + 1, 0), argAt(argc, argv, first + 2, 0),
+                 argAt(argc, argv, first + 3, 0), argAt(argc, argv, first + 4, 0), argAt(argc, argv, first + 5, 0),
+                 attention == "fused"};
   const int64_t threads = argAt(argc, argv, threadsAt, std::thread::hardware_concurrency());
   if (c.nHead == 0 || c.dModel % c.nHead != 0) {
     std::fprintf(stderr, "gpt: WIDTH (%lld) must be a multiple of HEADS (%lld)\n", (long long)c.dModel, (long long)c.nHead);

@@ -1,5 +1,6 @@
 /** Functional building blocks for transformers and their losses (the torch.nn.functional subset we need). */
-import { Tensor, op, hasOperator } from "./tensor.js";
+import { Tensor, op } from "./tensor.js";
+import { attentionPath, type AttentionPath } from "./attentionPath.js";
 import { ones } from "./creation.js";
 import { scope } from "./scope.js";
 
@@ -81,19 +82,23 @@ export function binaryCrossEntropyWithLogits(
 /**
  * Attention softmax(q·kᵀ/√d + mask)·v over (B, nHead, T, headDim) inputs.
  * `causal`: query i (the last Tq of Tk positions) sees keys up to its own position, so it also serves a KV
- * cache where Tq < Tk. `mask`: bool (true = may attend), broadcast to (B, nHead, Tq, Tk).
+ * cache where Tq < Tk. `mask`: bool (true = may attend), broadcast to (B, nHead, Tq, Tk). Runs libtorch's
+ * fused kernel or matmul and softmax, whichever was measured faster for this libtorch and device
+ * (attentionPath.ts; `path` forces one, for benchmarks and tests); both give the same result.
  */
 export function scaledDotProductAttention(
   q: Tensor,
   k: Tensor,
   v: Tensor,
-  options: { causal?: boolean; mask?: Tensor | null } = {},
+  options: { causal?: boolean; mask?: Tensor | null; path?: AttentionPath } = {},
 ): Tensor {
   const causal = options.causal ?? false;
   const mask = options.mask ?? null;
   const tq = q.size(-2);
   const tk = k.size(-2);
-  if (fusedAttention && !(causal && (mask || tq !== tk))) {
+  const path = options.path ?? attentionPath(q.device).path;
+  // The fused kernel's causal mask is aligned top-left, so a KV cache step (Tq < Tk) takes the matmul path.
+  if (path === "fused" && !(causal && (mask || tq !== tk))) {
     return fusedAttention(q, k, v, mask, 0, causal);
   }
   return scope(() => {
@@ -110,7 +115,5 @@ export function scaledDotProductAttention(
   });
 }
 
-// libtorch ≥ 2.0 has a fused kernel (flash / memory-efficient on CUDA); 1.13 does not.
-const fusedAttention = hasOperator("aten::scaled_dot_product_attention")
-  ? op("aten::scaled_dot_product_attention")
-  : null;
+// libtorch ≥ 2.0 only; attentionPath() says whether to use it (looked up on first call).
+const fusedAttention = op("aten::scaled_dot_product_attention");

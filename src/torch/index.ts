@@ -29,6 +29,7 @@ export {
   version,
 } from "./runtime.js";
 export * as F from "./functional.js";
+export { attentionPath, type AttentionPath, type AttentionChoice } from "./attentionPath.js";
 export { Module } from "./nn/module.js";
 export { Linear, Embedding, LayerNorm, RMSNorm, Dropout, ModuleList } from "./nn/layers.js";
 export { AdamW, type AdamWOptions, type ParamGroup } from "./optim/adamw.js";

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { Command } from "../command.js";
 import { parseOptions } from "../args.js";
 import * as T from "../../torch/index.js";
-import { openblasCoretypeFile } from "../../torch/native.js";
+import { addonDir, addonVariant, openblasCoretypeFile } from "../../torch/native.js";
 import { envVars } from "../../env.js";
 import { packageRoot } from "../../paths.js";
 
@@ -64,19 +64,38 @@ export function cpuModel(): string {
   return `${model || "unknown"} (${cpus().length} logical CPUs)`;
 }
 
+/** How the addon in use found its libtorch (native/find-libtorch.mjs wrote it beside the build). */
+function libtorchBuild(): string {
+  try {
+    const found = JSON.parse(readFileSync(join(addonDir, "libtorch.json"), "utf8")) as { how: string };
+    return `${addonVariant()}: ${found.how}`;
+  } catch {
+    return addonVariant();
+  }
+}
+
 /** The facts `linewise env` reports, also used by the demo report. */
 export function environmentFacts(): Record<string, string | number | boolean> {
   const libtorch = mappedLibraries(/libtorch_cpu\.so/)[0] ?? "unknown";
   const blas = mappedLibraries(/lib(open)?blas[^/]*\.so/);
+  // pip's torch links MKL in statically: no BLAS library of its own shows in the process's maps
+  const blasInfo = /BLAS_INFO=(\w+)/.exec(T.version().config)?.[1];
+  const attention = T.attentionPath("cpu");
   return {
     cpu: cpuModel(),
     libtorch: T.version().torch,
+    libtorchBuild: libtorchBuild(),
     libtorchPath: libtorch,
-    blas: blas.length ? blas.join(", ") : "none loaded",
+    blas: blas.length
+      ? blas.join(", ")
+      : blasInfo && blasInfo !== "generic"
+        ? `${blasInfo} (inside libtorch)`
+        : "none loaded",
     openblas: blas.some((p) => p.includes("openblas")),
-    openblasCore: openblasCore(),
+    openblasCore: blas.length ? openblasCore() : "not used by this libtorch",
     threads: T.numThreads(),
     cuda: T.cudaAvailable() ? `yes (${T.cudaDeviceCount()} devices)` : "no",
+    attention: `${attention.path} on CPU (${attention.why})`,
     bubblewrap: versionOf("bwrap", ["--version"]),
     python3: versionOf("python3", ["--version"]),
     node: process.version,
@@ -89,10 +108,12 @@ export const envCommand: Command = {
   help: [
     "Usage: linewise env [--json]",
     "",
-    "Prints the CPU model and logical CPU count (name them with any benchmark figure), the libtorch version and the library actually loaded, the BLAS in use (OpenBLAS is ~18x faster",
-    "than the reference BLAS for training) and the kernels OpenBLAS runs with (OPENBLAS_CORETYPE overrides),",
-    "libtorch's thread count (LINEWISE_THREADS overrides), whether CUDA is available, and the bubblewrap and",
-    "python3 versions the executor uses.",
+    "Prints the CPU model and logical CPU count (name them with any benchmark figure), the libtorch version,",
+    'which build of the addon is loaded and how it found its libtorch (README, "Choosing libtorch"), the',
+    "library actually loaded, the BLAS in use (OpenBLAS is ~18x faster than the reference BLAS for training)",
+    "and the kernels OpenBLAS runs with (OPENBLAS_CORETYPE overrides), libtorch's thread count",
+    "(LINEWISE_THREADS overrides), whether CUDA is available, the attention kernel chosen (LINEWISE_ATTENTION",
+    "overrides), and the bubblewrap and python3 versions the executor uses.",
     "",
     "Options:",
     "  --json   one JSON object instead of aligned lines",
@@ -106,7 +127,7 @@ export const envCommand: Command = {
     }
     const width = Math.max(...Object.keys(facts).map((k) => k.length));
     for (const [k, v] of Object.entries(facts)) console.log(`${k.padEnd(width)}  ${v}`);
-    if (!facts.openblas)
+    if (!facts.openblas && !String(facts.blas).includes("inside libtorch"))
       console.error("warning: OpenBLAS is not the active BLAS; run scripts/setup to see how to fix it");
     return 0;
   },
