@@ -24,8 +24,8 @@ const measured: Record<string, AttentionChoice> = {
   cpu: {
     path: "fused",
     why:
-      "measured on CPU with libtorch 2.13 (pip, MKL): the fused kernel took 0.19× the matmul path's CPU time " +
-      "for forward + backward on a 2-core AMD EPYC (Zen 5) VM",
+      "measured on CPU with libtorch 2.13 (pip, MKL): the fused kernel took 0.2–0.9× the matmul path's CPU " +
+      "time for forward + backward in every run on a 2-core AMD EPYC (Zen 5) VM",
   },
   cuda: {
     path: "fused",
