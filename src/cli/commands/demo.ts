@@ -5,7 +5,9 @@ import type { Command } from "../command.js";
 import { numberOption, parseOptions } from "../args.js";
 import { demoDefaults, demoQuick } from "../demo/config.js";
 import { asUsageError, readPipelineConfig } from "../training.js";
-import { demoArms, demoPaths, runDemo } from "../demo/pipeline.js";
+import { demoPaths, runDemo } from "../demo/pipeline.js";
+import { evalSplits } from "../demo/testbed.js";
+import type { SummaryRow } from "../../report/summary-json.js";
 import { Interrupted } from "../demo/arms.js";
 
 const help = `Usage: linewise demo [--quick] [--out RUN] [--seed S] [--config FILE]
@@ -60,25 +62,18 @@ export const demoCommand: Command = {
     try {
       report = await runDemo(config, out);
     } catch (e) {
-      if (!(e instanceof Interrupted)) throw e;
+      if (!(e instanceof Interrupted)) throw asUsageError(e);
       console.error(`linewise demo: ${e.message} (--out ${out})`);
       return 130;
     }
-    const summary = JSON.parse(readFileSync(demoPaths(out).evalSummary, "utf8")) as {
-      greedyPass1: number | null;
-      overall: { passAtK: { k: number; value: number | null }[] };
-    };
-    const pass = summary.overall.passAtK
-      .map((p) => `pass@${p.k} ${p.value === null ? "–" : (100 * p.value).toFixed(1) + "%"}`)
-      .join(", ");
-    console.log(`\ntest split: greedy pass@1 ${((summary.greedyPass1 ?? 0) * 100).toFixed(1)}%, ${pass}`);
-    for (const arm of demoArms) {
-      const after = JSON.parse(
-        readFileSync(join(demoPaths(out).arm(arm.name), "eval", "summary.json"), "utf8"),
-      ) as {
-        greedyPass1: number | null;
-      };
-      console.log(`after PPO, ${arm.title}: greedy pass@1 ${((after.greedyPass1 ?? 0) * 100).toFixed(1)}%`);
+    // The headline: pass@1 of the SFT policy and of each PPO arm on each evaluation split (summary.json).
+    const rows = (JSON.parse(readFileSync(demoPaths(out).summary, "utf8")) as { arms: SummaryRow[] }).arms;
+    for (const split of evalSplits) {
+      const line = rows
+        .filter((r) => r.split === split)
+        .map((r) => `${r.arm} ${r.passAt1.mean.toFixed(1)}%`)
+        .join(", ");
+      console.log(`pass@1 on ${split}: ${line}`);
     }
     console.log(`report: ${report}`);
     return 0;
