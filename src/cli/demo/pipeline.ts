@@ -159,11 +159,17 @@ export async function runDemo(
       "suite",
       paths.splits.compositional,
       async () => {
+        // One bar per build (keyed by its size too: the RL pool is rebuilt larger when too many of its
+        // prompts were SFT's), closed when the next build starts.
         const bars = new Map<string, Progress>();
         const splits = await buildTestbed(config.testbed, config.seed, executor, (split, built, n) => {
-          if (!bars.has(split))
-            bars.set(split, new Progress({ label: `suite ${split}`, total: n, unit: "problem" }));
-          bars.get(split)!.update(built);
+          const key = `${split}/${n}`;
+          if (!bars.has(key)) {
+            for (const open of bars.values()) open.done();
+            bars.clear();
+            bars.set(key, new Progress({ label: `suite ${split}`, total: n, unit: "problem" }));
+          }
+          bars.get(key)!.update(built);
         });
         for (const bar of bars.values()) bar.done();
         // The compositional split is written last: the stage's output, so a half-built suite is rebuilt.

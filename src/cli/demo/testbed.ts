@@ -97,7 +97,8 @@ async function rlPool(
 ): Promise<Problem[]> {
   const need = config.rlProblems + config.rlHeldoutProblems;
   // The stream is deterministic, so asking for more problems extends the same list: grow until enough survive.
-  for (let ask = need; ; ask = Math.ceil(ask * 1.25)) {
+  // About a quarter of 2-3-step prompts also occur among the SFT problems, hence the first ask's margin.
+  for (let ask = Math.ceil(need * 1.4); ; ask = Math.ceil(ask * 1.25)) {
     const drawn = await build("rlProblems", {
       n: ask,
       seed: seed + rlSeedOffset,
