@@ -40,9 +40,15 @@ function writeJson(name: string, value: unknown): string {
 }
 
 const demoConfig = writeJson("demo.json", {
-  trainProblems: 30,
-  testProblems: 6,
-  maxSteps: 2,
+  testbed: {
+    sftProblems: 20,
+    sftMaxSteps: 1,
+    rlProblems: 8,
+    rlHeldoutProblems: 6,
+    rlMinSteps: 2,
+    maxSteps: 2,
+    compositionalProblems: 6,
+  },
   evalSamples: 2,
   evalKs: [1, 2],
   maxTokens: 24,
@@ -63,15 +69,42 @@ const demoConfig = writeJson("demo.json", {
 test("linewise demo runs end to end on a tiny budget, PRM and PPO arms included, and a rerun resumes", () => {
   const r = linewise(["demo", "--config", demoConfig, "--out", demo]);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /test split: greedy pass@1 \d+\.\d%, pass@1 \d+\.\d%, pass@2/);
-  assert.match(r.stdout, /after PPO, RL baseline .*: greedy pass@1 \d+\.\d%/);
-  assert.match(r.stdout, /after PPO, PSGPO DenseReward \+ ValueInit: greedy pass@1 \d+\.\d%/);
+  assert.match(r.stdout, /pass@1 on rl-heldout: sft \d+\.\d%, rl-baseline \d+\.\d%, psgpo \d+\.\d%/);
+  assert.match(r.stdout, /pass@1 on compositional: sft \d+\.\d%, rl-baseline \d+\.\d%, psgpo \d+\.\d%/);
+  // The test-bed: SFT problems are 1-step ones with references; RL problems are longer and carry tests only.
+  const rows = (file: string) =>
+    readFileSync(join(demo, "suite", file), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+  const sft = rows("sft.jsonl");
+  const rl = rows("rl.jsonl");
+  const heldout = rows("rl-heldout.jsonl");
+  assert.ok(sft.every((p) => p.difficulty === "1" && p.solution));
+  assert.ok([...rl, ...heldout].every((p) => p.difficulty === "2" && p.solution === undefined));
+  const prompts = new Set(sft.map((p) => p.prompt));
+  for (const p of [...rl, ...heldout]) assert.ok(!prompts.has(p.prompt), "RL problems are unseen by SFT");
+  assert.equal(new Set([...rl, ...heldout].map((p) => p.prompt)).size, rl.length + heldout.length);
+  // summary.json: every arm on both splits, deltas against SFT and the baseline (one seed: no t or p).
+  const summary = JSON.parse(readFileSync(join(demo, "summary.json"), "utf8"));
+  assert.deepEqual(
+    summary.arms.map((a: { arm: string; split: string }) => `${a.arm}/${a.split}`),
+    ["rl-heldout", "compositional"].flatMap((split) =>
+      ["sft", "rl-baseline", "psgpo"].map((arm) => `${arm}/${split}`),
+    ),
+  );
+  const psgpo = summary.arms.find((a: { arm: string }) => a.arm === "psgpo");
+  assert.equal(psgpo.seeds, 1);
+  assert.equal(psgpo.vsSft.t, null);
+  assert.equal(typeof psgpo.vsBaseline.delta, "number");
+  assert.equal(summary.arms[0].vsSft, null);
   const report = readFileSync(join(demo, "report.md"), "utf8");
   for (const section of [
     "## Stage timings",
     "| ppo-psgpo |",
     "## SFT",
-    "## pass@k on the test split",
+    "## The SFT policy on held-out RL problems",
+    "## The SFT policy on the compositional split",
     "| difficulty |",
     "| response tokens |",
     "## Process labels",
@@ -83,7 +116,7 @@ test("linewise demo runs end to end on a tiny budget, PRM and PPO arms included,
   ])
     assert.ok(report.includes(section), section);
   // Both arms ran the same budget; PSGPO's process reward is logged (the baseline's is zero).
-  for (const arm of ["baseline", "psgpo"]) {
+  for (const arm of ["rl-baseline", "psgpo"]) {
     const rows = readFileSync(join(demo, "ppo", arm, "run", "metrics.jsonl"), "utf8")
       .trim()
       .split("\n");
@@ -96,15 +129,15 @@ test("linewise demo runs end to end on a tiny budget, PRM and PPO arms included,
 
   const again = linewise(["demo", "--config", demoConfig, "--out", demo]);
   assert.equal(again.status, 0, again.stderr);
-  for (const stage of ["suite", "sft", "labels", "prm", "ppo-baseline", "eval-psgpo"])
+  for (const stage of ["suite", "sft", "labels", "prm", "ppo-rl-baseline", "eval-psgpo-rl-heldout"])
     assert.match(again.stderr, new RegExp(`\\[${stage}\\] done earlier`));
 });
 
 test("linewise demo --config rejects an unknown setting in one line", () => {
-  const bad = writeJson("bad.json", { trainProblem: 3 });
+  const bad = writeJson("bad.json", { trainProblems: 3 });
   const r = linewise(["demo", "--config", bad, "--out", join(dir, "unused")]);
   assert.equal(r.status, 2);
-  assert.match(r.stderr, /bad\.json: unknown field "trainProblem"/);
+  assert.match(r.stderr, /bad\.json: unknown field "trainProblems"/);
   const badPpo = writeJson("bad-ppo.json", { ppo: { iterashuns: 3 } });
   const p = linewise(["demo", "--config", badPpo, "--out", join(dir, "unused")]);
   assert.equal(p.status, 2);
@@ -127,6 +160,7 @@ test("linewise compare trains every arm from the demo's policy, reports them wit
   assert.equal(r.status, 0, r.stderr);
   const report = readFileSync(join(compare, "compare.md"), "utf8");
   for (const section of [
+    "## RL baseline vs the SFT policy",
     "## Headline: RL baseline vs DenseReward + ValueInit",
     "## PSGPO Table 1",
     "## PSGPO data selection",
@@ -142,12 +176,25 @@ test("linewise compare trains every arm from the demo's policy, reports them wit
   // Every arm ran, or the report says why not (a data selection can leave a tiny PRM nothing to train on).
   for (const arm of armSpecs)
     assert.ok(
-      existsSync(join(compare, "arms", arm.name, "seed-0", "eval", "summary.json")) ||
+      existsSync(join(compare, "arms", arm.name, "seed-0", "eval", "rl-heldout", "summary.json")) ||
         report.includes(`Not run: ${arm.title} — prm: no training records left`),
       arm.name,
     );
-  for (const arm of ["baseline", "value-init", "dense-reward", "psgpo", "prlcoder-block", "dpo-line"])
-    assert.ok(existsSync(join(compare, "arms", arm, "seed-0", "eval", "summary.json")), arm);
+  for (const arm of ["rl-baseline", "value-init", "dense-reward", "psgpo", "prlcoder-block", "dpo-line"])
+    for (const split of ["rl-heldout", "compositional"])
+      assert.ok(existsSync(join(compare, "arms", arm, "seed-0", "eval", split, "summary.json")), arm);
+  // summary.json: the headline arms over two seeds, with Welch's t against the SFT policy's two sampling seeds.
+  const summary = JSON.parse(readFileSync(join(compare, "summary.json"), "utf8"));
+  const baseline = summary.arms.find(
+    (a: { arm: string; split: string }) => a.arm === "rl-baseline" && a.split === "rl-heldout",
+  );
+  assert.equal(baseline.seeds, 2);
+  assert.equal(baseline.vsBaseline, null);
+  assert.equal(typeof baseline.vsSft.delta, "number");
+  assert.ok(baseline.vsSft.p === null || (baseline.vsSft.p >= 0 && baseline.vsSft.p <= 1));
+  assert.ok(
+    summary.arms.some((a: { arm: string; split: string }) => a.arm === "sft" && a.split === "compositional"),
+  );
   assert.ok(existsSync(join(compare, "arms", "psgpo", "seed-1", "final.json")));
   assert.ok(!existsSync(join(compare, "arms", "value-init", "seed-1")), "non-headline arms run one seed");
   // Same budget and policy per PPO arm; only reward, value start and PRM differ.
@@ -161,7 +208,7 @@ test("linewise compare trains every arm from the demo's policy, reports them wit
 
   const again = linewise(compareArgs);
   assert.equal(again.status, 0, again.stderr);
-  assert.match(again.stderr, /\[baseline\/seed-1\] done earlier/);
+  assert.match(again.stderr, /\[rl-baseline\/seed-1\] done earlier/);
   assert.doesNotMatch(again.stderr, /\] starting/);
 });
 

@@ -8,7 +8,7 @@ import { UsageError, type Command } from "../command.js";
 
 const name = "suite";
 
-const help = `Usage: linewise suite --out FILE [--n N] [--seed S] [--split train|test] [--max-steps K]
+const help = `Usage: linewise suite --out FILE [--n N] [--seed S] [--split train|test] [--max-steps K] [--min-steps K]
 
 Generates the built-in problem suite and writes it as Problem JSONL, one problem a line. Each problem is a
 Python function to complete: the prompt (also the starter) is its signature and a docstring with one line
@@ -23,6 +23,7 @@ Options:
   --seed S         generation seed, an integer (default 1); the same seed gives the same file
   --split SPLIT    train or test (default train)
   --max-steps K    hardest difficulty level, 1 to 8 steps (default ${suiteDefaults.maxSteps})
+  --min-steps K    easiest difficulty level (default 1): a pool of longer problems only
 
 Example:
   linewise suite --out runs/suite/test.jsonl --n 200 --split test --seed 7`;
@@ -68,11 +69,15 @@ export const suiteCommand: Command = {
       seed: { type: "string" },
       split: { type: "string" },
       "max-steps": { type: "string" },
+      "min-steps": { type: "string" },
     });
     const out = requiredOption(name, "out", values.out);
     const n = integerOption("n", values.n, 1000, 1, 1_000_000);
     const seed = integerOption("seed", values.seed, 1, -(2 ** 31), 2 ** 32);
     const maxSteps = integerOption("max-steps", values["max-steps"], suiteDefaults.maxSteps, 1, 8);
+    const minSteps = integerOption("min-steps", values["min-steps"], 1, 1, 8);
+    if (minSteps > maxSteps)
+      throw new UsageError(`linewise ${name}: --min-steps ${minSteps} is above --max-steps ${maxSteps}`);
     const split = values.split ?? "train";
     if (split !== "train" && split !== "test")
       throw new UsageError(`linewise ${name}: --split expects 'train' or 'test', got '${split}'`);
@@ -87,6 +92,7 @@ export const suiteCommand: Command = {
         split,
         executor,
         maxSteps,
+        minSteps,
         onProgress: (p) => report((summary = p)),
       });
       mkdirSync(dirname(out), { recursive: true });

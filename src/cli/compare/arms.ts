@@ -46,7 +46,7 @@ const ppo = (preset: PpoConfig, prm: string | null) => ({ kind: "ppo" as const, 
 export const armSpecs: readonly ArmSpec[] = [
   // PSGPO Table 1: the RL baseline, each half of the recipe alone, and both.
   {
-    name: "baseline",
+    name: "rl-baseline",
     title: "RL baseline (binary outcome)",
     comparisons: ["table1"],
     headline: true,

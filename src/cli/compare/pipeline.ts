@@ -2,8 +2,9 @@
  * `linewise compare`: the papers' comparisons rerun from one SFT policy (a finished demo run's), as
  * resumable stages in one run folder:
  *
- *   eval-sft → labels (completion; mutation per granularity) → PRMs → for every arm and seed: train
- *   (PPO, or DPO) → evaluate on the test split → compare.md and learning curves.
+ *   eval-sft → labels (completion on RL problems; mutation of SFT references per granularity) → PRMs →
+ *   for every arm and seed: train (PPO on the RL problems, or DPO) → evaluate on the held-out RL problems
+ *   and the compositional split → compare.md, summary.json and learning curves.
  *
  * Each stage is skipped when its output exists, and each trainer resumes from its checkpoints, so Ctrl-C
  * or a killed process loses at most the step in flight. The report is rewritten after every arm, so a
@@ -23,7 +24,9 @@ import { readDpoPairs } from "../../train/dpo-data.js";
 import type { EvalSummary } from "../../eval/summary.js";
 import { stopOnInterrupt } from "../training.js";
 import { Stages } from "../demo/stages.js";
-import { demoPaths } from "../demo/pipeline.js";
+import { demoPaths, evalSplitFile, type DemoPaths } from "../demo/pipeline.js";
+import { evalSplits, type EvalSplit } from "../demo/testbed.js";
+import { headlineSummary } from "../../report/summary-json.js";
 import {
   Interrupted,
   completionLabelStage,
@@ -40,14 +43,18 @@ import type { CompareConfig } from "./config.js";
 import { writeCompareReport, type ArmRun } from "./report.js";
 
 /** Where a demo run keeps what compare starts from; a clear error when it is not finished that far. */
-export function demoInputs(demo: string): { train: string; test: string; policy: string } {
+export function demoInputs(demo: string): { splits: DemoPaths["splits"]; paths: DemoPaths; policy: string } {
   const paths = demoPaths(demo);
   if (!existsSync(paths.sftDone))
     throw new ConfigError(
       `${demo}: not a demo run with a finished SFT stage (no ${paths.sftDone}); run 'linewise demo --out ${demo}' first`,
     );
+  if (!existsSync(paths.splits.rl))
+    throw new ConfigError(
+      `${demo}: a demo run from before the RL test-bed (no ${paths.splits.rl}); run 'linewise demo' again into a new folder`,
+    );
   const sft = readStageJson<{ checkpoint: string }>(paths.sftDone);
-  return { train: paths.train, test: paths.test, policy: sft.checkpoint };
+  return { splits: paths.splits, paths, policy: sft.checkpoint };
 }
 
 /** The seeds an arm runs. */
@@ -69,14 +76,17 @@ export async function runCompare(
   const stages = new Stages(out);
   const executor: SandboxExecutor = createExecutor({ cacheDir: join(out, "exec-cache") });
   const interrupt = stopOnInterrupt("compare", "step");
-  const train = (await loadProblems(inputs.train, "linewise")).problems;
-  const test = (await loadProblems(inputs.test, "linewise")).problems;
+  const read = async (file: string) => (await loadProblems(file, "linewise")).problems;
+  const sftProblems = await read(inputs.splits.sft);
+  const rlProblems = await read(inputs.splits.rl);
+  const evalProblems = {} as Record<EvalSplit, Awaited<ReturnType<typeof read>>>;
+  for (const split of evalSplits) evalProblems[split] = await read(evalSplitFile(inputs.paths, split));
   const evalSettings: EvalSettings = { ...config.eval, seed: config.seed };
   const arms = armsFor(config.comparisons);
   const runs: ArmRun[] = [];
   const skipped: { arm: string; reason: string }[] = [];
   const report = join(out, "compare.md");
-  const writeReport = (sft: EvalSummary) =>
+  const writeReport = (sft: Record<EvalSplit, EvalSummary[]>) =>
     writeCompareReport(report, {
       config,
       demo,
@@ -89,6 +99,28 @@ export async function runCompare(
       skipped,
       prms: prms(),
     });
+  // summary.json: every arm's pass@1 on each split against the SFT policy and the RL baseline (Welch over seeds).
+  const writeSummaryJson = (sft: Record<EvalSplit, EvalSummary[]>) =>
+    writeFileAtomic(
+      join(out, "summary.json"),
+      JSON.stringify(
+        headlineSummary(
+          evalSplits.flatMap((split) => [
+            { arm: "sft", split, summaries: sft[split] },
+            ...arms
+              .map((a) => ({
+                arm: a.name,
+                split,
+                summaries: runs.filter((r) => r.arm === a.name).map((r) => r.summaries[split]),
+              }))
+              .filter((a) => a.summaries.length > 0),
+          ]),
+          "rl-baseline",
+        ),
+        null,
+        2,
+      ) + "\n",
+    );
   const prmDone = (name: string) => join(out, "prms", name, "final.json");
   const prms = () =>
     prmsFor(arms)
@@ -96,15 +128,30 @@ export async function runCompare(
       .map((p) => ({ spec: p, figures: readStageJson<PrmFigures>(prmDone(p.name)) }));
 
   try {
-    // The starting point every arm is measured against, with the same evaluation settings.
-    const sftEval = join(out, "sft-eval");
-    await stages.stage(
-      "eval-sft",
-      join(sftEval, "summary.json"),
-      () => evaluateCheckpoint(inputs.policy, test, sftEval, evalSettings, executor, "eval sft"),
-      log,
-    );
-    const sft = readStageJson<EvalSummary>(join(sftEval, "summary.json"));
+    // The starting point every arm is measured against, with the same evaluation settings. It is one
+    // policy, evaluated with as many sampling seeds as the headline arms have, so Welch's t compares like with like.
+    const sft = {} as Record<EvalSplit, EvalSummary[]>;
+    for (const split of evalSplits) {
+      sft[split] = [];
+      for (let i = 0; i < config.headlineSeeds; i++) {
+        const dir = join(out, "sft-eval", split, `seed-${config.seed + i}`);
+        await stages.stage(
+          `eval-sft/${split}/seed-${config.seed + i}`,
+          join(dir, "summary.json"),
+          () =>
+            evaluateCheckpoint(
+              inputs.policy,
+              evalProblems[split],
+              dir,
+              { ...evalSettings, seed: config.seed + i },
+              executor,
+              `eval sft ${split}`,
+            ),
+          log,
+        );
+        sft[split].push(readStageJson<EvalSummary>(join(dir, "summary.json")));
+      }
+    }
 
     // Labels, each set made once and only when an arm needs it.
     const completionRecords = join(out, "labels", "completion.jsonl");
@@ -115,7 +162,7 @@ export async function runCompare(
         () =>
           completionLabelStage(
             inputs.policy,
-            train.slice(0, config.completion.problems),
+            rlProblems.slice(0, config.completion.problems),
             { ...config.completion, maxTokens: config.eval.maxTokens, seed: config.seed, linear: false },
             executor,
             { records: completionRecords, done: join(out, "labels", "completion.done.json") },
@@ -134,7 +181,8 @@ export async function runCompare(
         `labels-mutation-${granularity}`,
         done,
         async () => {
-          const problems = train.slice(0, config.mutation.problems);
+          // PRLCoder's teacher rewrites reference solutions: the SFT problems are the ones that have them.
+          const problems = sftProblems.slice(0, config.mutation.problems);
           const bar = new Progress({
             label: `mutations (${granularity})`,
             total: problems.length,
@@ -222,7 +270,7 @@ export async function runCompare(
                 policy: inputs.policy,
                 prm: prmCheckpoint,
               };
-              await ppoStage(ppoConfig, train, dir, executor, interrupt.signal);
+              await ppoStage(ppoConfig, rlProblems, dir, executor, interrupt.signal);
               return;
             }
             const result = await trainDpo(
@@ -238,30 +286,32 @@ export async function runCompare(
           log,
         );
         const { checkpoint } = readStageJson<PpoFigures>(trained);
-        await stages.stage(
-          `${arm.name}/seed-${seed}/eval`,
-          join(dir, "eval", "summary.json"),
-          () =>
-            evaluateCheckpoint(
-              checkpoint,
-              test,
-              join(dir, "eval"),
-              evalSettings,
-              executor,
-              `eval ${arm.name} ${seed}`,
-            ),
-          log,
-        );
-        runs.push({
-          arm: arm.name,
-          seed,
-          dir,
-          summary: readStageJson<EvalSummary>(join(dir, "eval", "summary.json")),
-        });
+        const summaries = {} as Record<EvalSplit, EvalSummary>;
+        for (const split of evalSplits) {
+          const evalDir = join(dir, "eval", split);
+          await stages.stage(
+            `${arm.name}/seed-${seed}/eval-${split}`,
+            join(evalDir, "summary.json"),
+            () =>
+              evaluateCheckpoint(
+                checkpoint,
+                evalProblems[split],
+                evalDir,
+                evalSettings,
+                executor,
+                `eval ${arm.name} ${seed} ${split}`,
+              ),
+            log,
+          );
+          summaries[split] = readStageJson<EvalSummary>(join(evalDir, "summary.json"));
+        }
+        runs.push({ arm: arm.name, seed, dir, summaries });
         writeReport(sft);
+        writeSummaryJson(sft);
       }
     }
     writeReport(sft);
+    writeSummaryJson(sft);
   } finally {
     interrupt.release();
     await executor.close();

@@ -11,15 +11,17 @@ import { writeLearningCurves } from "../../report/learning-curves.js";
 import { meanSpread, tTwoSidedP, welchT } from "../../report/seed-stats.js";
 import type { Stages } from "../demo/stages.js";
 import type { PrmFigures } from "../demo/arms.js";
+import { evalSplits, type EvalSplit } from "../demo/testbed.js";
+import { splitTitle } from "../demo/report.js";
 import { comparisonInfo, type ArmSpec, type PrmSpec } from "./arms.js";
 import type { CompareConfig } from "./config.js";
 
-/** One finished arm × seed. */
+/** One finished arm × seed, evaluated on every split. */
 export interface ArmRun {
   arm: string;
   seed: number;
   dir: string;
-  summary: EvalSummary;
+  summaries: Record<EvalSplit, EvalSummary>;
 }
 
 export interface CompareReportInput {
@@ -28,7 +30,8 @@ export interface CompareReportInput {
   policy: string;
   out: string;
   stages: Stages;
-  sft: EvalSummary;
+  /** The SFT policy on each split, one evaluation per sampling seed. */
+  sft: Record<EvalSplit, EvalSummary[]>;
   arms: ArmSpec[];
   runs: ArmRun[];
   /** Arms not run, and why (a data selection that left the PRM nothing to train on). */
@@ -50,16 +53,23 @@ export function writeCompareReport(path: string, input: CompareReportInput): voi
     `# linewise compare — ${out}`,
     "",
     `Every arm starts from the SFT policy of the demo run \`${input.demo}\` (\`${input.policy}\`). Every PPO arm gets the same budget: ` +
-      `${ppo.iterations} iterations × ${ppo.problemsPerIteration} train problems × ${ppo.samplesPerProblem} samples; arms differ only in ` +
-      `reward, value-model start and PRM. Evaluation: the test split (${input.sft.problems} problems, step combinations unseen in training), ` +
+      `${ppo.iterations} iterations × ${ppo.problemsPerIteration} RL problems × ${ppo.samplesPerProblem} samples; arms differ only in ` +
+      `reward, value-model start and PRM. The RL problems carry tests only and are longer than the SFT problems (the demo's test-bed). ` +
+      `Evaluation: ${splitTitle["rl-heldout"]} (the headline) and ${splitTitle.compositional}, ` +
       `${config.eval.samples} samples at temperature ${config.eval.temperature} plus a greedy response per problem. Cells are mean ± sample sd over seeds ` +
-      `(PPO seeds ${config.seed}…; headline arms ${config.headlineSeeds} seeds, others ${config.otherSeeds}).`,
+      `(PPO seeds ${config.seed}…; headline arms ${config.headlineSeeds} seeds, others ${config.otherSeeds}; the SFT policy is evaluated with ` +
+      `${config.headlineSeeds} sampling seeds).`,
     "",
     "These are small models on a synthetic suite, not the papers' setting (billion-parameter models, real benchmarks): " +
       "a finding that does not reproduce here says something about this scale, not about the paper.",
     "",
-    ...headline(input),
-    ...config.comparisons.flatMap((c) => comparisonSection(input, c)),
+    ...evalSplits.flatMap((split) => [
+      `# On ${splitTitle[split]}`,
+      "",
+      ...rlVersusSft(input, split),
+      ...headline(input, split),
+      ...config.comparisons.flatMap((c) => comparisonSection(input, c, split)),
+    ]),
     ...prmSection(input.prms),
     "## Stage timings",
     "",
@@ -71,73 +81,117 @@ export function writeCompareReport(path: string, input: CompareReportInput): voi
 }
 
 /** The arms of a comparison with their finished seeds (arms with none are left out). */
-function armEvals(input: CompareReportInput, names: readonly string[]): ArmEvals[] {
+function armEvals(input: CompareReportInput, names: readonly string[], split: EvalSplit): ArmEvals[] {
   return input.arms
     .filter((a) => names.includes(a.name))
     .map((a) => ({
       title: a.title,
-      summaries: input.runs.filter((r) => r.arm === a.name).map((r) => r.summary),
+      summaries: input.runs.filter((r) => r.arm === a.name).map((r) => r.summaries[split]),
     }))
     .filter((a) => a.summaries.length > 0);
 }
 
-/** The headline: DenseReward + ValueInit minus the RL baseline, with Welch's t over seeds. */
-function headline(input: CompareReportInput): string[] {
-  const of = (arm: string) => input.runs.filter((r) => r.arm === arm).map((r) => r.summary);
-  const baseline = of("baseline");
-  const psgpo = of("psgpo");
-  if (baseline.length === 0 || psgpo.length === 0) return [];
-  // PSGPO Figure 3: the gain should be largest on long responses; the longest bucket every run has samples in.
-  const longest = [...input.sft.byLength]
-    .reverse()
-    .find((g) => [...baseline, ...psgpo].every((s) => bucketPass1(s, g.group) !== null))?.group;
-  const rows: [string, (s: EvalSummary) => number | null][] = [
+/** The check the test-bed exists for: does outcome-only RL improve on the SFT policy at all? */
+function rlVersusSft(input: CompareReportInput, split: EvalSplit): string[] {
+  const rl = input.runs.filter((r) => r.arm === "rl-baseline").map((r) => r.summaries[split]);
+  if (rl.length === 0) return [];
+  return [
+    "## RL baseline vs the SFT policy",
+    "",
+    "| measure | SFT policy | RL baseline | difference | Welch t, p |",
+    "|---|---|---|---|---|",
+    ...measures(input, split, rl).map(([name, pick]) => differenceRow(name, input.sft[split], rl, pick)),
+    "",
+  ];
+}
+
+type Measure = [string, (s: EvalSummary) => number | null];
+
+/** pass@1, greedy pass@1 and pass@1 on the longest responses every run has (PSGPO Figure 3 reads gains by length). */
+function measures(input: CompareReportInput, split: EvalSplit, runs: readonly EvalSummary[]): Measure[] {
+  const sft = input.sft[split][0];
+  const longest = sft
+    ? [...sft.byLength].reverse().find((g) => runs.every((s) => bucketPass1(s, g.group) !== null))?.group
+    : undefined;
+  return [
     ["pass@1", pass1],
     ["greedy pass@1", (s) => s.greedyPass1],
     ...(longest
-      ? [
-          [`pass@1 on responses of ${longest} tokens`, (s: EvalSummary) => bucketPass1(s, longest)] as [
-            string,
-            (s: EvalSummary) => number | null,
-          ],
-        ]
+      ? [[`pass@1 on responses of ${longest} tokens`, (s: EvalSummary) => bucketPass1(s, longest)] as Measure]
       : []),
   ];
+}
+
+/** One measure of two sets of seeds: means, the difference b − a in points, Welch's t and p. */
+function differenceRow(
+  name: string,
+  aRuns: readonly EvalSummary[],
+  bRuns: readonly EvalSummary[],
+  pick: Measure[1],
+  verdicts?: [better: string, worse: string],
+): string {
+  const a = aRuns.map(pick).filter((v): v is number => v !== null);
+  const b = bRuns.map(pick).filter((v): v is number => v !== null);
+  const ma = meanSpread(a);
+  const mb = meanSpread(b);
+  const t = welchT(b, a);
+  const p = t ? tTwoSidedP(t.t, t.df) : null;
+  const diff = 100 * (mb.mean - ma.mean);
+  const cells = [
+    name,
+    pct(ma.mean),
+    pct(mb.mean),
+    `${diff >= 0 ? "+" : ""}${diff.toFixed(1)} points`,
+    t ? `${t.t.toFixed(2)}, ${p!.toFixed(3)}` : "–",
+  ];
+  if (verdicts) {
+    const verdict =
+      p === null
+        ? a.length < 2 || b.length < 2
+          ? "too few seeds to tell"
+          : "no spread over seeds to test against"
+        : p < 0.05
+          ? diff > 0
+            ? verdicts[0]
+            : verdicts[1]
+          : "within seed noise";
+    cells.push(verdict);
+  }
+  return `| ${cells.join(" | ")} |`;
+}
+
+/** The headline: DenseReward + ValueInit minus the RL baseline, with Welch's t over seeds. */
+function headline(input: CompareReportInput, split: EvalSplit): string[] {
+  const of = (arm: string) => input.runs.filter((r) => r.arm === arm).map((r) => r.summaries[split]);
+  const baseline = of("rl-baseline");
+  const psgpo = of("psgpo");
+  if (baseline.length === 0 || psgpo.length === 0) return [];
   return [
     "## Headline: RL baseline vs DenseReward + ValueInit",
     "",
     "| measure | RL baseline | DenseReward + ValueInit | difference | Welch t, p | verdict |",
     "|---|---|---|---|---|---|",
-    ...rows.map(([name, pick]) => {
-      const a = baseline.map(pick).filter((v): v is number => v !== null);
-      const b = psgpo.map(pick).filter((v): v is number => v !== null);
-      const ma = meanSpread(a);
-      const mb = meanSpread(b);
-      const t = welchT(b, a);
-      const p = t ? tTwoSidedP(t.t, t.df) : null;
-      const diff = 100 * (mb.mean - ma.mean);
-      const verdict =
-        p === null
-          ? a.length < 2 || b.length < 2
-            ? "too few seeds to tell"
-            : "no spread over seeds to test against"
-          : p < 0.05
-            ? diff > 0
-              ? "PSGPO better, beyond seed noise"
-              : "baseline better, beyond seed noise"
-            : "within seed noise";
-      return `| ${name} | ${pct(ma.mean)} | ${pct(mb.mean)} | ${diff >= 0 ? "+" : ""}${diff.toFixed(1)} points | ${t ? `${t.t.toFixed(2)}, ${p!.toFixed(3)}` : "–"} | ${verdict} |`;
-    }),
+    ...measures(input, split, [...baseline, ...psgpo]).map(([name, pick]) =>
+      differenceRow(name, baseline, psgpo, pick, [
+        "PSGPO better, beyond seed noise",
+        "baseline better, beyond seed noise",
+      ]),
+    ),
     "",
   ];
 }
 
-function comparisonSection(input: CompareReportInput, name: CompareConfig["comparisons"][number]): string[] {
+function comparisonSection(
+  input: CompareReportInput,
+  name: CompareConfig["comparisons"][number],
+  split: EvalSplit,
+): string[] {
   const info = comparisonInfo[name];
   const members = input.arms.filter((a) => a.comparisons.includes(name));
   const arms = armEvals(
     input,
     members.map((a) => a.name),
+    split,
   );
   if (arms.length === 0) return [];
   const curvesDir = join(input.out, "curves", name);
@@ -153,7 +207,7 @@ function comparisonSection(input: CompareReportInput, name: CompareConfig["compa
     "",
     info.claim,
     "",
-    armTables([{ title: "SFT policy (start)", summaries: [input.sft] }, ...arms], 3),
+    armTables([{ title: "SFT policy (start)", summaries: input.sft[split] }, ...arms], 3),
     "",
     ...input.skipped
       .filter((s) => members.some((a) => a.name === s.arm))

@@ -2,15 +2,16 @@
 import { sftDefaults, type SftConfig } from "../../train/sft.js";
 import { prmDefaults, type PrmConfig } from "../../train/prm.js";
 import type { PpoConfig } from "../../train/ppo.js";
+import type { TestbedConfig } from "./testbed.js";
 
 export interface DemoConfig {
   seed: number;
-  /** Problems in the built-in suite's train split (SFT data). */
-  trainProblems: number;
-  /** Problems in the held-out test split (evaluation). */
-  testProblems: number;
-  /** Hardest difficulty level (number of steps). */
-  maxSteps: number;
+  /**
+   * The RL test-bed (testbed.ts): SFT on short train problems with references; RL on longer train problems
+   * that carry tests only; evaluation on held-out problems drawn like the RL ones and on the compositional
+   * test split.
+   */
+  testbed: TestbedConfig;
   /** The SFT trainer's configuration (the tokenizer is trained on the train split first). */
   sft: SftConfig;
   /** Samples per test problem for pass@k, besides the greedy response. */
@@ -19,7 +20,7 @@ export interface DemoConfig {
   evalTemperature: number;
   /** Longest response, in tokens. */
   maxTokens: number;
-  /** Completion labels (PSGPO §3) of policy samples on the first problems of the train split. */
+  /** Completion labels (PSGPO §3) of policy samples on the first RL problems (tests only: no reference is needed). */
   labels: {
     problems: number;
     /** Responses sampled per problem and labelled. */
@@ -41,9 +42,15 @@ export interface DemoConfig {
 
 export const demoDefaults: DemoConfig = {
   seed: 0,
-  trainProblems: 2000,
-  testProblems: 200,
-  maxSteps: 4,
+  testbed: {
+    sftProblems: 1200,
+    sftMaxSteps: 3,
+    rlProblems: 600,
+    rlHeldoutProblems: 200,
+    rlMinSteps: 2,
+    maxSteps: 4,
+    compositionalProblems: 200,
+  },
   sft: { ...sftDefaults, steps: 600 },
   evalSamples: 10,
   evalKs: [1, 5, 10],
@@ -64,8 +71,13 @@ export const demoDefaults: DemoConfig = {
 /** A first look in a few minutes: fewer problems, a shorter SFT and fewer samples. */
 export const demoQuick: DemoConfig = {
   ...demoDefaults,
-  trainProblems: 800,
-  testProblems: 60,
+  testbed: {
+    ...demoDefaults.testbed,
+    sftProblems: 500,
+    rlProblems: 120,
+    rlHeldoutProblems: 60,
+    compositionalProblems: 60,
+  },
   sft: { ...sftDefaults, steps: 200, evalEvery: 100, checkpointEvery: 100 },
   evalSamples: 5,
   evalKs: [1, 5],

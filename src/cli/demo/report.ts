@@ -9,6 +9,7 @@ import { armTables } from "../../report/arm-table.js";
 import { writeLearningCurves } from "../../report/learning-curves.js";
 import { readMetrics } from "../../runs/index.js";
 import type { PrmFigures } from "./arms.js";
+import { evalSplits, type EvalSplit } from "./testbed.js";
 import { join } from "node:path";
 
 /** What the SFT stage recorded (sft/final.json). */
@@ -23,16 +24,17 @@ export interface SftFigures {
 export interface ArmResult {
   name: string;
   title: string;
-  /** The arm's folder: run/ (the PPO run) and eval/. */
+  /** The arm's folder: run/ (the PPO run) and eval/<split>/. */
   dir: string;
-  summary: EvalSummary;
+  summaries: Record<EvalSplit, EvalSummary>;
 }
 
 export interface ReportInput {
   config: DemoConfig;
   stages: Stages;
   sft: SftFigures;
-  summary: EvalSummary | null;
+  /** The SFT policy on each evaluation split. */
+  sftEvals: Partial<Record<EvalSplit, EvalSummary>>;
   labels: LabelReport | null;
   prm: PrmFigures | null;
   arms: ArmResult[];
@@ -44,29 +46,33 @@ const fmt = (v: number | null | undefined, digits = 3) =>
 
 /** Writes report.md (regenerated on every run: it only reads what the stages left). */
 export function writeReport(path: string, input: ReportInput): void {
-  const { config, stages, sft, summary } = input;
+  const { config, stages, sft, sftEvals } = input;
+  const t = config.testbed;
   const facts = environmentFacts();
   const stageNames = [
     "suite",
     "tokenizer",
     "sft",
-    "eval",
+    ...evalSplits.map((split) => `eval-${split}`),
     "labels",
     "prm",
-    ...input.arms.flatMap((a) => [`ppo-${a.name}`, `eval-${a.name}`]),
+    ...input.arms.flatMap((a) => [`ppo-${a.name}`, ...evalSplits.map((split) => `eval-${a.name}-${split}`)]),
   ];
   const total = stageNames.reduce((t, s) => t + stages.seconds(s), 0);
   const lines = [
     `# linewise demo — ${input.out}`,
     "",
-    "The pipeline on the built-in suite: build the suite → train a tokenizer → SFT a small Llama-style policy →",
-    "evaluate it on the held-out test split (step combinations never seen in training) → label the policy's",
-    "own samples line by line by binary search over completions (PSGPO) → train a PRM on those labels →",
-    "PPO from the SFT policy with the RL baseline's reward and with PSGPO's DenseReward + ValueInit → evaluate both.",
+    "The pipeline on the built-in suite's RL test-bed: SFT a small Llama-style policy on short problems with",
+    "reference solutions → evaluate it on held-out problems drawn like the RL problems and on the compositional",
+    "split → label the policy's own samples on RL problems line by line by binary search over completions",
+    "(PSGPO) → train a PRM on those labels → PPO on RL problems (tests only) with the RL baseline's reward and",
+    "with PSGPO's DenseReward + ValueInit → evaluate both on the same two splits.",
     "",
     "## Configuration",
     "",
-    `- seed ${config.seed}; suite: ${config.trainProblems} train / ${config.testProblems} test problems, 1–${config.maxSteps} steps`,
+    `- seed ${config.seed}; SFT: ${t.sftProblems} train problems of 1–${t.sftMaxSteps} steps with references; ` +
+      `RL: ${t.rlProblems} train problems of ${t.rlMinSteps}–${t.maxSteps} steps, tests only; ` +
+      `held out like RL: ${t.rlHeldoutProblems}; compositional (test split): ${t.compositionalProblems}, 1–${t.maxSteps} steps`,
     `- policy: ${config.sft.model.nLayer} layers, width ${config.sft.model.dModel}, ${config.sft.model.nHead} heads, vocabulary ${config.sft.vocabSize}`,
     `- SFT: ${config.sft.steps} steps, batch ${config.sft.batchSize}, lr ${config.sft.lr}, warm-up ${config.sft.warmupSteps}, weight decay ${config.sft.weightDecay}`,
     `- evaluation: ${config.evalSamples} samples at temperature ${config.evalTemperature} plus one greedy response per problem, ≤ ${config.maxTokens} tokens`,
@@ -85,13 +91,15 @@ export function writeReport(path: string, input: ReportInput): void {
     "",
     `Final training loss ${fmt(sft.loss)}, held-out loss ${fmt(sft.evalLoss)}, ${Math.round(sft.tokensPerSecond)} tokens/s. Checkpoint: \`${sft.checkpoint}\`.`,
     "",
-    "## pass@k on the test split",
-    "",
-    summary ? summaryMarkdown(summary) : "(evaluation not run)",
-    "",
+    ...evalSplits.flatMap((split) => [
+      `## The SFT policy on ${splitTitle[split]}`,
+      "",
+      sftEvals[split] ? summaryMarkdown(sftEvals[split]!) : "(evaluation not run)",
+      "",
+    ]),
     "## Process labels (PSGPO binary search)",
     "",
-    `The policy's own samples on the first ${config.labels.problems} train problems (${config.labels.samples} each), labelled line by line: a prefix is`,
+    `The policy's own samples on the first ${config.labels.problems} RL problems (${config.labels.samples} each), labelled line by line: a prefix is`,
     `correct when one of K = ${config.labels.k} completions at temperature ${config.labels.temperature} passes the tests.` +
       (config.labels.linear
         ? " Every step is also probed (linear scan), to check the binary search's monotonicity assumption."
@@ -104,6 +112,12 @@ export function writeReport(path: string, input: ReportInput): void {
   ];
   writeFileAtomic(path, lines.join("\n"));
 }
+
+/** How the report names each evaluation split. */
+export const splitTitle: Record<EvalSplit, string> = {
+  "rl-heldout": "held-out RL problems (unseen, drawn like the RL problems)",
+  compositional: "the compositional split (step pairs no train problem has)",
+};
 
 const pct = (v: number | null | undefined) =>
   v === null || v === undefined ? "–" : `${(100 * v).toFixed(1)}%`;
@@ -128,7 +142,7 @@ function prmSection(prm: PrmFigures | null): string[] {
 
 function rlSection(input: ReportInput): string[] {
   if (input.arms.length === 0) return [];
-  const { config, summary, arms, out } = input;
+  const { config, sftEvals, arms, out } = input;
   const ppo = { ...config.ppo };
   const curves = writeLearningCurves(
     arms.map((a) => ({ name: a.title, runDir: join(a.dir, "run") })),
@@ -143,7 +157,7 @@ function rlSection(input: ReportInput): string[] {
   return [
     "## PPO: RL baseline vs PSGPO (DenseReward + ValueInit)",
     "",
-    `Both arms start from the SFT policy and run ${ppo.iterations} iterations of ${ppo.problemsPerIteration} train problems × ${ppo.samplesPerProblem} samples, ` +
+    `Both arms start from the SFT policy and run ${ppo.iterations} iterations of ${ppo.problemsPerIteration} RL problems × ${ppo.samplesPerProblem} samples, ` +
       "with the same seed, so only the reward and the value model's start differ (PSGPO Table 1's first and last rows). " +
       "One seed per arm: a difference of a few points is within seed noise; `linewise compare` runs several seeds and the other arms.",
     "",
@@ -153,15 +167,17 @@ function rlSection(input: ReportInput): string[] {
     "",
     "Learning curves: " + curves.map((f) => `[${f}](ppo/${f})`).join(", ") + ".",
     "",
-    "### pass@k on the test split after PPO",
-    "",
-    armTables(
-      [
-        ...(summary ? [{ title: "SFT policy (start)", summaries: [summary] }] : []),
-        ...arms.map((a) => ({ title: a.title, summaries: [a.summary] })),
-      ],
-      4,
-    ),
-    "",
+    ...evalSplits.flatMap((split) => [
+      `### pass@k on ${splitTitle[split]} after PPO`,
+      "",
+      armTables(
+        [
+          ...(sftEvals[split] ? [{ title: "SFT policy (start)", summaries: [sftEvals[split]!] }] : []),
+          ...arms.map((a) => ({ title: a.title, summaries: [a.summaries[split]] })),
+        ],
+        4,
+      ),
+      "",
+    ]),
   ];
 }

@@ -44,6 +44,8 @@ export interface SuiteOptions {
   executor: SandboxExecutor;
   /** The hardest difficulty level (number of steps); default 4. */
   maxSteps?: number;
+  /** The easiest difficulty level; default 1. A pool of only longer problems (the RL split) sets it higher. */
+  minSteps?: number;
   onProgress?: (progress: SuiteProgress) => void;
 }
 
@@ -146,6 +148,7 @@ export async function buildSuite(options: SuiteOptions): Promise<Problem[]> {
     seed,
     split,
     maxSteps: options.maxSteps ?? suiteDefaults.maxSteps,
+    minSteps: options.minSteps ?? 1,
     argsPerProblem: suiteDefaults.argsPerProblem,
   });
   const problems: Problem[] = [];

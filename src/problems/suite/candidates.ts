@@ -27,6 +27,8 @@ export interface CandidateOptions {
   split: Split;
   /** The largest number of steps (the hardest difficulty level). */
   maxSteps: number;
+  /** The smallest number of steps (the easiest level); 1 unless a pool of longer problems is wanted. */
+  minSteps?: number;
   /** Test calls drawn per candidate; those whose reference raises or overflows are dropped later. */
   argsPerProblem: number;
 }
@@ -39,8 +41,9 @@ const exhaustedAfter = 10_000;
  * cannot see (sorting before a sum, …) and are rejected more often (about 1/3 of 2-step and 3/4 of 4-step
  * candidates), so this keeps the built levels roughly balanced.
  */
-function drawLevel(rng: Rng, maxSteps: number): number {
-  return rng.weighted(Array.from({ length: maxSteps }, (_, i) => [i + 1, i + 1] as const));
+function drawLevel(rng: Rng, minSteps: number, maxSteps: number): number {
+  const levels = Array.from({ length: maxSteps - minSteps + 1 }, (_, i) => minSteps + i);
+  return rng.weighted(levels.map((level) => [level, level] as const));
 }
 
 /** Candidates in stream order, without duplicate prompts; ends only when no new prompt can be drawn. */
@@ -49,7 +52,11 @@ export function* candidates(options: CandidateOptions): Generator<Candidate> {
   let misses = 0;
   for (let index = 0; misses < exhaustedAfter; index++) {
     const rng = new Rng(`linewise-suite/${options.seed}/${options.split}/${index}`);
-    const composition = sampleComposition(rng, options.split, drawLevel(rng, options.maxSteps));
+    const composition = sampleComposition(
+      rng,
+      options.split,
+      drawLevel(rng, options.minSteps ?? 1, options.maxSteps),
+    );
     const prompt = composition && renderPrompt(composition);
     if (!composition || !prompt || seen.has(prompt)) {
       misses++;
