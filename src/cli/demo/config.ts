@@ -58,10 +58,16 @@ export const demoDefaults: DemoConfig = {
   maxTokens: 256,
   labels: { problems: 40, samples: 4, k: 4, temperature: 0.8, linear: true },
   prm: { ...prmDefaults, steps: 200, evalEvery: 100, checkpointEvery: 50 },
+  // Measured on the test-bed (README, "Does RL improve the policy on the test-bed?"): with minibatches of
+  // 16 rollouts every PPO variant lost held-out pass@1; one minibatch of all 64 rollouts per epoch (a
+  // gradient from ~20 passing responses, not ~5), GAE λ 1 and lr 1e-4 gained 3.9 points in 24 iterations.
   ppo: {
-    iterations: 12,
+    iterations: 24,
     problemsPerIteration: 16,
     samplesPerProblem: 4,
+    minibatchSize: 64,
+    gaeLambda: 1,
+    policyLr: 1e-4,
     checkpointEvery: 1,
     keepCheckpoints: 1,
     samplesEvery: 4,
