@@ -138,9 +138,39 @@ function poly(xs: Json, x: number): number | undefined {
     const c = pyValue(xs[i]!);
     const coeff = isNumber(c) ? toNumber(c) : undefined;
     if (coeff === undefined) return undefined;
-    sum += coeff * Math.pow(x, i);
+    sum += coeff * powInt(x, i);
   }
   return sum;
+}
+
+/**
+ * x^n for a whole n ≥ 0, correctly rounded, as C's pow (which `math.pow` calls) gives it; V8's Math.pow
+ * can be an ulp off, and HumanEval/32's terms cancel (|poly| is 0.0 in Python where an ulp leaves 1e20).
+ * The exact power of x = m·2^e is m^n·2^(e·n); Number() of a BigInt rounds to nearest, and scaling by a
+ * power of two is exact.
+ */
+function powInt(x: number, n: number): number {
+  if (!Number.isFinite(x) || x === 0 || n === 0) return Math.pow(x, n);
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, Math.abs(x));
+  const bits = view.getBigUint64(0);
+  const biased = Number((bits >> 52n) & 0x7ffn);
+  const m = (bits & ((1n << 52n) - 1n)) | (biased === 0 ? 0n : 1n << 52n);
+  const e = (biased === 0 ? 1 : biased) - 1075;
+  let p = m ** BigInt(n);
+  let scale = e * n;
+  const length = p.toString(2).length;
+  if (length > 1000) {
+    // Keep 1000 bits; a sticky low bit keeps the rounding of what was dropped.
+    const drop = BigInt(length - 1000);
+    const sticky = p & ((1n << drop) - 1n) ? 1n : 0n;
+    p = (p >> drop) | sticky;
+    scale += length - 1000;
+  }
+  let value = Number(p);
+  for (; scale > 0; scale -= Math.min(scale, 1000)) value *= 2 ** Math.min(scale, 1000);
+  for (; scale < 0; scale += Math.min(-scale, 1000)) value /= 2 ** Math.min(-scale, 1000);
+  return x < 0 && n % 2 === 1 ? -value : value;
 }
 
 /** Python's round() of a float: to the nearest integer, ties to even. */

@@ -74,4 +74,8 @@ test("EvalPlus oracles: set equality, not None, any value, zero, Mbpp/581 and /5
   // find_zero([-6, 11, -6, 1]) has roots 1, 2, 3; EvalPlus checks |poly(xs, out)| ≤ atol only.
   assert.ok(judge(2.00000001, 1, { oracle: "polyRoot", atol: 1e-4, args: [[-6, 11, -6, 1]] }));
   assert.ok(!judge(2.1, 2.1, { oracle: "polyRoot", atol: 1e-4, args: [[-6, 11, -6, 1]] }));
+  // HumanEval+ input 750: the terms (up to 1e36) cancel to 0.0 in Python only if each math.pow is C's,
+  // correctly rounded; an ulp off leaves about 1e20.
+  const xs = [-1663750000, 10, 10, -1663750001, 26, -1663750001, -1, -1663750001, -1, 26];
+  assert.ok(judge(7999.418311588737, 1, { oracle: "polyRoot", atol: 1e-4, args: [xs] }));
 });
