@@ -17,6 +17,7 @@ import json
 import math
 import os
 import resource
+import signal
 import sys
 import time
 import types
