@@ -3,7 +3,9 @@
  * bounded queue with backpressure and cancellation, retries of sandbox errors, worker replacement
  * and recycling, strict mode (a fresh sandbox per program) and the result cache.
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import type { Json, Tests } from "../problems/types.js";
@@ -30,10 +32,12 @@ export interface ExecutorOptions {
   maxQueue?: number;
 }
 
-/** What `capture` returns: each call's JSON-like return value (undefined where the call failed). */
+/** What `capture` returns: each call's return value (undefined where the call failed; {"$object": NAME}
+ *  where it returned an object linewise does not carry) and wall time in seconds. */
 export interface Capture {
   status: Status;
   values: (Json | undefined)[];
+  times: (number | undefined)[];
   detail?: string;
 }
 
@@ -58,8 +62,11 @@ const maxStartFailures = 3;
 
 type GraderTests = ConstructorParameters<typeof Grader>[1];
 
+/** A job as the executor sends it; call jobs may add per-case limits and ask for each call's time. */
+type Job = Omit<JobMessage, "id" | "secret"> & { caseMs?: number[]; timed?: boolean };
+
 interface Task {
-  job: Omit<JobMessage, "id" | "secret">;
+  job: Job;
   tests: GraderTests;
   compare: Comparison;
   signal?: AbortSignal;
@@ -138,12 +145,22 @@ class Pool implements SandboxExecutor {
     };
     let job: Task["job"];
     if (tests.kind === "stdio") job = { ...base, kind: "stdio", inputs: tests.cases.map((c) => c.input) };
-    else if (tests.kind === "call")
+    else if (tests.kind === "call") {
       job = { ...base, kind: "call", fnName: tests.fnName, args: tests.cases.map((c) => c.args) };
-    else if (tests.kind === "assert")
+      if (options.caseWallMs) job.caseMs = caseLimits(options.caseWallMs, tests.cases.length);
+    } else if (tests.kind === "assert")
       job = { ...base, kind: "assert", setup: tests.setup ?? null, asserts: tests.asserts };
     else throw new TypeError(`executor: unknown test kind ${(tests as { kind: unknown }).kind}`);
-    const key = cacheKey([harnessVersion(), "run", program, tests, limits, compare]);
+    const key = cacheKey([
+      harnessVersion(),
+      gradingVersion(),
+      "run",
+      program,
+      tests,
+      limits,
+      compare,
+      job.caseMs ?? null,
+    ]);
     return this.cached(
       key,
       options.signal,
@@ -170,9 +187,10 @@ class Pool implements SandboxExecutor {
       args: argsList,
       stopOnFirst: false,
       limits: this.jobLimits(limits, argsList.length),
+      timed: true,
     };
     const key = cacheKey([harnessVersion(), "capture", program, fnName, argsList, limits]);
-    type Stored = { status: Status; detail?: string; values: ([Json] | null)[] };
+    type Stored = { status: Status; detail?: string; values: ([Json] | null)[]; times: (number | null)[] };
     const stored = await this.cached<Stored>(
       key,
       options.signal,
@@ -184,12 +202,19 @@ class Pool implements SandboxExecutor {
           options.signal,
         );
         const values = grader.captured().map((v) => (v === undefined ? null : ([v] as [Json])));
-        return { status: verdict.status, ...(verdict.detail ? { detail: verdict.detail } : {}), values };
+        const times = grader.capturedTimes().map((t) => t ?? null);
+        return {
+          status: verdict.status,
+          ...(verdict.detail ? { detail: verdict.detail } : {}),
+          values,
+          times,
+        };
       },
       cacheable,
     );
     const values = stored.values.map((v) => (v === null ? undefined : v[0]));
-    return { status: stored.status, values, ...(stored.detail ? { detail: stored.detail } : {}) };
+    const times = (stored.times ?? []).map((t) => t ?? undefined);
+    return { status: stored.status, values, times, ...(stored.detail ? { detail: stored.detail } : {}) };
   }
 
   async close(): Promise<void> {
@@ -389,6 +414,30 @@ class Pool implements SandboxExecutor {
     const g = grader ?? new Grader("", task.tests, task.compare, false, 0);
     task.resolve({ verdict, grader: g });
   }
+}
+
+/** Per-case limits for a job: one positive number per case, or a RangeError naming the option. */
+function caseLimits(ms: number[], cases: number): number[] {
+  if (ms.length !== cases || ms.some((x) => !Number.isFinite(x) || x <= 0))
+    throw new RangeError(
+      `executor: caseWallMs needs one positive limit per case (${cases}), got ${ms.length}`,
+    );
+  return ms;
+}
+
+let grading: string | undefined;
+
+/**
+ * A hash of the code that turns reports into verdicts (grading and comparison run in Node, outside the
+ * harness files `harnessVersion` hashes): a cached verdict is kept only while that code is unchanged.
+ */
+function gradingVersion(): string {
+  if (grading) return grading;
+  const hash = createHash("sha256");
+  for (const file of ["grade.js", "compare.js", "pyValue.js", "evalplus.js", "exactJson.js"])
+    hash.update(file).update(readFileSync(fileURLToPath(new URL(file, import.meta.url))));
+  grading = hash.digest("hex").slice(0, 16);
+  return grading;
 }
 
 function testCount(tests: Tests): number {

@@ -10,7 +10,8 @@
  */
 import { programFor } from "../problems/program.js";
 import type { Problem } from "../problems/types.js";
-import type { Comparison, RunOptions } from "./limits.js";
+import { evalPlusTaskCapMs, evalPlusTaskSlackMs } from "./evalplus.js";
+import { defaultLimits, type Comparison, type RunOptions } from "./limits.js";
 import type { SandboxExecutor } from "./executor.js";
 import type { Verdict } from "./types.js";
 
@@ -18,12 +19,30 @@ import type { Verdict } from "./types.js";
 export type ProgramRunner = Pick<SandboxExecutor, "run">;
 
 /**
- * `limits` plus the comparison `problem.meta.compare` asks for. The problem's mode wins over one in
- * `limits`: it is how the benchmark's own expected values must be read (loaders check its shape).
+ * `limits` plus what the problem asks for: the comparison in `meta.compare` (it wins over one in `limits`:
+ * it is how the benchmark's own expected values must be read; loaders check its shape), and for EvalPlus
+ * problems their per-input time limits (`meta.timeLimitsMs`), each capped by this run's wall-clock limit
+ * (linewise's ceiling), with the run's limits sized as EvalPlus sizes its base and plus runs: each
+ * min(60 s, the sum of its inputs' limits) + 1 s (evalplus/eval/__init__.py, `untrusted_check`).
  */
 export function runOptionsFor(problem: Problem, limits: RunOptions = {}): RunOptions {
   const compare = problem.meta?.["compare"];
-  return compare ? { ...limits, compare: compare as Comparison } : limits;
+  const options = compare ? { ...limits, compare: compare as Comparison } : limits;
+  const perCase = problem.meta?.["timeLimitsMs"];
+  const cases = problem.tests.kind === "call" ? problem.tests.cases.length : -1;
+  if (!Array.isArray(perCase) || perCase.length !== cases) return options;
+  const ceiling = limits.wallMs ?? defaultLimits.wallMs;
+  const caseWallMs = (perCase as number[]).map((ms) => Math.min(ceiling, ms));
+  const baseTests = typeof problem.meta?.["baseTests"] === "number" ? problem.meta["baseTests"] : cases;
+  const section = (ms: number[]) =>
+    ms.length === 0
+      ? 0
+      : Math.min(
+          evalPlusTaskCapMs,
+          ms.reduce((a, b) => a + b, 0),
+        ) + evalPlusTaskSlackMs;
+  const runMs = section(caseWallMs.slice(0, baseTests)) + section(caseWallMs.slice(baseTests));
+  return { ...options, caseWallMs, wallMs: runMs, cpuMs: runMs };
 }
 
 /** The verdict of `response` (the code after the problem's starter) on `problem`'s tests. */
@@ -52,4 +71,20 @@ export async function checkedVerdictFor(
       `the sandbox failed on problem ${problem.id}: ${verdict.detail ?? "no detail"}; rerun to resume`,
     );
   return verdict;
+}
+
+/**
+ * EvalPlus's two columns for one verdict: whether the base inputs all passed (the HumanEval / MBPP
+ * column) and whether base and plus inputs did (HumanEval+ / MBPP+; the verdict itself). Undefined for a
+ * problem without `meta.baseTests`. The base inputs come first, so they passed when no test before
+ * `baseTests` failed.
+ */
+export function evalPlusColumns(
+  problem: Problem,
+  verdict: Verdict,
+): { base: boolean; plus: boolean } | undefined {
+  const baseTests = problem.meta?.["baseTests"];
+  if (typeof baseTests !== "number") return undefined;
+  const plus = verdict.status === "pass";
+  return { base: plus || (verdict.firstFailed !== undefined && verdict.firstFailed >= baseTests), plus };
 }

@@ -7,12 +7,40 @@ export type Comparison =
   /** Each line trimmed of surrounding whitespace, trailing empty lines ignored (the default for stdio). */
   | { mode: "lines" }
   /** Numbers equal when |actual − expected| ≤ atol + rtol·|expected| (stdio: token by token). */
-  | { mode: "float"; atol?: number; rtol?: number };
+  | { mode: "float"; atol?: number; rtol?: number }
+  /** APPS's testing_util for stdout: lines trimmed, blank lines ignored, or single numbers per line close
+   *  (np.allclose's rtol 1e-5, atol 1e-8). */
+  | { mode: "apps" }
+  /** LiveCodeBench's lcb_runner for stdout: lines trimmed (leading and trailing blank lines ignored), each
+   *  line equal as text or as whitespace-separated decimal numbers (Decimal("1.50") == Decimal("1.5")). */
+  | { mode: "lcb" }
+  /** EvalPlus's evaluator, case by case, on values with their Python types (evalplus.ts; call tests only). */
+  | EvalPlusComparison;
+
+/** EvalPlus's special oracles (evalplus/eval/_special_oracle.py and `unsafe_execute`), by what they check. */
+export type EvalPlusOracle =
+  | "set" // MBPP_OUTPUT_SET_EQ_TASKS: set(out) == set(exp)
+  | "notNone" // MBPP_OUTPUT_NOT_NONE_TASKS: exp records `ref is not None`
+  | "any" // Mbpp/164 are_equivalent: any return value passes
+  | "zero" // Mbpp/295 sum_div: out == exp or out == 0
+  | "surfaceArea" // Mbpp/581: out == exp or |out − _surface_Area(*inp)| ≤ atol
+  | "digitDistance" // Mbpp/558: out == exp or out == _digit_distance_nums(*inp)
+  | "polyRoot"; // HumanEval/32 find_zero: |poly(xs, out)| ≤ atol
+
+export interface EvalPlusComparison {
+  mode: "evalplus";
+  /** The tolerance in force at each case: the row's atol, or 1e-6 from the first float output of the
+   *  base or plus inputs on when the row's atol is 0 (EvalPlus raises it then and keeps it raised). */
+  atols: number[];
+  oracle?: EvalPlusOracle;
+}
 
 /** Limits plus what a single call may add: the comparison mode and a cancellation signal. */
 export interface RunOptions extends Limits {
   /** Default: `lines` for stdio tests, `exact` for call tests (assert tests compare in Python). */
   compare?: Comparison;
+  /** Call tests: a wall-clock limit per case, in ms (EvalPlus's limits scaled from the reference's time). */
+  caseWallMs?: number[];
   /** Aborting removes a queued run or kills a running one; the promise rejects with an AbortError. */
   signal?: AbortSignal;
 }

@@ -45,3 +45,123 @@ test("stdout: float mode compares numeric tokens with tolerance and others exact
   assert.ok(!outputsEqual("0.34\n", "0.33", cmp));
   assert.ok(!outputsEqual("1 2", "1", cmp));
 });
+
+test("typed values compare as Python's == does: numbers across types, containers by type", () => {
+  const eq = (a: unknown, b: unknown) => valuesEqual(a as never, b as never);
+  // Numbers: int, float, bool, Fraction, Decimal and complex meet exactly where Python's do.
+  assert.ok(eq({ $fraction: [1, 2] }, 0.5));
+  assert.ok(!eq({ $fraction: [1, 10] }, 0.1), "Fraction(1, 10) != 0.1: 0.1 is not a tenth");
+  assert.ok(eq({ $decimal: "1.50" }, { $fraction: [3, 2] }));
+  assert.ok(!eq({ $decimal: "0.1" }, 0.1));
+  assert.ok(eq({ $complex: [{ $float: "2.0" }, 0] }, 2), "2+0j == 2");
+  assert.ok(!eq({ $complex: [{ $float: "2.0" }, 1] }, 2));
+  assert.ok(eq({ $float: "3.0" }, 3));
+  assert.ok(!eq({ $float: "nan" }, { $float: "nan" }));
+  assert.ok(!eq({ $decimal: "NaN" }, { $decimal: "NaN" }));
+  assert.ok(eq({ $decimal: "-Infinity" }, { $float: "-inf" }));
+  // Sets ignore order and equal frozensets; their elements meet by value (1 == 1.0 == True).
+  assert.ok(eq({ $set: [3, 1, 2] }, { $frozenset: [1, 2, { $float: "3.0" }] }));
+  assert.ok(!eq({ $set: [1, 2] }, [1, 2]));
+  assert.ok(eq({ $set: [{ $tuple: [1, "a"] }] }, { $set: [{ $tuple: [true, "a"] }] }));
+  // Mappings: keys of any hashable type; Counter ignores zero counts against a Counter; OrderedDict
+  // minds order only against an OrderedDict.
+  assert.ok(eq({ $dict: [[{ $tuple: [1, 2] }, "x"]] }, { $dict: [[{ $tuple: [1, 2] }, "x"]] }));
+  assert.ok(
+    eq(
+      {
+        $counter: [
+          ["a", 1],
+          ["b", 0],
+        ],
+      },
+      { $counter: [["a", 1]] },
+    ),
+  );
+  assert.ok(
+    !eq(
+      {
+        $counter: [
+          ["a", 1],
+          ["b", 0],
+        ],
+      },
+      { a: 1 },
+    ),
+    "against a dict, a Counter is a dict",
+  );
+  assert.ok(eq({ $counter: [["a", 1]] }, { a: 1 }));
+  assert.ok(
+    !eq(
+      {
+        $ordereddict: [
+          ["a", 1],
+          ["b", 2],
+        ],
+      },
+      {
+        $ordereddict: [
+          ["b", 2],
+          ["a", 1],
+        ],
+      },
+    ),
+  );
+  assert.ok(
+    eq(
+      {
+        $ordereddict: [
+          ["a", 1],
+          ["b", 2],
+        ],
+      },
+      { b: 2, a: 1 },
+    ),
+  );
+  assert.ok(eq({ $defaultdict: [["a", [1]]] }, { a: [1] }));
+  assert.ok(eq({ $deque: [1, 2] }, { $deque: [1, 2] }));
+  assert.ok(!eq({ $deque: [1, 2] }, [1, 2]), "deque([1, 2]) != [1, 2]");
+  assert.ok(eq({ $bytes: "6162" }, { $bytearray: "6162" }));
+  assert.ok(!eq({ $bytes: "6162" }, "ab"));
+});
+
+test("expected values written as JSON: a tuple equals a list and int keys their strings (as before)", () => {
+  assert.ok(valuesEqual({ $tuple: [1, [2, { $tuple: [3] }]] }, [1, [2, [3]]]));
+  assert.ok(valuesEqual({ $dict: [[1, "a"]] }, { "1": "a" }));
+  assert.ok(!valuesEqual({ $set: [1] }, [1]));
+});
+
+// APPS's testing_util (standard input), rule by rule.
+test("APPS stdout: lines trimmed and blank lines ignored anywhere", () => {
+  const apps = { mode: "apps" } as const;
+  assert.ok(outputsEqual("\n  1 2 \n\n3\n", "1 2\n3", apps));
+  assert.ok(!outputsEqual("1  2\n3", "1 2\n3", apps), "inner whitespace counts");
+  assert.ok(!outputsEqual("3\n1 2", "1 2\n3", apps), "line order counts");
+});
+
+test("APPS stdout: one number per line compares with np.allclose (rtol 1e-5, atol 1e-8)", () => {
+  const apps = { mode: "apps" } as const;
+  assert.ok(outputsEqual("0.333333\n2", "0.3333333333\n2.0", apps));
+  assert.ok(!outputsEqual("0.3333\n", "0.33333333", apps));
+  assert.ok(!outputsEqual("0.333333 1", "0.3333333333 1", apps), "only lines that are one number");
+});
+
+// LiveCodeBench's lcb_runner grade_stdio, rule by rule.
+test("LiveCodeBench stdout: stripped lines, same count; blank lines inside still count", () => {
+  const lcb = { mode: "lcb" } as const;
+  assert.ok(outputsEqual("\n\n1 2  \n3\n\n", "1 2\n3", lcb));
+  assert.ok(!outputsEqual("1 2\n\n3", "1 2\n3", lcb), "a blank line inside is a line");
+  assert.ok(!outputsEqual("1 2\n3\n4", "1 2\n3", lcb));
+});
+
+test("LiveCodeBench stdout: a line's tokens equal as Decimals, exactly (no float tolerance)", () => {
+  const lcb = { mode: "lcb" } as const;
+  assert.ok(outputsEqual("1.50 2\n", "1.5 2.000", lcb));
+  assert.ok(outputsEqual("1e3", "1000", lcb));
+  assert.ok(!outputsEqual("0.3333", "0.33333", lcb), "Decimal equality is exact");
+  assert.ok(!outputsEqual("50000000000000001", "50000000000000000", lcb), "no np.isclose gotcha");
+  assert.ok(
+    !outputsEqual("1.5 x", "1.50 x", lcb),
+    "a token that is not a number: the line must be equal as text",
+  );
+  assert.ok(outputsEqual("NaN", "NaN ", lcb), "identical text is equal, even NaN");
+});

@@ -528,6 +528,114 @@ const hostile: Hostile[] = [
   },
 ];
 
+// A lying object smuggled inside each container type that crosses the sandbox with its type (issue 15):
+// the call test must not read it as the honest value, and the assert test must refuse to compare it.
+const liar = lines(
+  "import collections, fractions",
+  "class Liar:",
+  "    def __eq__(self, other):",
+  "        return True",
+  "    def __hash__(self):",
+  "        return hash(1)",
+  "L = Liar()",
+);
+const smuggled: { type: string; value: string; honest: unknown; literal: string }[] = [
+  { type: "tuple", value: "(1, L)", honest: { $tuple: [1, 2] }, literal: "(1, 2)" },
+  { type: "set", value: "{L}", honest: { $set: [1] }, literal: "{1}" },
+  { type: "frozenset", value: "frozenset([L])", honest: { $frozenset: [1] }, literal: "frozenset([1])" },
+  {
+    type: "list in a set's tuple",
+    value: "{(1, L)}",
+    honest: { $set: [{ $tuple: [1, 2] }] },
+    literal: "{(1, 2)}",
+  },
+  {
+    type: "Counter (key)",
+    value: "collections.Counter({L: 1})",
+    honest: { $counter: [["a", 1]] },
+    literal: "collections.Counter({'a': 1})",
+  },
+  {
+    type: "Counter (count)",
+    value: "collections.Counter({'a': L})",
+    honest: { $counter: [["a", 1]] },
+    literal: "collections.Counter({'a': 1})",
+  },
+  {
+    type: "OrderedDict",
+    value: "collections.OrderedDict([('a', L)])",
+    honest: { $ordereddict: [["a", 1]] },
+    literal: "collections.OrderedDict([('a', 1)])",
+  },
+  {
+    type: "defaultdict",
+    value: "collections.defaultdict(int, {'a': L})",
+    honest: { $defaultdict: [["a", 1]] },
+    literal: "collections.defaultdict(int, {'a': 1})",
+  },
+  {
+    type: "deque",
+    value: "collections.deque([L])",
+    honest: { $deque: [1] },
+    literal: "collections.deque([1])",
+  },
+  { type: "dict key", value: "{L: 1}", honest: { $dict: [[1, 1]] }, literal: "{1: 1}" },
+  {
+    type: "Fraction (a slot overwritten)",
+    value: "(lambda q: (object.__setattr__(q, '_numerator', L), q)[1])(fractions.Fraction(1, 2))",
+    honest: { $fraction: [1, 2] },
+    literal: "fractions.Fraction(1, 2)",
+  },
+];
+for (const s of smuggled) {
+  hostile.push({
+    name: `a lying object inside a ${s.type} (call test)`,
+    program: liar + `def f():\n    return ${s.value}\n`,
+    tests: callF(s.honest),
+    expect: ["wrong_answer"],
+    detail: /not plain/,
+  });
+  hostile.push({
+    name: `a lying object inside a ${s.type} (assert test)`,
+    program: liar + `def add(a, b):\n    return ${s.value}\n`,
+    tests: { kind: "assert", asserts: [`assert add(1, 2) == ${s.literal}`] },
+    expect: ["wrong_answer"],
+    detail: /not plain|AssertionError/,
+  });
+}
+hostile.push(
+  {
+    name: "a lying object judged by EvalPlus's rules (set-equality oracle)",
+    program: liar + "def f():\n    return [L, L]\n",
+    tests: callF({ $tuple: [1, 2] }),
+    limits: { compare: { mode: "evalplus", atols: [0], oracle: "set" } },
+    expect: ["wrong_answer"],
+    detail: /not plain/,
+  },
+  {
+    name: "Counter.__eq__ patched to answer True (assert test)",
+    program: lines(
+      "import collections",
+      "collections.Counter.__eq__ = lambda self, other: True",
+      "def add(a, b):",
+      "    return collections.Counter('xyz')",
+    ),
+    tests: { kind: "assert", asserts: ["assert add(1, 2) == collections.Counter('ab')"] },
+    expect: ["wrong_answer"],
+  },
+  {
+    name: "a builtin Counter.__eq__ relies on, patched to answer True (assert test)",
+    program: lines(
+      "import builtins, collections",
+      "builtins.all = lambda items: True",
+      "def add(a, b):",
+      "    return collections.Counter('xyz')",
+    ),
+    tests: { kind: "assert", asserts: ["assert add(1, 2) == collections.Counter('ab')"] },
+    expect: ["wrong_answer"],
+  },
+);
+
 // Run them all at once, two at a time in the executor; each test then checks its own verdict.
 const limitsOf = (h: Hostile): RunOptions => h.limits ?? (h.expect[0] === "timeout" ? { wallMs: 1000 } : {});
 const runs = new Map(

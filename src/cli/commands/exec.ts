@@ -9,7 +9,7 @@ import {
   type Status,
   type Verdict,
 } from "../../exec/index.js";
-import { runOptionsFor } from "../../exec/judge.js";
+import { evalPlusColumns, runOptionsFor } from "../../exec/judge.js";
 import {
   loadProblems,
   MalformedRowError,
@@ -39,18 +39,21 @@ Options:
                     (default: detected from the first row's fields)
   --solutions FILE  JSONL rows {"problemId": ID, "program": PYTHON}; several rows may share a problem
   --out FILE        write the verdicts as JSONL, one per program in input order:
-                    {problemId, status, passed, total, firstFailed, cpuMs, wallMs, detail}
+                    {problemId, status, base, passed, total, firstFailed, cpuMs, wallMs, detail}
+                    (base: "pass" or "fail" on EvalPlus's base inputs alone, null for other benchmarks)
   --all-tests       run every test case (default: stop at the first failure, as rewards do)
   --strict          a fresh sandboxed interpreter per program (slower; default: forked workers)
   --skip-bad        warn about malformed rows (with file and line) and go on, instead of stopping
-  --timeout SECONDS CPU-time limit per program (default 10; wall-clock limit is twice that plus 2 s)
+  --timeout SECONDS CPU-time limit per program (default 10; wall-clock limit is twice that plus 2 s;
+                    EvalPlus problems: each input's own limit, at most the wall-clock limit)
   --slots N         programs run at once (default: the number of cores)
   --no-cache        run every program again (default: verdicts are cached by program, tests and limits
                     in .cache/exec, so a repeated run is instant)
 
 Formats: humaneval (openai/human-eval), mbpp and mbpp-sanitized (google-research mbpp), apps
 (codeparrot/apps), livecodebench (code_generation_lite), evalplus (HumanEval+ / MBPP+: expected outputs
-are computed by running each canonical solution in the sandbox first), linewise (Problem JSONL).
+are computed by running each canonical solution in the sandbox first, and judged by EvalPlus's rules;
+the summary adds the base-only and base + plus counts), linewise (Problem JSONL).
 Statuses: pass, wrong_answer, runtime_error, timeout, syntax_error, memory_limit, output_limit,
 sandbox_error (the sandbox failed, not the program).
 
@@ -126,10 +129,17 @@ export const execCommand: Command = {
       void (executor?.close() ?? Promise.resolve()).finally(() => process.exit(130));
     process.once("SIGINT", closeOnInterrupt);
     try {
+      // EvalPlus's expected outputs come from its canonical solutions, which EvalPlus runs without a limit
+      // (HumanEval/15's takes over 40 s on a loaded 2-core machine): give them ten minutes at least.
+      const captureLimits: Limits = {
+        ...limits,
+        cpuMs: Math.max(limits.cpuMs!, 600_000),
+        wallMs: Math.max(limits.wallMs!, 1_200_000),
+      };
       const { problems, bad } = await userErrors(() =>
         loadProblems(problemsFile, format as ProblemFormat | undefined, {
           skipBad,
-          capture: (program, fnName, argsList) => sandbox().capture(program, fnName, argsList, limits),
+          capture: (program, fnName, argsList) => sandbox().capture(program, fnName, argsList, captureLimits),
         }),
       );
       const solutions = values.solutions
@@ -144,6 +154,7 @@ export const execCommand: Command = {
         );
 
       const counts = new Map<Status, number>();
+      const evalPlus = { programs: 0, base: 0, plus: 0 };
       const progress = progressReporter(jobs.length);
       await runInOrder(
         jobs,
@@ -151,7 +162,13 @@ export const execCommand: Command = {
         (job) => sandbox().run(job.program, job.problem.tests, runOptionsFor(job.problem, limits)),
         (job, verdict) => {
           counts.set(verdict.status, (counts.get(verdict.status) ?? 0) + 1);
-          out?.write(verdictLine(job.problem.id, verdict));
+          const columns = evalPlusColumns(job.problem, verdict);
+          if (columns) {
+            evalPlus.programs++;
+            if (columns.base) evalPlus.base++;
+            if (columns.plus) evalPlus.plus++;
+          }
+          out?.write(verdictLine(job.problem.id, verdict, columns?.base));
           progress(counts);
         },
       );
@@ -162,6 +179,10 @@ export const execCommand: Command = {
 
       const width = Math.max(...statuses.map((s) => s.length));
       for (const s of statuses) if (counts.get(s)) console.log(`${s.padEnd(width)}  ${counts.get(s)}`);
+      if (evalPlus.programs)
+        console.log(
+          `EvalPlus: base tests ${evalPlus.base}/${evalPlus.programs} passed; base + plus tests ${evalPlus.plus}/${evalPlus.programs}`,
+        );
       if (bad.length) console.log(`(${bad.length} malformed row${bad.length === 1 ? "" : "s"} skipped)`);
       const passed = counts.get("pass") ?? 0;
       console.log(`${passed} passed, ${jobs.length - passed} failed`);
@@ -251,13 +272,14 @@ function openOut(file: string): WriteStream {
   }
 }
 
-/** One verdict as a JSONL line with a fixed set of keys (absent values as null). */
-function verdictLine(problemId: string, v: Verdict): string {
+/** One verdict as a JSONL line with a fixed set of keys (absent values as null; `base` for EvalPlus). */
+function verdictLine(problemId: string, v: Verdict, base?: boolean): string {
   const { status, passed, total, firstFailed, cpuMs, wallMs, detail } = v;
   return (
     JSON.stringify({
       problemId,
       status,
+      base: base === undefined ? null : base ? "pass" : "fail",
       passed,
       total,
       firstFailed: firstFailed ?? null,

@@ -9,7 +9,7 @@ its own truthiness either. Comparisons between two program objects keep Python's
 import ast
 import operator
 
-from values import trusted
+from values import tampered, trusted
 
 GUARD = "__lw_guard__"
 
@@ -20,6 +20,7 @@ _APPLY = (
 )
 _IDENTITY = 8  # op codes from here on (is, is not) compare identities, which no object can fake
 _trusted = trusted
+_tampered = tampered
 
 
 class NonPlain(BaseException):
@@ -37,6 +38,10 @@ class Guard:
 
     @staticmethod
     def compare(ops, *operands):
+        # A patched Counter (or a builtin its methods use) would lie for values built by the tests too.
+        changed = _tampered()
+        if changed is not None:
+            raise NonPlain("the program changed the standard class " + changed + ", so no comparison is trusted")
         left = operands[0]
         for i, op in enumerate(ops):
             right = operands[i + 1]

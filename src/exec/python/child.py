@@ -6,7 +6,8 @@ modules gone from sys.modules. What is left here is what depends on the job or m
 
 It reports through a pipe, one line per event, `SECRET KIND INDEX PAYLOAD`, where PAYLOAD is JSON.
 Kinds: syntax, testerror, start (the program's code begins to run), load (the program or setup failed
-before any test), case (stdio: stdout, exit code, stderr tail), value / nonplain / error (call),
+before any test), case (stdio: stdout, exit code, stderr tail), value / nonplain / error / timeout and,
+when asked, time (call: a case over its own time limit, a call's wall time in seconds),
 ok / fail / nonplain / error (assert), done. Only a run that reaches `done` can pass, and only lines
 with the per-run secret count, so an early exit or a forged line cannot pass. Expected values never
 come here: Node compares.
@@ -16,7 +17,9 @@ import json
 import math
 import os
 import resource
+import signal
 import sys
+import time
 import types
 
 from asserts import GUARD, Guard, NonPlain
@@ -36,6 +39,9 @@ _repr = repr
 _AssertionError = AssertionError
 _MemoryError = MemoryError
 _BaseException = BaseException
+_monotonic = time.monotonic
+_setitimer = signal.setitimer
+_signal = signal.signal
 _PRISTINE_BUILTINS = dict(builtins.__dict__)
 _loads = json.loads
 
@@ -241,8 +247,40 @@ def _load_failed(report, e):
     _done(report)
 
 
+class _CaseTimeout(BaseException):
+    """A call over its case's time limit (BaseException: `except Exception` in the program cannot keep it)."""
+
+
+def _case_alarm(signum, frame):
+    raise _CaseTimeout()
+
+
+def _timed_call(fn, args, limit_s):
+    """(value, error, seconds) of one call, under its own wall-clock limit when there is one.
+
+    The alarm only interrupts; the verdict comes from the measured time, so a program that blocks or
+    catches the alarm is still over its limit (and the run's own wall-clock limit still ends it).
+    """
+    value = error = None
+    if limit_s is not None:
+        _signal(signal.SIGALRM, _case_alarm)
+        _setitimer(signal.ITIMER_REAL, limit_s)
+    start = _monotonic()
+    try:
+        try:
+            value = fn(*args)
+        finally:
+            if limit_s is not None:
+                _setitimer(signal.ITIMER_REAL, 0)  # inside the outer try: a late alarm is still caught
+    except _BaseException as e:
+        error = e
+    return value, error, _monotonic() - start
+
+
 def _run_call(job, code, report):
     args_list = job["args"]
+    case_ms = job.get("caseMs")  # per-case wall-clock limits (EvalPlus), or None
+    timed = job.get("timed", False)  # report each call's time (capture of a reference)
     namespace = _module("solution").__dict__
     try:
         exec(code, namespace)
@@ -251,18 +289,24 @@ def _run_call(job, code, report):
         _load_failed(report, e)
         return
     for i, args in enumerate(args_list):
-        try:
-            value = fn(*args)
-        except _BaseException as e:
-            report("error", i, _exception(e))
+        limit_s = None if case_ms is None else case_ms[i] / 1000
+        value, error, elapsed = _timed_call(fn, args, limit_s)
+        if timed:
+            report("time", i, _repr(elapsed))
+        if limit_s is not None and (elapsed > limit_s or _type(error) is _CaseTimeout):
+            report("timeout", i, _repr(limit_s))
+            if job["stopOnFirst"]:
+                break
+            continue
+        if error is not None:
+            report("error", i, _exception(error))
             if job["stopOnFirst"]:
                 break
             continue
         payload = plain_json(value)
         if payload is None:
+            # Not always a failure (EvalPlus's not-None tasks): Node judges it, and stops the run if it fails.
             report("nonplain", i, plain_json(type.__dict__["__name__"].__get__(_type(value))))
-            if job["stopOnFirst"]:
-                break
         else:
             report("value", i, payload)
     _done(report)

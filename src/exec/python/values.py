@@ -1,7 +1,11 @@
 """Values that cross the sandbox boundary, judged without running the program's code.
 
-`plain_json` serialises a return value only when it is built from plain JSON-like values (int of any
-size, float, bool, str, None, list, tuple, dict); anything else is a wrong answer (issue 3).
+`plain_json` serialises a return value with its exact type (issue 15): JSON for int (any size), str,
+bool, None, list and str-keyed dict, and tagged objects for the rest, {"$tuple": [...]}, {"$set": [...]},
+{"$counter": [[k, v], ...]}, {"$float": "2.0"}, … (the list is in exactJson.ts). Only these exact
+classes are carried; a subclass, a program's class or anything else is not plain data, which is a wrong
+answer (issue 3). Encoding reads containers through the builtin types' own C-level methods, bound here,
+so no code the program wrote runs while its value is read, and Node compares the result.
 `trusted` decides whether comparing a value can run code the program wrote: the assert rewriting
 (asserts.py) refuses to compare a trusted value with an untrusted one, which defeats an object whose
 `__eq__` always answers True.
@@ -9,9 +13,14 @@ size, float, bool, str, None, list, tuple, dict); anything else is a wrong answe
 Every builtin used after the program has run is bound here at import time, so a program that patches
 `builtins` or `json` cannot change what this module does.
 """
+import builtins
 import collections
 import decimal
+import dis
 import fractions
+import itertools
+import numbers
+import operator
 import sys
 from json.encoder import encode_basestring_ascii as _encode_str
 
@@ -48,8 +57,10 @@ _RISKY = _frozenset(
     }
 )
 # Python-level classes from the standard library whose comparisons are not the program's.
+# Fraction's bases, the numbers ABCs, declare comparisons too; they are guarded like Counter (below).
 _ALLOWED = _frozenset({collections.Counter, collections.OrderedDict, collections.defaultdict, collections.deque,
-                       fractions.Fraction, decimal.Decimal})
+                       fractions.Fraction, decimal.Decimal, numbers.Number, numbers.Complex, numbers.Real,
+                       numbers.Rational})
 _SEQUENCES = ((list, list.__iter__), (tuple, tuple.__iter__), (set, set.__iter__),
               (frozenset, frozenset.__iter__), (collections.deque, collections.deque.__iter__))
 
@@ -59,6 +70,119 @@ _dict_of = type.__dict__["__dict__"].__get__
 _flags_of = type.__dict__["__flags__"].__get__
 _HEAPTYPE = 1 << 9
 _IMMUTABLE = 1 << 8 if sys.version_info >= (3, 10) else 0
+
+_PLAIN_SCALARS = _frozenset({int, bool, str, type(None)})  # floats need a look: 2.0 is tagged
+_MAX_DEPTH = 200
+_iter = iter
+_float_is_integer = float.is_integer
+_float_repr = float.__repr__
+_INFINITIES = (float("inf"), float("-inf"))
+_list_iter = list.__iter__
+_tuple_iter = tuple.__iter__
+_complex_real = complex.__dict__["real"].__get__
+_complex_imag = complex.__dict__["imag"].__get__
+_bytes_hex = bytes.hex
+_bytearray_hex = bytearray.hex
+# Fraction keeps its parts in slots; their member descriptors read them without running Python code.
+_fraction_numerator = fractions.Fraction.__dict__["_numerator"].__get__
+_fraction_denominator = fractions.Fraction.__dict__["_denominator"].__get__
+_decimal_str = decimal.Decimal.__str__
+_Fraction = fractions.Fraction
+# The exact classes carried with a tag (besides tuple, dict and float, handled first).
+_TAGS = {
+    set: "$set", frozenset: "$frozenset", collections.deque: "$deque", complex: "$complex",
+    bytes: "$bytes", bytearray: "$bytearray", fractions.Fraction: "$fraction", decimal.Decimal: "$decimal",
+    collections.Counter: "$counter", collections.OrderedDict: "$ordereddict",
+    collections.defaultdict: "$defaultdict",
+}
+_ITERATORS = {set: set.__iter__, frozenset: frozenset.__iter__, collections.deque: collections.deque.__iter__}
+
+
+class _NotTyped(Exception):
+    """A value of a class that linewise does not carry."""
+
+
+# Standard-library classes written in Python (Counter, Fraction and the numbers ABCs): a program can patch
+# their members, the code objects or defaults of their methods, or the module globals and builtins those
+# methods look up. They stay trusted only while all of that is as it was when the harness started; every
+# check below is a C-level loop, so it costs microseconds.
+_FunctionType = type(lambda: None)
+_func_code = _FunctionType.__dict__["__code__"].__get__
+_func_defaults = _FunctionType.__dict__["__defaults__"].__get__
+_func_kwdefaults = _FunctionType.__dict__["__kwdefaults__"].__get__
+_func_globals = _FunctionType.__dict__["__globals__"].__get__
+_CodeType = type(_func_code(lambda: None))
+_code_consts = _CodeType.__dict__["co_consts"].__get__
+_builtins_dict = builtins.__dict__
+_dict_keys = type(_dict_of(object)).keys  # a class's __dict__ is a mappingproxy over a dict
+_dict_values = type(_dict_of(object)).values
+_is = operator.is_
+_all = all
+_repeat = itertools.repeat
+_MISSING = object()
+
+
+def _global_names(code, out):
+    """The global names `code` (and the code nested in it) loads."""
+    for ins in dis.get_instructions(code):
+        if ins.opname in ("LOAD_GLOBAL", "LOAD_NAME"):
+            out.add(ins.argval)
+    for const in _code_consts(code):
+        if _type(const) is _CodeType:
+            _global_names(const, out)
+    return out
+
+
+def _functions_of(member):
+    """The Python functions behind a class member (a method, a property's accessors, a classmethod's …)."""
+    if _type(member) is _FunctionType:
+        return [member]
+    if _type(member) is property:
+        return [f for f in (member.fget, member.fset, member.fdel) if _type(f) is _FunctionType]
+    if _type(member) in (classmethod, staticmethod) and _type(member.__func__) is _FunctionType:
+        return [member.__func__]
+    return []
+
+
+class _Guard:
+    """What the guarded classes depend on, recorded at start-up and compared identity by identity later."""
+
+    def __init__(self, classes):
+        self.classes = classes
+        self.keys = [_list(_dict_keys(_dict_of(c))) for c in classes]
+        self.values = [_list(_dict_values(_dict_of(c))) for c in classes]
+        funcs = [f for c in classes for m in _dict_values(_dict_of(c)) for f in _functions_of(m)]
+        self.funcs = funcs
+        self.codes = _list(_map(_func_code, funcs))
+        self.defaults = _list(_map(_func_defaults, funcs))
+        self.kwdefaults = _list(_map(_func_kwdefaults, funcs))
+        lookups = {}
+        for f in funcs:
+            g = _func_globals(f)
+            _global_names(_func_code(f), lookups.setdefault(_id(g), (g, _set()))[1])
+        self.globals = [(g, _list(names), [g.get(n, _MISSING) for n in names]) for g, names in lookups.values()]
+        self.builtin_names = _list(_set().union(*[names for _, names, _ in self.globals]))
+        self.builtins = [_builtins_dict.get(n, _MISSING) for n in self.builtin_names]
+
+    def changed(self):
+        """A guarded class, when anything recorded has changed (one change distrusts them all), else None."""
+        for cls, keys, values in zip(self.classes, self.keys, self.values):
+            d = _dict_of(cls)
+            if _len(d) != _len(keys) or not (
+                _all(_map(_is, _dict_keys(d), keys)) and _all(_map(_is, _dict_values(d), values))
+            ):
+                return cls
+        funcs = self.funcs
+        intact = (
+            _all(_map(_is, _map(_func_code, funcs), self.codes))
+            and _all(_map(_is, _map(_func_defaults, funcs), self.defaults))
+            and _all(_map(_is, _map(_func_kwdefaults, funcs), self.kwdefaults))
+            and _all(_map(_is, _map(_builtins_dict.get, self.builtin_names, _repeat(_MISSING)), self.builtins))
+        )
+        for g, names, values in self.globals:
+            intact = intact and _all(_map(_is, _map(g.get, names, _repeat(_MISSING)), values))
+        return None if intact else self.classes[0]
+
 
 _class_cache = {}
 _UNTRUSTED = 0
@@ -70,6 +194,18 @@ def _frozen(cls):
     """A class implemented in C (static or immutable): the program cannot have written or changed it."""
     flags = _flags_of(cls)
     return not flags & _HEAPTYPE or bool(flags & _IMMUTABLE)
+
+
+_GUARDED_CLASSES = [cls for cls in _ALLOWED if not _frozen(cls)]
+_guard = _Guard(_GUARDED_CLASSES)
+_GUARDED = _frozenset(_GUARDED_CLASSES)
+_PLAIN_CONTAINERS = _frozenset({list, tuple, dict, set, frozenset})
+
+
+def tampered():
+    """The name of a guarded standard class the program has changed (or whose lookups it has), else None."""
+    cls = _guard.changed()
+    return None if cls is None else type.__dict__["__name__"].__get__(cls)
 
 
 def _class_kind(t):
@@ -113,7 +249,11 @@ def trusted(value, budget=2_000_000):
         kind = _class_kind(t)
         if kind is _UNTRUSTED:
             return False
+        if t not in _PLAIN_CONTAINERS and not _GUARDED.isdisjoint(_mro_of(t)) and _guard.changed() is not None:
+            return False
         if kind is _LEAF:
+            if t is _Fraction and not (_type(_fraction_numerator(x)) is int and _type(_fraction_denominator(x)) is int):
+                return False  # its slots hold something else (set through object.__setattr__)
             continue
         key = _id(x)
         if key in seen:
@@ -133,23 +273,25 @@ def trusted(value, budget=2_000_000):
 
 
 def _plain(value, budget=5_000_000):
-    """True when `value` is made only of exact plain JSON-like types, without cycles."""
+    """True when `value` needs no tag: exact int, str, bool, None, list, and dicts keyed by str (no floats)."""
     stack = [(value, 0)]
     while stack:
         x, depth = stack.pop()
         t = _type(x)
-        if t in _SCALARS:
+        if t in _PLAIN_SCALARS:
             continue
         budget -= 1
-        if budget < 0 or depth > 200:
+        if budget < 0 or depth > _MAX_DEPTH:
             return False
-        if t is list or t is tuple:
-            if not _set(_map(_type, x)) <= _SCALARS:
+        if t is list:
+            if not _set(_map(_type, x)) <= _PLAIN_SCALARS:
                 stack.extend((item, depth + 1) for item in x)
             budget -= _len(x)
         elif t is dict:
+            if _len(x) == 1 and _type(next(_iter(x))) is _str and next(_iter(x)).startswith("$"):
+                return False  # would read as a tag
             for k, v in _dict_items(x):
-                if _type(k) not in _KEYS:
+                if _type(k) is not _str:
                     return False
                 stack.append((v, depth + 1))
             budget -= _len(x)
@@ -158,42 +300,136 @@ def _plain(value, budget=5_000_000):
     return True
 
 
+def _float_form(x):
+    """A float as JSON: a number when JSON keeps it a float in Node, else {"$float": repr}."""
+    if x != x:
+        return {"$float": "nan"}
+    if x in _INFINITIES:
+        return {"$float": "inf" if x > 0 else "-inf"}
+    if _float_is_integer(x):
+        return {"$float": _float_repr(x)}  # 2.0 would read back as the int 2
+    return x
+
+
+def _pairs(d, depth, budget):
+    return [[_typed(k, depth, budget), _typed(v, depth, budget)] for k, v in _dict_items(d)]
+
+
+def _typed(x, depth, budget):
+    """`x` as plain JSON data with tags for what JSON cannot say; raises _NotTyped for anything else."""
+    t = _type(x)
+    if t in _PLAIN_SCALARS:
+        return x
+    budget[0] -= 1
+    if budget[0] < 0 or depth > _MAX_DEPTH:
+        raise _NotTyped
+    depth += 1
+    if t is float:
+        return _float_form(x)
+    if t is list:
+        if _set(_map(_type, x)) <= _PLAIN_SCALARS:
+            budget[0] -= _len(x)
+            return x
+        return [_typed(item, depth, budget) for item in _list_iter(x)]
+    if t is tuple:
+        return {"$tuple": [_typed(item, depth, budget) for item in _tuple_iter(x)]}
+    if t is dict:
+        if _plain_keys(x):
+            return {k: _typed(v, depth, budget) for k, v in _dict_items(x)}
+        return {"$dict": _pairs(x, depth, budget)}
+    tag = _TAGS.get(t)
+    if tag is None:
+        raise _NotTyped
+    if tag == "$set" or tag == "$frozenset" or tag == "$deque":
+        return {tag: [_typed(item, depth, budget) for item in _ITERATORS[t](x)]}
+    if tag == "$complex":
+        return {tag: [_float_form(_complex_real(x)), _float_form(_complex_imag(x))]}
+    if tag == "$bytes" or tag == "$bytearray":
+        return {tag: _bytes_hex(x) if tag == "$bytes" else _bytearray_hex(x)}
+    if tag == "$fraction":
+        num, den = _fraction_numerator(x), _fraction_denominator(x)
+        if _type(num) is not int or _type(den) is not int:
+            raise _NotTyped  # slots overwritten with something else
+        return {tag: [num, den]}
+    if tag == "$decimal":
+        return {tag: _decimal_str(x)}
+    return {tag: _pairs(x, depth, budget)}  # Counter, OrderedDict, defaultdict
+
+
+def _plain_keys(d):
+    """True when a dict can be a JSON object: every key a str, and not one lone '$…' key (a tag)."""
+    for k in d:
+        if _type(k) is not _str:
+            return False
+    return not (_len(d) == 1 and next(_iter(d)).startswith("$"))
+
+
 def _refuse(o):
     raise TypeError("not plain")
 
 
 if _make_encoder is not None:
-    # markers={} makes the encoder reject cycles; allow_nan emits NaN/Infinity, which Node parses.
+    # markers={} makes the encoder reject cycles.
     _encode = _make_encoder({}, _refuse, _encode_str, None, ":", ",", False, False, True)
 else:
     _encode = None
 
 
 def plain_json(value):
-    """JSON text for a plain value (ints exact, NaN/Infinity allowed), or None when it is not plain."""
-    if not _plain(value):
-        return None
+    """JSON text for `value` with its exact types (tagged, see exactJson.ts), or None when it has a type
+    linewise does not carry (a program's own class, a subclass, a function, a cycle, …)."""
     if _set_max_digits is not None:
         _set_max_digits(0)  # exact big ints; their size is bounded by the result cap
     try:
+        data = value if _plain(value) else _typed(value, 0, [5_000_000])
         if _encode is None:
-            return _py_dumps(value)
-        return "".join(_encode(value, 0))
-    except (TypeError, ValueError, RecursionError):
+            return _py_dumps(data)
+        return "".join(_encode(data, 0))
+    except (_NotTyped, TypeError, ValueError, RecursionError):
         return None
 
 
+def _from_pairs(cls, pairs):
+    out = cls()
+    for k, v in pairs:
+        out[k] = v
+    return out
+
+
 def _untag(value):
-    """Python values for the tagged JSON forms Node uses for what JSON cannot say (see exactJson.ts)."""
+    """Python values for the tagged JSON forms (see exactJson.ts): how arguments reach the program."""
     if _len(value) == 1:
-        if "$bigint" in value:
-            return _int(value["$bigint"])
-        if "$float" in value:
-            return _float(value["$float"])
-        if "$tuple" in value:
-            return _tuple(value["$tuple"])
-        if "$set" in value:
-            return _set(value["$set"])
+        key, v = next(_iter(_dict_items(value)))
+        if key == "$bigint":
+            return _int(v)
+        if key == "$float":
+            return _float(v)
+        if key == "$tuple":
+            return _tuple(v)
+        if key == "$set":
+            return _set(v)
+        if key == "$frozenset":
+            return _frozenset(v)
+        if key == "$complex":
+            return complex(v) if _type(v) is _str else complex(v[0], v[1])
+        if key == "$dict":
+            return _from_pairs(dict, v)
+        if key == "$counter":
+            return _from_pairs(collections.Counter, v)
+        if key == "$ordereddict":
+            return _from_pairs(collections.OrderedDict, v)
+        if key == "$defaultdict":
+            return _from_pairs(lambda: collections.defaultdict(None), v)
+        if key == "$deque":
+            return collections.deque(v)
+        if key == "$bytes":
+            return bytes.fromhex(v)
+        if key == "$bytearray":
+            return bytearray.fromhex(v)
+        if key == "$fraction":
+            return fractions.Fraction(v[0], v[1])
+        if key == "$decimal":
+            return decimal.Decimal(v)
     return value
 
 

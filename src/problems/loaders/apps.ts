@@ -12,7 +12,9 @@
  *   return value equal to `outputs[i]` or to `outputs[i][0]`. A `call` test has one expected value, so the
  *   wrapping is removed when every output of the problem is a one-element list (the wrapping convention);
  *   otherwise outputs are kept as they are.
- * Call-based problems from LeetCode define the function as a method of `class Solution`.
+ * Call-based problems from LeetCode define the function as a method of `class Solution`. The rules of
+ * APPS's own harness that linewise follows, and those it does not, are listed in the README ("APPS and
+ * LiveCodeBench").
  */
 import type { Json, Problem, Tests } from "../types.js";
 import { asRow, idField, isIdentifier, jsonField, optionalText, text, type Row } from "./fields.js";
@@ -43,18 +45,18 @@ export function appsProblem(row: Row): Problem {
   const starter = optionalText(row, "starter_code");
   const difficulty = optionalText(row, "difficulty");
   const url = optionalText(row, "url");
+  const stdio = fnName === undefined || fnName === null;
+  // APPS's stdout rules (compare.ts, "apps"); call tests compare as Python's == on JSON values.
+  const meta = { ...(url ? { url } : {}), ...(stdio ? { compare: { mode: "apps" } } : {}) };
   return {
     id: `apps/${idField(row, "problem_id")}`,
     source: "apps",
     prompt: text(row, "question"),
-    tests:
-      fnName === undefined || fnName === null
-        ? stdioTests(inputs, outputs)
-        : callTests(fnName, inputs, outputs),
+    tests: stdio ? stdioTests(inputs, outputs) : callTests(fnName, inputs, outputs),
     ...(solutions.length ? { solution: solutions[0] as string } : {}),
     ...(starter ? { starter } : {}),
     ...(difficulty ? { difficulty } : {}),
-    ...(url ? { meta: { url } } : {}),
+    ...(Object.keys(meta).length ? { meta } : {}),
   };
 }
 
@@ -81,7 +83,25 @@ function callTests(fnName: Json, inputs: Json[], outputs: Json[]): Tests {
     fnName,
     cases: inputs.map((args, i) => {
       if (!Array.isArray(args)) throw new RowError(`call-based inputs[${i}] must be a list of arguments`);
-      return { args, expected: wrapped ? (outputs[i] as Json[])[0]! : outputs[i]! };
+      return { args: intKeys(args), expected: wrapped ? (outputs[i] as Json[])[0]! : outputs[i]! };
     }),
   };
+}
+
+/**
+ * APPS's harness undoes JSON's string keys when the first argument is a dict: the call then gets that dict
+ * alone, with `int(k)` keys (testing_util.py, "JSON forces dictionaries to have string keys"); where a key
+ * is not an integer, `int(k)` raises and the arguments stay as they are.
+ */
+function intKeys(args: Json[]): Json[] {
+  const first = args[0];
+  if (first === null || typeof first !== "object" || Array.isArray(first)) return args;
+  const keys = Object.keys(first);
+  if (!keys.every((k) => /^\s*[+-]?\d+\s*$/.test(k))) return args;
+  return [{ $dict: keys.map((k) => [intOf(k), first[k]!]) }];
+}
+
+function intOf(key: string): Json {
+  const n = BigInt(key.trim());
+  return Number.isSafeInteger(Number(n)) ? Number(n) : { $bigint: n.toString() };
 }

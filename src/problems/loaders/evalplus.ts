@@ -3,27 +3,60 @@
  * evalplus/evalplus releases `HumanEvalPlus.jsonl`, `MbppPlus.jsonl`, Apache-2.0). One row per problem:
  * - `task_id` ("HumanEval/0", "Mbpp/2"), `prompt`, `entry_point`;
  * - `canonical_solution`: for HumanEval+ a function body continuing `prompt`, for MBPP+ a whole program;
- * - `base_input`: the original benchmark's inputs, `plus_input`: EvalPlus's added inputs; each input is the
- *   argument list of one call of `entry_point`;
- * - `atol`: the absolute tolerance for float outputs. EvalPlus compares floats with numpy's
- *   `assert_allclose(rtol=1e-7, atol=atol)`, raising an `atol` of 0 to 1e-6 when the outputs are floats;
- *   `meta.compare` holds the same rule as the executor's float comparison (integers stay exact there);
+ * - `base_input`: the original benchmark's inputs, `plus_input`: EvalPlus's added inputs (`{}` in a row
+ *   without any: that task is judged on its base inputs only); each input is the argument list of one call;
+ * - `atol`: the absolute tolerance for float outputs;
  * - also `contract`, `test`, `assertion`, … which the test-input form does not need.
  * The files carry no expected outputs: EvalPlus computes them by running the canonical solution, and so
- * does this loader, through the executor's `capture` (in the sandbox, like any program). Inputs whose
- * output is not a plain JSON value (a set, a float NaN, an exception) are dropped and counted in
- * `meta.droppedTests`.
+ * does this loader, through the executor's `capture` (in the sandbox, like any program), which also times
+ * each call. The rest follows EvalPlus's evaluator (evalplus/evaluate.py, evalplus/eval/__init__.py):
+ * MBPP+ arguments deserialised per task (evalplusInputs.ts), the special oracles by entry point, the
+ * tolerance per case (`atols`), each input's time limit max(4 s, 4 × the reference's time)
+ * (`meta.timeLimitsMs`; judge.ts caps it and sizes the run), and `meta.baseTests` so base and plus results
+ * can be told apart. Inputs on which the canonical solution raises are dropped and counted in
+ * `meta.droppedTests` (EvalPlus's own files have none).
  */
+import { evalPlusTimeFactor, evalPlusTimeFloorMs, isFloats } from "../../exec/evalplus.js";
+import type { EvalPlusComparison, EvalPlusOracle } from "../../exec/limits.js";
 import type { Json, Problem } from "../types.js";
+import { mbppPlusArgs } from "./evalplusInputs.js";
 import { describe, identifier, text, type Row } from "./fields.js";
 import { RowError } from "./rows.js";
 
-/** Runs `program`'s `fnName` on each argument list and returns the values (undefined where none came back). */
+/** EvalPlus's special oracles (evalplus/eval/_special_oracle.py), keyed by entry point as EvalPlus does. */
+const mbppOracles: Record<string, EvalPlusOracle> = {
+  are_equivalent: "any", // Mbpp/164
+  sum_div: "zero", // Mbpp/295
+  surface_Area: "surfaceArea", // Mbpp/581
+  digit_distance_nums: "digitDistance", // Mbpp/558
+  // MBPP_OUTPUT_SET_EQ_TASKS
+  similar_elements: "set", // Mbpp/2
+  find_char_long: "set", // Mbpp/7
+  common_in_nested_lists: "set", // Mbpp/111
+  extract_singly: "set", // Mbpp/140
+  larg_nnum: "set", // Mbpp/232
+  intersection_array: "set", // Mbpp/249
+  find_dissimilar: "set", // Mbpp/579
+  Diff: "set", // Mbpp/769
+  // MBPP_OUTPUT_NOT_NONE_TASKS
+  check_str: "notNone",
+  text_match_three: "notNone",
+  text_starta_endb: "notNone",
+};
+const humanEvalOracles: Record<string, EvalPlusOracle> = { find_zero: "polyRoot" }; // HumanEval/32
+
+/** Runs `program`'s `fnName` on each argument list: the values (undefined where none came back, {"$object":
+ *  NAME} for an object linewise does not carry) and each call's wall time in seconds. */
 export type CaptureOutputs = (
   program: string,
   fnName: string,
   argsList: Json[][],
-) => Promise<{ status: string; values: (Json | undefined)[]; detail?: string }>;
+) => Promise<{
+  status: string;
+  values: (Json | undefined)[];
+  times?: (number | undefined)[];
+  detail?: string;
+}>;
 
 /** An EvalPlus row read but not yet run: the problem without expected outputs, and its inputs. */
 export interface PendingEvalPlus {
@@ -31,6 +64,8 @@ export interface PendingEvalPlus {
   entryPoint: string;
   inputs: Json[][];
   baseCount: number;
+  atol: number;
+  oracle?: EvalPlusOracle;
 }
 
 /** True when a row has EvalPlus's test inputs. */
@@ -44,19 +79,20 @@ export function readEvalPlusRow(row: Row): PendingEvalPlus {
   const prompt = text(row, "prompt");
   const entryPoint = identifier(row, "entry_point");
   const canonical = text(row, "canonical_solution");
-  const base = inputList(row, "base_input");
-  const plus = "plus_input" in row ? inputList(row, "plus_input") : [];
+  const mbpp = /^Mbpp\/(\d+)$/.exec(id);
+  const deserialise = (args: Json[]) => (mbpp ? mbppPlusArgs(Number(mbpp[1]), args) : args);
+  const base = inputList(row, "base_input").map(deserialise);
+  const plus = inputList(row, "plus_input").map(deserialise);
   if (base.length + plus.length === 0) throw new RowError("no inputs in 'base_input' or 'plus_input'");
   const atol = row["atol"] ?? 0;
   if (typeof atol !== "number" || atol < 0)
     throw new RowError(`field 'atol' must be a non-negative number, got ${describe(atol)}`);
   // A canonical solution that defines the entry point is a whole program (MBPP+); else it continues the prompt.
   const whole = new RegExp(`^def\\s+${entryPoint}\\s*\\(`, "m").test(canonical);
-  const source = id.startsWith("HumanEval/")
-    ? "humaneval-plus"
-    : id.startsWith("Mbpp/")
-      ? "mbpp-plus"
-      : "evalplus";
+  const source = id.startsWith("HumanEval/") ? "humaneval-plus" : mbpp ? "mbpp-plus" : "evalplus";
+  const oracle = (source === "humaneval-plus" ? humanEvalOracles : source === "mbpp-plus" ? mbppOracles : {})[
+    entryPoint
+  ];
   return {
     problem: {
       id,
@@ -65,39 +101,92 @@ export function readEvalPlusRow(row: Row): PendingEvalPlus {
       ...(whole ? {} : { starter: prompt }),
       solution: whole ? canonical : prompt + canonical,
       tests: { kind: "call", fnName: entryPoint, cases: [] },
-      meta: { entryPoint, atol, compare: { mode: "float", atol: atol || 1e-6, rtol: 1e-7 } },
+      meta: { entryPoint, atol },
     },
     entryPoint,
     inputs: [...base, ...plus],
     baseCount: base.length,
+    atol,
+    ...(oracle ? { oracle } : {}),
   };
 }
 
-/** Completes a read row: expected outputs from the canonical solution, run through `capture`. */
+/** Completes a read row: expected outputs and time limits from the canonical solution, run through `capture`. */
 export async function evalPlusProblem(pending: PendingEvalPlus, capture: CaptureOutputs): Promise<Problem> {
-  const { problem, entryPoint, inputs, baseCount } = pending;
+  const { problem, entryPoint, inputs, baseCount, atol, oracle } = pending;
   const result = await capture(problem.solution, entryPoint, inputs);
+  // Only calls that raised may be left out; a run cut short (time, memory, the sandbox) says nothing of the inputs.
+  if (result.status !== "pass" && result.status !== "runtime_error" && result.status !== "wrong_answer")
+    throw new RowError(
+      `the canonical solution did not finish (${result.status}${result.detail ? `: ${result.detail}` : ""}); rerun, or give it more time with --timeout`,
+    );
   const cases: { args: Json[]; expected: Json }[] = [];
+  const timeLimitsMs: number[] = [];
   let baseTests = 0;
   inputs.forEach((args, i) => {
-    const expected = result.values[i];
-    if (expected === undefined) return;
+    const value = result.values[i];
+    if (value === undefined) return;
+    const object = objectName(value);
+    if (object !== undefined && oracle !== "notNone")
+      throw new RowError(
+        `the canonical solution returns a ${object} object on input ${i}, which has no exact form to compare`,
+      );
+    // EvalPlus records only `ref is not None` for the not-None tasks (get_groundtruth, output_not_none).
+    const expected = oracle === "notNone" ? value !== null : value;
     cases.push({ args, expected });
+    const seconds = result.times?.[i] ?? 0;
+    timeLimitsMs.push(Math.max(evalPlusTimeFloorMs, Math.ceil(evalPlusTimeFactor * seconds * 1000)));
     if (i < baseCount) baseTests++;
   });
   if (cases.length === 0)
     throw new RowError(
       `the canonical solution produced no outputs (${result.status}${result.detail ? `: ${result.detail}` : ""})`,
     );
+  const compare: EvalPlusComparison = {
+    mode: "evalplus",
+    atols: tolerances(
+      cases.map((c) => c.expected),
+      baseTests,
+      atol,
+    ),
+    ...(oracle ? { oracle } : {}),
+  };
   return {
     ...problem,
     tests: { kind: "call", fnName: entryPoint, cases },
-    meta: { ...problem.meta, baseTests, droppedTests: inputs.length - cases.length },
+    meta: {
+      ...problem.meta,
+      compare: compare as unknown as Json,
+      baseTests,
+      droppedTests: inputs.length - cases.length,
+      timeLimitsMs,
+    },
   };
+}
+
+/**
+ * The tolerance in force at each case. EvalPlus judges base and plus inputs in two runs; in each, an
+ * `atol` of 0 becomes 1e-6 at the first float (or list of floats) expected, and stays so for the rest.
+ */
+function tolerances(expected: Json[], baseCount: number, atol: number): number[] {
+  let current = atol;
+  return expected.map((exp, i) => {
+    if (i === baseCount) current = atol;
+    if (current === 0 && isFloats(exp)) current = 1e-6;
+    return current;
+  });
+}
+
+function objectName(v: Json): string | undefined {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return undefined;
+  const keys = Object.keys(v);
+  return keys.length === 1 && keys[0] === "$object" ? String(v["$object"]) : undefined;
 }
 
 function inputList(row: Row, key: string): Json[][] {
   const v = row[key];
+  // MBPP+ v0.2.0 writes `{}` for a task without plus inputs (Mbpp/793); EvalPlus iterates it as nothing.
+  if (v !== null && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 0) return [];
   if (!Array.isArray(v) || v.some((args) => !Array.isArray(args)))
     throw new RowError(`field '${key}' must be a list of argument lists, got ${describe(v)}`);
   return v as Json[][];

@@ -30,17 +30,24 @@ export function linewiseProblem(row: Row): Problem {
   return problem;
 }
 
+const oracles = ["set", "notNone", "any", "zero", "surfaceArea", "digitDistance", "polyRoot"];
+
 function checkComparison(c: Json): void {
   const tolerance = (v: Json | undefined) => v === undefined || (typeof v === "number" && v >= 0);
+  const only = (o: { [k: string]: Json }) => Object.keys(o).length === 1;
   const ok =
     c !== null &&
     typeof c === "object" &&
     !Array.isArray(c) &&
-    (((c["mode"] === "exact" || c["mode"] === "lines") && Object.keys(c).length === 1) ||
-      (c["mode"] === "float" && tolerance(c["atol"]) && tolerance(c["rtol"])));
+    ((["exact", "lines", "apps", "lcb"].includes(c["mode"] as string) && only(c)) ||
+      (c["mode"] === "float" && tolerance(c["atol"]) && tolerance(c["rtol"])) ||
+      (c["mode"] === "evalplus" &&
+        Array.isArray(c["atols"]) &&
+        c["atols"].every((a) => typeof a === "number" && a >= 0) &&
+        (c["oracle"] === undefined || oracles.includes(c["oracle"] as string))));
   if (!ok)
     throw new RowError(
-      'meta.compare must be {mode: "exact"}, {mode: "lines"} or {mode: "float", atol?, rtol?}',
+      'meta.compare must be {mode: "exact" | "lines" | "apps" | "lcb"}, {mode: "float", atol?, rtol?} or {mode: "evalplus", atols, oracle?}',
     );
 }
 

@@ -56,6 +56,8 @@ export function liveCodeBenchProblem(row: Row): Problem {
     meta: {
       title: text(row, "question_title"),
       publicTests: publicCases.length,
+      // lcb_runner's stdout rule (compare.ts, "lcb"); functional tests compare as Python's == on JSON.
+      ...(kinds.has("functional") ? {} : { compare: { mode: "lcb" } }),
       ...(platform ? { platform } : {}),
       ...(optionalText(row, "contest_date") ? { contestDate: text(row, "contest_date") } : {}),
     },
