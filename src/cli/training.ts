@@ -1,9 +1,19 @@
-/** Plumbing shared by the training commands (sft, train-prm, dpo, ppo): config files, counts, checkpoints, Ctrl-C. */
-import { readFileSync } from "node:fs";
+/** Plumbing shared by the training commands (sft, train-prm, dpo, ppo, grpo): config files, counts, checkpoints, resumes, Ctrl-C. */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { readCheckpointConfig } from "../model/index.js";
 import { ppoDefaults, type PpoConfig } from "../train/ppo.js";
-import { ConfigError, RunFolderError, resolveConfig } from "../runs/index.js";
-import { numberOption } from "./args.js";
+import { ConfigError, RunFolderError, readRunConfig, resolveConfig, runConfigFile } from "../runs/index.js";
+import { createExecutor, type SandboxExecutor } from "../exec/index.js";
+import {
+  loadProblems,
+  MalformedRowError,
+  ProblemFileError,
+  problemFormats,
+  type ProblemFormat,
+} from "../problems/loaders/index.js";
+import type { Problem } from "../problems/types.js";
+import { numberOption, requiredOption } from "./args.js";
 import { UsageError } from "./command.js";
 
 /** `defaults` with the fields of the JSON object in `file` laid over them; `kind` names the trainer ("SFT"). */
@@ -87,4 +97,118 @@ export function asUsageError(
   if ([ConfigError, RunFolderError, ...inputErrors].some((kind) => e instanceof kind))
     return new UsageError((e as Error).message);
   return e;
+}
+
+/**
+ * A resumed RL run's config: RUN/config.json laid over `defaults`. Only --iterations may change: any other
+ * config flag (`flags`), --preset or --config is refused, and the checkpoint options (--policy, --prm) must
+ * name the run's own.
+ */
+export function resumedRunConfig<T extends object>(
+  command: string,
+  out: string,
+  defaults: T,
+  values: Record<string, unknown>,
+  flags: Partial<T>,
+  checkpoints: readonly (keyof T & string)[],
+): T {
+  const file = join(out, runConfigFile);
+  const changed = [
+    ...Object.keys(flags).filter((k) => k !== "iterations"),
+    ...(values.preset !== undefined ? ["preset"] : []),
+    ...(values.config !== undefined ? ["config"] : []),
+  ];
+  if (changed.length > 0)
+    throw new UsageError(
+      `linewise ${command}: --resume takes the config from ${file}; drop the options that change it (${changed.join(", ")}); only --iterations may change`,
+    );
+  const config = resolveConfig(defaults, readRunConfig(out), file);
+  for (const option of checkpoints) {
+    const given = values[option] as string | undefined;
+    if (given !== undefined && given !== config[option])
+      throw new UsageError(
+        `linewise ${command}: --${option} ${given} differs from the run's ${option} ${String(config[option])} (${file}); drop --${option} to resume`,
+      );
+  }
+  return { ...config, ...flags };
+}
+
+/**
+ * The body of an RL command (ppo, grpo): checks --problems, --out, --format and the checkpoint options,
+ * builds the config (`configFor(resuming, out)`), loads the problems, trains with Ctrl-C stopping after the
+ * iteration in flight, reports the training pass rate and prints the final checkpoint on stdout. Returns
+ * the exit code: 0 when done, 130 when stopped.
+ */
+export async function runRlCommand<C>(
+  command: string,
+  values: Record<string, string | boolean | undefined>,
+  configFor: (resuming: boolean, out: string) => C,
+  train: (
+    config: C,
+    problems: Problem[],
+    runDir: string,
+    options: { resume: boolean; signal: AbortSignal; executor: SandboxExecutor },
+  ) => Promise<{ checkpoint: string; iteration: number; stopped: boolean; metrics: { passRate: number }[] }>,
+): Promise<number> {
+  const problemsFile = requiredOption(command, "problems", values.problems as string | undefined);
+  const out = requiredOption(command, "out", values.out as string | undefined);
+  const format = values.format as ProblemFormat | undefined;
+  if (format && !problemFormats.includes(format))
+    throw new UsageError(`linewise ${command}: --format must be one of ${problemFormats.join(", ")}`);
+  const resuming = values.resume === true && existsSync(join(out, runConfigFile));
+  if (!resuming) requiredOption(command, "policy", values.policy as string | undefined);
+  for (const option of ["policy", "prm"])
+    checkpointOption(command, option, values[option] as string | undefined);
+
+  const interrupt = stopOnInterrupt(command, "iteration");
+  const executor = createExecutor({ cacheDir: null });
+  try {
+    const config = configFor(resuming, out);
+    const { problems } = await loadProblems(problemsFile, format, {
+      capture: executor.capture.bind(executor),
+    });
+    const result = await train(config, problems, out, {
+      resume: values.resume === true,
+      signal: interrupt.signal,
+      executor,
+    });
+    const last = result.metrics.at(-1);
+    const first = result.metrics[0];
+    const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+    console.error(
+      `${command}: ${result.stopped ? "stopped" : "done"} at iteration ${result.iteration}` +
+        (last && first
+          ? `; training pass rate ${pct(first.passRate)} in this session's first iteration, ${pct(last.passRate)} in its last`
+          : ""),
+    );
+    console.log(result.checkpoint);
+    return result.stopped ? 130 : 0;
+  } catch (e) {
+    throw asUsageError(e, ProblemFileError, MalformedRowError);
+  } finally {
+    interrupt.release();
+    await executor.close();
+  }
+}
+
+/**
+ * Readers of a command's config flags: `choice` (one of `allowed`), `onOff` (a boolean) and `number`, each
+ * undefined when the flag is not given and a one-line UsageError naming the flag when it is malformed.
+ */
+export function flagReaders(command: string, values: Record<string, string | boolean | undefined>) {
+  const choice = <T extends string>(option: string, allowed: readonly T[]): T | undefined => {
+    const value = values[option] as string | undefined;
+    if (value !== undefined && !allowed.includes(value as T))
+      throw new UsageError(
+        `linewise ${command}: --${option} expects ${allowed.join(" or ")}, got '${value}'`,
+      );
+    return value as T | undefined;
+  };
+  const onOff = (option: string): boolean | undefined => {
+    const value = choice(option, ["on", "off"] as const);
+    return value === undefined ? undefined : value === "on";
+  };
+  const number = (option: string): number | undefined =>
+    values[option] === undefined ? undefined : numberOption(command, option, values[option] as string, 0);
+  return { choice, onOff, number };
 }

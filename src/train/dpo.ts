@@ -16,16 +16,13 @@
  * AdamW's moments, trainer.json). Epoch e's order is a shuffle seeded by (seed, e), so a resumed run
  * repeats an uninterrupted one.
  */
-import { join } from "node:path";
 import {
   AdamW,
   F,
   clipGradNorm,
-  loadSafetensors,
   manualSeed,
   noGrad,
   ones,
-  saveSafetensors,
   scope,
   tensor,
   warmupCosine,
@@ -41,7 +38,15 @@ import {
   type Llama,
 } from "../model/index.js";
 import { Tokenizer } from "../model/tokenizer/index.js";
-import { ConfigError, Progress, RunFolder, checkResumedConfig, latestCheckpoint } from "../runs/index.js";
+import { ConfigError, Progress } from "../runs/index.js";
+import {
+  Checkpoints,
+  loadOptimizer,
+  nextTurn,
+  openTrainingRun,
+  optimizerFile,
+  saveOptimizer,
+} from "./checkpoint.js";
 import { checkPositiveIntegers, checkStepTrainerSettings, configFailure } from "./config-checks.js";
 import { dataFingerprint, epochOrder, shuffled } from "./order.js";
 
@@ -175,16 +180,12 @@ export async function trainDpo(
   checkDpoConfig(config);
   const policyDir = config.policy!;
   const fingerprint = dataFingerprint(pairs, (p) => [p.problemId, p.prompt, p.chosen, p.rejected, p.whole]);
-  const previous = options.resume ? latestCheckpoint(runDir) : null;
-  if (previous) {
-    checkResumedConfig(runDir, config, "epochs");
-    if (previous.trainer.pairs !== fingerprint)
-      throw new ConfigError(
-        `${runDir}: the pairs differ from those the run was trained on; resume with the same pairs`,
-      );
-  }
   const tokenizer = Tokenizer.load(policyDir);
-  const run = RunFolder.open(runDir, config, { resume: options.resume });
+  const run = openTrainingRun(runDir, config, {
+    resume: options.resume,
+    lengthField: "epochs",
+    data: { fingerprint, field: "pairs", what: "pairs", remedy: "the same pairs" },
+  });
   const resumed = run.resumedFrom;
   let policy: Llama | null = null;
   let opt: AdamW | null = null;
@@ -241,9 +242,7 @@ export async function trainDpo(
     });
     let step = 0;
     if (resumed) {
-      const saved = loadSafetensors(join(resumed.dir, "trainer.safetensors"));
-      opt.loadState(Number(saved.metadata.optimizerStep), saved.tensors);
-      for (const t of saved.tensors.values()) t.dispose();
+      loadOptimizer(optimizerFile(resumed.dir), opt);
       step = resumed.step;
     }
     const bar = options.quiet
@@ -258,21 +257,15 @@ export async function trainDpo(
 
     const m = policy;
     const o = opt;
-    let checkpoint = resumed ? { step, dir: resumed.dir } : null;
-    const save = () => {
-      const dir = run.saveCheckpoint(
-        step,
-        { optimizerStep: o.step, lr: o.lr, seed: config.seed, pairs: fingerprint },
-        (partial) => {
-          saveCheckpoint(partial, m, tokenizer);
-          saveSafetensors(join(partial, "trainer.safetensors"), o.stateTensors(), {
-            optimizerStep: String(o.step),
-          });
-        },
-        config.keepCheckpoints,
-      );
-      checkpoint = { step, dir };
-    };
+    const checkpoints = new Checkpoints(
+      run,
+      config.keepCheckpoints,
+      (dir) => {
+        saveCheckpoint(dir, m, tokenizer);
+        saveOptimizer(optimizerFile(dir), o);
+      },
+      () => ({ optimizerStep: o.step, lr: o.lr, seed: config.seed, pairs: fingerprint }),
+    );
 
     // 3. the loop: batch → one forward over both sides → DPO loss → backward → clip → AdamW; evaluate, log, checkpoint
     let evalStats: DpoStats | null = null;
@@ -316,20 +309,20 @@ export async function trainDpo(
         });
         window = [];
       }
-      if (step % config.checkpointEvery === 0 || last) save();
+      if (step % config.checkpointEvery === 0 || last) checkpoints.save(step);
       options.onStep?.(step, steps, stats);
       bar?.update(step, {
         loss: stats.loss,
         acc: stats["rewards/accuracies"],
         margin: stats["rewards/margins"],
       });
-      await new Promise((resolve) => setImmediate(resolve)); // lets a signal handler run and stderr drain
+      await nextTurn();
     }
 
-    if (checkpoint?.step !== step) save();
+    const checkpoint = checkpoints.finish(step);
     bar?.done();
     return {
-      checkpoint: checkpoint!.dir,
+      checkpoint,
       step,
       steps,
       stopped: step < steps,

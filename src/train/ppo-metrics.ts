@@ -77,25 +77,34 @@ interface Trained {
   returns: readonly number[];
 }
 
-/** The metrics row of an iteration: outcomes and shapes over every response, rewards and losses over those trained on. */
-export function iterationMetrics(
-  step: number,
+/** What every RL trainer logs of an iteration's rollouts (PPO and GRPO rows share these fields). */
+export type RolloutMetrics = Pick<
+  PpoMetrics,
+  | "passRate"
+  | "syntaxErrorRate"
+  | "outcomeReward"
+  | "processReward"
+  | "klReward"
+  | "totalReward"
+  | "kl"
+  | "responseLength"
+  | "linesPerResponse"
+  | "commentShare"
+  | "rollouts"
+  | "dropped"
+>;
+
+/** Outcomes and shapes over every response, reward parts and KL over those trained on. */
+export function rolloutMetrics(
   judged: readonly Judged[],
-  b: readonly Trained[],
-  updates: readonly UpdateStats[],
-  seconds: { rolloutSeconds: number; updateSeconds: number },
-): PpoMetrics {
+  b: readonly Pick<Trained, "rewards" | "logprobs" | "refLogprobs">[],
+): RolloutMetrics {
   const share = (status: Status) =>
     judged.filter((r) => r.verdict.status === status).length / Math.max(1, judged.length);
-  const of = (key: keyof UpdateStats) => mean(updates.map((u) => u[key]));
   const written = judged.map((r) => r.lines.filter((l) => l.text.trim() !== ""));
   const lineCount = written.reduce((n, ls) => n + ls.length, 0);
   const commentLines = written.reduce((n, ls) => n + ls.filter((l) => l.neutral).length, 0);
-  const returns = b.flatMap((r) => r.returns);
-  const residuals = b.flatMap((r) => r.returns.map((ret, t) => ret - r.values[t]!));
-  const returnVariance = variance(returns);
   return {
-    step,
     passRate: share("pass"),
     syntaxErrorRate: share("syntax_error"),
     outcomeReward: mean(b.map((r) => r.rewards.sums.outcome)),
@@ -103,6 +112,29 @@ export function iterationMetrics(
     klReward: mean(b.map((r) => r.rewards.sums.kl)),
     totalReward: mean(b.map((r) => r.rewards.sums.total)),
     kl: mean(b.map((r) => r.logprobs.reduce((s, lp, t) => s + lp - r.refLogprobs[t]!, 0))),
+    responseLength: mean(judged.map((r) => r.tokens.length)),
+    linesPerResponse: lineCount / Math.max(1, judged.length),
+    commentShare: lineCount ? commentLines / lineCount : 0,
+    rollouts: judged.length,
+    dropped: judged.length - b.length,
+  };
+}
+
+/** The metrics row of a PPO iteration: the rollouts' metrics, the update's, and the value model's fit. */
+export function iterationMetrics(
+  step: number,
+  judged: readonly Judged[],
+  b: readonly Trained[],
+  updates: readonly UpdateStats[],
+  seconds: { rolloutSeconds: number; updateSeconds: number },
+): PpoMetrics {
+  const of = (key: keyof UpdateStats) => mean(updates.map((u) => u[key]));
+  const returns = b.flatMap((r) => r.returns);
+  const residuals = b.flatMap((r) => r.returns.map((ret, t) => ret - r.values[t]!));
+  const returnVariance = variance(returns);
+  return {
+    step,
+    ...rolloutMetrics(judged, b),
     approxKl: of("approxKl"),
     clipFrac: of("clipFrac"),
     entropy: of("entropy"),
@@ -112,11 +144,6 @@ export function iterationMetrics(
     explainedVariance: returnVariance > 0 ? 1 - variance(residuals) / returnVariance : 0,
     policyGradNorm: of("policyGradNorm"),
     valueGradNorm: of("valueGradNorm"),
-    responseLength: mean(judged.map((r) => r.tokens.length)),
-    linesPerResponse: lineCount / Math.max(1, judged.length),
-    commentShare: lineCount ? commentLines / lineCount : 0,
-    rollouts: judged.length,
-    dropped: judged.length - b.length,
     ...seconds,
   };
 }
@@ -148,7 +175,8 @@ export function writeSamples(
   );
 }
 
-function mean(xs: readonly number[]): number {
+/** The mean; 0 for no numbers. */
+export function mean(xs: readonly number[]): number {
   return xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : 0;
 }
 

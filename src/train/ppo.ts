@@ -24,15 +24,7 @@
  */
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import {
-  AdamW,
-  clipGradNorm,
-  loadSafetensors,
-  manualSeed,
-  saveSafetensors,
-  scope,
-  type Tensor,
-} from "../torch/index.js";
+import { AdamW, clipGradNorm, manualSeed, scope, type Tensor } from "../torch/index.js";
 import {
   disposePacked,
   encodePrompt,
@@ -47,15 +39,17 @@ import { createExecutor, type SandboxExecutor } from "../exec/index.js";
 import type { Problem } from "../problems/types.js";
 import type { Granularity } from "../labels/segment.js";
 import { assembleRewards, outcomeReward, type AssembledRewards, type OutcomeKind } from "../rewards/index.js";
-import { ConfigError, Progress, RunFolder, checkResumedConfig, latestCheckpoint } from "../runs/index.js";
+import { ConfigError, Progress } from "../runs/index.js";
+import { Checkpoints, loadOptimizer, nextTurn, openTrainingRun, saveOptimizer } from "./checkpoint.js";
 import { checkOptimiser, checkPositiveIntegers, configFailure } from "./config-checks.js";
-import { dataFingerprint, shuffled } from "./order.js";
+import { shuffled } from "./order.js";
 import { PrmScorer } from "./prm-scorer.js";
 import { gae, whiten } from "./gae.js";
 import { iterationMetrics, writeSamples, type PpoMetrics, type UpdateStats } from "./ppo-metrics.js";
 import {
   iterationProblems,
   maskedMean,
+  problemsData,
   padded,
   processRewardsAt,
   rollOut,
@@ -265,19 +259,11 @@ export async function trainPpo(
 ): Promise<PpoResult> {
   checkPpoConfig(config);
   const policyDir = config.policy!;
-  // A resumed run must be the same training on the same problems; only its length may change.
-  const fingerprint = dataFingerprint(problems, (p) => [p.id, p.prompt, p.tests, p.starter ?? null]);
-  const previous = options.resume ? latestCheckpoint(runDir) : null;
-  if (previous) {
-    checkResumedConfig(runDir, config, "iterations");
-    if (previous.trainer.problems !== fingerprint)
-      throw new ConfigError(
-        `${runDir}: the problems differ from those the run was trained on; resume with the same problems file`,
-      );
-  }
   const tokenizer = Tokenizer.load(policyDir);
   checkValueInit(config, tokenizer);
-  const run = RunFolder.open(runDir, config, { resume: options.resume });
+  // A resumed run must be the same training on the same problems; only its length may change.
+  const data = problemsData(problems);
+  const run = openTrainingRun(runDir, config, { resume: options.resume, lengthField: "iterations", data });
   const resumed = run.resumedFrom;
   const executor = options.executor ?? createExecutor({ cacheDir: null });
   const owned: { dispose(): void }[] = [];
@@ -305,18 +291,27 @@ export async function trainPpo(
       new AdamW(params, { lr, betas: config.betas, weightDecay: config.weightDecay });
     const policyOpt = own(adamw(policyParams, config.policyLr));
     const valueOpt = own(adamw(valueParams, config.valueLr));
-    let iteration = 0;
     if (resumed) {
-      for (const [opt, file] of [
-        [policyOpt, "policy-optimizer.safetensors"],
-        [valueOpt, "value-optimizer.safetensors"],
-      ] as const) {
-        const saved = loadSafetensors(join(resumed.dir, file));
-        opt.loadState(Number(saved.metadata.optimizerStep), saved.tensors);
-        for (const t of saved.tensors.values()) t.dispose();
-      }
-      iteration = resumed.step;
+      loadOptimizer(join(resumed.dir, "policy-optimizer.safetensors"), policyOpt);
+      loadOptimizer(join(resumed.dir, "value-optimizer.safetensors"), valueOpt);
     }
+    let iteration = resumed?.step ?? 0;
+    const checkpoints = new Checkpoints(
+      run,
+      config.keepCheckpoints,
+      (dir) => {
+        saveCheckpoint(dir, policy, tokenizer);
+        saveCheckpoint(join(dir, "value"), value, tokenizer);
+        saveOptimizer(join(dir, "policy-optimizer.safetensors"), policyOpt);
+        saveOptimizer(join(dir, "value-optimizer.safetensors"), valueOpt);
+      },
+      () => ({
+        policyOptimizerStep: policyOpt.step,
+        valueOptimizerStep: valueOpt.step,
+        seed: config.seed,
+        problems: data.fingerprint,
+      }),
+    );
 
     // Problems whose prompt leaves room for at least one response token.
     const room = (p: Problem) => policy.config.maxPositions - encodePrompt(tokenizer, p.prompt).length;
@@ -337,32 +332,6 @@ export async function trainPpo(
         `; ${config.outcomeReward} outcome${config.denseReward ? ` + ${config.processReward} process reward over ${config.granularity}s` : ""}` +
         (resumed ? `; resuming at iteration ${iteration}` : ""),
     );
-
-    let checkpoint = resumed ? { step: iteration, dir: resumed.dir } : null;
-    const save = () => {
-      const trainer = {
-        policyOptimizerStep: policyOpt.step,
-        valueOptimizerStep: valueOpt.step,
-        seed: config.seed,
-        problems: fingerprint,
-      };
-      const dir = run.saveCheckpoint(
-        iteration,
-        trainer,
-        (partial) => {
-          saveCheckpoint(partial, policy, tokenizer);
-          saveCheckpoint(join(partial, "value"), value, tokenizer);
-          saveSafetensors(join(partial, "policy-optimizer.safetensors"), policyOpt.stateTensors(), {
-            optimizerStep: String(policyOpt.step),
-          });
-          saveSafetensors(join(partial, "value-optimizer.safetensors"), valueOpt.stateTensors(), {
-            optimizerStep: String(valueOpt.step),
-          });
-        },
-        config.keepCheckpoints,
-      );
-      checkpoint = { step: iteration, dir };
-    };
 
     const session: PpoMetrics[] = [];
     while (iteration < config.iterations && !options.signal?.aborted) {
@@ -494,17 +463,18 @@ export async function trainPpo(
         (iteration % config.samplesEvery === 0 || iteration === config.iterations)
       )
         writeSamples(runDir, iteration, b);
-      if (iteration % config.checkpointEvery === 0 || iteration === config.iterations) save();
+      if (iteration % config.checkpointEvery === 0 || iteration === config.iterations)
+        checkpoints.save(iteration);
       options.onIteration?.(row);
       bar?.update(iteration, { pass: row.passRate, reward: row.totalReward, kl: row.kl });
-      await new Promise((resolve) => setImmediate(resolve)); // lets a signal handler run and stderr drain
+      await nextTurn();
     }
 
     // Stopped early, or nothing was left to do: the current state is the newest checkpoint.
-    if (checkpoint?.step !== iteration) save();
+    const checkpoint = checkpoints.finish(iteration);
     bar?.done();
     return {
-      checkpoint: checkpoint!.dir,
+      checkpoint,
       iteration,
       stopped: iteration < config.iterations,
       metrics: session,

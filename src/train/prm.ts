@@ -19,15 +19,12 @@
  * resumed run is the same computation as an uninterrupted one: epoch e's order is a shuffle seeded by
  * (seed, e), and a step draws no random numbers.
  */
-import { join } from "node:path";
 import {
   AdamW,
   F,
   clipGradNorm,
-  loadSafetensors,
   manualSeed,
   noGrad,
-  saveSafetensors,
   scope,
   tensor,
   warmupCosine,
@@ -37,7 +34,15 @@ import { Llama, loadCheckpoint, readCheckpointConfig, saveCheckpoint } from "../
 import { Tokenizer } from "../model/tokenizer/index.js";
 import type { LabelRecord, StepLabel } from "../labels/records.js";
 import { selectRecords, selectionStrategies, type SelectionStrategy } from "../labels/selection.js";
-import { ConfigError, Progress, RunFolder, checkResumedConfig, latestCheckpoint } from "../runs/index.js";
+import { ConfigError, Progress } from "../runs/index.js";
+import {
+  Checkpoints,
+  loadOptimizer,
+  nextTurn,
+  openTrainingRun,
+  optimizerFile,
+  saveOptimizer,
+} from "./checkpoint.js";
 import { checkPositiveIntegers, checkStepTrainerSettings, configFailure } from "./config-checks.js";
 import { dataFingerprint, epochOrder, shuffled } from "./order.js";
 import { flatMetrics, prmMetrics, type PrmMetrics, type ScoredStep } from "./prm-metrics.js";
@@ -179,17 +184,13 @@ export async function trainPrm(
     r.kind,
     r.promptKind ?? null,
   ]);
-  const previous = options.resume ? latestCheckpoint(runDir) : null;
-  if (previous) {
-    checkResumedConfig(runDir, config, "steps");
-    if (previous.trainer.data !== fingerprint)
-      throw new ConfigError(
-        `${runDir}: the label records differ from those the run was trained on; resume with the same records`,
-      );
-  }
   const init = config.init!;
   const initConfig = readCheckpointConfig(init);
-  const run = RunFolder.open(runDir, config, { resume: options.resume });
+  const run = openTrainingRun(runDir, config, {
+    resume: options.resume,
+    lengthField: "steps",
+    data: { fingerprint, field: "data", what: "label records", remedy: "the same records" },
+  });
   const resumed = run.resumedFrom;
   let model: Llama | null = null;
   let opt: AdamW | null = null;
@@ -249,9 +250,7 @@ export async function trainPrm(
     });
     let step = 0;
     if (resumed) {
-      const saved = loadSafetensors(join(resumed.dir, "trainer.safetensors")).tensors;
-      opt.loadState(Number(resumed.trainer.optimizerStep), saved);
-      for (const t of saved.values()) t.dispose();
+      loadOptimizer(optimizerFile(resumed.dir), opt);
       step = resumed.step;
     }
     const bar = options.quiet
@@ -266,29 +265,22 @@ export async function trainPrm(
 
     const m = model;
     const o = opt;
-    let checkpoint = resumed ? { step, dir: resumed.dir } : null;
-    const save = () => {
-      const trainer = {
+    const checkpoints = new Checkpoints(
+      run,
+      config.keepCheckpoints,
+      (dir) => {
+        saveCheckpoint(dir, m, tokenizer);
+        writePrmInfo(dir, { loss: config.loss });
+        saveOptimizer(optimizerFile(dir), o);
+      },
+      () => ({
         epoch: Math.floor(step / batchesPerEpoch),
         lr: o.lr,
         optimizerStep: o.step,
         seed: config.seed,
         data: fingerprint,
-      };
-      const dir = run.saveCheckpoint(
-        step,
-        trainer,
-        (partial) => {
-          saveCheckpoint(partial, m, tokenizer);
-          writePrmInfo(partial, { loss: config.loss });
-          saveSafetensors(join(partial, "trainer.safetensors"), o.stateTensors(), {
-            optimizerStep: String(o.step),
-          });
-        },
-        config.keepCheckpoints,
-      );
-      checkpoint = { step, dir };
-    };
+      }),
+    );
 
     // 4. the loop: batch → outputs at step ends → loss → backward → clip → AdamW step; evaluate, log, checkpoint
     let evaluation: { loss: number; metrics: PrmMetrics } | null = null;
@@ -339,23 +331,23 @@ export async function trainPrm(
       }
 
       // 4e. checkpoint
-      if (step % config.checkpointEvery === 0 || last) save();
+      if (step % config.checkpointEvery === 0 || last) checkpoints.save(step);
 
       options.onProgress?.({ step, steps: config.steps, loss, lr: o.lr });
       bar?.update(step, {
         loss,
         ...(evaluation?.metrics.auc != null ? { auc: evaluation.metrics.auc } : {}),
       });
-      await new Promise((resolve) => setImmediate(resolve)); // lets a signal handler run and stderr drain
+      await nextTurn();
     }
 
     // 5. stopped early, or nothing was left to do: the current state is the newest checkpoint, evaluated
-    if (checkpoint?.step !== step) save();
+    const checkpoint = checkpoints.finish(step);
     if (!evaluation && heldRows.length > 0) evaluation = evaluate(m, heldRows, config, tokenizer.padId);
     bar?.done();
     if (window.steps > 0) windowLoss = window.loss / window.steps;
     return {
-      checkpoint: checkpoint!.dir,
+      checkpoint,
       step,
       stopped: step < config.steps,
       loss: windowLoss,

@@ -31,7 +31,8 @@ import {
   type OutcomeKind,
   type ProcessRewardAt,
 } from "../rewards/index.js";
-import { shuffled } from "./order.js";
+import { dataFingerprint, shuffled } from "./order.js";
+import type { RunData } from "./checkpoint.js";
 import type { PrmScorer } from "./prm-scorer.js";
 
 /** The config fields the shared phases read (PpoConfig and GrpoConfig document each). */
@@ -42,6 +43,10 @@ export interface RolloutConfig {
   outcomeReward: OutcomeKind;
   granularity: Granularity;
   minibatchSize: number;
+}
+
+/** How PRM scores become step rewards (PpoConfig documents each field). */
+export interface ProcessRewardConfig {
   processReward: "psgpo" | "prlcoder";
   lambdaPass: number;
   lambdaFail: number;
@@ -50,6 +55,8 @@ export interface RolloutConfig {
 /** A sampled response as judged: its tokens, text, verdict, lines and steps. */
 export interface Judged {
   problem: Problem;
+  /** The position of its problem in this iteration's list: the samples of one prompt share it (GRPO's group). */
+  group: number;
   /** `<bos>` + prompt tokens. */
   prompt: number[];
   /** Response tokens as sampled; they end with the end token when the policy chose to stop. */
@@ -100,6 +107,7 @@ export async function rollOut(
   const sampled = problems.flatMap((problem, i) =>
     samples[i]!.map((s) => ({
       problem,
+      group: i,
       prompt: prompts[i]!,
       tokens: s.tokens,
       text: tokenizer.decode(s.tokens, { skipSpecial: true }),
@@ -158,7 +166,11 @@ export function scoreRollouts(
 }
 
 /** The process rewards of a scored rollout at its steps' end tokens: PSGPO's λ(o)·PRM_i / L or PRLCoder's PRM_i. */
-export function processRewardsAt(r: Scored, config: RolloutConfig, tokenizer: Tokenizer): ProcessRewardAt[] {
+export function processRewardsAt(
+  r: Scored,
+  config: ProcessRewardConfig,
+  tokenizer: Tokenizer,
+): ProcessRewardAt[] {
   const neutral = r.steps.map((s) => s.neutral);
   const rewards =
     config.processReward === "psgpo"
@@ -227,20 +239,25 @@ export function maskedMean(x: Tensor, mask: Tensor): Tensor {
 
 /**
  * The indices of iteration i's problems: positions i·k … i·k + k − 1 of an endless sequence of seeded
- * shuffles, one per pass, keyed by `trainer` and the seed.
+ * shuffles, one per pass. PPO and GRPO draw the same problems for the same seed, so their runs compare
+ * on the same prompts.
  */
-export function iterationProblems(
-  n: number,
-  k: number,
-  seed: number,
-  iteration: number,
-  trainer = "ppo",
-): number[] {
+export function iterationProblems(n: number, k: number, seed: number, iteration: number): number[] {
   const orders = new Map<number, number[]>();
   return Array.from({ length: k }, (_, j) => {
     const position = iteration * k + j;
     const pass = Math.floor(position / n);
-    if (!orders.has(pass)) orders.set(pass, shuffled(n, `${trainer}/${seed}/problems/${pass}`));
+    if (!orders.has(pass)) orders.set(pass, shuffled(n, `ppo/${seed}/problems/${pass}`));
     return orders.get(pass)![position % n]!;
   });
+}
+
+/** What an RL run trains on, for the resume check: the problems' ids, prompts, tests and starters. */
+export function problemsData(problems: readonly Problem[]): RunData {
+  return {
+    fingerprint: dataFingerprint(problems, (p) => [p.id, p.prompt, p.tests, p.starter ?? null]),
+    field: "problems",
+    what: "problems",
+    remedy: "the same problems file",
+  };
 }

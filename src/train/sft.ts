@@ -14,15 +14,12 @@
  * run is the same computation as an uninterrupted one: the order of epoch e is a shuffle seeded by
  * (seed, e), so the step alone says which examples come next, and a Llama step draws no random numbers.
  */
-import { join } from "node:path";
 import {
   AdamW,
   F,
   clipGradNorm,
-  loadSafetensors,
   manualSeed,
   noGrad,
-  saveSafetensors,
   scope,
   tensor,
   warmupCosine,
@@ -30,7 +27,15 @@ import {
 } from "../torch/index.js";
 import { Llama, encodePrompt, llamaConfig, loadCheckpoint, saveCheckpoint } from "../model/index.js";
 import { Tokenizer } from "../model/tokenizer/index.js";
-import { ConfigError, Progress, RunFolder, checkResumedConfig, latestCheckpoint } from "../runs/index.js";
+import { ConfigError, Progress } from "../runs/index.js";
+import {
+  Checkpoints,
+  loadOptimizer,
+  nextTurn,
+  openTrainingRun,
+  optimizerFile,
+  saveOptimizer,
+} from "./checkpoint.js";
 import { checkPositiveIntegers, checkStepTrainerSettings, configFailure } from "./config-checks.js";
 import { dataFingerprint, epochOrder } from "./order.js";
 
@@ -175,15 +180,11 @@ export async function trainSft(
   checkSftConfig(config);
   // 1. run folder: a resumed run must be the same training; only its length may change
   const fingerprint = dataFingerprint(data, (e) => [e.prompt, e.completion]);
-  const previous = options.resume ? latestCheckpoint(runDir) : null;
-  if (previous) {
-    checkResumedConfig(runDir, config, "steps");
-    if (previous.trainer.data !== fingerprint)
-      throw new ConfigError(
-        `${runDir}: the data differ from those the run was trained on; resume with the same data`,
-      );
-  }
-  const run = RunFolder.open(runDir, config, { resume: options.resume });
+  const run = openTrainingRun(runDir, config, {
+    resume: options.resume,
+    lengthField: "steps",
+    data: { fingerprint, field: "data", what: "data", remedy: "the same data" },
+  });
   const resumed = run.resumedFrom;
   let model: Llama | null = null;
   let opt: AdamW | null = null;
@@ -248,9 +249,7 @@ export async function trainSft(
     let tokens = 0;
     let trainSeconds = 0;
     if (resumed) {
-      const saved = loadSafetensors(join(resumed.dir, "trainer.safetensors")).tensors;
-      opt.loadState(Number(resumed.trainer.optimizerStep), saved);
-      for (const t of saved.values()) t.dispose();
+      loadOptimizer(optimizerFile(resumed.dir), opt);
       step = resumed.step;
       tokens = Number(resumed.trainer.tokens);
       trainSeconds = Number(resumed.trainer.trainSeconds);
@@ -267,9 +266,14 @@ export async function trainSft(
 
     const m = model;
     const o = opt;
-    let checkpoint = resumed ? { step, dir: resumed.dir } : null;
-    const save = () => {
-      const trainer = {
+    const checkpoints = new Checkpoints(
+      run,
+      config.keepCheckpoints,
+      (dir) => {
+        saveCheckpoint(dir, m, tokenizer);
+        saveOptimizer(optimizerFile(dir), o);
+      },
+      () => ({
         epoch: Math.floor(step / batchesPerEpoch),
         batchInEpoch: step % batchesPerEpoch,
         tokens,
@@ -278,20 +282,8 @@ export async function trainSft(
         optimizerStep: o.step,
         seed: config.seed,
         data: fingerprint,
-      };
-      const dir = run.saveCheckpoint(
-        step,
-        trainer,
-        (partial) => {
-          saveCheckpoint(partial, m, tokenizer);
-          saveSafetensors(join(partial, "trainer.safetensors"), o.stateTensors(), {
-            optimizerStep: String(o.step),
-          });
-        },
-        config.keepCheckpoints,
-      );
-      checkpoint = { step, dir };
-    };
+      }),
+    );
 
     // 5. the loop: batch → forward → masked loss → backward → clip → AdamW step; evaluate, log, checkpoint
     let evalLoss: number | null = null;
@@ -357,20 +349,20 @@ export async function trainSft(
       }
 
       // 5e. checkpoint
-      if (step % config.checkpointEvery === 0 || last) save();
+      if (step % config.checkpointEvery === 0 || last) checkpoints.save(step);
 
       const tokensPerSecond = session.tokens / session.seconds;
       options.onProgress?.({ step, steps: config.steps, loss, lr: o.lr, tokensPerSecond, evalLoss });
       bar?.update(step, { loss, ...(evalLoss !== null ? { eval: evalLoss } : {}), "tok/s": tokensPerSecond });
-      await new Promise((resolve) => setImmediate(resolve)); // lets a signal handler run and stderr drain
+      await nextTurn();
     }
 
     // 6. stopped early, or nothing was left to do: the current state is the newest checkpoint
-    if (checkpoint?.step !== step) save();
+    const checkpoint = checkpoints.finish(step);
     bar?.done();
     if (window.steps > 0) windowLoss = window.loss / window.steps;
     return {
-      checkpoint: checkpoint!.dir,
+      checkpoint,
       step,
       stopped: step < config.steps,
       loss: windowLoss,

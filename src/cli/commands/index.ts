@@ -6,6 +6,7 @@ import { dpoCommand } from "./dpo.js";
 import { envCommand } from "./env.js";
 import { evalCommand } from "./eval.js";
 import { execCommand } from "./exec.js";
+import { grpoCommand } from "./grpo.js";
 import { exportCommand } from "./export.js";
 import { labelCommand } from "./label.js";
 import { ppoCommand } from "./ppo.js";
@@ -26,6 +27,7 @@ export const commands: Command[] = [
   serveModelCommand,
   trainPrmCommand,
   ppoCommand,
+  grpoCommand,
   dpoCommand,
   compareCommand,
 ];

@@ -1,19 +1,9 @@
 /** `linewise ppo`: PPO of a policy on training problems with unit-test outcomes and, optionally, PRM process rewards. */
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { createExecutor } from "../../exec/index.js";
-import {
-  loadProblems,
-  MalformedRowError,
-  ProblemFileError,
-  problemFormats,
-  type ProblemFormat,
-} from "../../problems/loaders/index.js";
-import { readRunConfig, resolveConfig, runConfigFile } from "../../runs/index.js";
+import { problemFormats } from "../../problems/loaders/index.js";
 import { ppoPresets, trainPpo, type PpoConfig, type PpoPresetName } from "../../train/ppo.js";
-import { numberOption, parseOptions, requiredOption } from "../args.js";
+import { parseOptions } from "../args.js";
 import { UsageError, type Command } from "../command.js";
-import { asUsageError, checkpointOption, countOption, readConfigFile, stopOnInterrupt } from "../training.js";
+import { countOption, flagReaders, readConfigFile, resumedRunConfig, runRlCommand } from "../training.js";
 
 const name = "ppo";
 
@@ -91,46 +81,16 @@ export const ppoCommand: Command = {
       config: { type: "string" },
       resume: { type: "boolean" },
     });
-    const problemsFile = requiredOption(name, "problems", values.problems);
-    const out = requiredOption(name, "out", values.out);
-    const format = values.format as ProblemFormat | undefined;
-    if (format && !problemFormats.includes(format))
-      throw new UsageError(`linewise ${name}: --format must be one of ${problemFormats.join(", ")}`);
-    const resuming = values.resume === true && existsSync(join(out, runConfigFile));
     const flags = configFlags(values);
-    if (!resuming) requiredOption(name, "policy", values.policy);
-    for (const option of ["policy", "prm"] as const) checkpointOption(name, option, values[option]);
-
-    const interrupt = stopOnInterrupt(name, "iteration");
-    const executor = createExecutor({ cacheDir: null });
-    try {
-      const config = resuming
-        ? resumedConfig(out, values, flags)
-        : newConfig(values.preset, values.config, values.policy!, values.prm, flags);
-      const { problems } = await loadProblems(problemsFile, format, {
-        capture: executor.capture.bind(executor),
-      });
-      const result = await trainPpo(config, problems, out, {
-        resume: values.resume === true,
-        signal: interrupt.signal,
-        executor,
-      });
-      const last = result.metrics.at(-1);
-      const first = result.metrics[0];
-      console.error(
-        `${name}: ${result.stopped ? "stopped" : "done"} at iteration ${result.iteration}` +
-          (last && first
-            ? `; training pass rate ${pct(first.passRate)} in this session's first iteration, ${pct(last.passRate)} in its last`
-            : ""),
-      );
-      console.log(result.checkpoint);
-      return result.stopped ? 130 : 0;
-    } catch (e) {
-      throw asUsageError(e, ProblemFileError, MalformedRowError);
-    } finally {
-      interrupt.release();
-      await executor.close();
-    }
+    return runRlCommand(
+      name,
+      values,
+      (resuming, out) =>
+        resuming
+          ? resumedRunConfig(name, out, ppoPresets.psgpo, values, flags, ["policy", "prm"])
+          : newConfig(values.preset, values.config, values.policy!, values.prm, flags),
+      trainPpo,
+    );
   },
 };
 
@@ -138,17 +98,9 @@ type Values = Record<string, string | boolean | undefined>;
 
 /** The config fields set by flags (not --policy/--prm/--iterations, which are handled on their own), checked one by one. */
 function configFlags(values: Values): Partial<PpoConfig> {
-  const choice = <T extends string>(option: string, allowed: readonly T[]): T | undefined => {
-    const value = values[option] as string | undefined;
-    if (value !== undefined && !allowed.includes(value as T))
-      throw new UsageError(`linewise ${name}: --${option} expects ${allowed.join(" or ")}, got '${value}'`);
-    return value as T | undefined;
-  };
-  const number = (option: string) =>
-    values[option] === undefined ? undefined : numberOption(name, option, values[option] as string, 0);
-  const dense = choice("dense-reward", ["on", "off"] as const);
+  const { choice, onOff, number } = flagReaders(name, values);
   const flags: Partial<PpoConfig> = {
-    denseReward: dense === undefined ? undefined : dense === "on",
+    denseReward: onOff("dense-reward"),
     valueInit: choice("value-init", ["prm", "policy"] as const),
     outcomeReward: choice("reward", ["binary", "compiler", "fraction"] as const),
     lambdaPass: number("lambda-pass"),
@@ -190,31 +142,4 @@ function newConfig(
     );
   }
   return config;
-}
-
-/** A resumed run's config: its config.json; only --iterations may change, and --policy/--prm must name the run's own. */
-function resumedConfig(out: string, values: Values, flags: Partial<PpoConfig>): PpoConfig {
-  const file = join(out, runConfigFile);
-  const changed = [
-    ...Object.keys(flags).filter((k) => k !== "iterations"),
-    ...(values.preset !== undefined ? ["preset"] : []),
-    ...(values.config !== undefined ? ["config"] : []),
-  ];
-  if (changed.length > 0)
-    throw new UsageError(
-      `linewise ${name}: --resume takes the config from ${file}; drop the options that change it (${changed.join(", ")}); only --iterations may change`,
-    );
-  const config = resolveConfig(ppoPresets.psgpo, readRunConfig(out), file);
-  for (const option of ["policy", "prm"] as const) {
-    const given = values[option] as string | undefined;
-    if (given !== undefined && given !== config[option])
-      throw new UsageError(
-        `linewise ${name}: --${option} ${given} differs from the run's ${option} ${config[option]} (${file}); drop --${option} to resume`,
-      );
-  }
-  return { ...config, ...flags };
-}
-
-function pct(x: number): string {
-  return `${(100 * x).toFixed(1)}%`;
 }
