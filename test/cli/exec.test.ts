@@ -66,6 +66,7 @@ test("reference solutions of a linewise file pass; one verdict line per program 
     assert.deepEqual(Object.keys(verdicts[0]!), [
       "problemId",
       "status",
+      "base",
       "passed",
       "total",
       "firstFailed",
@@ -74,6 +75,7 @@ test("reference solutions of a linewise file pass; one verdict line per program 
       "detail",
     ]);
     assert.equal(verdicts[0]!["firstFailed"], null);
+    assert.equal(verdicts[0]!["base"], null, "base is EvalPlus's alone");
   });
 });
 
