@@ -68,7 +68,7 @@ test("compare runs the headline arms first and only the PRMs its arms read", () 
   const table1 = armsFor(["table1"]);
   assert.deepEqual(
     table1.map((a) => a.name),
-    ["baseline", "psgpo", "value-init", "dense-reward"],
+    ["rl-baseline", "psgpo", "value-init", "dense-reward"],
   );
   assert.deepEqual(
     prmsFor(table1).map((p) => p.name),
@@ -92,6 +92,6 @@ test("compare runs the headline arms first and only the PRMs its arms read", () 
   assert.equal(preset("value-init").valueInit, "prm");
   assert.equal(preset("dense-reward").denseReward, true);
   assert.equal(preset("dense-reward").valueInit, "policy");
-  assert.equal(preset("baseline").denseReward, false);
+  assert.equal(preset("rl-baseline").denseReward, false);
   assert.equal(preset("prlcoder-block").granularity, "block");
 });
