@@ -12,6 +12,7 @@ const benches: Record<string, Bench> = {
   generate: async () => (await import("./generate.js")).benchGenerate(),
   sft: async () => (await import("./sft.js")).benchSft(),
   teacher: async () => (await import("./teacher.js")).benchTeacher(),
+  ppo: async () => (await import("./ppo.js")).benchPpo(),
   "qwen-0.5b": async () => (await import("./qwen.js")).benchQwen(),
 };
 

@@ -1,6 +1,7 @@
 // The linewise addon's export table. Each entry's contract is declared once, in src/torch/native.ts.
 #include <napi.h>
 
+#include "allocator.h"
 #include "dispatch.h"
 #include "natives.h"
 
@@ -21,6 +22,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"setNumThreads", SetNumThreads}, {"numThreads", NumThreads},
       {"cudaDeviceCount", CudaDeviceCount}, {"memory", Memory},
       {"version", Version},           {"setReportExternal", SetReportExternal},
+      {"retainFreedMemory", RetainFreedMemory},
   };
   for (const auto& [name, fn] : entries) exports.Set(name, Napi::Function::New(env, fn, name));
   return exports;

@@ -4,7 +4,7 @@
   "targets": [
     {
       "target_name": "linewise",
-      "sources": ["addon.cc", "convert.cc", "dispatch.cc", "errors.cc", "handle.cc", "natives.cc"],
+      "sources": ["addon.cc", "allocator.cc", "convert.cc", "dispatch.cc", "errors.cc", "handle.cc", "natives.cc"],
       "include_dirs": ["<(napi_include)", "<@(libtorch_include)"],
       "libraries": [
         "-L<(libtorch_libdir)",

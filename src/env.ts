@@ -38,6 +38,13 @@ export const envVars = {
    * the one measured faster for the libtorch version and device (src/torch/attentionPath.ts).
    */
   LINEWISE_ATTENTION: process.env.LINEWISE_ATTENTION,
+  /**
+   * "system": leave glibc's malloc settings alone. By default linewise keeps freed memory for reuse instead
+   * of returning it to the kernel after every tensor (native/allocator.cc): a page fault costs ~15 µs on some
+   * VMs, and a PPO update freed and re-faulted its activations every step. The price is a resident size that
+   * stays near its peak.
+   */
+  LINEWISE_MALLOC: process.env.LINEWISE_MALLOC,
   /** The Python interpreter the sandboxed executor runs programs with; default: `python3` on PATH. */
   LINEWISE_PYTHON: process.env.LINEWISE_PYTHON,
   /** "1" (set by CI) disables progress bars and colour. */

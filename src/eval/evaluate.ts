@@ -25,6 +25,8 @@ export interface EvalOptions {
   seed?: number;
   /** Problems whose samples are requested together (a local model batches them). */
   batchProblems?: number;
+  /** Stops before the next batch of problems when it fires (Ctrl-C); the rows written so far stay. */
+  signal?: AbortSignal;
 }
 
 export interface SampleResult {
@@ -81,7 +83,7 @@ export async function evaluate(
   const todo = problems.filter((p) => !done.has(p.id));
   const batch = Math.max(1, options.batchProblems ?? 8);
   let finished = problems.length - todo.length;
-  for (let start = 0; start < todo.length; start += batch) {
+  for (let start = 0; start < todo.length && !options.signal?.aborted; start += batch) {
     const chunk = todo.slice(start, start + batch);
     const requests = chunk.flatMap((p) => [
       ...(options.n > 0

@@ -53,6 +53,8 @@ export interface Native {
   manualSeed(seed: number): void;
   setNumThreads(n: number): void;
   numThreads(): number;
+  /** glibc's mallopt M_MMAP_THRESHOLD, M_TRIM_THRESHOLD and M_TOP_PAD (native/allocator.cc); false when glibc refused one. */
+  retainFreedMemory(mmapThreshold: number, trimThreshold: number, topPad: number): boolean;
   cudaDeviceCount(): number;
   memory(): { tensors: number; bytes: number };
   /** Whether new tensors report their bytes to V8 (off inside scope(): they are freed deterministically). */

@@ -38,7 +38,7 @@ export function grpoIterationMetrics(
   })[],
   sequenceRewards: readonly number[],
   updates: readonly GrpoUpdateStats[],
-  seconds: { rolloutSeconds: number; updateSeconds: number },
+  seconds: { rolloutSeconds: number; updateSeconds: number; [phase: `${string}Seconds`]: number },
 ): GrpoMetrics {
   const of = (key: keyof GrpoUpdateStats) => mean(updates.map((u) => u[key]));
   const byGroup = new Map<number, number[]>();

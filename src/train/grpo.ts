@@ -20,15 +20,8 @@
  * problems and samples use PPO's keys, so PPO and GRPO runs of one seed start on the same rollouts.
  */
 import { join } from "node:path";
-import { AdamW, clipGradNorm, manualSeed, scope } from "../torch/index.js";
-import {
-  disposePacked,
-  encodePrompt,
-  loadCheckpoint,
-  packPairs,
-  saveCheckpoint,
-  scoreResponses,
-} from "../model/index.js";
+import { AdamW, clipGradNorm, manualSeed } from "../torch/index.js";
+import { encodePrompt, loadCheckpoint, saveCheckpoint, scoreResponses } from "../model/index.js";
 import { Tokenizer } from "../model/tokenizer/index.js";
 import { createExecutor, type SandboxExecutor } from "../exec/index.js";
 import type { Problem } from "../problems/types.js";
@@ -45,6 +38,8 @@ import { Checkpoints, loadOptimizer, nextTurn, openTrainingRun, saveOptimizer } 
 import { checkOptimiser, checkPositiveIntegers, configFailure } from "./config-checks.js";
 import { shuffled } from "./order.js";
 import { PrmScorer } from "./prm-scorer.js";
+import { overPacks } from "./packs.js";
+import { PhaseTimer } from "./phase-timer.js";
 import { groupAdvantages, processAdvantages } from "./group-advantages.js";
 import { grpoPolicyLoss, type LossAveraging } from "./grpo-loss.js";
 import { writeSamples } from "./ppo-metrics.js";
@@ -313,6 +308,7 @@ export async function trainGrpo(
         config.seed,
         iteration,
       ).map((i) => usable[i]!);
+      const timer = new PhaseTimer();
       const judged = await rollOut(
         policy,
         tokenizer,
@@ -320,13 +316,14 @@ export async function trainGrpo(
         config,
         executor,
         `ppo/${config.seed}/rollouts/${iteration}`,
+        timer,
       );
       // A sandbox failure is not the program's doing (DESIGN.md): such a rollout leaves its group, unrewarded.
       const kept = judged.filter(trainable);
 
       // 2. score (outcome + process): the PRM's score of every step; the sampled tokens' log-probabilities
-      // under the policy and the frozen reference
-      const scored = scoreRollouts(kept, { policy, reference, prm }, tokenizer, config);
+      // under the frozen reference (the policy's come with the samples)
+      const scored = scoreRollouts(kept, { reference, prm }, tokenizer, config, timer);
 
       // 3. KL penalty and rewards: outcome (+ PSGPO's line rewards) (− β·Σ KL_t when the KL is a reward penalty)
       const b: Rollout[] = scored.map((r) => ({
@@ -379,54 +376,56 @@ export async function trainGrpo(
         const order = shuffled(b.length, `grpo/${config.seed}/update/${iteration}/${epoch}`);
         for (let start = 0; start < b.length; start += config.minibatchSize) {
           const mb = order.slice(start, start + config.minibatchSize).map((i) => b[i]!);
-          const packed = packPairs(
-            mb.map((r) => ({ prompt: r.prompt, response: r.tokens })),
-            tokenizer.padId,
+          // A minibatch runs as length packs whose losses add up to the minibatch's (packs.ts).
+          const share = config.lossAveraging === "token" ? "tokens" : "rows";
+          stats.push(
+            timer.time("policyUpdate", () => {
+              const figures = overPacks(
+                mb,
+                tokenizer.padId,
+                (part, packed, weight) => {
+                  const column = (pick: (r: Rollout) => number[]) =>
+                    padded(part.map(pick), packed.responseWidth); // (B, R)
+                  const mask = packed.responseMask; // (B, R)
+                  const { logprobs, entropy } = scoreResponses(policy, packed, {
+                    logprobs: true,
+                    entropy: true,
+                    temperature: config.temperature,
+                  });
+                  const pg = grpoPolicyLoss(
+                    logprobs!,
+                    column((r) => r.logprobs),
+                    column((r) => r.refLogprobs),
+                    column((r) => r.advantages),
+                    mask,
+                    {
+                      clipRange: config.clipRange,
+                      beta: config.klPenalty === "loss" ? config.beta : 0,
+                      klRatio: config.klRatio,
+                      averaging: config.lossAveraging,
+                      maxNewTokens: config.maxNewTokens,
+                    },
+                  );
+                  const meanEntropy = maskedMean(entropy!, mask);
+                  const loss =
+                    config.entropyCoef > 0 ? pg.loss.sub(meanEntropy.mul(config.entropyCoef)) : pg.loss;
+                  loss.mul(weight).backward();
+                  return {
+                    policyLoss: pg.loss.item(),
+                    approxKl: pg.approxKl.item(),
+                    clipFrac: pg.clipFrac.item(),
+                    refKl: pg.refKl.item(),
+                    entropy: meanEntropy.item(),
+                  };
+                },
+                { by: share },
+              );
+              const policyGradNorm = clipGradNorm(params, config.gradClip > 0 ? config.gradClip : Infinity);
+              opt.stepUpdate();
+              opt.zeroGrad();
+              return { ...figures, policyGradNorm };
+            }),
           );
-          try {
-            stats.push(
-              scope(() => {
-                const column = (pick: (r: Rollout) => number[]) => padded(mb.map(pick), packed.responseWidth); // (B, R)
-                const mask = packed.responseMask; // (B, R)
-                const { logprobs, entropy } = scoreResponses(policy, packed, {
-                  logprobs: true,
-                  entropy: true,
-                  temperature: config.temperature,
-                });
-                const pg = grpoPolicyLoss(
-                  logprobs!,
-                  column((r) => r.logprobs),
-                  column((r) => r.refLogprobs),
-                  column((r) => r.advantages),
-                  mask,
-                  {
-                    clipRange: config.clipRange,
-                    beta: config.klPenalty === "loss" ? config.beta : 0,
-                    klRatio: config.klRatio,
-                    averaging: config.lossAveraging,
-                    maxNewTokens: config.maxNewTokens,
-                  },
-                );
-                const meanEntropy = maskedMean(entropy!, mask);
-                const loss =
-                  config.entropyCoef > 0 ? pg.loss.sub(meanEntropy.mul(config.entropyCoef)) : pg.loss;
-                loss.backward();
-                const policyGradNorm = clipGradNorm(params, config.gradClip > 0 ? config.gradClip : Infinity);
-                opt.stepUpdate();
-                opt.zeroGrad();
-                return {
-                  policyLoss: pg.loss.item(),
-                  approxKl: pg.approxKl.item(),
-                  clipFrac: pg.clipFrac.item(),
-                  refKl: pg.refKl.item(),
-                  entropy: meanEntropy.item(),
-                  policyGradNorm,
-                };
-              }),
-            );
-          } finally {
-            disposePacked(packed);
-          }
         }
       }
       iteration += 1;
@@ -435,6 +434,7 @@ export async function trainGrpo(
       const row = grpoIterationMetrics(iteration, judged, b, sequenceRewards, stats, {
         rolloutSeconds,
         updateSeconds: (performance.now() - updateBegan) / 1000,
+        ...timer.seconds(),
       });
       run.log({ ...row });
       session.push(row);

@@ -47,6 +47,8 @@ export interface PpoMetrics {
   dropped: number;
   rolloutSeconds: number;
   updateSeconds: number;
+  /** Wall seconds per phase: generateSeconds, sandboxSeconds, segmentSeconds, prmSeconds, referenceSeconds, valuesSeconds, policyUpdateSeconds, valueUpdateSeconds (phase-timer.ts). */
+  [phase: `${string}Seconds`]: number;
 }
 
 /** One minibatch update's figures. */
@@ -126,7 +128,7 @@ export function iterationMetrics(
   judged: readonly Judged[],
   b: readonly Trained[],
   updates: readonly UpdateStats[],
-  seconds: { rolloutSeconds: number; updateSeconds: number },
+  seconds: { rolloutSeconds: number; updateSeconds: number; [phase: `${string}Seconds`]: number },
 ): PpoMetrics {
   const of = (key: keyof UpdateStats) => mean(updates.map((u) => u[key]));
   const returns = b.flatMap((r) => r.returns);

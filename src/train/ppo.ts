@@ -26,10 +26,8 @@ import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { AdamW, clipGradNorm, manualSeed, scope, type Tensor } from "../torch/index.js";
 import {
-  disposePacked,
   encodePrompt,
   loadCheckpoint,
-  packPairs,
   readCheckpointConfig,
   saveCheckpoint,
   scoreResponses,
@@ -45,6 +43,8 @@ import { checkOptimiser, checkPositiveIntegers, configFailure } from "./config-c
 import { shuffled } from "./order.js";
 import { PrmScorer } from "./prm-scorer.js";
 import { gae, whiten } from "./gae.js";
+import { overPacks } from "./packs.js";
+import { PhaseTimer } from "./phase-timer.js";
 import { iterationMetrics, writeSamples, type PpoMetrics, type UpdateStats } from "./ppo-metrics.js";
 import {
   iterationProblems,
@@ -344,6 +344,7 @@ export async function trainPpo(
         config.seed,
         iteration,
       ).map((i) => usable[i]!);
+      const timer = new PhaseTimer();
       const judged = await rollOut(
         policy,
         tokenizer,
@@ -351,13 +352,14 @@ export async function trainPpo(
         config,
         executor,
         `ppo/${config.seed}/rollouts/${iteration}`,
+        timer,
       );
       // A sandbox failure is not the program's doing (DESIGN.md): such a rollout gets no reward and no update.
       const kept = judged.filter(trainable);
 
       // 2. score (outcome + process): the PRM's score of every step; the sampled tokens' log-probabilities
-      // under the policy and the frozen reference
-      const scored = scoreRollouts(kept, { policy, reference, prm }, tokenizer, config);
+      // under the frozen reference (the policy's come with the samples)
+      const scored = scoreRollouts(kept, { reference, prm }, tokenizer, config, timer);
 
       // 3. KL penalty: −β·KL_t on every token, the process rewards at step ends, the outcome on the last token
       const b: Rollout[] = scored.map((r) => ({
@@ -375,7 +377,7 @@ export async function trainPpo(
       }));
 
       // 4. advantages (GAE): V(s_t) of each token's state from the value model, then whitened over the batch
-      const values = tokenScores(value, b, config.minibatchSize, tokenizer.padId, { values: "state" });
+      const values = timer.time("values", () => tokenScores(value, b, tokenizer.padId, { values: "state" }));
       for (const [i, r] of b.entries()) {
         r.values = values[i]!;
         Object.assign(r, gae(r.rewards.total, r.values, config.gamma, config.gaeLambda));
@@ -384,69 +386,67 @@ export async function trainPpo(
         whiten(b.map((r) => r.advantages)).forEach((a, i) => (b[i]!.advantages = a));
       const rolloutSeconds = (performance.now() - began) / 1000;
 
-      // 5. policy and value updates: epochs × minibatches, each model with its own clipped loss and optimiser
+      // 5. policy and value updates: epochs × minibatches, each model with its own clipped loss and
+      // optimiser; a minibatch runs as length packs whose losses add up to the minibatch's (packs.ts)
       const updateBegan = performance.now();
       const stats: UpdateStats[] = [];
+      const clip = config.gradClip > 0 ? config.gradClip : Infinity;
       for (let epoch = 0; epoch < config.epochs && b.length > 0; epoch++) {
         const order = shuffled(b.length, `ppo/${config.seed}/update/${iteration}/${epoch}`);
         for (let start = 0; start < b.length; start += config.minibatchSize) {
           const mb = order.slice(start, start + config.minibatchSize).map((i) => b[i]!);
-          const packed = packPairs(
-            mb.map((r) => ({ prompt: r.prompt, response: r.tokens })),
-            tokenizer.padId,
-          );
-          try {
-            stats.push(
-              scope(() => {
-                const column = (pick: (r: Rollout) => number[]) => padded(mb.map(pick), packed.responseWidth); // (B, R)
-                const oldLogprobs = column((r) => r.logprobs);
-                const advantages = column((r) => r.advantages);
-                const oldValues = column((r) => r.values);
-                const returns = column((r) => r.returns);
-                const mask = packed.responseMask; // (B, R)
-
-                const { logprobs, entropy } = scoreResponses(policy, packed, {
-                  logprobs: true,
-                  entropy: true,
-                  temperature: config.temperature,
-                });
-                const pg = clippedPolicyLoss(logprobs!, oldLogprobs, advantages, mask, config.clipRange);
-                const meanEntropy = maskedMean(entropy!, mask);
-                const policyLoss =
-                  config.entropyCoef > 0 ? pg.loss.sub(meanEntropy.mul(config.entropyCoef)) : pg.loss;
-                policyLoss.backward();
-                const policyGradNorm = clipGradNorm(
-                  policyParams,
-                  config.gradClip > 0 ? config.gradClip : Infinity,
-                );
-                policyOpt.stepUpdate();
-                policyOpt.zeroGrad();
-
-                const { values } = scoreResponses(value, packed, { values: "state" });
-                const vf = clippedValueLoss(values!, oldValues, returns, mask, config.valueClipRange);
-                vf.loss.backward();
-                const valueGradNorm = clipGradNorm(
-                  valueParams,
-                  config.gradClip > 0 ? config.gradClip : Infinity,
-                );
-                valueOpt.stepUpdate();
-                valueOpt.zeroGrad();
-
-                return {
-                  policyLoss: pg.loss.item(),
-                  approxKl: pg.approxKl.item(),
-                  clipFrac: pg.clipFrac.item(),
-                  entropy: meanEntropy.item(),
-                  valueLoss: vf.loss.item(),
-                  valueClipFrac: vf.clipFrac.item(),
-                  policyGradNorm,
-                  valueGradNorm,
-                };
-              }),
-            );
-          } finally {
-            disposePacked(packed);
-          }
+          const policyStats = timer.time("policyUpdate", () => {
+            const figures = overPacks(mb, tokenizer.padId, (part, packed, share) => {
+              const column = (pick: (r: Rollout) => number[]) => padded(part.map(pick), packed.responseWidth); // (B, R)
+              const mask = packed.responseMask; // (B, R)
+              const { logprobs, entropy } = scoreResponses(policy, packed, {
+                logprobs: true,
+                entropy: true,
+                temperature: config.temperature,
+              });
+              const pg = clippedPolicyLoss(
+                logprobs!,
+                column((r) => r.logprobs),
+                column((r) => r.advantages),
+                mask,
+                config.clipRange,
+              );
+              const meanEntropy = maskedMean(entropy!, mask);
+              const loss =
+                config.entropyCoef > 0 ? pg.loss.sub(meanEntropy.mul(config.entropyCoef)) : pg.loss;
+              loss.mul(share).backward();
+              return {
+                policyLoss: pg.loss.item(),
+                approxKl: pg.approxKl.item(),
+                clipFrac: pg.clipFrac.item(),
+                entropy: meanEntropy.item(),
+              };
+            });
+            const policyGradNorm = clipGradNorm(policyParams, clip);
+            policyOpt.stepUpdate();
+            policyOpt.zeroGrad();
+            return { ...figures, policyGradNorm };
+          });
+          const valueStats = timer.time("valueUpdate", () => {
+            const figures = overPacks(mb, tokenizer.padId, (part, packed, share) => {
+              const column = (pick: (r: Rollout) => number[]) => padded(part.map(pick), packed.responseWidth); // (B, R)
+              const { values } = scoreResponses(value, packed, { values: "state" });
+              const vf = clippedValueLoss(
+                values!,
+                column((r) => r.values),
+                column((r) => r.returns),
+                packed.responseMask,
+                config.valueClipRange,
+              );
+              vf.loss.mul(share).backward();
+              return { valueLoss: vf.loss.item(), valueClipFrac: vf.clipFrac.item() };
+            });
+            const valueGradNorm = clipGradNorm(valueParams, clip);
+            valueOpt.stepUpdate();
+            valueOpt.zeroGrad();
+            return { ...figures, valueGradNorm };
+          });
+          stats.push({ ...policyStats, ...valueStats });
         }
       }
       iteration += 1;
@@ -455,6 +455,7 @@ export async function trainPpo(
       const row = iterationMetrics(iteration, judged, b, stats, {
         rolloutSeconds,
         updateSeconds: (performance.now() - updateBegan) / 1000,
+        ...timer.seconds(),
       });
       run.log({ ...row });
       session.push(row);

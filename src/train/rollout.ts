@@ -34,6 +34,8 @@ import {
 import { dataFingerprint, shuffled } from "./order.js";
 import type { RunData } from "./checkpoint.js";
 import type { PrmScorer } from "./prm-scorer.js";
+import { lengthPacks } from "./packs.js";
+import { PhaseTimer } from "./phase-timer.js";
 
 /** The config fields the shared phases read (PpoConfig and GrpoConfig document each). */
 export interface RolloutConfig {
@@ -42,7 +44,6 @@ export interface RolloutConfig {
   maxNewTokens: number;
   outcomeReward: OutcomeKind;
   granularity: Granularity;
-  minibatchSize: number;
 }
 
 /** How PRM scores become step rewards (PpoConfig documents each field). */
@@ -61,6 +62,12 @@ export interface Judged {
   prompt: number[];
   /** Response tokens as sampled; they end with the end token when the policy chose to stop. */
   tokens: number[];
+  /**
+   * Each token's log-probability under the policy that sampled it, at the sampling temperature, as the
+   * sampler computed it: the "old" log-probabilities of the PPO and GRPO ratios, so no trainer recomputes
+   * them (a KV-cached decode step and a packed forward pass agree to float rounding; tested).
+   */
+  sampledLogprobs: number[];
   /** The response's text (the tokens decoded without the end token): the program that runs. */
   text: string;
   verdict: Verdict;
@@ -73,7 +80,9 @@ export interface Judged {
 export interface Scored extends Judged {
   /** PRM score of each step on the label scale; empty without a PRM. */
   scores: number[];
+  /** Under the policy that sampled the response (its `sampledLogprobs`). */
   logprobs: number[];
+  /** Under the frozen reference. */
   refLogprobs: number[];
 }
 
@@ -89,19 +98,22 @@ export async function rollOut(
   config: RolloutConfig,
   executor: SandboxExecutor,
   seedKey: string,
+  timer = new PhaseTimer(),
 ): Promise<Judged[]> {
   const prompts = problems.map((p) => encodePrompt(tokenizer, p.prompt));
-  const samples = noGrad(() =>
-    generate(
-      policy,
-      prompts.map((prompt) => ({
-        prompt,
-        n: config.samplesPerProblem,
-        temperature: config.temperature,
-        stop: defaultStops,
-        maxNewTokens: Math.min(config.maxNewTokens, policy.config.maxPositions - prompt.length),
-      })),
-      { tokenizer, seed: hashString(seedKey) },
+  const samples = timer.time("generate", () =>
+    noGrad(() =>
+      generate(
+        policy,
+        prompts.map((prompt) => ({
+          prompt,
+          n: config.samplesPerProblem,
+          temperature: config.temperature,
+          stop: defaultStops,
+          maxNewTokens: Math.min(config.maxNewTokens, policy.config.maxPositions - prompt.length),
+        })),
+        { tokenizer, seed: hashString(seedKey) },
+      ),
     ),
   );
   const sampled = problems.flatMap((problem, i) =>
@@ -110,22 +122,28 @@ export async function rollOut(
       group: i,
       prompt: prompts[i]!,
       tokens: s.tokens,
+      sampledLogprobs: s.logprobs,
       text: tokenizer.decode(s.tokens, { skipSpecial: true }),
     })),
   );
   // Every test runs when the reward counts them; the problem's own comparison mode comes with verdictFor.
   const limits = config.outcomeReward === "fraction" ? { stopOnFirstFailure: false } : {};
-  const verdicts = await Promise.all(sampled.map((r) => verdictFor(r.problem, r.text, executor, limits)));
-  // Steps are parsed in the context of the code the response continues (the starter), not a prose prompt.
-  const lines = await Promise.all(
-    sampled.map((r) => segmentResponse(r.problem.starter ?? "", r.text, "line")),
+  const verdicts = await timer.timeAsync("sandbox", () =>
+    Promise.all(sampled.map((r) => verdictFor(r.problem, r.text, executor, limits))),
   );
-  const steps =
-    config.granularity === "line"
-      ? lines
-      : await Promise.all(
-          sampled.map((r) => segmentResponse(r.problem.starter ?? "", r.text, config.granularity)),
-        );
+  // Steps are parsed in the context of the code the response continues (the starter), not a prose prompt.
+  const { lines, steps } = await timer.timeAsync("segment", async () => {
+    const lines = await Promise.all(
+      sampled.map((r) => segmentResponse(r.problem.starter ?? "", r.text, "line")),
+    );
+    const steps =
+      config.granularity === "line"
+        ? lines
+        : await Promise.all(
+            sampled.map((r) => segmentResponse(r.problem.starter ?? "", r.text, config.granularity)),
+          );
+    return { lines, steps };
+  });
   return sampled.map((r, i) => ({
     ...r,
     verdict: verdicts[i]!,
@@ -141,26 +159,29 @@ export function trainable(r: Judged): boolean {
 
 /**
  * The PRM's score of every step (when there is a PRM), then every sampled token's log-probability under
- * the policy and under the frozen reference, at the sampling temperature.
+ * the frozen reference, at the sampling temperature; the policy's are the sampler's own.
  */
 export function scoreRollouts(
   b: readonly Judged[],
-  models: { policy: Llama; reference: Llama; prm: PrmScorer | null },
+  models: { reference: Llama; prm: PrmScorer | null },
   tokenizer: Tokenizer,
   config: RolloutConfig,
+  timer = new PhaseTimer(),
 ): Scored[] {
-  const scores = models.prm
-    ? models.prm.scoreBatch(
-        b.map((r) => ({ prompt: r.problem.prompt, response: r.text, steps: r.steps.map((s) => s.text) })),
-      )
-    : b.map(() => []);
-  const options = { logprobs: true, temperature: config.temperature };
-  const logprobs = tokenScores(models.policy, b, config.minibatchSize, tokenizer.padId, options);
-  const refLogprobs = tokenScores(models.reference, b, config.minibatchSize, tokenizer.padId, options);
+  const scores = timer.time("prm", () =>
+    models.prm
+      ? models.prm.scoreBatch(
+          b.map((r) => ({ prompt: r.problem.prompt, response: r.text, steps: r.steps.map((s) => s.text) })),
+        )
+      : b.map(() => []),
+  );
+  const refLogprobs = timer.time("reference", () =>
+    tokenScores(models.reference, b, tokenizer.padId, { logprobs: true, temperature: config.temperature }),
+  );
   return b.map((r, i) => ({
     ...r,
     scores: scores[i]!,
-    logprobs: logprobs[i]!,
+    logprobs: r.sampledLogprobs,
     refLogprobs: refLogprobs[i]!,
   }));
 }
@@ -193,18 +214,17 @@ export function stepEndTokenIndices(r: Judged, tokenizer: Tokenizer): number[] {
   );
 }
 
-/** Per-token log-probabilities (or values) of every rollout's response, `chunk` rollouts per forward pass, without gradients. */
+/** Per-token log-probabilities (or values) of every rollout's response, in length packs (packs.ts), without gradients. */
 export function tokenScores(
   model: Llama,
   b: readonly { prompt: number[]; tokens: number[] }[],
-  chunk: number,
   padId: number,
   options: ScoreOptions,
 ): number[][] {
-  const out: number[][] = [];
+  const out: number[][] = new Array(b.length);
   noGrad(() => {
-    for (let start = 0; start < b.length; start += chunk) {
-      const part = b.slice(start, start + chunk);
+    for (const pack of lengthPacks(b)) {
+      const part = pack.map((i) => b[i]!);
       const packed: PackedPairs = packPairs(
         part.map((r) => ({ prompt: r.prompt, response: r.tokens })),
         padId,
@@ -214,9 +234,10 @@ export function tokenScores(
           const scores = scoreResponses(model, packed, options);
           return (options.values ? scores.values! : scores.logprobs!).toFlatArray(); // (B, R)
         });
-        part.forEach((r, i) =>
-          out.push(flat.slice(i * packed.responseWidth, i * packed.responseWidth + r.tokens.length)),
-        );
+        pack.forEach((row, i) => {
+          const start = i * packed.responseWidth;
+          out[row] = flat.slice(start, start + b[row]!.tokens.length);
+        });
       } finally {
         disposePacked(packed);
       }

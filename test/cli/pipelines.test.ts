@@ -20,6 +20,7 @@ const tinyPpo = {
   maxNewTokens: 24,
   minibatchSize: 4,
 };
+const tinyGrpo = { ...tinyPpo, minibatchSize: 4 };
 const tinyPrm = {
   steps: 4,
   batchSize: 4,
@@ -149,6 +150,7 @@ const compareConfig = writeJson("compare.json", {
   mutation: { problems: 10 },
   prm: tinyPrm,
   ppo: tinyPpo,
+  grpo: tinyGrpo,
   dpo: { epochs: 1, batchSize: 4, evalEvery: 2, checkpointEvery: 2, logEvery: 1 },
   eval: { samples: 2, ks: [1, 2], maxTokens: 24 },
 });
@@ -160,8 +162,11 @@ test("linewise compare trains every arm from the demo's policy, reports them wit
   assert.equal(r.status, 0, r.stderr);
   const report = readFileSync(join(compare, "compare.md"), "utf8");
   for (const section of [
-    "## RL baseline vs the SFT policy",
+    "## RL baseline (PPO) vs the SFT policy",
+    "## GRPO baseline vs the SFT policy",
     "## Headline: RL baseline vs DenseReward + ValueInit",
+    "## GRPO: outcome reward vs process rewards",
+    "| process-supervised GRPO (PRM step rewards, PRM on full data) |",
     "## PSGPO Table 1",
     "## PSGPO data selection",
     "## PRLCoder",
@@ -180,7 +185,16 @@ test("linewise compare trains every arm from the demo's policy, reports them wit
         report.includes(`Not run: ${arm.title} — prm: no training records left`),
       arm.name,
     );
-  for (const arm of ["rl-baseline", "value-init", "dense-reward", "psgpo", "prlcoder-block", "dpo-line"])
+  for (const arm of [
+    "rl-baseline",
+    "value-init",
+    "dense-reward",
+    "psgpo",
+    "grpo-baseline",
+    "grpo-steps",
+    "prlcoder-block",
+    "dpo-line",
+  ])
     for (const split of ["rl-heldout", "compositional"])
       assert.ok(existsSync(join(compare, "arms", arm, "seed-0", "eval", split, "summary.json")), arm);
   // summary.json: the headline arms over two seeds, with Welch's t against the SFT policy's two sampling seeds.
@@ -205,6 +219,12 @@ test("linewise compare trains every arm from the demo's policy, reports them wit
   assert.equal(block.iterations, tinyPpo.iterations);
   assert.match(block.prm, /mutation-block/);
   assert.ok(existsSync(join(compare, "curves", "table1", "curve-passRate.svg")));
+  assert.ok(existsSync(join(compare, "curves", "grpo", "curve-passRate.svg")));
+  const steps = JSON.parse(
+    readFileSync(join(compare, "arms", "grpo-steps", "seed-1", "run", "config.json"), "utf8"),
+  );
+  assert.equal(steps.processReward, "steps");
+  assert.equal(steps.iterations, tinyGrpo.iterations);
 
   const again = linewise(compareArgs);
   assert.equal(again.status, 0, again.stderr);

@@ -84,3 +84,32 @@ test("evaluate runs every response in the sandbox, counts passes, and resumes", 
     await executor.close();
   }
 });
+
+test("evaluate stops before the next batch when its signal fires, and a rerun finishes the rest", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "linewise-eval-"));
+  const path = join(dir, "results.jsonl");
+  const gen = new ScriptedGenerator({
+    [problems[0]!.prompt]: [right],
+    [problems[1]!.prompt]: [wrong],
+  });
+  const executor = createExecutor({ cacheDir: null });
+  try {
+    const stop = new AbortController();
+    const options = { n: 1, temperature: 0.8, greedy: false, maxTokens: 64, batchProblems: 1 };
+    const first = await evaluate(problems, gen, executor, { ...options, signal: stop.signal }, path, () =>
+      stop.abort(),
+    );
+    assert.deepEqual(
+      first.map((r) => r.problemId),
+      ["p/a"],
+    );
+    assert.equal(gen.calls, 1, "no batch starts after the signal");
+    const rest = await evaluate(problems, gen, executor, options, path);
+    assert.deepEqual(
+      rest.map((r) => r.problemId),
+      ["p/a", "p/b"],
+    );
+  } finally {
+    await executor.close();
+  }
+});

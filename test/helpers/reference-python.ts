@@ -13,7 +13,9 @@ export function referencePython(): string | null {
   if (cached !== undefined) return cached;
   cached = null;
   if (existsSync(venvPython)) {
-    const probe = spawnSync(venvPython, ["-c", "import torch, transformers, tokenizers, trl"], { encoding: "utf8" });
+    const probe = spawnSync(venvPython, ["-c", "import torch, transformers, tokenizers, trl"], {
+      encoding: "utf8",
+    });
     if (probe.status === 0) cached = venvPython;
   }
   return cached;

@@ -88,7 +88,9 @@ for (const [algo, base] of [
       mean(pass.slice(-3)) >= mean(pass.slice(0, 2)) + 0.15,
       `pass rates by iteration: ${pass.join(", ")}`,
     );
-    assert.equal(rows[0]!.kl, 0, "the first rollouts come from the reference itself");
+    // The first rollouts come from the reference itself: their KL is 0 up to the rounding between the
+    // sampler's KV-cached log-probabilities and the reference's packed pass.
+    assert.ok(Math.abs(rows[0]!.kl as number) < 1e-4, `first iteration KL ${rows[0]!.kl}`);
     for (const row of rows) {
       for (const field of [
         "approxKl",

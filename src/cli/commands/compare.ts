@@ -15,9 +15,11 @@ const help = `Usage: linewise compare --demo RUN [--out DIR] [--only LIST] [--se
 
 Reruns the comparisons PSGPO and PRLCoder report, on the built-in suite, from the SFT policy of a finished
 demo run (its suite, tokenizer and policy are used as they are). Every PPO arm starts from that policy with
-the same budget (iterations × problems × samples), so arms differ only in reward, value-model start and PRM:
+the same budget (iterations × problems × samples), so arms differ only in reward, value-model start and PRM;
+every GRPO arm likewise, with the same rollouts per iteration in groups of 8:
 
   table1     PSGPO Table 1: RL baseline, ValueInit only, DenseReward only, DenseReward + ValueInit
+  grpo       GRPO with the outcome only, with PSGPO's line rewards, and process-supervised GRPO
   selection  PSGPO data selection: the PRM trained on full / remove-hard / medium-only / revised-only labels
   prlcoder   PRLCoder: compiler-feedback outcome only, PPO + PRM on mutation labels (lines, blocks),
              step-level DPO on the mutation pairs
@@ -29,23 +31,25 @@ the same command resumes. DIR/compare.md is rewritten after every arm: pass@1 me
 overall, by difficulty and by response length, the headline difference with Welch's t, the PRMs'
 held-out accuracy, and learning curves (SVG) under DIR/curves/.
 
-Arms (seeds: the headline pair gets --seeds, the rest 1):
+Arms (seeds: the headline arms — PPO's RL baseline and DenseReward + ValueInit, and the GRPO arms — get
+--seeds, the rest 1):
 ${armSpecs.map((a) => `  ${a.name.padEnd(20)} ${a.title}`).join("\n")}
 
 Options:
   --demo RUN    a demo run folder with its SFT stage finished (e.g. runs/demo from 'npm run demo -- --out runs/demo')
   --out DIR     the run folder (default runs/compare-<date>, or runs/compare-quick-<date> with --quick)
   --only LIST   comma-separated comparisons to run: ${comparisonNames.join(", ")} (default: all)
-  --seeds N     seeds of the headline arms, RL baseline and DenseReward + ValueInit (default ${compareDefaults.headlineSeeds})
+  --seeds N     seeds of the headline arms (default ${compareDefaults.headlineSeeds})
   --quick       every arm at a fraction of the budget: checks that it all runs; not a result
   --config F    a JSON file overriding any setting, e.g. {"ppo": {"iterations": 30}, "prm": {"steps": 500}}
                 (defaults: completion labels on ${compareDefaults.completion.problems} problems × ${compareDefaults.completion.samples}, mutation labels on ${compareDefaults.mutation.problems},
-                PRMs ${compareDefaults.prm.steps} steps, PPO ${compareDefaults.ppo.iterations} iterations × ${compareDefaults.ppo.problemsPerIteration} problems × ${compareDefaults.ppo.samplesPerProblem} samples)`;
+                PRMs ${compareDefaults.prm.steps} steps, PPO ${compareDefaults.ppo.iterations} iterations × ${compareDefaults.ppo.problemsPerIteration} problems × ${compareDefaults.ppo.samplesPerProblem} samples,
+                GRPO ${compareDefaults.grpo.iterations} iterations × ${compareDefaults.grpo.problemsPerIteration} problems × ${compareDefaults.grpo.samplesPerProblem} samples)`;
 
 export const compareCommand: Command = {
   name,
   summary:
-    "rerun the papers' comparisons (PSGPO Table 1, data selection, PRLCoder) with seeds, tables and curves",
+    "rerun the papers' comparisons (PSGPO Table 1, GRPO with process rewards, data selection, PRLCoder) with seeds, tables and curves",
   help,
   async run(argv) {
     const { values } = parseOptions(name, argv, {

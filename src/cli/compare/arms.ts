@@ -4,6 +4,7 @@
  * differs from another only in what its preset says: the reward, the value model's start, the PRM.
  */
 import { baselinePreset, prlcoderPreset, psgpoPreset, type PpoConfig } from "../../train/ppo.js";
+import { grpoDefaults, grpoPsgpoPreset, grpoStepsPreset, type GrpoConfig } from "../../train/grpo.js";
 import type { PrmLoss } from "../../train/prm.js";
 import type { SelectionStrategy } from "../../labels/selection.js";
 import type { ComparisonName } from "./config.js";
@@ -31,17 +32,21 @@ export const prmSpecs: readonly PrmSpec[] = [
   })),
 ];
 
-/** One arm: a PPO preset (with the PRM it reads, if any) or DPO on mutation pairs. */
+/** One arm: a PPO or GRPO preset (with the PRM it reads, if any) or DPO on mutation pairs. */
 export interface ArmSpec {
   name: string;
   title: string;
   comparisons: ComparisonName[];
   /** The headline arms (RL baseline vs DenseReward + ValueInit) get CompareConfig.headlineSeeds seeds. */
   headline: boolean;
-  trainer: { kind: "ppo"; preset: PpoConfig; prm: string | null } | { kind: "dpo"; pairs: "line" | "block" };
+  trainer:
+    | { kind: "ppo"; preset: PpoConfig; prm: string | null }
+    | { kind: "grpo"; preset: GrpoConfig; prm: string | null }
+    | { kind: "dpo"; pairs: "line" | "block" };
 }
 
 const ppo = (preset: PpoConfig, prm: string | null) => ({ kind: "ppo" as const, preset, prm });
+const grpo = (preset: GrpoConfig, prm: string | null) => ({ kind: "grpo" as const, preset, prm });
 
 export const armSpecs: readonly ArmSpec[] = [
   // PSGPO Table 1: the RL baseline, each half of the recipe alone, and both.
@@ -81,6 +86,29 @@ export const armSpecs: readonly ArmSpec[] = [
     headline: false,
     trainer: ppo(psgpoPreset, `completion-${select}`),
   })),
+  // GRPO (critic-free): the outcome alone, PSGPO's line rewards folded into each response's reward, and
+  // process-supervised GRPO's group-normalised step rewards (DeepSeekMath §4.1.3).
+  {
+    name: "grpo-baseline",
+    title: "GRPO, binary outcome",
+    comparisons: ["grpo"],
+    headline: true,
+    trainer: grpo(grpoDefaults, null),
+  },
+  {
+    name: "grpo-psgpo",
+    title: "GRPO + λ(o)·PRM_i/L line rewards (PRM on full data)",
+    comparisons: ["grpo"],
+    headline: true,
+    trainer: grpo(grpoPsgpoPreset, "completion-full"),
+  },
+  {
+    name: "grpo-steps",
+    title: "process-supervised GRPO (PRM step rewards, PRM on full data)",
+    comparisons: ["grpo"],
+    headline: true,
+    trainer: grpo(grpoStepsPreset, "completion-full"),
+  },
   // PRLCoder: the compiler-feedback outcome baseline, PRM-guided PPO at lines and at blocks, and step-level DPO.
   {
     name: "prlcoder-outcome",
@@ -126,6 +154,13 @@ export const comparisonInfo: Record<ComparisonName, { title: string; claim: stri
       "PSGPO trains PRMs on subsets of its binary-search labels (full, remove hard prompts, medium prompts only, " +
       "revised responses only) and compares the RL results.",
   },
+  grpo: {
+    title: "GRPO: outcome reward vs process rewards",
+    claim:
+      "DeepSeekMath (§4.1.3, §5.2.1) reports that GRPO with process supervision (PRM step rewards, normalised over " +
+      "the group) beats GRPO with outcome supervision; folding PSGPO's λ(o)·PRM_i/L line rewards into the response's " +
+      "reward is linewise's own combination of the two papers.",
+  },
   prlcoder: {
     title: "PRLCoder: PRM-guided PPO vs outcome reward and DPO, lines vs blocks",
     claim:
@@ -143,7 +178,7 @@ export function armsFor(comparisons: readonly ComparisonName[]): ArmSpec[] {
 /** The PRMs the arms read. */
 export function prmsFor(arms: readonly ArmSpec[]): PrmSpec[] {
   const names = new Set(
-    arms.flatMap((a) => (a.trainer.kind === "ppo" && a.trainer.prm ? [a.trainer.prm] : [])),
+    arms.flatMap((a) => (a.trainer.kind !== "dpo" && a.trainer.prm ? [a.trainer.prm] : [])),
   );
   return prmSpecs.filter((p) => names.has(p.name));
 }

@@ -5,10 +5,11 @@
 import { prmDefaults, type PrmConfig } from "../../train/prm.js";
 import { dpoDefaults, type DpoConfig } from "../../train/dpo.js";
 import type { PpoConfig } from "../../train/ppo.js";
+import type { GrpoConfig } from "../../train/grpo.js";
 import { demoDefaults } from "../demo/config.js";
 
 /** The comparisons `compare` can run; each is one table of the report. */
-export const comparisonNames = ["table1", "selection", "prlcoder"] as const;
+export const comparisonNames = ["table1", "grpo", "selection", "prlcoder"] as const;
 export type ComparisonName = (typeof comparisonNames)[number];
 
 export interface CompareConfig {
@@ -28,6 +29,8 @@ export interface CompareConfig {
   prm: PrmConfig;
   /** Settings every PPO arm shares, laid over its preset: one budget for all. */
   ppo: Partial<PpoConfig>;
+  /** Settings every GRPO arm shares, laid over its preset: the same rollouts per iteration as PPO's. */
+  grpo: Partial<GrpoConfig>;
   /** The DPO arm's trainer settings (`policy` is the SFT policy). */
   dpo: DpoConfig;
   /** Evaluation of every trained policy on the test split. */
@@ -43,6 +46,7 @@ export const compareDefaults: CompareConfig = {
   mutation: { problems: 300 },
   prm: { ...prmDefaults, steps: 300, evalEvery: 100, checkpointEvery: 50 },
   ppo: demoDefaults.ppo,
+  grpo: demoDefaults.grpo,
   dpo: { ...dpoDefaults, checkpointEvery: 50 },
   eval: {
     samples: demoDefaults.evalSamples,
@@ -59,7 +63,8 @@ export const compareQuick: CompareConfig = {
   completion: { ...compareDefaults.completion, problems: 24, samples: 2 },
   mutation: { problems: 60 },
   prm: { ...compareDefaults.prm, steps: 60, evalEvery: 60, checkpointEvery: 30 },
-  ppo: { ...demoDefaults.ppo, iterations: 3, problemsPerIteration: 8 },
+  ppo: { ...demoDefaults.ppo, iterations: 3, problemsPerIteration: 4 },
+  grpo: { ...demoDefaults.grpo, iterations: 3, problemsPerIteration: 4 },
   dpo: { ...compareDefaults.dpo, epochs: 1 },
   eval: { ...compareDefaults.eval, samples: 5, ks: [1, 5] },
 };

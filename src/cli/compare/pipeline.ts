@@ -31,6 +31,7 @@ import {
   Interrupted,
   completionLabelStage,
   evaluateCheckpoint,
+  grpoStage,
   ppoStage,
   prmStage,
   readStageJson,
@@ -73,9 +74,9 @@ export async function runCompare(
   const inputs = demoInputs(demo);
   mkdirSync(join(out, "labels"), { recursive: true });
   writeFileAtomic(join(out, "compare-config.json"), JSON.stringify({ demo, ...config }, null, 2) + "\n");
-  const stages = new Stages(out);
-  const executor: SandboxExecutor = createExecutor({ cacheDir: join(out, "exec-cache") });
   const interrupt = stopOnInterrupt("compare", "step");
+  const stages = new Stages(out, interrupt.signal);
+  const executor: SandboxExecutor = createExecutor({ cacheDir: join(out, "exec-cache") });
   const read = async (file: string) => (await loadProblems(file, "linewise")).problems;
   const sftProblems = await read(inputs.splits.sft);
   const rlProblems = await read(inputs.splits.rl);
@@ -146,6 +147,7 @@ export async function runCompare(
               { ...evalSettings, seed: config.seed + i },
               executor,
               `eval sft ${split}`,
+              interrupt.signal,
             ),
           log,
         );
@@ -249,7 +251,7 @@ export async function runCompare(
             : { checkpoint: null };
       if ("unavailable" in needs) {
         log(
-          `[${arm.name}] skipped: its PRM ${trainer.kind === "ppo" ? trainer.prm : ""} has no training data`,
+          `[${arm.name}] skipped: its PRM ${trainer.kind !== "dpo" ? trainer.prm : ""} has no training data`,
         );
         skipped.push({ arm: arm.name, reason: needs.unavailable });
         continue;
@@ -271,6 +273,17 @@ export async function runCompare(
                 prm: prmCheckpoint,
               };
               await ppoStage(ppoConfig, rlProblems, dir, executor, interrupt.signal);
+              return;
+            }
+            if (trainer.kind === "grpo") {
+              const grpoConfig = {
+                ...trainer.preset,
+                ...config.grpo,
+                seed,
+                policy: inputs.policy,
+                prm: "checkpoint" in needs ? (needs.checkpoint ?? null) : null,
+              };
+              await grpoStage(grpoConfig, rlProblems, dir, executor, interrupt.signal);
               return;
             }
             const result = await trainDpo(
@@ -300,6 +313,7 @@ export async function runCompare(
                 evalSettings,
                 executor,
                 `eval ${arm.name} ${seed} ${split}`,
+                interrupt.signal,
               ),
             log,
           );

@@ -91,19 +91,27 @@ function armEvals(input: CompareReportInput, names: readonly string[], split: Ev
     .filter((a) => a.summaries.length > 0);
 }
 
-/** The check the test-bed exists for: does outcome-only RL improve on the SFT policy at all? */
+/** The check the test-bed exists for: does outcome-only RL (PPO's RL baseline, GRPO's) improve on the SFT policy at all? */
 function rlVersusSft(input: CompareReportInput, split: EvalSplit): string[] {
-  const rl = input.runs.filter((r) => r.arm === "rl-baseline").map((r) => r.summaries[split]);
-  if (rl.length === 0) return [];
-  return [
-    "## RL baseline vs the SFT policy",
-    "",
-    "| measure | SFT policy | RL baseline | difference | Welch t, p |",
-    "|---|---|---|---|---|",
-    ...measures(input, split, rl).map(([name, pick]) => differenceRow(name, input.sft[split], rl, pick)),
-    "",
-  ];
+  return outcomeOnlyArms.flatMap(({ arm, title }) => {
+    const rl = input.runs.filter((r) => r.arm === arm).map((r) => r.summaries[split]);
+    if (rl.length === 0) return [];
+    return [
+      `## ${title} vs the SFT policy`,
+      "",
+      `| measure | SFT policy | ${title} | difference | Welch t, p |`,
+      "|---|---|---|---|---|",
+      ...measures(input, split, rl).map(([name, pick]) => differenceRow(name, input.sft[split], rl, pick)),
+      "",
+    ];
+  });
 }
+
+/** The arms that learn from the unit tests alone. */
+const outcomeOnlyArms = [
+  { arm: "rl-baseline", title: "RL baseline (PPO)" },
+  { arm: "grpo-baseline", title: "GRPO baseline" },
+];
 
 type Measure = [string, (s: EvalSummary) => number | null];
 
@@ -196,7 +204,7 @@ function comparisonSection(
   if (arms.length === 0) return [];
   const curvesDir = join(input.out, "curves", name);
   const curveRuns = input.runs
-    .filter((r) => members.some((a) => a.name === r.arm && a.trainer.kind === "ppo"))
+    .filter((r) => members.some((a) => a.name === r.arm && a.trainer.kind !== "dpo"))
     .map((r) => ({
       name: `${members.find((a) => a.name === r.arm)!.title} (seed ${r.seed})`,
       runDir: join(r.dir, "run"),

@@ -16,6 +16,7 @@ import type { LabelRecord } from "../../labels/records.js";
 import { completionLabels } from "../../labels/completion-run.js";
 import { trainPrm, type PrmConfig, type PrmResult } from "../../train/prm.js";
 import { trainPpo, type PpoConfig, type PpoResult } from "../../train/ppo.js";
+import { trainGrpo, type GrpoConfig } from "../../train/grpo.js";
 
 /** How a policy is evaluated: samples for pass@k at a temperature, plus one greedy response per problem. */
 export interface EvalSettings {
@@ -33,7 +34,10 @@ export class Interrupted extends Error {
   }
 }
 
-/** Writes `dir/results.jsonl` (resumable, a row per problem) and then `dir/summary.json`; returns the summary. */
+/**
+ * Writes `dir/results.jsonl` (resumable, a row per problem) and then `dir/summary.json`; returns the summary.
+ * When `signal` fires it stops after the problems in flight and throws Interrupted (a rerun resumes).
+ */
 export async function evaluateCheckpoint(
   checkpoint: string,
   problems: Problem[],
@@ -41,6 +45,7 @@ export async function evaluateCheckpoint(
   settings: EvalSettings,
   executor: SandboxExecutor,
   label = "eval",
+  signal?: AbortSignal,
 ): Promise<EvalSummary> {
   mkdirSync(dir, { recursive: true });
   const generator = LocalGenerator.fromCheckpoint(checkpoint);
@@ -57,10 +62,12 @@ export async function evaluateCheckpoint(
         maxTokens: settings.maxTokens,
         stop: defaultStops,
         seed: settings.seed,
+        signal,
       },
       join(dir, "results.jsonl"),
       (done) => bar.update(done),
     );
+    if (results.length < problems.length) throw new Interrupted(`the evaluation in ${dir}`);
     bar.done();
     const summary = summarize(results, settings.ks);
     writeFileAtomic(join(dir, "summary.json"), JSON.stringify(summary, null, 2) + "\n");
@@ -154,6 +161,21 @@ export async function ppoStage(
 ): Promise<PpoFigures> {
   const result = await trainPpo(config, problems, join(dir, "run"), { resume: true, signal, executor });
   if (result.stopped) throw new Interrupted(`PPO in ${dir}`);
+  const figures: PpoFigures = { checkpoint: result.checkpoint, iteration: result.iteration };
+  writeFileAtomic(join(dir, "final.json"), JSON.stringify(figures, null, 2) + "\n");
+  return figures;
+}
+
+/** Trains one GRPO (or RLOO) arm into `dir` (resuming), then writes `dir/final.json`. */
+export async function grpoStage(
+  config: GrpoConfig,
+  problems: readonly Problem[],
+  dir: string,
+  executor: SandboxExecutor,
+  signal?: AbortSignal,
+): Promise<PpoFigures> {
+  const result = await trainGrpo(config, problems, join(dir, "run"), { resume: true, signal, executor });
+  if (result.stopped) throw new Interrupted(`${config.algo.toUpperCase()} in ${dir}`);
   const figures: PpoFigures = { checkpoint: result.checkpoint, iteration: result.iteration };
   writeFileAtomic(join(dir, "final.json"), JSON.stringify(figures, null, 2) + "\n");
   return figures;

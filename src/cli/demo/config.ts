@@ -2,6 +2,7 @@
 import { sftDefaults, type SftConfig } from "../../train/sft.js";
 import { prmDefaults, type PrmConfig } from "../../train/prm.js";
 import type { PpoConfig } from "../../train/ppo.js";
+import type { GrpoConfig } from "../../train/grpo.js";
 import type { TestbedConfig } from "./testbed.js";
 
 export interface DemoConfig {
@@ -38,6 +39,8 @@ export interface DemoConfig {
    * ValueInit): the same policy, problems and budget per arm, so only the reward and the value model differ.
    */
   ppo: Partial<PpoConfig>;
+  /** Settings the GRPO arms share (`linewise compare`'s GRPO comparison), laid over each arm's preset. */
+  grpo: Partial<GrpoConfig>;
 }
 
 export const demoDefaults: DemoConfig = {
@@ -59,14 +62,27 @@ export const demoDefaults: DemoConfig = {
   labels: { problems: 40, samples: 4, k: 4, temperature: 0.8, linear: true },
   prm: { ...prmDefaults, steps: 200, evalEvery: 100, checkpointEvery: 50 },
   // Measured on the test-bed (README, "Does RL improve the policy on the test-bed?"): with minibatches of
-  // 16 rollouts every PPO variant lost held-out pass@1; one minibatch of all 64 rollouts per epoch (a
-  // gradient from ~20 passing responses, not ~5), GAE λ 1 and lr 1e-4 did not (+3.9 and −0.3 points on two seeds).
+  // 16 rollouts every PPO variant lost held-out pass@1; one minibatch of all 64 rollouts per epoch, GAE λ 1
+  // and lr 1e-4 stopped the damage; 8 samples of each of 8 problems instead of 4 of 16 (the same 64
+  // rollouts) gained +11.9 points on seed 0: the SFT policy is nearly deterministic (0.03–0.05 nats per
+  // token), so 4 samples of a problem mostly share one outcome and carry no contrast.
   ppo: {
     iterations: 24,
-    problemsPerIteration: 16,
-    samplesPerProblem: 4,
+    problemsPerIteration: 8,
+    samplesPerProblem: 8,
     minibatchSize: 64,
     gaeLambda: 1,
+    policyLr: 1e-4,
+    checkpointEvery: 1,
+    keepCheckpoints: 1,
+    samplesEvery: 4,
+  },
+  // The same rollouts and steps as PPO's: groups of 8 samples of 8 problems in one minibatch, lr 1e-4.
+  grpo: {
+    iterations: 24,
+    problemsPerIteration: 8,
+    samplesPerProblem: 8,
+    minibatchSize: 64,
     policyLr: 1e-4,
     checkpointEvery: 1,
     keepCheckpoints: 1,
@@ -89,5 +105,5 @@ export const demoQuick: DemoConfig = {
   evalKs: [1, 5],
   labels: { problems: 12, samples: 2, k: 4, temperature: 0.8, linear: true },
   prm: { ...prmDefaults, steps: 60, evalEvery: 60, checkpointEvery: 30 },
-  ppo: { ...demoDefaults.ppo, iterations: 4, problemsPerIteration: 8 },
+  ppo: { ...demoDefaults.ppo, iterations: 4, problemsPerIteration: 4 },
 };

@@ -110,7 +110,8 @@ export async function runDemo(
   for (const sub of ["suite", "eval", "labels", "ppo"]) mkdirSync(join(out, sub), { recursive: true });
   writeFileAtomic(join(out, "demo-config.json"), JSON.stringify(config, null, 2) + "\n");
   const paths = demoPaths(out);
-  const stages = new Stages(out);
+  const interrupt = stopOnInterrupt("demo", "step");
+  const stages = new Stages(out, interrupt.signal);
   const executor: SandboxExecutor = createExecutor({ cacheDir: join(out, "exec-cache") });
   let sft: SftFigures;
   const sftEvals = {} as Record<EvalSplit, EvalSummary>;
@@ -145,6 +146,7 @@ export async function runDemo(
             evalSettings,
             executor,
             `${name} ${split}`,
+            interrupt.signal,
           );
         },
         log,
@@ -153,7 +155,6 @@ export async function runDemo(
     }
     return summaries;
   };
-  const interrupt = stopOnInterrupt("demo", "step");
   try {
     await stages.stage(
       "suite",

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../../runs/index.js";
+import { Interrupted } from "./arms.js";
 
 export interface StageTiming {
   name: string;
@@ -18,7 +19,11 @@ export class Stages {
   private readonly timings: Record<string, number>;
   readonly ran: StageTiming[] = [];
 
-  constructor(readonly dir: string) {
+  /** `signal`: Ctrl-C (stopOnInterrupt); once it fires no further stage starts. */
+  constructor(
+    readonly dir: string,
+    private readonly signal?: AbortSignal,
+  ) {
     this.file = join(dir, "stages.json");
     this.timings = existsSync(this.file)
       ? (JSON.parse(readFileSync(this.file, "utf8")) as Record<string, number>)
@@ -37,6 +42,7 @@ export class Stages {
       this.ran.push({ name, seconds: this.timings[name] ?? 0, skipped: true });
       return;
     }
+    if (this.signal?.aborted) throw new Interrupted(`the run, before stage ${name},`);
     log(`[${name}] starting`);
     const started = performance.now();
     await work();

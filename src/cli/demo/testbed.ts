@@ -126,7 +126,8 @@ async function build(field: keyof TestbedConfig, options: SuiteOptions): Promise
 
 /** An RL problem as RL sees it: its tests, never its reference. */
 function testsOnly(p: Problem): Problem {
-  const { solution: _solution, ...rest } = p;
+  const rest = { ...p };
+  delete rest.solution;
   return rest;
 }
 
