@@ -25,7 +25,7 @@ const rollouts = rows.reduce((s, r) => s + r.rollouts!, 0);
 console.log(
   JSON.stringify({
     rolloutsPerSec: rollouts / rows.reduce((s, r) => s + r.rolloutSeconds! + r.updateSeconds!, 0),
-    wallSeconds: seconds,
+    wall: seconds,
     ...Object.fromEntries(phases.map((k) => [k, mean(k)])),
   }),
 );

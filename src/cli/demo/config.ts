@@ -63,9 +63,9 @@ export const demoDefaults: DemoConfig = {
   prm: { ...prmDefaults, steps: 200, evalEvery: 100, checkpointEvery: 50 },
   // Measured on the test-bed (README, "Does RL improve the policy on the test-bed?"): with minibatches of
   // 16 rollouts every PPO variant lost held-out pass@1; one minibatch of all 64 rollouts per epoch, GAE λ 1
-  // and lr 1e-4 stopped the damage; 8 samples of each of 8 problems instead of 4 of 16 (the same 64
-  // rollouts) gained +11.9 points on seed 0: the SFT policy is nearly deterministic (0.03–0.05 nats per
-  // token), so 4 samples of a problem mostly share one outcome and carry no contrast.
+  // and lr 1e-4 stopped the damage. 8 samples of each of 8 problems instead of 4 of 16 (the same 64
+  // rollouts): the SFT policy is nearly deterministic (0.03–0.05 nats per token), so 4 samples of a problem
+  // mostly share one outcome and carry no contrast. The gain is still within seed noise (README).
   ppo: {
     iterations: 24,
     problemsPerIteration: 8,
