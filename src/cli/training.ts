@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { readCheckpointConfig } from "../model/index.js";
 import { ppoDefaults, type PpoConfig } from "../train/ppo.js";
+import { grpoDefaults, type GrpoConfig } from "../train/grpo.js";
 import { ConfigError, RunFolderError, readRunConfig, resolveConfig, runConfigFile } from "../runs/index.js";
 import { createExecutor, type SandboxExecutor } from "../exec/index.js";
 import {
@@ -32,17 +33,28 @@ export function readConfigFile<T extends object>(defaults: T, file: string, kind
 
 /**
  * A pipeline's settings (demo, compare) with a `--config` file laid over them, checked like a trainer config.
- * Their `ppo` field holds only the settings laid over every arm's preset, so it is checked against all of
- * PPO's fields and keeps just those given.
+ * Their `ppo` and `grpo` fields hold only the settings laid over every arm's preset, so each is checked
+ * against all of its trainer's fields and keeps just those given.
  */
-export function readPipelineConfig<T extends { ppo: Partial<PpoConfig> }>(
+export function readPipelineConfig<T extends { ppo: Partial<PpoConfig>; grpo: Partial<GrpoConfig> }>(
   base: T,
   file: string,
   command: string,
 ): T {
-  const json = readConfigFile({ ...base, ppo: { ...ppoDefaults, ...base.ppo } }, file, command);
-  const given = (JSON.parse(readFileSync(file, "utf8")) as { ppo?: Partial<PpoConfig> }).ppo ?? {};
-  return { ...json, ppo: { ...base.ppo, ...given } };
+  const json = readConfigFile(
+    { ...base, ppo: { ...ppoDefaults, ...base.ppo }, grpo: { ...grpoDefaults, ...base.grpo } },
+    file,
+    command,
+  );
+  const given = JSON.parse(readFileSync(file, "utf8")) as {
+    ppo?: Partial<PpoConfig>;
+    grpo?: Partial<GrpoConfig>;
+  };
+  return {
+    ...json,
+    ppo: { ...base.ppo, ...given.ppo },
+    grpo: { ...base.grpo, ...given.grpo },
+  };
 }
 
 /** A run-length option (--steps, --epochs, --iterations): a positive integer, or undefined when not given. */

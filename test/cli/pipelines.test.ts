@@ -235,7 +235,10 @@ test("linewise compare trains every arm from the demo's policy, reports them wit
 test("linewise compare names a bad option or an unfinished demo run in one line", () => {
   const only = linewise(["compare", "--demo", demo, "--only", "table2"]);
   assert.equal(only.status, 2);
-  assert.match(only.stderr, /--only: unknown comparison 'table2' \(known: table1, selection, prlcoder\)/);
+  assert.match(
+    only.stderr,
+    /--only: unknown comparison 'table2' \(known: table1, grpo, selection, prlcoder\)/,
+  );
   const missing = linewise(["compare", "--demo", join(dir, "nowhere"), "--out", join(dir, "c2")]);
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /nowhere: not a demo run with a finished SFT stage/);
