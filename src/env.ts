@@ -47,6 +47,12 @@ export const envVars = {
   LINEWISE_MALLOC: process.env.LINEWISE_MALLOC,
   /** The Python interpreter the sandboxed executor runs programs with; default: `python3` on PATH. */
   LINEWISE_PYTHON: process.env.LINEWISE_PYTHON,
+  /**
+   * The bearer token of linewise's HTTP services: what `serve-exec` and `serve-prm` require when started
+   * without --token, and what `--exec-url` clients send without --exec-token. An environment variable keeps
+   * it out of the process list.
+   */
+  LINEWISE_TOKEN: process.env.LINEWISE_TOKEN,
   /** "1" (set by CI) disables progress bars and colour. */
   CI: process.env.CI,
 };

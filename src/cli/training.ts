@@ -5,7 +5,8 @@ import { readCheckpointConfig } from "../model/index.js";
 import { ppoDefaults, type PpoConfig } from "../train/ppo.js";
 import { grpoDefaults, type GrpoConfig } from "../train/grpo.js";
 import { ConfigError, RunFolderError, readRunConfig, resolveConfig, runConfigFile } from "../runs/index.js";
-import { createExecutor, type SandboxExecutor } from "../exec/index.js";
+import type { SandboxExecutor } from "../exec/index.js";
+import { openExecutor } from "./executor-option.js";
 import {
   loadProblems,
   MalformedRowError,
@@ -153,7 +154,7 @@ export function resumedRunConfig<T extends object>(
  */
 export async function runRlCommand<C>(
   command: string,
-  values: Record<string, string | boolean | undefined>,
+  values: Record<string, string | boolean | string[] | undefined>,
   configFor: (resuming: boolean, out: string) => C,
   train: (
     config: C,
@@ -173,7 +174,7 @@ export async function runRlCommand<C>(
     checkpointOption(command, option, values[option] as string | undefined);
 
   const interrupt = stopOnInterrupt(command, "iteration");
-  const executor = createExecutor({ cacheDir: null });
+  const executor = openExecutor(command, values as Parameters<typeof openExecutor>[1], { cacheDir: null });
   try {
     const config = configFor(resuming, out);
     const { problems } = await loadProblems(problemsFile, format, {
@@ -207,7 +208,10 @@ export async function runRlCommand<C>(
  * Readers of a command's config flags: `choice` (one of `allowed`), `onOff` (a boolean) and `number`, each
  * undefined when the flag is not given and a one-line UsageError naming the flag when it is malformed.
  */
-export function flagReaders(command: string, values: Record<string, string | boolean | undefined>) {
+export function flagReaders(
+  command: string,
+  values: Record<string, string | boolean | string[] | undefined>,
+) {
   const choice = <T extends string>(option: string, allowed: readonly T[]): T | undefined => {
     const value = values[option] as string | undefined;
     if (value !== undefined && !allowed.includes(value as T))

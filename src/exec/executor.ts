@@ -11,7 +11,7 @@ import { join } from "node:path";
 import type { Json, Tests } from "../problems/types.js";
 import { packageRoot } from "../paths.js";
 import { cacheKey, ResultCache } from "./cache.js";
-import { Grader, type RunEnd } from "./grade.js";
+import { Grader, type CaseReport, type RunEnd } from "./grade.js";
 import { processLimit, resolveLimits, resultBytes, type Comparison, type RunOptions } from "./limits.js";
 import { checkBubblewrap, findInterpreter, harnessVersion } from "./sandbox.js";
 import type { Executor, Limits, Status, Verdict } from "./types.js";
@@ -41,11 +41,28 @@ export interface Capture {
   detail?: string;
 }
 
+/**
+ * What `script` returns: a program run as `python3 main.py < stdin` would run it (SandboxFusion's
+ * /run_code). `finished`: it exited (a syntax error exits with 1, its message on stderr) or died of a
+ * signal (exit code 128 + signal, as a shell reports it); `timeout`: killed on the wall-clock or CPU
+ * limit (no exit code; output is lost with the sandbox); `sandbox_error`: the sandbox failed, not the program.
+ */
+export interface ScriptRun {
+  outcome: "finished" | "timeout" | "sandbox_error";
+  stdout: string;
+  stderr: string;
+  exitCode: number | null;
+  wallMs: number;
+  cpuMs: number;
+}
+
 export interface SandboxExecutor extends Executor {
   run(program: string, tests: Tests, limits?: RunOptions): Promise<Verdict>;
   /** Runs `fnName(*args)` for each args list and returns the JSON-like return values (used to compute
    *  expected outputs from a reference solution: the built-in suite and EvalPlus). */
   capture(program: string, fnName: string, argsList: Json[][], limits?: RunOptions): Promise<Capture>;
+  /** Runs `program` as a script on `stdin` and returns its output and exit code, ungraded (not cached). */
+  script(program: string, stdin: string, limits?: RunOptions): Promise<ScriptRun>;
   /** Rejects queued runs, kills every sandbox and resolves once no process is left. */
   close(): Promise<void>;
   /** In every sandbox process's command line or environment (LINEWISE_SANDBOX), to find leftovers. */
@@ -215,6 +232,21 @@ class Pool implements SandboxExecutor {
     const values = stored.values.map((v) => (v === null ? undefined : v[0]));
     const times = (stored.times ?? []).map((t) => t ?? undefined);
     return { status: stored.status, values, times, ...(stored.detail ? { detail: stored.detail } : {}) };
+  }
+
+  async script(program: string, stdin: string, options: RunOptions = {}): Promise<ScriptRun> {
+    if (this.closed) throw new Error("executor: closed");
+    const limits = resolveLimits(this.baseLimits, { ...options, stopOnFirstFailure: false });
+    const job: Task["job"] = {
+      kind: "stdio",
+      program,
+      inputs: [stdin],
+      stopOnFirst: false,
+      limits: this.jobLimits(limits, 1),
+    };
+    const tests: Tests = { kind: "stdio", cases: [{ input: stdin, output: "" }] };
+    const { verdict, grader } = await this.submit(job, tests, { mode: "exact" }, options.signal);
+    return scriptRun(verdict, grader.caseReport(0));
   }
 
   async close(): Promise<void> {
@@ -414,6 +446,23 @@ class Pool implements SandboxExecutor {
     const g = grader ?? new Grader("", task.tests, task.compare, false, 0);
     task.resolve({ verdict, grader: g });
   }
+}
+
+/** A script's run from its verdict and what its one stdio case reported (see ScriptRun). */
+function scriptRun(verdict: Verdict, report: CaseReport | undefined): ScriptRun {
+  const times = { wallMs: verdict.wallMs, cpuMs: verdict.cpuMs };
+  const out = { stdout: report?.out ?? "", stderr: report?.err ?? "" };
+  if (verdict.status === "sandbox_error")
+    return { outcome: "sandbox_error", stdout: "", stderr: verdict.detail ?? "", exitCode: null, ...times };
+  if (verdict.status === "timeout") return { outcome: "timeout", ...out, exitCode: null, ...times };
+  if (report) {
+    const exitCode = report.signal != null ? 128 + report.signal : (report.code ?? 1);
+    return { outcome: "finished", ...out, exitCode, ...times };
+  }
+  // No case report: the program did not compile (python3 exits with 1 and prints the error), or the
+  // whole sandbox was stopped on a memory or output limit.
+  const detail = (verdict.detail ?? "").replace(/^test 0: /, "");
+  return { outcome: "finished", stdout: "", stderr: detail + "\n", exitCode: 1, ...times };
 }
 
 /** Per-case limits for a job: one positive number per case, or a RangeError naming the option. */

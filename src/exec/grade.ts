@@ -24,6 +24,14 @@ export interface RunEnd {
   wallMs: number;
 }
 
+/** A stdio case as the child reports it: stdout (capped), stderr's tail, exit code or signal. */
+export interface CaseReport {
+  code?: number | null;
+  signal?: number | null;
+  out?: string;
+  err?: string;
+}
+
 type Outcome = { status: Status | "pass"; detail?: string };
 
 /** Child exit codes (child.py) and signals with a meaning of their own. */
@@ -71,6 +79,8 @@ function raised(payload: Json): Outcome {
 export class Grader {
   private readonly outcomes = new Map<number, Outcome>();
   private readonly values = new Map<number, Json>();
+  /** Stdio cases as reported (stdout, stderr tail, exit code, signal), for `script`. */
+  private readonly cases = new Map<number, CaseReport>();
   private readonly times = new Map<number, number>();
   private early?: Outcome;
   private done = false;
@@ -177,13 +187,16 @@ export class Grader {
       if (equal) return { status: "pass" };
       return { status: "wrong_answer", detail: `expected ${show(c.expected)}, got ${show(payload)}` };
     }
-    if (kind === "case" && tests.kind === "stdio") return this.judgeCase(index, payload);
+    if (kind === "case" && tests.kind === "stdio") {
+      this.cases.set(index, (payload ?? {}) as CaseReport);
+      return this.judgeCase(index, payload);
+    }
     this.forged++;
     return { status: "sandbox_error", detail: `unexpected report ${kind}` };
   }
 
   private judgeCase(index: number, payload: Json): Outcome {
-    const r = (payload ?? {}) as { code?: number | null; signal?: number | null; out?: string; err?: string };
+    const r = (payload ?? {}) as CaseReport;
     const err = (r.err ?? "").trim().split("\n").pop() ?? "";
     if (r.signal === SIGXFSZ) return { status: "output_limit", detail: "output over the limit" };
     if (r.signal === SIGXCPU) return { status: "timeout", detail: "CPU time limit" };
@@ -263,6 +276,11 @@ export class Grader {
   /** Return values by test, for `capture`. */
   captured(): (Json | undefined)[] {
     return Array.from({ length: this.total }, (_, i) => this.values.get(i));
+  }
+
+  /** What stdio case `index` reported, if it ran to the end (a case killed on a limit reports nothing). */
+  caseReport(index: number): CaseReport | undefined {
+    return this.cases.get(index);
   }
 
   /** Each call's wall time in seconds, for `capture` with `timed` (undefined where none came back). */

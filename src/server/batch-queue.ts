@@ -1,9 +1,9 @@
 /**
- * Batching for the model server: HTTP requests that arrive while the model is busy (or within a short
- * window of each other) are decoded together in one `Generator.complete` call, so concurrent clients
- * share the batched KV-cache decoding instead of waiting in line one by one.
+ * Batching for the model servers: HTTP requests that arrive while the model is busy (or within a short
+ * window of each other) are run together in one call (serve-model: one `Generator.complete`, so concurrent
+ * clients share the batched KV-cache decoding; serve-prm: one PRM forward batch) instead of waiting in
+ * line one by one.
  */
-import type { Completion, CompletionRequest, Generator } from "../generate/types.js";
 
 export interface BatchQueueOptions {
   /** Most completion requests (prompts) decoded in one call; a job is never split. */
@@ -12,23 +12,24 @@ export interface BatchQueueOptions {
   windowMs: number;
 }
 
-interface Job {
-  requests: CompletionRequest[];
-  resolve: (samples: Completion[][]) => void;
+interface Job<Req, Res> {
+  requests: Req[];
+  resolve: (results: Res[]) => void;
   reject: (e: unknown) => void;
 }
 
-export class BatchQueue {
-  private readonly pending: Job[] = [];
+/** Runs requests in batches with `run`, which returns one result per request, in order. */
+export class BatchQueue<Req, Res> {
+  private readonly pending: Job<Req, Res>[] = [];
   private running = false;
 
   constructor(
-    private readonly generator: Generator,
+    private readonly run: (requests: Req[]) => Promise<Res[]>,
     private readonly options: BatchQueueOptions,
   ) {}
 
-  /** Completes `requests` (one HTTP request's prompts) in a batch with whatever else is queued. */
-  submit(requests: CompletionRequest[]): Promise<Completion[][]> {
+  /** Runs `requests` (one HTTP request's items) in a batch with whatever else is queued. */
+  submit(requests: Req[]): Promise<Res[]> {
     return new Promise((resolve, reject) => {
       this.pending.push({ requests, resolve, reject });
       if (!this.running) void this.drain();
@@ -41,7 +42,7 @@ export class BatchQueue {
       await this.gather();
       const batch = this.take();
       try {
-        const samples = await this.generator.complete(batch.flatMap((j) => j.requests));
+        const samples = await this.run(batch.flatMap((j) => j.requests));
         let at = 0;
         for (const job of batch) {
           job.resolve(samples.slice(at, at + job.requests.length));
@@ -50,8 +51,7 @@ export class BatchQueue {
       } catch (e) {
         // One client's bad request must not fail the others that shared its batch: retry them alone.
         if (batch.length === 1) batch[0]!.reject(e);
-        else
-          for (const job of batch) await this.generator.complete(job.requests).then(job.resolve, job.reject);
+        else for (const job of batch) await this.run(job.requests).then(job.resolve, job.reject);
       }
     }
     this.running = false;
@@ -79,7 +79,7 @@ export class BatchQueue {
   }
 
   /** The next batch: queued jobs in arrival order up to `maxRequests` prompts (at least one job). */
-  private take(): Job[] {
+  private take(): Job<Req, Res>[] {
     const batch = [this.pending.shift()!];
     let count = batch[0]!.requests.length;
     while (this.pending.length > 0 && count + this.pending[0]!.requests.length <= this.options.maxRequests) {

@@ -4,12 +4,12 @@
  * Concurrent requests are queued and decoded in shared batches (batch-queue.ts); bad input is answered
  * with a 400 and a message naming the field; `close()` finishes the work in flight before it returns.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import type { Generator } from "../generate/types.js";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Completion, CompletionRequest, Generator } from "../generate/types.js";
 import { encodePrompt } from "../model/prompt.js";
 import type { Tokenizer } from "../model/tokenizer/index.js";
 import { BatchQueue } from "./batch-queue.js";
+import { HttpError, HttpService, readJson, routeOf, send } from "./http.js";
 import {
   BadRequest,
   asBody,
@@ -44,28 +44,14 @@ export interface ModelServerOptions {
   maxBodyBytes?: number;
 }
 
-/** A request's body could not be read as JSON within the size limit. */
-class BodyError extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-  ) {
-    super(message);
-  }
-}
-
-export class ModelServer {
-  private readonly http: Server;
-  private readonly queue: BatchQueue;
+export class ModelServer extends HttpService {
+  private readonly queue: BatchQueue<CompletionRequest, Completion[]>;
   private readonly limits: ProtocolLimits;
   private readonly started = Math.floor(Date.now() / 1000);
-  private closing: Promise<void> | null = null;
-  /** Requests being handled, and what waits for them all to finish. */
-  private inflight = 0;
-  private drained: (() => void)[] = [];
 
   constructor(private readonly options: ModelServerOptions) {
-    this.queue = new BatchQueue(options.generator, {
+    super();
+    this.queue = new BatchQueue((requests) => options.generator.complete(requests), {
       maxRequests: options.maxBatch ?? 32,
       windowMs: options.batchWindowMs ?? 25,
     });
@@ -74,96 +60,54 @@ export class ModelServer {
       maxPrompts: 256,
       chatMaxTokens: options.maxPositions ?? 512,
     };
-    this.http = createServer((req, res) => void this.handle(req, res));
   }
 
-  /** Starts listening; resolves with the bound address (port 0 picks a free port). */
-  listen(port: number, host = "127.0.0.1"): Promise<AddressInfo> {
-    return new Promise((resolve, reject) => {
-      this.http.once("error", reject);
-      this.http.listen(port, host, () => {
-        this.http.off("error", reject);
-        resolve(this.http.address() as AddressInfo);
-      });
-    });
+  protected fail(res: ServerResponse, e: unknown): void {
+    if (e instanceof BadRequest) send(res, 400, errorBody(e.message, "invalid_request_error", e.param));
+    else if (e instanceof HttpError)
+      send(res, e.status, errorBody(e.message, e.status === 503 ? "unavailable" : "invalid_request_error"));
+    else send(res, 500, errorBody(`the model failed: ${(e as Error).message}`, "server_error"));
   }
 
-  /** HTTP requests being read, queued or decoded. */
-  get requestsInFlight(): number {
-    return this.inflight;
-  }
-
-  /** Stops accepting connections, answers the requests already queued, then closes every connection. */
-  close(): Promise<void> {
-    this.closing ??= (async () => {
-      const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
-      this.http.closeIdleConnections();
-      if (this.inflight > 0) await new Promise<void>((resolve) => this.drained.push(resolve));
-      // The last responses are written by now; let them flush before cutting keep-alive sockets.
-      await new Promise((resolve) => setImmediate(resolve));
-      this.http.closeAllConnections();
-      await closed;
-    })();
-    return this.closing;
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    this.inflight++;
-    try {
-      await this.respond(req, res);
-    } finally {
-      if (--this.inflight === 0) for (const wake of this.drained.splice(0)) wake();
+  protected async respond(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = routeOf(req);
+    if (path === "/v1/models" || path === "/models") {
+      if (req.method !== "GET")
+        return send(res, 405, errorBody(`${path} takes GET`, "invalid_request_error"));
+      return send(res, 200, modelsResponse(this.options.modelName, this.started));
     }
-  }
-
-  private async respond(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? "/").split("?")[0]!.replace(/\/+$/, "");
-    try {
-      if (this.closing) return send(res, 503, errorBody("the server is shutting down", "unavailable"));
-      if (path === "/v1/models" || path === "/models") {
-        if (req.method !== "GET")
-          return send(res, 405, errorBody(`${path} takes GET`, "invalid_request_error"));
-        return send(res, 200, modelsResponse(this.options.modelName, this.started));
-      }
-      const endpoint = { "/v1/completions": "completions", "/v1/chat/completions": "chat" }[path] as
-        "completions" | "chat" | undefined;
-      if (!endpoint)
-        return send(
-          res,
-          404,
-          errorBody(
-            `no route ${req.method} ${path}; the routes are POST /v1/completions, POST /v1/chat/completions, GET /v1/models`,
-            "not_found",
-          ),
-        );
-      if (req.method !== "POST")
-        return send(res, 405, errorBody(`${path} takes POST`, "invalid_request_error"));
-      const body = asBody(await readJson(req, this.options.maxBodyBytes ?? 16 * 1024 * 1024));
-      const parsed =
-        endpoint === "chat"
-          ? parseChatRequest(body, this.limits, this.options.chatFormat)
-          : parseCompletionsRequest(body, this.limits);
-      const promptTokens = this.checkPrompts(parsed);
-      const samples = await this.queue.submit(
-        parsed.prompts.map((prompt) => ({ prompt, ...parsed.sampling })),
-      );
-      const context = {
-        model: this.options.modelName,
-        tokenizer: this.options.tokenizer ?? null,
-        promptTokens,
-      };
-      send(
+    const endpoint = { "/v1/completions": "completions", "/v1/chat/completions": "chat" }[path] as
+      "completions" | "chat" | undefined;
+    if (!endpoint)
+      return send(
         res,
-        200,
-        endpoint === "chat"
-          ? chatResponse(parsed, samples, context)
-          : completionsResponse(parsed, samples, context),
+        404,
+        errorBody(
+          `no route ${req.method} ${path}; the routes are POST /v1/completions, POST /v1/chat/completions, GET /v1/models`,
+          "not_found",
+        ),
       );
-    } catch (e) {
-      if (e instanceof BadRequest) send(res, 400, errorBody(e.message, "invalid_request_error", e.param));
-      else if (e instanceof BodyError) send(res, e.status, errorBody(e.message, "invalid_request_error"));
-      else send(res, 500, errorBody(`the model failed: ${(e as Error).message}`, "server_error"));
-    }
+    if (req.method !== "POST")
+      return send(res, 405, errorBody(`${path} takes POST`, "invalid_request_error"));
+    const body = asBody(await readJson(req, this.options.maxBodyBytes ?? 16 * 1024 * 1024));
+    const parsed =
+      endpoint === "chat"
+        ? parseChatRequest(body, this.limits, this.options.chatFormat)
+        : parseCompletionsRequest(body, this.limits);
+    const promptTokens = this.checkPrompts(parsed);
+    const samples = await this.queue.submit(parsed.prompts.map((prompt) => ({ prompt, ...parsed.sampling })));
+    const context = {
+      model: this.options.modelName,
+      tokenizer: this.options.tokenizer ?? null,
+      promptTokens,
+    };
+    send(
+      res,
+      200,
+      endpoint === "chat"
+        ? chatResponse(parsed, samples, context)
+        : completionsResponse(parsed, samples, context),
+    );
   }
 
   /** Token counts of the prompts; a prompt that leaves no room to generate is a BadRequest. */
@@ -180,29 +124,5 @@ export class ModelServer {
         );
       return length;
     });
-  }
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  if (res.headersSent) return;
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
-  res.end(text);
-}
-
-/** The request body parsed as JSON; too large → 413, not JSON → 400. */
-async function readJson(req: IncomingMessage, maxBytes: number): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) throw new BodyError(`the request body is larger than ${maxBytes} bytes`, 413);
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString("utf8");
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new BodyError(`the request body is not valid JSON (${(e as Error).message})`, 400);
   }
 }

@@ -1,4 +1,4 @@
-/** Starts `linewise serve-model` as a real child process on a free port, for the server and teacher tests. */
+/** Starts `linewise serve-*` commands as real child processes on free ports, for the server and teacher tests. */
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { packageRoot } from "../../src/paths.js";
@@ -14,10 +14,19 @@ export interface ServedModel {
 }
 
 /** Runs `linewise serve-model --model dir --port 0 ...extra` and waits for the URL line on stdout. */
-export async function serveModel(dir: string, ...extra: string[]): Promise<ServedModel> {
+export function serveModel(dir: string, ...extra: string[]): Promise<ServedModel> {
+  return serve("serve-model", ["--model", dir, ...extra], /at (http:\/\/\S+\/v1)/);
+}
+
+/** Runs `linewise COMMAND --port 0 ...args` and waits for `urlPattern` (its first group: the URL) on stdout. */
+export async function serve(
+  command: string,
+  args: string[],
+  urlPattern = /at (http:\/\/\S+)/,
+): Promise<ServedModel> {
   const child = spawn(
     process.execPath,
-    [join(packageRoot, "bin/linewise.js"), "serve-model", "--model", dir, "--port", "0", ...extra],
+    [join(packageRoot, "bin/linewise.js"), command, "--port", "0", ...args],
     {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, LINEWISE_THREADS: "1" },
@@ -30,11 +39,11 @@ export async function serveModel(dir: string, ...extra: string[]): Promise<Serve
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout!.on("data", (d) => {
       stdout += d;
-      const match = /at (http:\/\/\S+\/v1)/.exec(stdout);
+      const match = urlPattern.exec(stdout);
       if (match) resolve(match[1]!);
     });
     void exited.then((code) =>
-      reject(new Error(`serve-model exited with ${code} before listening: ${stderr}`)),
+      reject(new Error(`${command} exited with ${code} before listening: ${stderr}`)),
     );
   });
   return {

@@ -8,6 +8,7 @@ import { Interrupted } from "../demo/arms.js";
 import { comparisonNames, compareDefaults, compareQuick, type ComparisonName } from "../compare/config.js";
 import { armSpecs } from "../compare/arms.js";
 import { runCompare } from "../compare/pipeline.js";
+import { executorHelp, executorOptions, openExecutor } from "../executor-option.js";
 
 const name = "compare";
 
@@ -44,7 +45,8 @@ Options:
   --config F    a JSON file overriding any setting, e.g. {"ppo": {"iterations": 30}, "prm": {"steps": 500}}
                 (defaults: completion labels on ${compareDefaults.completion.problems} problems × ${compareDefaults.completion.samples}, mutation labels on ${compareDefaults.mutation.problems},
                 PRMs ${compareDefaults.prm.steps} steps, PPO ${compareDefaults.ppo.iterations} iterations × ${compareDefaults.ppo.problemsPerIteration} problems × ${compareDefaults.ppo.samplesPerProblem} samples,
-                GRPO ${compareDefaults.grpo.iterations} iterations × ${compareDefaults.grpo.problemsPerIteration} problems × ${compareDefaults.grpo.samplesPerProblem} samples)`;
+                GRPO ${compareDefaults.grpo.iterations} iterations × ${compareDefaults.grpo.problemsPerIteration} problems × ${compareDefaults.grpo.samplesPerProblem} samples)
+${executorHelp(16)}`;
 
 export const compareCommand: Command = {
   name,
@@ -59,6 +61,7 @@ export const compareCommand: Command = {
       seeds: { type: "string" },
       quick: { type: "boolean" },
       config: { type: "string" },
+      ...executorOptions,
     });
     const demo = requiredOption(name, "demo", values.demo);
     const preset = values.quick ? compareQuick : compareDefaults;
@@ -79,7 +82,9 @@ export const compareCommand: Command = {
     const out = values.out ?? join("runs", `compare-${values.quick ? "quick-" : ""}${date}`);
     console.error(`linewise compare: from ${demo}, run folder ${out}${values.quick ? " (quick)" : ""}`);
     try {
-      const report = await runCompare(config, demo, out);
+      const report = await runCompare(config, demo, out, undefined, (local) =>
+        openExecutor(name, values, local),
+      );
       console.log(`report: ${report}`);
       return 0;
     } catch (e) {

@@ -5,7 +5,7 @@ import type { Command } from "../command.js";
 import { UsageError } from "../command.js";
 import { numberOption, parseOptions, requiredOption } from "../args.js";
 import { loadProblems, problemFormats, type ProblemFormat } from "../../problems/loaders/index.js";
-import { createExecutor } from "../../exec/index.js";
+import { executorHelp, executorOptions, openExecutor } from "../executor-option.js";
 import { LocalGenerator } from "../../generate/local.js";
 import { OpenAIGenerator } from "../../generate/openai.js";
 import { ChatCodeGenerator } from "../../generate/chat.js";
@@ -42,6 +42,7 @@ Options:
                        the model continues up to the closing fence. Default none: the prompt is
                        continued as is (base models).
   --out DIR            where to write (default runs/eval-<date>)
+${executorHelp(23)}
 
 Example: linewise eval --model runs/demo/sft --problems runs/demo/suite-test.jsonl --n 10 --k 1,5,10`;
 
@@ -65,6 +66,7 @@ export const evalCommand: Command = {
       seed: { type: "string" },
       out: { type: "string" },
       "chat-template": { type: "string" },
+      ...executorOptions,
     });
     if (!values.model === !values.openai)
       throw new UsageError("linewise eval: give exactly one of --model CKPT or --openai URL");
@@ -92,7 +94,7 @@ export const evalCommand: Command = {
     const out = values.out ?? join("runs", `eval-${new Date().toISOString().slice(0, 10)}`);
     mkdirSync(out, { recursive: true });
 
-    const executor = createExecutor();
+    const executor = openExecutor("eval", values);
     const { problems } = await loadProblems(requiredOption("eval", "problems", values.problems), format, {
       capture: executor.capture.bind(executor),
     });

@@ -2,13 +2,7 @@
 import { createWriteStream, mkdirSync, openSync, type WriteStream } from "node:fs";
 import { dirname } from "node:path";
 import { cpus } from "node:os";
-import {
-  createExecutor,
-  type Limits,
-  type SandboxExecutor,
-  type Status,
-  type Verdict,
-} from "../../exec/index.js";
+import { type Limits, type SandboxExecutor, type Status, type Verdict } from "../../exec/index.js";
 import { evalPlusColumns, runOptionsFor } from "../../exec/judge.js";
 import {
   loadProblems,
@@ -22,11 +16,13 @@ import { readRows, RowError } from "../../problems/loaders/rows.js";
 import type { Problem } from "../../problems/types.js";
 import { numberOption, parseOptions, requiredOption } from "../args.js";
 import { UsageError, type Command } from "../command.js";
+import { execUrls, executorHelp, executorOptions, openExecutor } from "../executor-option.js";
 
 const name = "exec";
 
 const help = `Usage: linewise exec --problems FILE [--format FORMAT] [--solutions FILE] [--out FILE]
                      [--all-tests] [--strict] [--skip-bad] [--timeout SECONDS] [--slots N] [--no-cache]
+                     [--exec-url URL…] [--exec-token T]
 
 Runs programs against a benchmark's tests in the sandbox and writes one verdict per program. Without
 --solutions it runs each problem's reference solution (a check that the benchmark and the sandbox agree);
@@ -49,6 +45,7 @@ Options:
   --slots N         programs run at once (default: the number of cores)
   --no-cache        run every program again (default: verdicts are cached by program, tests and limits
                     in .cache/exec, so a repeated run is instant)
+${executorHelp(20)}
 
 Formats: humaneval (openai/human-eval), mbpp and mbpp-sanitized (google-research mbpp), apps
 (codeparrot/apps), livecodebench (code_generation_lite), evalplus (HumanEval+ / MBPP+: expected outputs
@@ -94,6 +91,7 @@ export const execCommand: Command = {
       timeout: { type: "string" },
       slots: { type: "string" },
       "no-cache": { type: "boolean" },
+      ...executorOptions,
     });
     const problemsFile = requiredOption(name, "problems", values.problems);
     const format = values.format;
@@ -119,11 +117,13 @@ export const execCommand: Command = {
     // Started on first use, so that a user error in the files costs no sandbox start-up.
     let executor: SandboxExecutor | undefined;
     const sandbox = () =>
-      (executor ??= createExecutor({
+      (executor ??= openExecutor(name, values, {
         slots,
         strict: values.strict ?? false,
         ...(values["no-cache"] ? { cacheDir: null } : {}),
       }));
+    // Remote servers hold many programs each: keep enough in flight to fill them.
+    const concurrency = execUrls(name, values).length > 0 ? 1024 : slots * 2;
     const out = values.out ? openOut(values.out) : undefined;
     const closeOnInterrupt = () =>
       void (executor?.close() ?? Promise.resolve()).finally(() => process.exit(130));
@@ -158,7 +158,7 @@ export const execCommand: Command = {
       const progress = progressReporter(jobs.length);
       await runInOrder(
         jobs,
-        slots * 2,
+        concurrency,
         (job) => sandbox().run(job.program, job.problem.tests, runOptionsFor(job.problem, limits)),
         (job, verdict) => {
           counts.set(verdict.status, (counts.get(verdict.status) ?? 0) + 1);

@@ -9,6 +9,7 @@ import {
   type GrpoPresetName,
 } from "../../train/grpo.js";
 import { parseOptions } from "../args.js";
+import { executorHelp, executorOptions } from "../executor-option.js";
 import { UsageError, type Command } from "../command.js";
 import { countOption, flagReaders, readConfigFile, resumedRunConfig, runRlCommand } from "../training.js";
 
@@ -60,6 +61,7 @@ Options:
   --iterations N       iterations; with --resume it may extend the run
   --config FILE        JSON fields laid over the preset, e.g. {"samplesPerProblem": 8, "policyLr": 5e-5}
   --resume             continue RUN from its newest checkpoint with the config in RUN/config.json
+${executorHelp(23)}
 
 Config fields and defaults of the grpo preset (each field is documented in src/train/grpo.ts, GrpoConfig):
 ${Object.entries(grpoPresets.grpo)
@@ -99,6 +101,7 @@ export const grpoCommand: Command = {
       iterations: { type: "string" },
       config: { type: "string" },
       resume: { type: "boolean" },
+      ...executorOptions,
     });
     if (values["value-init"] !== undefined)
       throw new UsageError(
@@ -117,7 +120,7 @@ export const grpoCommand: Command = {
   },
 };
 
-type Values = Record<string, string | boolean | undefined>;
+type Values = Record<string, string | boolean | string[] | undefined>;
 
 /** The config fields set by flags (not --policy/--prm, which are handled on their own), checked one by one. */
 function configFlags(values: Values): Partial<GrpoConfig> {

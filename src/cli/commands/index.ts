@@ -10,7 +10,9 @@ import { grpoCommand } from "./grpo.js";
 import { exportCommand } from "./export.js";
 import { labelCommand } from "./label.js";
 import { ppoCommand } from "./ppo.js";
+import { serveExecCommand } from "./serve-exec.js";
 import { serveModelCommand } from "./serve-model.js";
+import { servePrmCommand } from "./serve-prm.js";
 import { sftCommand } from "./sft.js";
 import { suiteCommand } from "./suite.js";
 import { trainPrmCommand } from "./train-prm.js";
@@ -25,6 +27,8 @@ export const commands: Command[] = [
   labelCommand,
   exportCommand,
   serveModelCommand,
+  serveExecCommand,
+  servePrmCommand,
   trainPrmCommand,
   ppoCommand,
   grpoCommand,

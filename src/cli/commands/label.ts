@@ -1,7 +1,7 @@
 /** `linewise label`: process labels by binary search over completions (PSGPO) or by teacher rewrites (PRLCoder). */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { createExecutor, type RunOptions, type SandboxExecutor } from "../../exec/index.js";
+import { type RunOptions, type SandboxExecutor } from "../../exec/index.js";
 import { defaultStops } from "../../eval/evaluate.js";
 import { LocalGenerator } from "../../generate/local.js";
 import { OpenAIGenerator } from "../../generate/openai.js";
@@ -26,6 +26,7 @@ import {
 import type { Problem } from "../../problems/types.js";
 import { formatValue, Progress } from "../../runs/progress.js";
 import { numberOption, parseOptions, requiredOption } from "../args.js";
+import { executorHelp, executorOptions, openExecutor } from "../executor-option.js";
 import { UsageError, type Command } from "../command.js";
 
 const name = "label";
@@ -57,6 +58,7 @@ Options:
   --concurrency N        problems labelled at once (default 4)
   --timeout SECONDS      CPU-time limit per program (default 3; wall-clock limit twice that plus 1 s)
   --seed S               sampling and teacher seed (default 0)
+${executorHelp(25)}
 
  completion:
   --policy CKPT          the policy: a checkpoint folder (config.json, model.safetensors, tokenizer.json)
@@ -121,6 +123,7 @@ export const labelCommand: Command = {
       timeout: { type: "string" },
       seed: { type: "string" },
       "no-cache": { type: "boolean" },
+      ...executorOptions,
     });
     const method = oneOf("method", values.method ?? "completion", ["completion", "mutation"] as const);
     const problemsFile = requiredOption(name, "problems", values.problems);
@@ -157,7 +160,7 @@ export const labelCommand: Command = {
           );
       const teacher = teacherFrom(values.teacher, values["teacher-url"], values["teacher-model"]);
       const pairs = values.pairs ?? out.replace(/(\.jsonl)?$/, ".pairs.jsonl");
-      return withExecutor(async (executor) => {
+      return withExecutor(values, async (executor) => {
         const problems = shardOf(await load(problemsFile, format, executor), shard);
         const progress = new Progress({ label: "label", total: problems.length, unit: "problem" });
         const written = await userErrors(() =>
@@ -194,7 +197,7 @@ export const labelCommand: Command = {
         `linewise ${name}: --policy ${values.policy} is not a checkpoint folder (no config.json)`,
       );
 
-    return withExecutor(async (executor) => {
+    return withExecutor(values, async (executor) => {
       const problems = await load(problemsFile, format, executor);
       const source: ResponseSource = values.responses
         ? { responses: await userErrors(async () => readResponses(values.responses!, problems)) }
@@ -248,8 +251,11 @@ export const labelCommand: Command = {
 };
 
 /** Creates the sandbox, runs `fn`, and closes the sandbox (also on Ctrl-C: finished problems are on disk). */
-async function withExecutor(fn: (executor: SandboxExecutor) => Promise<void>): Promise<void> {
-  const executor = createExecutor();
+async function withExecutor(
+  values: Parameters<typeof openExecutor>[1],
+  fn: (executor: SandboxExecutor) => Promise<void>,
+): Promise<void> {
+  const executor = openExecutor(name, values);
   const interrupt = () => void executor.close().finally(() => process.exit(130));
   process.once("SIGINT", interrupt);
   try {

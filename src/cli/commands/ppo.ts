@@ -2,6 +2,7 @@
 import { problemFormats } from "../../problems/loaders/index.js";
 import { ppoPresets, trainPpo, type PpoConfig, type PpoPresetName } from "../../train/ppo.js";
 import { parseOptions } from "../args.js";
+import { executorHelp, executorOptions } from "../executor-option.js";
 import { UsageError, type Command } from "../command.js";
 import { countOption, flagReaders, readConfigFile, resumedRunConfig, runRlCommand } from "../training.js";
 
@@ -45,6 +46,7 @@ Options:
   --iterations N       PPO iterations; with --resume it may extend the run
   --config FILE        JSON fields laid over the preset, e.g. {"problemsPerIteration": 32, "policyLr": 5e-5}
   --resume             continue RUN from its newest checkpoint with the config in RUN/config.json
+${executorHelp(23)}
 
 Config fields and defaults of the psgpo preset (each field is documented in src/train/ppo.ts, PpoConfig):
 ${Object.entries(ppoPresets.psgpo)
@@ -80,6 +82,7 @@ export const ppoCommand: Command = {
       iterations: { type: "string" },
       config: { type: "string" },
       resume: { type: "boolean" },
+      ...executorOptions,
     });
     const flags = configFlags(values);
     return runRlCommand(
@@ -94,7 +97,7 @@ export const ppoCommand: Command = {
   },
 };
 
-type Values = Record<string, string | boolean | undefined>;
+type Values = Record<string, string | boolean | string[] | undefined>;
 
 /** The config fields set by flags (not --policy/--prm/--iterations, which are handled on their own), checked one by one. */
 function configFlags(values: Values): Partial<PpoConfig> {

@@ -5,6 +5,7 @@ import { chatTemplateOption } from "../../model/chat-template.js";
 import { ModelServer } from "../../server/model-server.js";
 import { numberOption, parseOptions, requiredOption } from "../args.js";
 import { UsageError, type Command } from "../command.js";
+import { batchOptions, batchSettings, serveUntilStopped } from "../serve-options.js";
 
 const name = "serve-model";
 
@@ -62,8 +63,7 @@ export const serveModelCommand: Command = {
       port: { type: "string" },
       host: { type: "string" },
       name: { type: "string" },
-      "max-batch": { type: "string" },
-      "batch-window": { type: "string" },
+      ...batchOptions,
       "chat-template": { type: "string" },
     });
     const checkpoint = requiredOption(name, "model", values.model);
@@ -72,16 +72,7 @@ export const serveModelCommand: Command = {
       throw new UsageError(
         `linewise ${name}: --port expects an integer from 0 to 65535, got '${values.port}'`,
       );
-    const maxBatch = numberOption(name, "max-batch", values["max-batch"], 32);
-    if (!Number.isInteger(maxBatch) || maxBatch < 1)
-      throw new UsageError(
-        `linewise ${name}: --max-batch expects a positive integer, got '${values["max-batch"]}'`,
-      );
-    const batchWindowMs = numberOption(name, "batch-window", values["batch-window"], 25);
-    if (batchWindowMs < 0)
-      throw new UsageError(
-        `linewise ${name}: --batch-window expects a number of milliseconds ≥ 0, got '${values["batch-window"]}'`,
-      );
+    const { maxBatch, batchWindowMs } = batchSettings(name, values);
     const host = values.host ?? "127.0.0.1";
 
     let generator: LocalGenerator;
@@ -111,25 +102,8 @@ export const serveModelCommand: Command = {
       chatFormat,
     });
     try {
-      const address = await server.listen(port, host).catch((e: NodeJS.ErrnoException) => {
-        throw new UsageError(
-          `linewise ${name}: cannot listen on ${host}:${port} (${e.code ?? e.message}); pick another --port or --host`,
-        );
-      });
-      const shown = address.family === "IPv6" ? `[${address.address}]` : address.address;
-      console.log(`serve-model: ${modelName} at http://${shown}:${address.port}/v1 (Ctrl-C to stop)`);
       console.error(`serve-model: chat messages are written with ${chatOrigin}`);
-      await new Promise<void>((done) => {
-        const stop = (signal: string) => {
-          process.off("SIGINT", stop);
-          process.off("SIGTERM", stop);
-          console.error(`serve-model: ${signal}: finishing the requests in flight`);
-          void server.close().then(done);
-        };
-        process.on("SIGINT", stop);
-        process.on("SIGTERM", stop);
-      });
-      console.error("serve-model: stopped");
+      await serveUntilStopped(name, server, { port, host }, modelName, "/v1");
     } finally {
       await server.close();
       generator.dispose();

@@ -12,7 +12,7 @@
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { createExecutor, type SandboxExecutor } from "../../exec/index.js";
+import { createExecutor, type ExecutorOptions, type SandboxExecutor } from "../../exec/index.js";
 import { loadProblems } from "../../problems/loaders/index.js";
 import { ConfigError, Progress, writeFileAtomic } from "../../runs/index.js";
 import { readLabels, type LabelRecord } from "../../labels/records.js";
@@ -70,13 +70,15 @@ export async function runCompare(
   demo: string,
   out: string,
   log: (line: string) => void = (l) => console.error(l),
+  /** The sandbox (`--exec-url` gives remote ones); default a local one with `local`'s options. */
+  openSandbox: (local: ExecutorOptions) => SandboxExecutor = createExecutor,
 ): Promise<string> {
   const inputs = demoInputs(demo);
   mkdirSync(join(out, "labels"), { recursive: true });
   writeFileAtomic(join(out, "compare-config.json"), JSON.stringify({ demo, ...config }, null, 2) + "\n");
   const interrupt = stopOnInterrupt("compare", "step");
   const stages = new Stages(out, interrupt.signal);
-  const executor: SandboxExecutor = createExecutor({ cacheDir: join(out, "exec-cache") });
+  const executor: SandboxExecutor = openSandbox({ cacheDir: join(out, "exec-cache") });
   const read = async (file: string) => (await loadProblems(file, "linewise")).problems;
   const sftProblems = await read(inputs.splits.sft);
   const rlProblems = await read(inputs.splits.rl);
