@@ -4,11 +4,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { segmentResponse } from "../../src/labels/segment.js";
-import { Llama, llamaConfig, saveCheckpoint, withHead } from "../../src/model/index.js";
+import { saveCheckpoint, withHead } from "../../src/model/index.js";
 import { Tokenizer } from "../../src/model/tokenizer/index.js";
+import { tinyLlama } from "../helpers/tiny-model.js";
 import { psgpoLineRewards } from "../../src/rewards/process.js";
 import { PrmServer } from "../../src/server/prm-server.js";
-import { manualSeed, setNumThreads } from "../../src/torch/index.js";
+import { setNumThreads } from "../../src/torch/index.js";
 import { PrmScorer, writePrmInfo } from "../../src/train/prm-scorer.js";
 import { serve } from "./serve.js";
 
@@ -37,19 +38,7 @@ before(async () => {
     items.map((x) => x.prompt + x.response),
     { vocabSize: 300 },
   );
-  manualSeed(0);
-  const lm = new Llama(
-    llamaConfig({
-      vocabSize: tokenizer.vocabSize,
-      dModel: 32,
-      nLayer: 2,
-      nHead: 2,
-      maxPositions: 128,
-      bosTokenId: tokenizer.bosId,
-      eosTokenId: tokenizer.eosId,
-      padTokenId: tokenizer.padId,
-    }),
-  );
+  const lm = tinyLlama(tokenizer);
   const scalar = withHead(lm, "scalar");
   prm = join(dir, "prm");
   saveCheckpoint(prm, scalar, tokenizer);

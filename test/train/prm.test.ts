@@ -3,9 +3,10 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { manualSeed, memory, setNumThreads } from "../../src/torch/index.js";
-import { Llama, llamaConfig, loadCheckpoint, saveCheckpoint } from "../../src/model/index.js";
+import { memory, setNumThreads } from "../../src/torch/index.js";
+import { loadCheckpoint, saveCheckpoint } from "../../src/model/index.js";
 import { Tokenizer } from "../../src/model/tokenizer/index.js";
+import { tinyLlama } from "../helpers/tiny-model.js";
 import { Rng } from "../../src/problems/suite/random.js";
 import { responseKind, type LabelRecord, type StepLabel } from "../../src/labels/records.js";
 import { ConfigError, listCheckpoints, readMetrics, resolveConfig } from "../../src/runs/index.js";
@@ -61,19 +62,7 @@ function tinyPolicy(dir: string, records: readonly LabelRecord[]): string {
     records.map((r) => r.prompt + r.response),
     { vocabSize: 300 },
   );
-  manualSeed(0);
-  const model = new Llama(
-    llamaConfig({
-      vocabSize: tokenizer.vocabSize,
-      dModel: 32,
-      nLayer: 2,
-      nHead: 2,
-      maxPositions: 128,
-      bosTokenId: tokenizer.bosId,
-      eosTokenId: tokenizer.eosId,
-      padTokenId: tokenizer.padId,
-    }),
-  );
+  const model = tinyLlama(tokenizer);
   const path = join(dir, "policy");
   saveCheckpoint(path, model, tokenizer);
   model.dispose();
