@@ -1,8 +1,13 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createExecutor, type SandboxExecutor, type Verdict } from "../../src/exec/index.js";
 import { RemoteExecutor } from "../../src/exec/remote.js";
 import type { Tests } from "../../src/problems/types.js";
+import { packageRoot } from "../../src/paths.js";
 import { ExecServer } from "../../src/server/exec-server.js";
 import { serve, type ServedModel } from "./serve.js";
 
@@ -220,4 +225,32 @@ test("SIGTERM answers the request in flight, then the server exits", async () =>
 
 test("serve-exec refuses a non-loopback host without a token", async () => {
   await assert.rejects(serve("serve-exec", ["--host", "0.0.0.0"]), /give --token/);
+});
+
+test("linewise exec --exec-url writes the verdicts a local run writes", async () => {
+  const served = await serve("serve-exec", ["--slots", "2", "--no-cache"]);
+  const dir = mkdtempSync(join(tmpdir(), "linewise-serve-exec-"));
+  const problems = join(packageRoot, "test/fixtures/loaders/linewise.jsonl");
+  const verdicts = (out: string, ...extra: string[]) => {
+    const args = ["exec", "--no-cache", "--all-tests", "--problems", problems, "--out", out, ...extra];
+    const r = spawnSync(process.execPath, [join(packageRoot, "bin/linewise.js"), ...args], {
+      encoding: "utf8",
+    });
+    assert.equal(r.status, 0, r.stderr);
+    return readFileSync(out, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => {
+        const { cpuMs: _c, wallMs: _w, ...rest } = JSON.parse(l) as Record<string, unknown>;
+        return rest;
+      });
+  };
+  try {
+    const local = verdicts(join(dir, "local.jsonl"));
+    assert.deepEqual(verdicts(join(dir, "remote.jsonl"), "--exec-url", served.url), local);
+    assert.ok(local.length === 3 && local.every((v) => v["status"] === "pass"));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await served.stop();
+  }
 });
