@@ -15,7 +15,7 @@ import { findInterpreter, harnessDir } from "../src/exec/sandbox.js";
 import { packageRoot, sharedBenchmarks } from "../src/paths.js";
 import type { Tests } from "../src/problems/types.js";
 
-interface Sample {
+export interface Sample {
   program: string;
   tests: Extract<Tests, { kind: "assert" }>;
   /** The whole file the original harness would run: program, tests, check(entry_point). */
@@ -24,7 +24,7 @@ interface Sample {
 
 const limits = { wallMs: 10_000, cpuMs: 10_000 };
 
-function readHumanEval(file: string): Sample[] {
+export function readHumanEval(file: string): Sample[] {
   return readFileSync(file, "utf8")
     .split("\n")
     .filter((line) => line.trim() !== "")
@@ -46,7 +46,7 @@ function readHumanEval(file: string): Sample[] {
 }
 
 /** Runs `jobs` with at most `width` at a time. */
-async function pool<T>(width: number, jobs: (() => Promise<T>)[]): Promise<T[]> {
+export async function pool<T>(width: number, jobs: (() => Promise<T>)[]): Promise<T[]> {
   const out: T[] = new Array(jobs.length);
   let next = 0;
   await Promise.all(

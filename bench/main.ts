@@ -7,6 +7,7 @@ type Bench = () => Promise<Record<string, unknown>>;
 
 const benches: Record<string, Bench> = {
   exec: async () => (await import("./exec.js")).benchExec(),
+  "serve-exec": async () => (await import("./serve-exec.js")).benchServeExec(),
   engine: async () => (await import("./engine.js")).benchEngine(),
   tokenizer: async () => (await import("./tokenizer.js")).benchTokenizer(),
   generate: async () => (await import("./generate.js")).benchGenerate(),

@@ -240,10 +240,7 @@ test("linewise exec --exec-url writes the verdicts a local run writes", async ()
     return readFileSync(out, "utf8")
       .trim()
       .split("\n")
-      .map((l) => {
-        const { cpuMs: _c, wallMs: _w, ...rest } = JSON.parse(l) as Record<string, unknown>;
-        return rest;
-      });
+      .map((l) => untimed(JSON.parse(l) as Verdict));
   };
   try {
     const local = verdicts(join(dir, "local.jsonl"));
