@@ -137,6 +137,24 @@ test("the batch route's verdicts equal a local executor's, in order; streaming g
   for (const { i, result } of lines) assert.deepEqual(untimed(result), untimed(local[i]!));
 });
 
+test("concurrent clients: each gets its own results, none lost or duplicated", async () => {
+  const clients = await Promise.all(
+    Array.from({ length: 12 }, async (_, c) => {
+      const ids = [0, 1, 2].map((k) => `${c}-${k}`);
+      const res = await post("/v1/exec/script", {
+        jobs: ids.map((id) => ({ program: `print(input() + "${id}")`, stdin: "id " })),
+      });
+      const { results } = (await res.json()) as { results: { stdout: string; exitCode: number }[] };
+      return { ids, outs: results.map((r) => r.stdout) };
+    }),
+  );
+  for (const { ids, outs } of clients)
+    assert.deepEqual(
+      outs,
+      ids.map((id) => `id ${id}\n`),
+    );
+});
+
 test("malformed requests get a 400 naming the field; too many jobs, a wrong token and no token are refused", async () => {
   const param = async (res: Response) => {
     assert.equal(res.status, 400);
