@@ -23,7 +23,8 @@ Routes:
                           TimeLimitExceeded|Error, execution_time, return_code, stdout, stderr}, files: {}}
   POST /v1/exec/run       {jobs: [{program, tests, limits?, compare?, caseWallMs?}], stream?} → {results:
                           [Verdict, …]} in order, graded here outside the sandbox as a local run grades;
-                          with "stream": true, NDJSON lines {i, result} as each job finishes
+                          with "stream": true, NDJSON lines {i, result} as each job finishes (use it
+                          for large batches: the plain answer comes only when the last job is done)
   POST /v1/exec/capture   {jobs: [{program, fnName, args, limits?}]}: return values (EvalPlus references)
   POST /v1/exec/script    {jobs: [{program, stdin, limits?}]}: stdout, stderr, exit code
   GET  /v1/exec/info      {slots, capacity, maxJobs}
