@@ -2,7 +2,7 @@
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "native/build/**", "node_modules/**", "runs/**"] },
+  { ignores: ["dist/**", "native/build/**", "node_modules/**", "runs/**", ".venv/**"] },
   ...tseslint.configs.recommended,
   {
     rules: {
