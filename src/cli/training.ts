@@ -17,6 +17,7 @@ import {
 import type { Problem } from "../problems/types.js";
 import { numberOption, requiredOption } from "./args.js";
 import { UsageError } from "./command.js";
+import { writeRunReport } from "./run-report.js";
 
 /** `defaults` with the fields of the JSON object in `file` laid over them; `kind` names the trainer ("SFT"). */
 export function readConfigFile<T extends object>(defaults: T, file: string, kind: string): T {
@@ -194,6 +195,7 @@ export async function runRlCommand<C>(
           ? `; training pass rate ${pct(first.passRate)} in this session's first iteration, ${pct(last.passRate)} in its last`
           : ""),
     );
+    writeRunReport(command, out);
     console.log(result.checkpoint);
     return result.stopped ? 130 : 0;
   } catch (e) {

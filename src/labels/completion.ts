@@ -174,10 +174,12 @@ class Prober {
     ]);
     let executions = 0;
     let correct = false;
+    const samples = completions!.map((c) => ({ text: c.text, passed: null as boolean | null }));
     // One at a time, stopping at the first pass: a correct prefix usually costs one or two runs.
-    for (const completion of completions!) {
+    for (const sample of samples) {
       executions++;
-      if (await passes(problem, prefix + completion.text, this.context.executor, options.limits)) {
+      sample.passed = await passes(problem, prefix + sample.text, this.context.executor, options.limits);
+      if (sample.passed) {
         correct = true;
         break;
       }
@@ -188,6 +190,7 @@ class Prober {
       executions,
       completions: completions!.length,
       ms: performance.now() - started,
+      samples,
     };
   }
 }

@@ -40,6 +40,8 @@ export interface Probe {
   /** Executions until the first passing completion (or all K). */
   executions: number;
   ms: number;
+  /** The K completions in order, each with whether it passed (null: not run, an earlier one passed). */
+  samples?: { text: string; passed: boolean | null }[];
 }
 
 /** Labels from probing every non-neutral prefix (`--linear`), kept beside the binary search's. */

@@ -9,6 +9,8 @@ export interface ChartSeries {
   name: string;
   points: [number, number][];
   dashed?: boolean;
+  /** A shaded band around the line, (x, low, high) in order (e.g. the spread over seeds). */
+  band?: [number, number, number][];
 }
 
 /** What to draw. `yRange` fixes the y axis (e.g. [0, 1] for rates) instead of fitting it to the data. */
@@ -20,6 +22,8 @@ export interface ChartSpec {
   width?: number;
   height?: number;
   yRange?: [number, number];
+  /** Makes the clip path's id unique when several charts share one HTML page. */
+  id?: string;
 }
 
 // Okabe–Ito without its yellow (#F0E442), which is nearly invisible as a thin line on white.
@@ -121,7 +125,15 @@ export function lineChart(spec: ChartSpec): string {
     `<text x="${num(width / 2)}" y="24" text-anchor="middle" ${font} font-size="15" font-weight="bold">${escapeXml(spec.title)}</text>`,
   ];
 
-  const drawn = spec.series.flatMap((s) => segments(s.points).flat());
+  const drawn = spec.series
+    .flatMap((s) => [
+      ...segments(s.points).flat(),
+      ...(s.band ?? []).flatMap(([x, lo, hi]): [number, number][] => [
+        [x, lo],
+        [x, hi],
+      ]),
+    ])
+    .filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
   if (drawn.length === 0) {
     parts.push(
       `<text x="${num((plot.left + plot.right) / 2)}" y="${num((plot.top + plot.bottom) / 2)}" text-anchor="middle" ${font} font-size="14" fill="#666666">no data</text>`,
@@ -170,8 +182,9 @@ function plotArea(spec: ChartSpec, drawn: [number, number][], plot: Box): string
   const xStep = xTicks.length > 1 ? xTicks[1]! - xTicks[0]! : 1;
   const yStep = yTicks.length > 1 ? yTicks[1]! - yTicks[0]! : Math.abs(y1 - y0) || 1;
 
+  const clip = spec.id ? `plot-area-${spec.id}` : "plot-area";
   const out: string[] = [
-    `<defs><clipPath id="plot-area"><rect x="${plot.left}" y="${plot.top}" width="${plot.right - plot.left}" height="${plot.bottom - plot.top}"/></clipPath></defs>`,
+    `<defs><clipPath id="${clip}"><rect x="${plot.left}" y="${plot.top}" width="${plot.right - plot.left}" height="${plot.bottom - plot.top}"/></clipPath></defs>`,
   ];
   for (const t of xTicks) {
     const x = num(px(t));
@@ -193,10 +206,19 @@ function plotArea(spec: ChartSpec, drawn: [number, number][], plot: Box): string
     `<text transform="translate(18 ${num((plot.top + plot.bottom) / 2)}) rotate(-90)" text-anchor="middle" ${font} font-size="12">${escapeXml(spec.yLabel)}</text>`,
   );
 
-  out.push(`<g clip-path="url(#plot-area)" fill="none" stroke-width="2" stroke-linejoin="round">`);
+  out.push(`<g clip-path="url(#${clip})" fill="none" stroke-width="2" stroke-linejoin="round">`);
   spec.series.forEach((s, i) => {
     const { colour, dash } = seriesStyle(i, s.dashed);
     const dashAttr = dash ? ` stroke-dasharray="${dash}"` : "";
+    // A class and name per series, so a page (and its tests) can tell the series apart.
+    out.push(`<g class="series" data-name="${escapeXml(s.name)}">`);
+    const band = (s.band ?? []).filter(([x, lo, hi]) => [x, lo, hi].every(Number.isFinite));
+    if (band.length > 1) {
+      const edge = [...band.map(([x, , hi]) => [x, hi]), ...band.reverse().map(([x, lo]) => [x, lo])];
+      out.push(
+        `  <polygon points="${edge.map(([x, y]) => `${num(px(x!))},${num(py(y!))}`).join(" ")}" fill="${colour}" fill-opacity="0.15" stroke="none"/>`,
+      );
+    }
     for (const run of segments(s.points)) {
       if (run.length === 1) {
         const [x, y] = run[0]!;
@@ -206,6 +228,7 @@ function plotArea(spec: ChartSpec, drawn: [number, number][], plot: Box): string
         out.push(`  <polyline points="${coords}" stroke="${colour}"${dashAttr}/>`);
       }
     }
+    out.push(`</g>`);
   });
   out.push(`</g>`);
   return out;

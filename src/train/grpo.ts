@@ -50,6 +50,7 @@ import {
   problemsData,
   padded,
   processRewardsAt,
+  stepRewards as lineRewards,
   rollOut,
   scoreRollouts,
   stepEndTokenIndices,
@@ -326,6 +327,10 @@ export async function trainGrpo(
       const scored = scoreRollouts(kept, { reference, prm }, tokenizer, config, timer);
 
       // 3. KL penalty and rewards: outcome (+ PSGPO's line rewards) (− β·Σ KL_t when the KL is a reward penalty)
+      const lineRewardConfig = {
+        ...config,
+        processReward: config.processReward === "psgpo" ? ("psgpo" as const) : ("prlcoder" as const),
+      };
       const b: Rollout[] = scored.map((r) => ({
         ...r,
         rewards: assembleRewards({
@@ -334,13 +339,7 @@ export async function trainGrpo(
           beta: config.klPenalty === "reward" ? config.beta : 0,
           outcome: outcomeReward(r.verdict, config.outcomeReward),
           // With `steps` the PRM's scores are logged here (as PRLCoder's PRM_i) but enter through step 4.
-          processAt: prm
-            ? processRewardsAt(
-                r,
-                { ...config, processReward: config.processReward === "psgpo" ? "psgpo" : "prlcoder" },
-                tokenizer,
-              )
-            : [],
+          processAt: prm ? processRewardsAt(r, lineRewardConfig, tokenizer) : [],
         }),
         advantages: [],
       }));
@@ -442,7 +441,7 @@ export async function trainGrpo(
         config.samplesEvery > 0 &&
         (iteration % config.samplesEvery === 0 || iteration === config.iterations)
       )
-        writeSamples(runDir, iteration, b);
+        writeSamples(runDir, iteration, b, prm ? (i) => lineRewards(b[i]!, lineRewardConfig) : undefined);
       if (iteration % config.checkpointEvery === 0 || iteration === config.iterations)
         checkpoints.save(iteration);
       options.onIteration?.(row);

@@ -150,7 +150,7 @@ export function iterationMetrics(
   };
 }
 
-/** samples/iteration-N.jsonl: each trained-on rollout's response, verdict, steps, PRM scores and reward parts. */
+/** samples/iteration-N.jsonl: each trained-on rollout's response, verdict, steps, PRM scores, step rewards and reward parts. */
 export function writeSamples(
   runDir: string,
   iteration: number,
@@ -162,13 +162,16 @@ export function writeSamples(
     scores: readonly number[];
     rewards: AssembledRewards;
   }[],
+  /** Each rollout's process reward per step (the PRM runs only); absent without a PRM. */
+  stepRewards?: (i: number) => number[],
 ): void {
-  const rows = b.map((r) => ({
+  const rows = b.map((r, i) => ({
     problemId: r.problem.id,
     response: r.text,
     status: r.verdict.status,
     steps: r.steps.map((s) => s.text),
     prmScores: r.scores,
+    ...(stepRewards ? { stepRewards: stepRewards(i) } : {}),
     reward: r.rewards.sums,
   }));
   writeFileAtomic(

@@ -52,6 +52,7 @@ import {
   problemsData,
   padded,
   processRewardsAt,
+  stepRewards,
   rollOut,
   scoreRollouts,
   tokenScores,
@@ -463,7 +464,7 @@ export async function trainPpo(
         config.samplesEvery > 0 &&
         (iteration % config.samplesEvery === 0 || iteration === config.iterations)
       )
-        writeSamples(runDir, iteration, b);
+        writeSamples(runDir, iteration, b, prm ? (i) => stepRewards(b[i]!, config) : undefined);
       if (iteration % config.checkpointEvery === 0 || iteration === config.iterations)
         checkpoints.save(iteration);
       options.onIteration?.(row);

@@ -34,7 +34,8 @@ import { Llama, loadCheckpoint, readCheckpointConfig, saveCheckpoint } from "../
 import { Tokenizer } from "../model/tokenizer/index.js";
 import type { LabelRecord, StepLabel } from "../labels/records.js";
 import { selectRecords, selectionStrategies, type SelectionStrategy } from "../labels/selection.js";
-import { ConfigError, Progress } from "../runs/index.js";
+import { ConfigError, Progress, writeFileAtomic } from "../runs/index.js";
+import { join } from "node:path";
 import {
   Checkpoints,
   loadOptimizer,
@@ -165,7 +166,12 @@ export class NoTrainingRecords extends ConfigError {
 /** A record as model input, with its labels. */
 interface Example extends PrmInput {
   labels: StepLabel[];
+  /** The record it came from (for the held-out scores file). */
+  record: LabelRecord;
 }
+
+/** The file in the run folder with the PRM's score of every held-out step (the HTML report's PRM view). */
+export const heldOutScoresFile = "heldout-scores.jsonl";
 
 /** Trains a PRM on label `records` into `runDir`; resolves when `steps` are done (or `signal` stopped it). */
 export async function trainPrm(
@@ -209,6 +215,7 @@ export async function trainPrm(
         .map((r): Example => ({
           ...encodePrmInput(tokenizer, r.prompt, r.response, r.steps),
           labels: r.labels,
+          record: r,
         }))
         .filter(
           (e) =>
@@ -283,7 +290,7 @@ export async function trainPrm(
     );
 
     // 4. the loop: batch → outputs at step ends → loss → backward → clip → AdamW step; evaluate, log, checkpoint
-    let evaluation: { loss: number; metrics: PrmMetrics } | null = null;
+    let evaluation: Evaluation | null = null;
     let window = { loss: 0, steps: 0 };
     let windowLoss: number | null = null;
     let order = { epoch: -1, indices: [] as number[] };
@@ -344,6 +351,7 @@ export async function trainPrm(
     // 5. stopped early, or nothing was left to do: the current state is the newest checkpoint, evaluated
     const checkpoint = checkpoints.finish(step);
     if (!evaluation && heldRows.length > 0) evaluation = evaluate(m, heldRows, config, tokenizer.padId);
+    if (evaluation) writeHeldOutScores(runDir, heldRows, evaluation.scores);
     bar?.done();
     if (window.steps > 0) windowLoss = window.loss / window.steps;
     return {
@@ -393,14 +401,17 @@ function prmLoss(values: Tensor, rows: readonly Example[], loss: PrmLoss): Tenso
   });
 }
 
+/** A held-out evaluation: loss, metrics, and each row's step scores on the label scale. */
+interface Evaluation {
+  loss: number;
+  metrics: PrmMetrics;
+  scores: number[][];
+}
+
 /** Held-out loss (per counted step) and metrics, without gradients. */
-function evaluate(
-  model: Llama,
-  rows: readonly Example[],
-  config: PrmConfig,
-  padId: number,
-): { loss: number; metrics: PrmMetrics } {
+function evaluate(model: Llama, rows: readonly Example[], config: PrmConfig, padId: number): Evaluation {
   const scored: ScoredStep[] = [];
+  const scores: number[][] = [];
   let lossSum = 0;
   let counted = 0;
   model.eval();
@@ -418,15 +429,36 @@ function evaluate(
       );
       lossSum += loss * Math.max(1, steps);
       counted += steps;
-      mb.forEach((row, b) =>
-        row.labels.forEach((label, j) =>
-          scored.push({ label, position: j, score: toLabelScale(flat[b * k + j]!, config.loss) }),
-        ),
-      );
+      mb.forEach((row, b) => {
+        const rowScores = row.labels.map((_, j) => toLabelScale(flat[b * k + j]!, config.loss));
+        row.labels.forEach((label, j) => scored.push({ label, position: j, score: rowScores[j]! }));
+        scores.push(rowScores);
+      });
     }
   });
   model.train();
-  return { loss: counted > 0 ? lossSum / counted : 0, metrics: prmMetrics(scored) };
+  return { loss: counted > 0 ? lossSum / counted : 0, metrics: prmMetrics(scored), scores };
+}
+
+/**
+ * heldout-scores.jsonl: each held-out record's steps, labels and the final PRM's scores (label scale), so
+ * a reader (the HTML report) can look at what the PRM says line by line on problems it never trained on.
+ */
+function writeHeldOutScores(runDir: string, rows: readonly Example[], scores: readonly number[][]): void {
+  const lines = rows.map((row, i) => {
+    const r = row.record;
+    return JSON.stringify({
+      problemId: r.problemId,
+      prompt: r.prompt,
+      steps: r.steps,
+      labels: r.labels,
+      scores: scores[i]!.map((s) => Math.round(s * 1e4) / 1e4),
+      kind: r.kind,
+      ...(r.promptKind ? { promptKind: r.promptKind } : {}),
+      method: r.method,
+    });
+  });
+  writeFileAtomic(join(runDir, heldOutScoresFile), lines.map((l) => l + "\n").join(""));
 }
 
 /**

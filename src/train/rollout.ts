@@ -192,15 +192,18 @@ export function processRewardsAt(
   config: ProcessRewardConfig,
   tokenizer: Tokenizer,
 ): ProcessRewardAt[] {
+  return atStepEnds(stepEndTokenIndices(r, tokenizer), stepRewards(r, config));
+}
+
+/** A scored rollout's process reward per step: λ(o)·PRM_i/L (PSGPO §4.2) or PRM_i (PRLCoder), 0 on neutral steps. */
+export function stepRewards(r: Scored, config: ProcessRewardConfig): number[] {
   const neutral = r.steps.map((s) => s.neutral);
-  const rewards =
-    config.processReward === "psgpo"
-      ? psgpoLineRewards(r.scores, neutral, r.verdict.status === "pass", {
-          lambdaPass: config.lambdaPass,
-          lambdaFail: config.lambdaFail,
-        })
-      : prlcoderStepRewards(r.scores, neutral);
-  return atStepEnds(stepEndTokenIndices(r, tokenizer), rewards);
+  return config.processReward === "psgpo"
+    ? psgpoLineRewards(r.scores, neutral, r.verdict.status === "pass", {
+        lambdaPass: config.lambdaPass,
+        lambdaFail: config.lambdaFail,
+      })
+    : prlcoderStepRewards(r.scores, neutral);
 }
 
 /** The response token on which each of a rollout's steps ends. */

@@ -9,6 +9,7 @@ import { comparisonNames, compareDefaults, compareQuick, type ComparisonName } f
 import { armSpecs } from "../compare/arms.js";
 import { runCompare } from "../compare/pipeline.js";
 import { executorHelp, executorOptions, openExecutor } from "../executor-option.js";
+import { writeRunReport } from "../run-report.js";
 
 const name = "compare";
 
@@ -86,6 +87,8 @@ export const compareCommand: Command = {
         openExecutor(name, values, local),
       );
       console.log(`report: ${report}`);
+      const html = writeRunReport(name, out);
+      if (html) console.log(`report: ${html}`);
       return 0;
     } catch (e) {
       if (e instanceof Interrupted) {

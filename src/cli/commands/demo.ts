@@ -9,6 +9,7 @@ import { demoPaths, runDemo } from "../demo/pipeline.js";
 import { evalSplits } from "../demo/testbed.js";
 import type { SummaryRow } from "../../report/summary-json.js";
 import { Interrupted } from "../demo/arms.js";
+import { writeRunReport } from "../run-report.js";
 
 const help = `Usage: linewise demo [--quick] [--out RUN] [--seed S] [--config FILE]
 
@@ -26,8 +27,9 @@ when its output is already there (so a rerun, or a run after Ctrl-C, resumes):
   7. ppo-*      PPO from the SFT policy on the RL problems, two arms with the same budget: the RL
                 baseline (unit-test outcome only) and PSGPO's DenseReward + ValueInit (PRM rewards at
                 line ends, value model started from the PRM); each arm is then evaluated like step 4
-  8. report     RUN/report.md with the configuration, stage timings, tables and learning curves, and
-                RUN/summary.json with the headline pass@1 figures for scripts
+  8. report     RUN/report.md with the configuration, stage timings, tables and learning curves,
+                RUN/summary.json with the headline pass@1 figures for scripts, and RUN/report.html:
+                the labels, PRM scores, RL rollouts and samples over the code (see 'linewise report')
 
 Ctrl-C stops a training stage at its next step and saves a checkpoint; rerunning the same command resumes.
 For more arms and seeds, see 'linewise compare'.
@@ -79,6 +81,8 @@ export const demoCommand: Command = {
       console.log(`pass@1 on ${split}: ${line}`);
     }
     console.log(`report: ${report}`);
+    const html = writeRunReport("demo", out);
+    if (html) console.log(`report: ${html}`);
     return 0;
   },
 };

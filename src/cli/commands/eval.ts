@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "../command.js";
 import { UsageError } from "../command.js";
+import { writeRunReport } from "../run-report.js";
 import { numberOption, parseOptions, requiredOption } from "../args.js";
 import { loadProblems, problemFormats, type ProblemFormat } from "../../problems/loaders/index.js";
 import { executorHelp, executorOptions, openExecutor } from "../executor-option.js";
@@ -140,6 +141,7 @@ export const evalCommand: Command = {
       writeFileSync(join(out, "summary.md"), markdown + "\n");
       console.log(markdown);
       console.log(`\nresults in ${out}/ (results.jsonl, summary.json, summary.md)`);
+      writeRunReport("eval", out);
       return 0;
     } finally {
       generator.dispose?.();

@@ -10,12 +10,14 @@ import { grpoCommand } from "./grpo.js";
 import { exportCommand } from "./export.js";
 import { labelCommand } from "./label.js";
 import { ppoCommand } from "./ppo.js";
+import { reportCommand } from "./report.js";
 import { serveExecCommand } from "./serve-exec.js";
 import { serveModelCommand } from "./serve-model.js";
 import { servePrmCommand } from "./serve-prm.js";
 import { sftCommand } from "./sft.js";
 import { suiteCommand } from "./suite.js";
 import { trainPrmCommand } from "./train-prm.js";
+import { viewCommand } from "./view.js";
 
 export const commands: Command[] = [
   demoCommand,
@@ -34,4 +36,6 @@ export const commands: Command[] = [
   grpoCommand,
   dpoCommand,
   compareCommand,
+  reportCommand,
+  viewCommand,
 ];

@@ -1,6 +1,6 @@
 /** `linewise label`: process labels by binary search over completions (PSGPO) or by teacher rewrites (PRLCoder). */
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { type RunOptions, type SandboxExecutor } from "../../exec/index.js";
 import { defaultStops } from "../../eval/evaluate.js";
 import { LocalGenerator } from "../../generate/local.js";
@@ -28,6 +28,7 @@ import { formatValue, Progress } from "../../runs/progress.js";
 import { numberOption, parseOptions, requiredOption } from "../args.js";
 import { executorHelp, executorOptions, openExecutor } from "../executor-option.js";
 import { UsageError, type Command } from "../command.js";
+import { writeRunReport } from "../run-report.js";
 
 const name = "label";
 
@@ -177,6 +178,7 @@ export const labelCommand: Command = {
           `mutation labels: ${written.records} records and ${written.pairs} pairs written this run; ${out} holds ${report.responses} records ` +
             `(${kindLine(report.kinds)}); pairs in ${pairs}`,
         );
+        writeRunReport(name, dirname(out));
       });
     }
 
@@ -243,6 +245,7 @@ export const labelCommand: Command = {
         );
         progress?.done();
         printSummary(result, select, out);
+        writeRunReport(name, dirname(out));
       } finally {
         (generator as { dispose?: () => void }).dispose?.();
       }

@@ -1,4 +1,5 @@
 /** `linewise train-prm`: trains a process reward model on label records into a run folder. */
+import { writeRunReport } from "../run-report.js";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { LabelFileError, readLabels } from "../../labels/records.js";
@@ -95,6 +96,7 @@ export const trainPrmCommand: Command = {
         `${name}: ${result.stopped ? "stopped" : "done"} at step ${result.step}${result.loss === null ? "" : `, recent training loss ${result.loss.toFixed(4)}`}`,
       );
       if (result.heldOut) console.error(describeHeldOut(result.heldOut, result.problems.heldOut));
+      writeRunReport(name, out);
       console.log(result.checkpoint);
       return result.stopped ? 130 : 0;
     } catch (e) {
