@@ -209,6 +209,10 @@ test(
     await response.locator("button.show-probes").click();
     assert.equal(await response.locator(".probe-box").count(), known.probes!.length);
     assert.ok((await response.locator(".probe-box .completion pre").count()) > 0);
+    // The README's picture of the labels view: this response, its probes open.
+    await response.locator("table.code").scrollIntoViewIfNeeded();
+    await page.evaluate(() => window.scrollBy(0, -160));
+    await page.screenshot({ path: join(shots, "labels-response.png") });
     await page.close();
   },
 );
@@ -310,7 +314,7 @@ test(
       const page = await browser!.context.newPage();
       await page.goto(pathToFileURL(path).href + "#rl");
       await page.waitForFunction(() => (window as unknown as { LW_READY?: boolean }).LW_READY === true);
-      const ready = await page.evaluate(() => performance.now());
+      const ready = await page.evaluate(() => (window as unknown as { LW_READY_AT: number }).LW_READY_AT);
       await page
         .locator("#rl-count")
         .filter({ hasText: /\d+ rollouts/ })

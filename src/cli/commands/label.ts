@@ -1,6 +1,6 @@
 /** `linewise label`: process labels by binary search over completions (PSGPO) or by teacher rewrites (PRLCoder). */
 import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { type RunOptions, type SandboxExecutor } from "../../exec/index.js";
 import { defaultStops } from "../../eval/evaluate.js";
 import { LocalGenerator } from "../../generate/local.js";
@@ -178,7 +178,7 @@ export const labelCommand: Command = {
           `mutation labels: ${written.records} records and ${written.pairs} pairs written this run; ${out} holds ${report.responses} records ` +
             `(${kindLine(report.kinds)}); pairs in ${pairs}`,
         );
-        writeRunReport(name, dirname(out));
+        labelReportHtml(out);
       });
     }
 
@@ -245,13 +245,22 @@ export const labelCommand: Command = {
         );
         progress?.done();
         printSummary(result, select, out);
-        writeRunReport(name, dirname(out));
+        labelReportHtml(out);
       } finally {
         (generator as { dispose?: () => void }).dispose?.();
       }
     });
   },
 };
+
+/**
+ * report.html beside the label file, for its folder: not when that is the working folder itself, which may
+ * hold anything (the report reads the whole folder); 'linewise report DIR' writes it there on request.
+ */
+function labelReportHtml(out: string): void {
+  if (resolve(dirname(out)) === resolve(".")) return;
+  writeRunReport(name, dirname(out));
+}
 
 /** Creates the sandbox, runs `fn`, and closes the sandbox (also on Ctrl-C: finished problems are on disk). */
 async function withExecutor(

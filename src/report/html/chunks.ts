@@ -23,6 +23,13 @@ export class Chunks {
     return { c: open.name, i: open.items.length - 1 };
   }
 
+  /** Puts `items` in a file of their own (a list the page reads whole, e.g. one iteration's rollout summaries). */
+  whole(series: string, items: unknown[]): string {
+    const name = `${series.replace(/[^A-Za-z0-9_-]/g, "_")}-${this.serial++}`;
+    this.files.set(name, items);
+    return name;
+  }
+
   /** The script text of one file: it hands its items to the page's loader. */
   static script(name: string, items: unknown[]): string {
     return `LW_CHUNK(${JSON.stringify(name)},${safeJson(items)});\n`;

@@ -51,7 +51,8 @@ export interface RlView {
   runs: {
     arm: string;
     seed: number;
-    iterations: { iteration: number; rollouts: number; passed: number; chunks: string[] }[];
+    /** Per sampled iteration, a file listing its rollouts (problem, verdict, rewards, where the code is). */
+    iterations: { iteration: number; rollouts: number; passed: number; list: string }[];
   }[];
 }
 
@@ -114,7 +115,8 @@ function armSeries(name: string, seeds: readonly MetricsRow[][], key: string): C
     const vs = bySteps.get(s)!;
     return [s, vs.reduce((a, v) => a + v, 0) / vs.length];
   });
-  const label = seeds.length > 1 ? `${name} (mean of ${seeds.length} seeds, band: min–max)` : name;
+  // Short legend names: arms of one chart share their folder, and the heading says what a band is.
+  const label = `${basename(name)}${seeds.length > 1 ? ` (${seeds.length} seeds)` : ""}`;
   return {
     name: label,
     points,
@@ -153,23 +155,23 @@ function rolloutFiles(dir: string, series: string, chunks: Chunks) {
         .split("\n")
         .filter((l) => l.trim())
         .map((l) => JSON.parse(l) as SampleRow);
-      const names = new Set<string>();
-      for (const row of rows)
-        names.add(
-          chunks.add(`${series}-${basename(file, ".jsonl")}`, {
-            p: row.problemId,
-            status: row.status,
-            steps: highlightSteps(row.steps),
-            scores: row.prmScores,
-            stepRewards: row.stepRewards ?? null,
-            reward: row.reward,
-          }).c,
-        );
+      // The list is read whole when the iteration is shown; each rollout's code only when it is opened.
+      const list = rows.map((row) => ({
+        p: row.problemId,
+        status: row.status,
+        reward: row.reward,
+        lines: row.steps.length,
+        ...chunks.add(`${series}-${basename(file, ".jsonl")}`, {
+          steps: highlightSteps(row.steps),
+          scores: row.prmScores,
+          stepRewards: row.stepRewards ?? null,
+        }),
+      }));
       return {
         iteration,
         rollouts: rows.length,
         passed: rows.filter((r) => r.status === "pass").length,
-        chunks: [...names],
+        list: chunks.whole(`${series}-${basename(file, ".jsonl")}-list`, list),
       };
     });
 }

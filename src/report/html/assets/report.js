@@ -543,6 +543,11 @@
           {},
           "Learning curves: " + (g.name === "." ? "runs" : g.name) + " (" + g.arms.length + " arms)",
         ),
+        el(
+          "p",
+          { class: "note" },
+          "An arm with several seeds is drawn as their mean, with a band from the lowest to the highest seed.",
+        ),
         el("div", { class: "charts rl-charts", "data-group": g.name, html: g.charts.join("\n") }),
       ),
     );
@@ -591,11 +596,11 @@
     const show = () => {
       const it = runs[runSelect.value].iterations[iterSelect.value];
       count.textContent = "loading…";
-      Promise.all(it.chunks.map(chunk)).then(
-        (parts) => {
-          const rows = []
-            .concat(...parts)
-            .filter((r) => !statusSelect.value || (statusSelect.value === "pass") === (r.status === "pass"));
+      chunk(it.list).then(
+        (all) => {
+          const rows = all.filter(
+            (r) => !statusSelect.value || (statusSelect.value === "pass") === (r.status === "pass"),
+          );
           count.textContent = rows.length + " rollouts";
           pagedList(list, rows, rolloutDetails, 50);
         },
@@ -614,45 +619,21 @@
 
   function rolloutDetails(r) {
     const rw = r.reward;
-    const body = () => {
-      const columns = [{ head: "PRM", cell: (j) => scoreCell(r.scores[j]) }];
-      if (r.stepRewards)
-        columns.push({ head: "line reward", cell: (j) => scoreCell(r.stepRewards[j], "score reward") });
-      return codeTable(r.steps, columns, (j) => (r.stepRewards && r.stepRewards[j] === 0 ? "lab-neu" : ""));
-    };
-    const d = el(
-      "details",
-      { class: "response rollout", "data-status": r.status },
-      el(
-        "summary",
-        {},
-        el("span", { class: "pid" }, r.p),
-        " ",
-        el("span", { class: "tag " + (r.status === "pass" ? "kind-correct" : "kind-wrong") }, r.status),
-        " outcome " +
-          fixed(rw.outcome, 2) +
-          " · process " +
-          fixed(rw.process, 3) +
-          " · KL " +
-          fixed(rw.kl, 4) +
-          " · total " +
-          fixed(rw.total, 3) +
-          " · " +
-          r.steps.length +
-          " lines",
-      ),
+    const summary = [
+      el("span", { class: "pid" }, r.p),
+      " ",
+      el("span", { class: "tag " + (r.status === "pass" ? "kind-correct" : "kind-wrong") }, r.status),
+      " outcome " + fixed(rw.outcome, 2) + " · process " + fixed(rw.process, 3) + " · KL " + fixed(rw.kl, 4),
+      " · total " + fixed(rw.total, 3) + " · " + r.lines + " lines",
+    ];
+    return lazyDetails({ class: "response rollout", "data-status": r.status }, summary, () =>
+      item(r).then((d) => {
+        const columns = [{ head: "PRM", cell: (j) => scoreCell(d.scores[j]) }];
+        if (d.stepRewards)
+          columns.push({ head: "line reward", cell: (j) => scoreCell(d.stepRewards[j], "score reward") });
+        return codeTable(d.steps, columns, (j) => (d.stepRewards && d.stepRewards[j] === 0 ? "lab-neu" : ""));
+      }),
     );
-    d.addEventListener(
-      "toggle",
-      () => {
-        if (d.open && !d.dataset.ready) {
-          d.append(body());
-          d.dataset.ready = "1";
-        }
-      },
-      { once: false },
-    );
-    return d;
   }
 
   // ---- eval view ---------------------------------------------------------------------------------
@@ -798,5 +779,7 @@
   present.forEach((v) => tabs.append(el("a", { class: "tab", href: "#" + v, "data-view": v }, views[v][0])));
   window.addEventListener("hashchange", () => open(location.hash.slice(1)));
   open(location.hash.slice(1));
+  // When the page script finished (ms since navigation): the browser test's load time.
+  window.LW_READY_AT = performance.now();
   window.LW_READY = true;
 })();
