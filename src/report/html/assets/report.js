@@ -603,6 +603,7 @@
           );
           count.textContent = rows.length + " rollouts";
           pagedList(list, rows, rolloutDetails, 50);
+          window.LW_LISTED_AT = performance.now(); // for the browser test's load time
         },
         (e) => {
           count.textContent = e.message;
