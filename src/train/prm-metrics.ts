@@ -4,6 +4,9 @@
  * scale (+1 correct, −1 wrong), so a positive score predicts +1 and a negative one −1.
  */
 
+/** The file in a PRM run folder with the final PRM's score of every held-out step (the HTML report's PRM view). */
+export const heldOutScoresFile = "heldout-scores.jsonl";
+
 /** One labelled step's score: its label, the PRM's score, and its 0-based index in the response. */
 export interface ScoredStep {
   label: 1 | -1 | 0;

@@ -46,7 +46,14 @@ import {
 } from "./checkpoint.js";
 import { checkPositiveIntegers, checkStepTrainerSettings, configFailure } from "./config-checks.js";
 import { dataFingerprint, epochOrder, shuffled } from "./order.js";
-import { flatMetrics, prmMetrics, type PrmMetrics, type ScoredStep } from "./prm-metrics.js";
+import {
+  flatMetrics,
+  heldOutScoresFile,
+  prmMetrics,
+  type PrmMetrics,
+  type ScoredStep,
+} from "./prm-metrics.js";
+export { heldOutScoresFile } from "./prm-metrics.js";
 import {
   encodePrmInput,
   stepEndOutputs,
@@ -169,9 +176,6 @@ interface Example extends PrmInput {
   /** The record it came from (for the held-out scores file). */
   record: LabelRecord;
 }
-
-/** The file in the run folder with the PRM's score of every held-out step (the HTML report's PRM view). */
-export const heldOutScoresFile = "heldout-scores.jsonl";
 
 /** Trains a PRM on label `records` into `runDir`; resolves when `steps` are done (or `signal` stopped it). */
 export async function trainPrm(

@@ -6,8 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { readMetrics } from "../../runs/metrics.js";
-import { heldOutScoresFile } from "../../train/prm.js";
-import { prmMetrics, type PrmMetrics, type ScoredStep } from "../../train/prm-metrics.js";
+import { heldOutScoresFile, prmMetrics, type PrmMetrics, type ScoredStep } from "../../train/prm-metrics.js";
 import { lineChart, type ChartSeries } from "../svg-chart.js";
 import type { Chunks } from "./chunks.js";
 import { highlightLines } from "./highlight.js";

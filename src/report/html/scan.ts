@@ -6,7 +6,7 @@
 import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { metricsFile } from "../../runs/metrics.js";
-import { heldOutScoresFile } from "../../train/prm.js";
+import { heldOutScoresFile } from "../../train/prm-metrics.js";
 
 export interface RunParts {
   root: string;
