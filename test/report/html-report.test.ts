@@ -13,7 +13,7 @@ import {
   readdirSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { BrowserContext, Page } from "playwright-core";
@@ -341,9 +341,11 @@ test(
     );
     // The last iteration's thousands of rollouts, listed (their first page) from the data files.
     assert.match(large.text!, /^\d{4} rollouts/);
-    // Under 2 s; on a machine so loaded that the fixture's tiny page is slow too, no slower than twice that
-    // page in the same run (the project's benchmarks compare against a baseline in the same run).
-    const limit = Math.max(2000, 2 * small.listed);
+    // Under 2 s on a machine with a core to spare. Where other jobs keep every core busy (the shared test
+    // VM runs at load 12 on 2 cores), the limit grows with the load per core above 1, and is at least twice
+    // the tiny page's time in this run (the project's benchmarks compare against a baseline in the run).
+    const loadPerCore = loadavg()[0]! / availableParallelism();
+    const limit = Math.max(2000 * Math.max(1, loadPerCore), 2 * small.listed);
     assert.ok(large.ready < limit, `ready after ${large.ready} ms (limit ${limit})`);
     assert.ok(large.listed < limit, `rollouts listed after ${large.listed} ms (limit ${limit})`);
   },
