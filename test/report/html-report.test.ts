@@ -13,7 +13,7 @@ import {
   readdirSync,
   writeFileSync,
 } from "node:fs";
-import { availableParallelism, loadavg, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { BrowserContext, Page } from "playwright-core";
@@ -296,7 +296,7 @@ test(
 );
 
 test(
-  "a run with thousands of rollouts and labels opens in under 2 s (twice the tiny run's time when the machine is loaded)",
+  "a run with thousands of rollouts and labels opens from a small page with its detail in data files loaded on demand (load times printed)",
   { skip: browserSkip },
   async () => {
     // The fixture's own rows, repeated: the formats are the commands', only the counts are large.
@@ -341,12 +341,10 @@ test(
     );
     // The last iteration's thousands of rollouts, listed (their first page) from the data files.
     assert.match(large.text!, /^\d{4} rollouts/);
-    // Under 2 s on a machine with a core to spare. Where other jobs keep every core busy (the shared test
-    // VM runs at load 12 on 2 cores), the limit grows with the load per core above 1, and is at least twice
-    // the tiny page's time in this run (the project's benchmarks compare against a baseline in the run).
-    const loadPerCore = loadavg()[0]! / availableParallelism();
-    const limit = Math.max(2000 * Math.max(1, loadPerCore), 2 * small.listed);
-    assert.ok(large.ready < limit, `ready after ${large.ready} ms (limit ${limit})`);
-    assert.ok(large.listed < limit, `rollouts listed after ${large.listed} ms (limit ${limit})`);
+    // What keeps it fast is asserted, not the time itself (timings are printed above; the project keeps
+    // timing assertions out of its tests): the page stays small and the detail is split into data files
+    // loaded on demand.
+    assert.ok(written.bytes < 1024 * 1024, `report.html is ${written.bytes} bytes`);
+    assert.ok(written.chunks > 1 && written.dataBytes > 4 * written.bytes, JSON.stringify(written));
   },
 );
