@@ -80,7 +80,21 @@ test("compare runs the headline arms first and only the PRMs its arms read", () 
     prmsFor(prlcoder).map((p) => p.name),
     ["mutation-line", "mutation-block"],
   );
-  assert.equal(armsFor(["table1", "selection", "prlcoder"]).length, armSpecs.length);
+  assert.equal(armsFor(["table1", "grpo", "selection", "prlcoder"]).length, armSpecs.length);
+  // The GRPO comparison: three headline arms, two of them reading the full-data PRM.
+  const grpo = armsFor(["grpo"]);
+  assert.deepEqual(
+    grpo.map((a) => [a.name, a.trainer.kind, a.headline]),
+    [
+      ["grpo-baseline", "grpo", true],
+      ["grpo-psgpo", "grpo", true],
+      ["grpo-steps", "grpo", true],
+    ],
+  );
+  assert.deepEqual(
+    prmsFor(grpo).map((p) => p.name),
+    ["completion-full"],
+  );
   // PSGPO's arms differ from the recipe only where the arm's name says.
   const arm = (name: string) => armSpecs.find((a) => a.name === name)!.trainer;
   const preset = (name: string) => {
