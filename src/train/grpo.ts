@@ -21,7 +21,7 @@
  */
 import { join } from "node:path";
 import { AdamW, clipGradNorm, manualSeed } from "../torch/index.js";
-import { encodePrompt, loadCheckpoint, saveCheckpoint, scoreResponses } from "../model/index.js";
+import { loadCheckpoint, saveCheckpoint, scoreResponses } from "../model/index.js";
 import { Tokenizer } from "../model/tokenizer/index.js";
 import { createExecutor, type SandboxExecutor } from "../exec/index.js";
 import type { Problem } from "../problems/types.js";
@@ -45,16 +45,14 @@ import { grpoPolicyLoss, type LossAveraging } from "./grpo-loss.js";
 import { writeSamples } from "./ppo-metrics.js";
 import { grpoIterationMetrics, type GrpoMetrics, type GrpoUpdateStats } from "./grpo-metrics.js";
 import {
-  iterationProblems,
   maskedMean,
   problemsData,
+  rollOutAndScore,
+  usableProblems,
   padded,
   processRewardsAt,
   stepRewards as lineRewards,
-  rollOut,
-  scoreRollouts,
   stepEndTokenIndices,
-  trainable,
   type Scored,
 } from "./rollout.js";
 
@@ -277,13 +275,7 @@ export async function trainGrpo(
       () => ({ policyOptimizerStep: opt.step, seed: config.seed, problems: data.fingerprint }),
     );
 
-    // Problems whose prompt leaves room for at least one response token.
-    const room = (p: Problem) => policy.config.maxPositions - encodePrompt(tokenizer, p.prompt).length;
-    const usable = problems.filter((p) => room(p) >= 1);
-    if (usable.length === 0)
-      throw new ConfigError(
-        `${config.algo}: no problem's prompt fits in the policy's ${policy.config.maxPositions} positions`,
-      );
+    const usable = usableProblems(problems, policy, tokenizer, config.algo);
     const bar = options.quiet
       ? null
       : new Progress({ label: config.algo, total: config.iterations, start: iteration, unit: "it" });
@@ -302,29 +294,18 @@ export async function trainGrpo(
     while (iteration < config.iterations && !options.signal?.aborted) {
       const began = performance.now();
 
-      // 1. roll out: a group of n samples per problem from the current policy, each run against its problem's tests
-      const chosen = iterationProblems(
-        usable.length,
-        config.problemsPerIteration,
-        config.seed,
-        iteration,
-      ).map((i) => usable[i]!);
+      // 1–2. roll out and score: n samples per problem from the current policy, each run against its problem's
+      // tests; then the PRM's score of every step and the reference's log-probabilities (rollout.ts)
       const timer = new PhaseTimer();
-      const judged = await rollOut(
-        policy,
+      const { judged, scored } = await rollOutAndScore(
+        { policy, reference, prm },
         tokenizer,
-        chosen,
+        usable,
         config,
         executor,
-        `ppo/${config.seed}/rollouts/${iteration}`,
+        iteration,
         timer,
       );
-      // A sandbox failure is not the program's doing (DESIGN.md): such a rollout leaves its group, unrewarded.
-      const kept = judged.filter(trainable);
-
-      // 2. score (outcome + process): the PRM's score of every step; the sampled tokens' log-probabilities
-      // under the frozen reference (the policy's come with the samples)
-      const scored = scoreRollouts(kept, { reference, prm }, tokenizer, config, timer);
 
       // 3. KL penalty and rewards: outcome (+ PSGPO's line rewards) (− β·Σ KL_t when the KL is a reward penalty)
       const lineRewardConfig = {

@@ -25,13 +25,7 @@
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { AdamW, clipGradNorm, manualSeed, scope, type Tensor } from "../torch/index.js";
-import {
-  encodePrompt,
-  loadCheckpoint,
-  readCheckpointConfig,
-  saveCheckpoint,
-  scoreResponses,
-} from "../model/index.js";
+import { loadCheckpoint, readCheckpointConfig, saveCheckpoint, scoreResponses } from "../model/index.js";
 import { Tokenizer } from "../model/tokenizer/index.js";
 import { createExecutor, type SandboxExecutor } from "../exec/index.js";
 import type { Problem } from "../problems/types.js";
@@ -47,16 +41,14 @@ import { overPacks } from "./packs.js";
 import { PhaseTimer } from "./phase-timer.js";
 import { iterationMetrics, writeSamples, type PpoMetrics, type UpdateStats } from "./ppo-metrics.js";
 import {
-  iterationProblems,
   maskedMean,
   problemsData,
+  rollOutAndScore,
+  usableProblems,
   padded,
   processRewardsAt,
   stepRewards,
-  rollOut,
-  scoreRollouts,
   tokenScores,
-  trainable,
   type Scored,
 } from "./rollout.js";
 
@@ -314,13 +306,7 @@ export async function trainPpo(
       }),
     );
 
-    // Problems whose prompt leaves room for at least one response token.
-    const room = (p: Problem) => policy.config.maxPositions - encodePrompt(tokenizer, p.prompt).length;
-    const usable = problems.filter((p) => room(p) >= 1);
-    if (usable.length === 0)
-      throw new ConfigError(
-        `ppo: no problem's prompt fits in the policy's ${policy.config.maxPositions} positions`,
-      );
+    const usable = usableProblems(problems, policy, tokenizer, "ppo");
     const bar = options.quiet
       ? null
       : new Progress({ label: "ppo", total: config.iterations, start: iteration, unit: "it" });
@@ -338,29 +324,18 @@ export async function trainPpo(
     while (iteration < config.iterations && !options.signal?.aborted) {
       const began = performance.now();
 
-      // 1. roll out: n samples per problem from the current policy, each run against its problem's tests
-      const chosen = iterationProblems(
-        usable.length,
-        config.problemsPerIteration,
-        config.seed,
-        iteration,
-      ).map((i) => usable[i]!);
+      // 1–2. roll out and score: n samples per problem from the current policy, each run against its problem's
+      // tests; then the PRM's score of every step and the reference's log-probabilities (rollout.ts)
       const timer = new PhaseTimer();
-      const judged = await rollOut(
-        policy,
+      const { judged, scored } = await rollOutAndScore(
+        { policy, reference, prm },
         tokenizer,
-        chosen,
+        usable,
         config,
         executor,
-        `ppo/${config.seed}/rollouts/${iteration}`,
+        iteration,
         timer,
       );
-      // A sandbox failure is not the program's doing (DESIGN.md): such a rollout gets no reward and no update.
-      const kept = judged.filter(trainable);
-
-      // 2. score (outcome + process): the PRM's score of every step; the sampled tokens' log-probabilities
-      // under the frozen reference (the policy's come with the samples)
-      const scored = scoreRollouts(kept, { reference, prm }, tokenizer, config, timer);
 
       // 3. KL penalty: −β·KL_t on every token, the process rewards at step ends, the outcome on the last token
       const b: Rollout[] = scored.map((r) => ({

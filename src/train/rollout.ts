@@ -36,6 +36,7 @@ import type { RunData } from "./checkpoint.js";
 import type { PrmScorer } from "./prm-scorer.js";
 import { lengthPacks } from "./packs.js";
 import { PhaseTimer } from "./phase-timer.js";
+import { ConfigError } from "../runs/index.js";
 
 /** The config fields the shared phases read (PpoConfig and GrpoConfig document each). */
 export interface RolloutConfig {
@@ -259,6 +260,54 @@ export function padded(rows: readonly (readonly number[])[], width: number): Ten
 /** The mean of x over the positions where mask is 1. */
 export function maskedMean(x: Tensor, mask: Tensor): Tensor {
   return scope(() => x.mul(mask).sum().div(mask.sum()));
+}
+
+/** Problems whose prompt leaves room for at least one response token; none at all is a ConfigError naming `trainer`. */
+export function usableProblems(
+  problems: readonly Problem[],
+  policy: Llama,
+  tokenizer: Tokenizer,
+  trainer: string,
+): Problem[] {
+  const room = (p: Problem) => policy.config.maxPositions - encodePrompt(tokenizer, p.prompt).length;
+  const usable = problems.filter((p) => room(p) >= 1);
+  if (usable.length === 0)
+    throw new ConfigError(
+      `${trainer}: no problem's prompt fits in the policy's ${policy.config.maxPositions} positions`,
+    );
+  return usable;
+}
+
+/**
+ * Phases 1 and 2 of an RL iteration, as PPO and GRPO share them: iteration i's problems, n samples of each
+ * from the policy run against their tests, then the kept ones scored (PRM, reference log-probabilities).
+ * `judged` is every rollout (for the metrics); `scored` leaves out what `trainable` refuses.
+ */
+export async function rollOutAndScore(
+  models: { policy: Llama; reference: Llama; prm: PrmScorer | null },
+  tokenizer: Tokenizer,
+  usable: readonly Problem[],
+  config: RolloutConfig & { problemsPerIteration: number; seed: number },
+  executor: SandboxExecutor,
+  iteration: number,
+  timer: PhaseTimer,
+): Promise<{ judged: Judged[]; scored: Scored[] }> {
+  const chosen = iterationProblems(usable.length, config.problemsPerIteration, config.seed, iteration).map(
+    (i) => usable[i]!,
+  );
+  // PPO and GRPO use the same key, so their runs of one seed start on the same rollouts.
+  const judged = await rollOut(
+    models.policy,
+    tokenizer,
+    chosen,
+    config,
+    executor,
+    `ppo/${config.seed}/rollouts/${iteration}`,
+    timer,
+  );
+  // A sandbox failure is not the program's doing (DESIGN.md): such a rollout gets no reward and no update.
+  const scored = scoreRollouts(judged.filter(trainable), models, tokenizer, config, timer);
+  return { judged, scored };
 }
 
 /**

@@ -20,7 +20,8 @@ const tinyPpo = {
   maxNewTokens: 24,
   minibatchSize: 4,
 };
-const tinyGrpo = { ...tinyPpo, minibatchSize: 4 };
+// GRPO arms get the PPO arms' budget.
+const tinyGrpo = tinyPpo;
 const tinyPrm = {
   steps: 4,
   batchSize: 4,
