@@ -57,6 +57,21 @@ test("workers are recycled after N programs", async (t) => {
   assert.deepEqual(pids, [3, 4, 3, 4, 3]);
 });
 
+test("preloaded modules are ready in every program, and `random` is seeded afresh for each", async (t) => {
+  const executor = createExecutor({ cacheDir: null, slots: 1 });
+  t.after(() => executor.close());
+  const loaded = "import sys\ndef loaded(names):\n    return [n in sys.modules for n in names]\n";
+  const names = ["copy", "heapq", "random", "hashlib", "traceback"];
+  const { values } = await executor.capture(loaded, "loaded", [[names]]);
+  assert.deepEqual(values[0], names.map(() => true), "imported before the program runs (preload.py)");
+  // Every child is forked from one server, whose `random` was seeded once; Python reseeds it in each
+  // forked child (random.py registers `_inst.seed` to run after a fork), so the draws differ as in python3.
+  const draw = (n: number) => `import random\ndef draw():\n    return random.random()  # ${n}\n`;
+  const draws = [];
+  for (let i = 0; i < 3; i++) draws.push((await executor.capture(draw(i), "draw", [[]])).values[0]);
+  assert.equal(new Set(draws).size, 3, `three runs drew ${JSON.stringify(draws)}`);
+});
+
 test("strict mode starts a fresh sandboxed interpreter per program", async (t) => {
   const strict = createExecutor({ cacheDir: null, slots: 2, strict: true });
   t.after(() => strict.close());
