@@ -63,7 +63,11 @@ test("preloaded modules are ready in every program, and `random` is seeded afres
   const loaded = "import sys\ndef loaded(names):\n    return [n in sys.modules for n in names]\n";
   const names = ["copy", "heapq", "random", "hashlib", "traceback"];
   const { values } = await executor.capture(loaded, "loaded", [[names]]);
-  assert.deepEqual(values[0], names.map(() => true), "imported before the program runs (preload.py)");
+  assert.deepEqual(
+    values[0],
+    names.map(() => true),
+    "imported before the program runs (preload.py)",
+  );
   // Every child is forked from one server, whose `random` was seeded once; Python reseeds it in each
   // forked child (random.py registers `_inst.seed` to run after a fork), so the draws differ as in python3.
   const draw = (n: number) => `import random\ndef draw():\n    return random.random()  # ${n}\n`;
