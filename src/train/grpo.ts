@@ -19,11 +19,9 @@
  * Every random draw of iteration i is seeded by (seed, i), so a resumed run repeats an uninterrupted one;
  * problems and samples use PPO's keys, so PPO and GRPO runs of one seed start on the same rollouts.
  */
-import { join } from "node:path";
 import { AdamW, clipGradNorm, manualSeed } from "../torch/index.js";
-import { loadCheckpoint, saveCheckpoint, scoreResponses } from "../model/index.js";
+import { loadCheckpoint, scoreResponses } from "../model/index.js";
 import { Tokenizer } from "../model/tokenizer/index.js";
-import { createExecutor, type SandboxExecutor } from "../exec/index.js";
 import type { Problem } from "../problems/types.js";
 import type { Granularity } from "../labels/segment.js";
 import {
@@ -33,8 +31,8 @@ import {
   type AssembledRewards,
   type OutcomeKind,
 } from "../rewards/index.js";
-import { ConfigError, Progress } from "../runs/index.js";
-import { Checkpoints, loadOptimizer, nextTurn, openTrainingRun, saveOptimizer } from "./checkpoint.js";
+import { ConfigError } from "../runs/index.js";
+import { RlSession, type RlResult, type RlSessionConfig, type RlSessionOptions } from "./rl-session.js";
 import { checkOptimiser, checkPositiveIntegers, configFailure } from "./config-checks.js";
 import { shuffled } from "./order.js";
 import { PrmScorer } from "./prm-scorer.js";
@@ -46,9 +44,7 @@ import { writeSamples } from "./ppo-metrics.js";
 import { grpoIterationMetrics, type GrpoMetrics, type GrpoUpdateStats } from "./grpo-metrics.js";
 import {
   maskedMean,
-  problemsData,
   rollOutAndScore,
-  usableProblems,
   padded,
   processRewardsAt,
   stepRewards as lineRewards,
@@ -58,7 +54,7 @@ import {
 
 export type { GrpoMetrics } from "./grpo-metrics.js";
 
-export interface GrpoConfig {
+export interface GrpoConfig extends RlSessionConfig {
   /** `grpo`: advantages (r − mean)/std over each prompt's group (DeepSeekMath); `rloo`: r minus the mean of the group's other rewards (Ahmadian et al. 2024). */
   algo: "grpo" | "rloo";
   /** Seeds, with the iteration number, every iteration's problems, samples and minibatch order. */
@@ -116,19 +112,6 @@ export interface GrpoConfig {
   entropyCoef: number;
   /** AdamW learning rate of the policy (PPO's measured 2e-5 for the demo's 1M-parameter policy; TRL 1e-6 for billion-parameter ones). */
   policyLr: number;
-  /** AdamW's decoupled weight decay. */
-  weightDecay: number;
-  /** AdamW's moment decay rates. */
-  betas: [number, number];
-  /** Gradients are scaled down to this global L2 norm; 0 turns clipping off. */
-  gradClip: number;
-
-  /** Write checkpoints/step-N every this many iterations, and after the last. */
-  checkpointEvery: number;
-  /** How many of the newest checkpoints are kept. */
-  keepCheckpoints: number;
-  /** Write samples/iteration-N.jsonl every this many iterations; 0: never. */
-  samplesEvery: number;
 }
 
 /** GRPO as DeepSeekMath (§4.1): outcome reward, (r − mean)/std, per-sequence averaging, β·k3 in the loss; PPO's batch sizes. */
@@ -206,28 +189,10 @@ export const grpoPresets: Record<GrpoPresetName, GrpoConfig> = {
   "grpo-steps": grpoStepsPreset,
 };
 
-export interface GrpoOptions {
-  /** Continue from the run folder's newest checkpoint when it has one; without it a used folder is refused. */
-  resume?: boolean;
-  /** Stops at the next iteration boundary, after writing a checkpoint there. */
-  signal?: AbortSignal;
-  /** No progress line on stderr. */
-  quiet?: boolean;
-  /** Called after every iteration with its metrics row. */
-  onIteration?: (metrics: GrpoMetrics) => void;
-  /** The sandbox to run rollouts in; default: one made for this run (and closed after it). */
-  executor?: SandboxExecutor;
-}
+export type GrpoOptions = RlSessionOptions<GrpoMetrics>;
 
-export interface GrpoResult {
-  /** The newest checkpoint folder: the policy, with its tokenizer. */
-  checkpoint: string;
-  iteration: number;
-  /** True when `signal` stopped the run before `iterations`. */
-  stopped: boolean;
-  /** The metrics rows of the iterations run in this session. */
-  metrics: GrpoMetrics[];
-}
+/** The newest checkpoint folder holds the policy, with its tokenizer. */
+export type GrpoResult = RlResult<GrpoMetrics>;
 
 /** A scored rollout (rollout.ts) and what GRPO adds: its reward parts and per-token advantages. */
 interface Rollout extends Scored {
@@ -244,14 +209,9 @@ export async function trainGrpo(
 ): Promise<GrpoResult> {
   checkGrpoConfig(config);
   const policyDir = config.policy!;
-  const tokenizer = Tokenizer.load(policyDir);
-  // A resumed run must be the same training on the same problems; only its length may change.
-  const data = problemsData(problems);
-  const run = openTrainingRun(runDir, config, { resume: options.resume, lengthField: "iterations", data });
-  const resumed = run.resumedFrom;
-  const executor = options.executor ?? createExecutor({ cacheDir: null });
-  const owned: { dispose(): void }[] = [];
-  const own = <T extends { dispose(): void }>(x: T): T => (owned.push(x), x);
+  const session = new RlSession<GrpoMetrics>(config.algo, config, problems, runDir, options);
+  const { tokenizer, resumed, executor } = session;
+  const own = <T extends { dispose(): void }>(x: T): T => session.own(x);
   try {
     // The models: the policy is trained; the reference (the starting policy) and the PRM are frozen.
     manualSeed(config.seed);
@@ -262,36 +222,21 @@ export async function trainGrpo(
     const opt = own(
       new AdamW(params, { lr: config.policyLr, betas: config.betas, weightDecay: config.weightDecay }),
     );
-    const optimizerFile = "policy-optimizer.safetensors";
-    if (resumed) loadOptimizer(join(resumed.dir, optimizerFile), opt);
-    let iteration = resumed?.step ?? 0;
-    const checkpoints = new Checkpoints(
-      run,
-      config.keepCheckpoints,
-      (dir) => {
-        saveCheckpoint(dir, policy, tokenizer);
-        saveOptimizer(join(dir, optimizerFile), opt);
-      },
-      () => ({ policyOptimizerStep: opt.step, seed: config.seed, problems: data.fingerprint }),
-    );
-
-    const usable = usableProblems(problems, policy, tokenizer, config.algo);
-    const bar = options.quiet
-      ? null
-      : new Progress({ label: config.algo, total: config.iterations, start: iteration, unit: "it" });
-    bar?.log(
-      `${config.algo}: ${(policy.numParameters() / 1e6).toFixed(2)}M-parameter policy, ${usable.length} problems` +
+    const usable = session.start(
+      [{ name: "policy", model: policy, optimizer: opt, folder: "" }],
+      problems,
+      (usable) =>
+        `${(policy.numParameters() / 1e6).toFixed(2)}M-parameter policy, ${usable.length} problems` +
         (usable.length < problems.length
           ? ` (${problems.length - usable.length} with prompts too long left out)`
           : "") +
         `, groups of ${config.samplesPerProblem}; ${config.outcomeReward} outcome` +
         (config.denseReward ? ` + ${config.processReward} process reward over ${config.granularity}s` : "") +
-        `; KL in the ${config.klPenalty}` +
-        (resumed ? `; resuming at iteration ${iteration}` : ""),
+        `; KL in the ${config.klPenalty}`,
     );
 
-    const session: GrpoMetrics[] = [];
-    while (iteration < config.iterations && !options.signal?.aborted) {
+    while (session.running) {
+      const iteration = session.iteration;
       const began = performance.now();
 
       // 1–2. roll out and score: n samples per problem from the current policy, each run against its problem's
@@ -408,35 +353,22 @@ export async function trainGrpo(
           );
         }
       }
-      iteration += 1;
-
       // metrics, samples, checkpoint
-      const row = grpoIterationMetrics(iteration, judged, b, sequenceRewards, stats, {
-        rolloutSeconds,
-        updateSeconds: (performance.now() - updateBegan) / 1000,
-        ...timer.seconds(),
-      });
-      run.log({ ...row });
-      session.push(row);
-      if (
-        config.samplesEvery > 0 &&
-        (iteration % config.samplesEvery === 0 || iteration === config.iterations)
-      )
-        writeSamples(runDir, iteration, b, prm ? (i) => lineRewards(b[i]!, lineRewardConfig) : undefined);
-      if (iteration % config.checkpointEvery === 0 || iteration === config.iterations)
-        checkpoints.save(iteration);
-      options.onIteration?.(row);
-      bar?.update(iteration, { pass: row.passRate, reward: row.totalReward, kl: row.kl });
-      await nextTurn();
+      const updateSeconds = (performance.now() - updateBegan) / 1000;
+      await session.endIteration(
+        (done) =>
+          grpoIterationMetrics(done, judged, b, sequenceRewards, stats, {
+            rolloutSeconds,
+            updateSeconds,
+            ...timer.seconds(),
+          }),
+        (done) =>
+          writeSamples(runDir, done, b, prm ? (i) => lineRewards(b[i]!, lineRewardConfig) : undefined),
+      );
     }
-
-    const checkpoint = checkpoints.finish(iteration);
-    bar?.done();
-    return { checkpoint, iteration, stopped: iteration < config.iterations, metrics: session };
+    return session.finish();
   } finally {
-    run.close();
-    for (const x of owned.reverse()) x.dispose();
-    if (!options.executor) await executor.close();
+    await session.close();
   }
 }
 

@@ -25,14 +25,13 @@
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { AdamW, clipGradNorm, manualSeed, scope, type Tensor } from "../torch/index.js";
-import { loadCheckpoint, readCheckpointConfig, saveCheckpoint, scoreResponses } from "../model/index.js";
+import { loadCheckpoint, readCheckpointConfig, scoreResponses } from "../model/index.js";
 import { Tokenizer } from "../model/tokenizer/index.js";
-import { createExecutor, type SandboxExecutor } from "../exec/index.js";
 import type { Problem } from "../problems/types.js";
 import type { Granularity } from "../labels/segment.js";
 import { assembleRewards, outcomeReward, type AssembledRewards, type OutcomeKind } from "../rewards/index.js";
-import { ConfigError, Progress } from "../runs/index.js";
-import { Checkpoints, loadOptimizer, nextTurn, openTrainingRun, saveOptimizer } from "./checkpoint.js";
+import { ConfigError } from "../runs/index.js";
+import { RlSession, type RlResult, type RlSessionConfig, type RlSessionOptions } from "./rl-session.js";
 import { checkOptimiser, checkPositiveIntegers, configFailure } from "./config-checks.js";
 import { shuffled } from "./order.js";
 import { PrmScorer } from "./prm-scorer.js";
@@ -42,9 +41,7 @@ import { PhaseTimer } from "./phase-timer.js";
 import { iterationMetrics, writeSamples, type PpoMetrics, type UpdateStats } from "./ppo-metrics.js";
 import {
   maskedMean,
-  problemsData,
   rollOutAndScore,
-  usableProblems,
   padded,
   processRewardsAt,
   stepRewards,
@@ -54,7 +51,7 @@ import {
 
 export type { PpoMetrics } from "./ppo-metrics.js";
 
-export interface PpoConfig {
+export interface PpoConfig extends RlSessionConfig {
   /** Seeds the value model's fresh head and, with the iteration number, every iteration's problems, samples and minibatch order. */
   seed: number;
   /** The checkpoint PPO starts from (an SFT run's checkpoint, with its tokenizer); it is also the frozen KL reference. */
@@ -115,19 +112,6 @@ export interface PpoConfig {
   policyLr: number;
   /** AdamW learning rate of the value model (OpenRLHF runs its critic about 10× faster than its actor). */
   valueLr: number;
-  /** AdamW's decoupled weight decay (TRL's default 0). */
-  weightDecay: number;
-  /** AdamW's moment decay rates (PyTorch's default 0.9, 0.999). */
-  betas: [number, number];
-  /** Gradients of each model are scaled down to this global L2 norm (TRL max_grad_norm 1, CleanRL 0.5); 0 turns clipping off. */
-  gradClip: number;
-
-  /** Write checkpoints/step-N every this many iterations, and after the last. */
-  checkpointEvery: number;
-  /** How many of the newest checkpoints are kept. */
-  keepCheckpoints: number;
-  /** Write samples/iteration-N.jsonl (every rollout with its verdict and rewards) every this many iterations; 0: never. */
-  samplesEvery: number;
 }
 
 /**
@@ -212,28 +196,10 @@ export const ppoPresets: Record<PpoPresetName, PpoConfig> = {
   baseline: baselinePreset,
 };
 
-export interface PpoOptions {
-  /** Continue from the run folder's newest checkpoint when it has one; without it a used folder is refused. */
-  resume?: boolean;
-  /** Stops at the next iteration boundary, after writing a checkpoint there. */
-  signal?: AbortSignal;
-  /** No progress line on stderr. */
-  quiet?: boolean;
-  /** Called after every iteration with its metrics row. */
-  onIteration?: (metrics: PpoMetrics) => void;
-  /** The sandbox to run rollouts in; default: one made for this run (and closed after it). */
-  executor?: SandboxExecutor;
-}
+export type PpoOptions = RlSessionOptions<PpoMetrics>;
 
-export interface PpoResult {
-  /** The newest checkpoint folder: the policy (with its tokenizer), and `value/`. */
-  checkpoint: string;
-  iteration: number;
-  /** True when `signal` stopped the run before `iterations`. */
-  stopped: boolean;
-  /** The metrics rows of the iterations run in this session. */
-  metrics: PpoMetrics[];
-}
+/** The newest checkpoint folder holds the policy (with its tokenizer) and `value/`. */
+export type PpoResult = RlResult<PpoMetrics>;
 
 /** A scored rollout (rollout.ts) and what PPO adds: its per-token rewards, values, advantages and returns. */
 interface Rollout extends Scored {
@@ -252,15 +218,11 @@ export async function trainPpo(
 ): Promise<PpoResult> {
   checkPpoConfig(config);
   const policyDir = config.policy!;
-  const tokenizer = Tokenizer.load(policyDir);
-  checkValueInit(config, tokenizer);
-  // A resumed run must be the same training on the same problems; only its length may change.
-  const data = problemsData(problems);
-  const run = openTrainingRun(runDir, config, { resume: options.resume, lengthField: "iterations", data });
-  const resumed = run.resumedFrom;
-  const executor = options.executor ?? createExecutor({ cacheDir: null });
-  const owned: { dispose(): void }[] = [];
-  const own = <T extends { dispose(): void }>(x: T): T => (owned.push(x), x);
+  const session = new RlSession<PpoMetrics>("ppo", config, problems, runDir, options, (tokenizer) =>
+    checkValueInit(config, tokenizer),
+  );
+  const { tokenizer, resumed, executor } = session;
+  const own = <T extends { dispose(): void }>(x: T): T => session.own(x);
   try {
     // The models: the policy and the value model are trained; the reference (the starting policy) and the PRM are frozen.
     manualSeed(config.seed);
@@ -284,44 +246,24 @@ export async function trainPpo(
       new AdamW(params, { lr, betas: config.betas, weightDecay: config.weightDecay });
     const policyOpt = own(adamw(policyParams, config.policyLr));
     const valueOpt = own(adamw(valueParams, config.valueLr));
-    if (resumed) {
-      loadOptimizer(join(resumed.dir, "policy-optimizer.safetensors"), policyOpt);
-      loadOptimizer(join(resumed.dir, "value-optimizer.safetensors"), valueOpt);
-    }
-    let iteration = resumed?.step ?? 0;
-    const checkpoints = new Checkpoints(
-      run,
-      config.keepCheckpoints,
-      (dir) => {
-        saveCheckpoint(dir, policy, tokenizer);
-        saveCheckpoint(join(dir, "value"), value, tokenizer);
-        saveOptimizer(join(dir, "policy-optimizer.safetensors"), policyOpt);
-        saveOptimizer(join(dir, "value-optimizer.safetensors"), valueOpt);
-      },
-      () => ({
-        policyOptimizerStep: policyOpt.step,
-        valueOptimizerStep: valueOpt.step,
-        seed: config.seed,
-        problems: data.fingerprint,
-      }),
-    );
-
-    const usable = usableProblems(problems, policy, tokenizer, "ppo");
-    const bar = options.quiet
-      ? null
-      : new Progress({ label: "ppo", total: config.iterations, start: iteration, unit: "it" });
-    bar?.log(
-      `ppo: ${(policy.numParameters() / 1e6).toFixed(2)}M-parameter policy, ${(value.numParameters() / 1e6).toFixed(2)}M-parameter value model ` +
+    const trained = [
+      { name: "policy", model: policy, optimizer: policyOpt, folder: "" },
+      { name: "value", model: value, optimizer: valueOpt, folder: "value" },
+    ];
+    const usable = session.start(
+      trained,
+      problems,
+      (usable) =>
+        `${(policy.numParameters() / 1e6).toFixed(2)}M-parameter policy, ${(value.numParameters() / 1e6).toFixed(2)}M-parameter value model ` +
         `(from the ${resumed ? "checkpoint" : config.valueInit === "prm" ? "PRM" : "policy"}), ${usable.length} problems` +
         (usable.length < problems.length
           ? ` (${problems.length - usable.length} with prompts too long left out)`
           : "") +
-        `; ${config.outcomeReward} outcome${config.denseReward ? ` + ${config.processReward} process reward over ${config.granularity}s` : ""}` +
-        (resumed ? `; resuming at iteration ${iteration}` : ""),
+        `; ${config.outcomeReward} outcome${config.denseReward ? ` + ${config.processReward} process reward over ${config.granularity}s` : ""}`,
     );
 
-    const session: PpoMetrics[] = [];
-    while (iteration < config.iterations && !options.signal?.aborted) {
+    while (session.running) {
+      const iteration = session.iteration;
       const began = performance.now();
 
       // 1–2. roll out and score: n samples per problem from the current policy, each run against its problem's
@@ -425,41 +367,17 @@ export async function trainPpo(
           stats.push({ ...policyStats, ...valueStats });
         }
       }
-      iteration += 1;
-
       // metrics, samples, checkpoint
-      const row = iterationMetrics(iteration, judged, b, stats, {
-        rolloutSeconds,
-        updateSeconds: (performance.now() - updateBegan) / 1000,
-        ...timer.seconds(),
-      });
-      run.log({ ...row });
-      session.push(row);
-      if (
-        config.samplesEvery > 0 &&
-        (iteration % config.samplesEvery === 0 || iteration === config.iterations)
-      )
-        writeSamples(runDir, iteration, b, prm ? (i) => stepRewards(b[i]!, config) : undefined);
-      if (iteration % config.checkpointEvery === 0 || iteration === config.iterations)
-        checkpoints.save(iteration);
-      options.onIteration?.(row);
-      bar?.update(iteration, { pass: row.passRate, reward: row.totalReward, kl: row.kl });
-      await nextTurn();
+      const updateSeconds = (performance.now() - updateBegan) / 1000;
+      await session.endIteration(
+        (done) =>
+          iterationMetrics(done, judged, b, stats, { rolloutSeconds, updateSeconds, ...timer.seconds() }),
+        (done) => writeSamples(runDir, done, b, prm ? (i) => stepRewards(b[i]!, config) : undefined),
+      );
     }
-
-    // Stopped early, or nothing was left to do: the current state is the newest checkpoint.
-    const checkpoint = checkpoints.finish(iteration);
-    bar?.done();
-    return {
-      checkpoint,
-      iteration,
-      stopped: iteration < config.iterations,
-      metrics: session,
-    };
+    return session.finish();
   } finally {
-    run.close();
-    for (const x of owned.reverse()) x.dispose();
-    if (!options.executor) await executor.close();
+    await session.close();
   }
 }
 
