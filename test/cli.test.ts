@@ -13,6 +13,21 @@ test("linewise --help lists the commands", () => {
   assert.match(r.stdout, /Usage: linewise <command>/);
 });
 
+test("every command's --help sets each option apart from its text", () => {
+  const top = spawnSync(process.execPath, [cli, "--help"], { encoding: "utf8" }).stdout;
+  const commands = [...top.matchAll(/^  ([a-z][a-z-]+) {2,}/gm)].map((m) => m[1]!);
+  assert.ok(commands.length >= 15, `commands found: ${commands.join(", ")}`);
+  for (const command of commands) {
+    const r = spawnSync(process.execPath, [cli, command, "--help"], { encoding: "utf8" });
+    assert.equal(r.status, 0, `${command} --help: ${r.stderr}`);
+    // An option line is the option, its argument, then at least two spaces before the text (or nothing).
+    const run = r.stdout
+      .split("\n")
+      .filter((line) => /^ {2}--[a-z]/.test(line) && !/^ {2}\S+( \S+)?( {2,}\S|$)/.test(line));
+    assert.deepEqual(run, [], `${command} --help: option lines run into their text`);
+  }
+});
+
 test("an unknown command is a one-line error with exit code 2", () => {
   const r = spawnSync(process.execPath, [cli, "frobnicate"], { encoding: "utf8" });
   assert.equal(r.status, 2);

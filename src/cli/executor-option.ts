@@ -28,10 +28,14 @@ export function executorHelp(width: number): string {
     ],
     ["--exec-token T", ["bearer token for those servers (default: $LINEWISE_TOKEN)"]],
   ];
+  // An option too long for the command's column goes on a line of its own, its text below it.
   return lines
-    .flatMap(([option, text]) =>
-      text.map((t, i) => (i === 0 ? `  ${option}`.padEnd(width) : " ".repeat(width)) + t),
-    )
+    .flatMap(([option, text]) => {
+      const head = `  ${option}`;
+      const fits = head.length < width;
+      const body = text.map((t, i) => (i === 0 && fits ? head.padEnd(width) : " ".repeat(width)) + t);
+      return fits ? body : [head, ...body];
+    })
     .join("\n");
 }
 

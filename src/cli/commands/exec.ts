@@ -40,7 +40,8 @@ Options:
   --all-tests       run every test case (default: stop at the first failure, as rewards do)
   --strict          a fresh sandboxed interpreter per program (slower; default: forked workers)
   --skip-bad        warn about malformed rows (with file and line) and go on, instead of stopping
-  --timeout SECONDS CPU-time limit per program (default 10; wall-clock limit is twice that plus 2 s;
+  --timeout SECONDS
+                    CPU-time limit per program (default 10; wall-clock limit is twice that plus 2 s;
                     EvalPlus problems: each input's own limit, at most the wall-clock limit)
   --slots N         programs run at once (default: the number of cores)
   --no-cache        run every program again (default: verdicts are cached by program, tests and limits

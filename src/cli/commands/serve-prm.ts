@@ -49,7 +49,8 @@ Options:
   --granularity G   line (default) or block: the steps scored
 ${serveHelp(8200)}
   --max-batch N     responses scored together (default 32)
-  --batch-window MS how long a request waits for others to share its batch (default 25)
+  --batch-window MS
+                    how long a request waits for others to share its batch (default 25)
 
 Example:
   linewise serve-prm --prm runs/prm/checkpoints/step-400 --port 8200 &
