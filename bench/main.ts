@@ -8,6 +8,7 @@ type Bench = () => Promise<Record<string, unknown>>;
 const benches: Record<string, Bench> = {
   exec: async () => (await import("./exec.js")).benchExec(),
   "serve-exec": async () => (await import("./serve-exec.js")).benchServeExec(),
+  "serve-prm": async () => (await import("./serve-prm.js")).benchServePrm(),
   engine: async () => (await import("./engine.js")).benchEngine(),
   tokenizer: async () => (await import("./tokenizer.js")).benchTokenizer(),
   generate: async () => (await import("./generate.js")).benchGenerate(),

@@ -13,14 +13,10 @@ import { createExecutor } from "../src/exec/index.js";
 import { RemoteExecutor } from "../src/exec/remote.js";
 import { sharedBenchmarks } from "../src/paths.js";
 import { ExecServer } from "../src/server/exec-server.js";
+import { pathFigures, type PathTimes } from "./service-figures.js";
 import { pool, readHumanEval, type Sample } from "./exec.js";
 
 const limits = { wallMs: 10_000, cpuMs: 10_000 };
-
-function percentile(xs: number[], p: number): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
-}
 
 export async function benchServeExec(options: { rounds?: number; programs?: number } = {}) {
   const file = join(sharedBenchmarks, "humaneval", "HumanEval.jsonl");
@@ -50,8 +46,8 @@ export async function benchServeExec(options: { rounds?: number; programs?: numb
       return ((await res.json()) as { status: string }).status === "Success";
     },
   };
-  const times: Record<string, { seconds: number[]; latencies: number[]; passed: number }> = {};
-  for (const name of Object.keys(paths)) times[name] = { seconds: [], latencies: [], passed: 0 };
+  const times: Record<string, PathTimes> = {};
+  for (const name of Object.keys(paths)) times[name] = { seconds: [], latencies: [], ok: 0 };
   try {
     for (let round = 0; round < rounds; round++) {
       for (const [name, run] of Object.entries(paths)) {
@@ -66,7 +62,7 @@ export async function benchServeExec(options: { rounds?: number; programs?: numb
           }),
         );
         times[name]!.seconds.push((performance.now() - t0) / 1000);
-        times[name]!.passed = results.filter(Boolean).length;
+        times[name]!.ok = results.filter(Boolean).length;
       }
       console.error(`bench serve-exec: round ${round + 1}/${rounds} done`);
     }
@@ -76,21 +72,6 @@ export async function benchServeExec(options: { rounds?: number; programs?: numb
     await local.close();
   }
   const figures: Record<string, unknown> = { programs: samples.length, slots, rounds };
-  const base = Math.min(...times["inProcess"]!.seconds);
-  for (const [name, t] of Object.entries(times)) {
-    const best = Math.min(...t.seconds);
-    const row = {
-      perSecond: +(samples.length / best).toFixed(1),
-      p50Ms: Math.round(percentile(t.latencies, 0.5)),
-      p99Ms: Math.round(percentile(t.latencies, 0.99)),
-      passed: t.passed,
-      vsInProcess: +(base / best).toFixed(2),
-    };
-    console.log(
-      `${name.padEnd(10)} ${row.perSecond} programs/s, latency p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms, ` +
-        `${row.passed}/${samples.length} passed, throughput ${row.vsInProcess}× in-process`,
-    );
-    figures[name] = row;
-  }
+  Object.assign(figures, pathFigures(times, samples.length, "programs", "passed"));
   return figures;
 }
