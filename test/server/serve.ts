@@ -18,20 +18,22 @@ export function serveModel(dir: string, ...extra: string[]): Promise<ServedModel
   return serve("serve-model", ["--model", dir, ...extra], /at (http:\/\/\S+\/v1)/);
 }
 
-/** Runs `linewise COMMAND --port 0 ...args` and waits for `urlPattern` (its first group: the URL) on stdout. */
+/**
+ * Runs `linewise COMMAND --port 0 ...args` and waits for `urlPattern` (its first group: the URL) on stdout;
+ * with `prefix`, through that command (e.g. `ip netns exec NS`, which execs node in place).
+ */
 export async function serve(
   command: string,
   args: string[],
   urlPattern = /at (http:\/\/\S+)/,
+  prefix: string[] = [],
 ): Promise<ServedModel> {
-  const child = spawn(
-    process.execPath,
-    [join(packageRoot, "bin/linewise.js"), command, "--port", "0", ...args],
-    {
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, LINEWISE_THREADS: "1" },
-    },
-  );
+  const linewise = [process.execPath, join(packageRoot, "bin/linewise.js"), command, "--port", "0", ...args];
+  const [program, ...programArgs] = [...prefix, ...linewise];
+  const child = spawn(program!, programArgs, {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, LINEWISE_THREADS: "1" },
+  });
   let stdout = "";
   let stderr = "";
   child.stderr!.on("data", (d) => (stderr += d));

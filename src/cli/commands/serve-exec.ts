@@ -87,7 +87,12 @@ export const serveExecCommand: Command = {
       maxWallMs,
     });
     try {
-      await serveUntilStopped(name, server, settings, `the sandbox (${slots} slots)`);
+      await serveUntilStopped(
+        name,
+        server,
+        settings,
+        `the sandbox (${slots} ${slots === 1 ? "slot" : "slots"})`,
+      );
     } finally {
       await server.close();
     }
