@@ -6,7 +6,7 @@
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import type { Generator } from "../generate/types.js";
 import type { SandboxExecutor } from "../exec/index.js";
-import { verdictFor } from "../exec/judge.js";
+import { evalPlusColumns, verdictFor } from "../exec/judge.js";
 import type { Status } from "../exec/types.js";
 import type { Problem } from "../problems/types.js";
 
@@ -35,6 +35,9 @@ export interface SampleResult {
   passed: boolean;
   /** Response length in tokens (the generator's count; characters / 4 when it gives none). */
   tokens: number;
+  /** EvalPlus problems only: whether the base inputs alone passed (the HumanEval / MBPP column; `passed`
+   *  is the HumanEval+ / MBPP+ one). */
+  base?: boolean;
 }
 
 /** One evaluated problem: the row written to results.jsonl. */
@@ -124,11 +127,13 @@ export async function evaluate(
       parts.map(async ({ problem, sampled, greedy }): Promise<ProblemResult> => {
         const judge = async (c: { text: string; tokens?: number[] }): Promise<SampleResult> => {
           const verdict = await verdictFor(problem, c.text, executor);
+          const columns = evalPlusColumns(problem, verdict);
           return {
             response: c.text,
             status: verdict.status,
             passed: verdict.status === "pass",
             tokens: c.tokens?.length ?? Math.ceil(c.text.length / 4),
+            ...(columns ? { base: columns.base } : {}),
           };
         };
         return {

@@ -2,7 +2,11 @@
  * JSON for values JavaScript numbers cannot hold exactly. Python ints have any size and Python's json
  * writes NaN/Infinity; linewise keeps them as tagged objects inside `Json`:
  *   {"$bigint": "123456789012345678901"}   an integer beyond ±(2^53 − 1)
+ *   {"$bigint": "0x1d6329f1c35ca4bfabb…"} one of over 10 000 digits, which the sandbox writes in hex
+ *                                          (values.py: decimal would take quadratic time)
  *   {"$float": "nan" | "inf" | "-inf"}      a non-finite float (also accepted: any float literal)
+ *   {"$numbers": [[1, 2.0, NaN], "iff"]}   a list of ints and floats, each item's kind in the string
+ *                                          (values.py writes these without a Python loop)
  * and, for arguments sent to Python only, {"$tuple": [...]} and {"$set": [...]}.
  * Loaders should read expected values with `parseJsonExact` so that big integers compare exactly.
  */
@@ -19,6 +23,8 @@ export function numericTag(value: Json): bigint | number | undefined {
   const v = value[keys[0]!];
   if (typeof v !== "string") return undefined;
   if (keys[0] === "$bigint" && /^-?\d+$/.test(v)) return BigInt(v);
+  if (keys[0] === "$bigint" && /^-?0x[0-9a-f]+$/.test(v))
+    return v.startsWith("-") ? -BigInt(v.slice(1)) : BigInt(v);
   if (keys[0] === "$float") {
     const f = v === "nan" ? NaN : v === "inf" ? Infinity : v === "-inf" ? -Infinity : Number(v);
     return Number.isNaN(f) && v !== "nan" ? undefined : f;

@@ -12,7 +12,16 @@ import type { Json, Tests } from "../problems/types.js";
 import { packageRoot } from "../paths.js";
 import { cacheKey, ResultCache } from "./cache.js";
 import { Grader, type CaseReport, type RunEnd } from "./grade.js";
-import { processLimit, resolveLimits, resultBytes, type Comparison, type RunOptions } from "./limits.js";
+import { stringifyExact } from "./exactJson.js";
+import {
+  captureResultBytes,
+  processLimit,
+  resolveLimits,
+  resultBytes,
+  sentBytes,
+  type Comparison,
+  type RunOptions,
+} from "./limits.js";
 import { checkBubblewrap, findInterpreter, harnessVersion } from "./sandbox.js";
 import type { Executor, Limits, Status, Verdict } from "./types.js";
 import { SandboxWorker, type JobEnd, type JobMessage } from "./worker.js";
@@ -158,7 +167,7 @@ class Pool implements SandboxExecutor {
     const base = {
       program,
       stopOnFirst: limits.stopOnFirstFailure,
-      limits: this.jobLimits(limits, testCount(tests)),
+      limits: this.jobLimits(limits, resultBytes(limits, testCount(tests), expectedBytes(tests))),
     };
     let job: Task["job"];
     if (tests.kind === "stdio") job = { ...base, kind: "stdio", inputs: tests.cases.map((c) => c.input) };
@@ -177,6 +186,7 @@ class Pool implements SandboxExecutor {
       limits,
       compare,
       job.caseMs ?? null,
+      job.limits.resultBytes,
     ]);
     return this.cached(
       key,
@@ -203,10 +213,18 @@ class Pool implements SandboxExecutor {
       fnName,
       args: argsList,
       stopOnFirst: false,
-      limits: this.jobLimits(limits, argsList.length),
+      limits: this.jobLimits(limits, Math.max(resultBytes(limits, argsList.length), captureResultBytes)),
       timed: true,
     };
-    const key = cacheKey([harnessVersion(), "capture", program, fnName, argsList, limits]);
+    const key = cacheKey([
+      harnessVersion(),
+      "capture",
+      program,
+      fnName,
+      argsList,
+      limits,
+      job.limits.resultBytes,
+    ]);
     type Stored = { status: Status; detail?: string; values: ([Json] | null)[]; times: (number | null)[] };
     const stored = await this.cached<Stored>(
       key,
@@ -242,7 +260,7 @@ class Pool implements SandboxExecutor {
       program,
       inputs: [stdin],
       stopOnFirst: false,
-      limits: this.jobLimits(limits, 1),
+      limits: this.jobLimits(limits, resultBytes(limits, 1)),
     };
     const tests: Tests = { kind: "stdio", cases: [{ input: stdin, output: "" }] };
     const { verdict, grader } = await this.submit(job, tests, { mode: "exact" }, options.signal);
@@ -257,14 +275,14 @@ class Pool implements SandboxExecutor {
     await Promise.all([...this.live].map((w) => w.close()));
   }
 
-  private jobLimits(limits: Required<Limits>, tests: number): JobMessage["limits"] {
+  private jobLimits(limits: Required<Limits>, results: number): JobMessage["limits"] {
     const { wallMs, cpuMs, memoryBytes, outputBytes } = limits;
     return {
       wallMs,
       cpuMs,
       memoryBytes,
       outputBytes,
-      resultBytes: resultBytes(limits, tests),
+      resultBytes: results,
       nproc: processLimit,
     };
   }
@@ -487,6 +505,20 @@ function gradingVersion(): string {
     hash.update(file).update(readFileSync(fileURLToPath(new URL(file, import.meta.url))));
   grading = hash.digest("hex").slice(0, 16);
   return grading;
+}
+
+const expectedSizes = new WeakMap<Tests, number>();
+
+/** The bytes of a call test's expected return values as the sandbox would send them (0 for other tests);
+ *  measured once per tests object, since a problem's tests are judged many times. */
+function expectedBytes(tests: Tests): number {
+  if (tests.kind !== "call") return 0;
+  let bytes = expectedSizes.get(tests);
+  if (bytes === undefined) {
+    bytes = tests.cases.reduce((sum, c) => sum + sentBytes(stringifyExact(c.expected)), 0);
+    expectedSizes.set(tests, bytes);
+  }
+  return bytes;
 }
 
 function testCount(tests: Tests): number {

@@ -80,7 +80,28 @@ export function resolveLimits(base: Limits, over: Limits = {}): Required<Limits>
   return limits;
 }
 
-/** Bytes of result lines a run may send back (return values, stdio outputs) before it is cut off. */
-export function resultBytes(limits: Required<Limits>, testCount: number): number {
-  return Math.min(limits.outputBytes * (testCount + 2), 256 * 1024 * 1024) + 1024 * 1024;
+/**
+ * Bytes of result lines a run may send back (return values, stdio outputs) before it is cut off: the
+ * output limit per test and, on top, twice the expected return values' size as the sandbox writes them
+ * (`expectedBytes`, call tests; see `sentBytes`). A program whose expected values are large (HumanEval/15's
+ * largest are 7 MB strings, 147 MB over its inputs) can send back its answers; one whose expected values
+ * are small is limited as before, and no program can send back much more than its reference did.
+ */
+export function resultBytes(limits: Required<Limits>, testCount: number, expectedBytes = 0): number {
+  return Math.min(limits.outputBytes * (testCount + 2), 256 * 1024 * 1024) + 1024 * 1024 + 2 * expectedBytes;
+}
+
+/**
+ * What `capture` may send back: a reference solution's return values, which become expected values and
+ * have none of their own to scale from. 256 MiB holds EvalPlus's largest (HumanEval/15, 147 MB) and stays
+ * at half of what one JavaScript string can hold (2^29 characters), since the cache keeps a capture as one
+ * JSON text. A capture over it ends as `output_limit`.
+ */
+export const captureResultBytes = 256 * 1024 * 1024;
+
+/** The bytes `value` takes as the sandbox's JSON (values.py: ASCII only, so \uXXXX for other characters). */
+export function sentBytes(json: string): number {
+  let bytes = json.length;
+  for (let i = 0; i < json.length; i++) if (json.charCodeAt(i) > 0x7f) bytes += 5;
+  return bytes;
 }

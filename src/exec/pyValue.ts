@@ -73,6 +73,15 @@ function tagged(key: string, v: Json): PyValue | undefined {
       t: mappingTags[key as keyof typeof mappingTags],
       pairs: (v as Json[][]).map(([k, x]) => [pyValue(k!), pyValue(x!)]),
     };
+  if (key === "$numbers" && Array.isArray(v) && v.length === 2) {
+    // A list of ints and floats as JSON numbers, with each item's kind ("i" or "f"): 2.0 reads back as 2
+    // here, and the kind says it is a float.
+    const [values, kinds] = v;
+    if (Array.isArray(values) && typeof kinds === "string" && kinds.length === values.length) {
+      const items = values.map((x, i) => numberOfKind(x, kinds[i]!));
+      if (items.every((x) => x !== undefined)) return { t: "list", items: items as PyValue[] };
+    }
+  }
   if (key === "$complex" && Array.isArray(v) && v.length === 2) {
     const [re, im] = v.map((part) => {
       const x = pyValue(part);
@@ -87,6 +96,14 @@ function tagged(key: string, v: Json): PyValue | undefined {
     if (n?.t === "int" && d?.t === "int" && d.v !== 0n) return { t: "fraction", ...lowest(n.v, d.v) };
   }
   if (key === "$decimal" && typeof v === "string") return { t: "decimal", v };
+  return undefined;
+}
+
+function numberOfKind(x: Json, kind: string): PyValue | undefined {
+  if (kind === "f" && typeof x === "number") return { t: "float", v: x };
+  const y = pyValue(x);
+  if (kind === "f" && y.t === "float") return y; // a {"$float": "nan"} tag
+  if (kind === "i" && y.t === "int") return y;
   return undefined;
 }
 

@@ -165,3 +165,17 @@ test("LiveCodeBench stdout: a line's tokens equal as Decimals, exactly (no float
   );
   assert.ok(outputsEqual("NaN", "NaN ", lcb), "identical text is equal, even NaN");
 });
+
+test("a list of numbers with its kinds: hex big ints, and a malformed one is not a list", () => {
+  assert.ok(valuesEqual({ $numbers: [[1, 2, 3], "iff"] }, [1, { $float: "2.0" }, 3.0]));
+  assert.ok(valuesEqual({ $bigint: "0xff" }, 255));
+  assert.ok(valuesEqual({ $bigint: "-0x1f" }, -31));
+  assert.ok(
+    valuesEqual({ $numbers: [[1, { $bigint: "0x100000000000000000" }], "ii"] }, [
+      1,
+      { $bigint: String(2n ** 68n) },
+    ]),
+  );
+  assert.ok(!valuesEqual({ $numbers: [[1, 2], "i"] }, [1, 2]), "one kind per item");
+  assert.ok(!valuesEqual({ $numbers: [[1, "2"], "ii"] }, [1, "2"]), "numbers only");
+});

@@ -1,7 +1,8 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { createExecutor } from "../../src/exec/index.js";
-import type { Tests } from "../../src/problems/types.js";
+import { pyEqual, pyValue, type PyValue } from "../../src/exec/pyValue.js";
+import type { Json, Tests } from "../../src/problems/types.js";
 
 const executor = createExecutor({ cacheDir: null, limits: { wallMs: 3000, cpuMs: 2000 } });
 after(() => executor.close());
@@ -72,6 +73,29 @@ test("timeout, memory_limit and output_limit", async () => {
   assert.equal(o.status, "output_limit");
 });
 
+test("large return values: a capture records them, and a program may send back twice its expected values", async () => {
+  // A model program's budget is the output limit per test (1 MiB) plus twice the expected values' size, so
+  // a reference whose outputs are large (HumanEval/15: 7 MB strings) can be recorded and then judged.
+  const mb = 1024 * 1024;
+  const program = "def big(n, c):\n    return c * n\n";
+  const args = [6 * mb, "v"];
+  const limits = { wallMs: 30_000, cpuMs: 20_000 }; // megabytes through the sandbox on a loaded machine
+  const captured = await executor.capture(program, "big", [args], limits);
+  assert.equal(captured.status, "pass", captured.detail);
+  const expected = captured.values[0]!;
+  assert.equal((expected as string).length, 6 * mb);
+  const tests: Tests = { kind: "call", fnName: "big", cases: [{ args, expected }] };
+  assert.equal((await executor.run(program, tests, limits)).status, "pass");
+  const wrong = await executor.run("def big(n, c):\n    return 'w' * n\n", tests, limits);
+  assert.equal(wrong.status, "wrong_answer");
+  assert.match(wrong.detail!, /expected "vvv.*got "www/);
+  const flood = await executor.run("def big(n, c):\n    return c * (3 * n)\n", tests, limits);
+  assert.equal(flood.status, "output_limit", "three times the expected size");
+  // With small expected values the budget is what it always was: 6 MB is refused.
+  const small: Tests = { kind: "call", fnName: "big", cases: [{ args, expected: "v" }] };
+  assert.equal((await executor.run(program, small, limits)).status, "output_limit");
+});
+
 test("stop at the first failing test, or run them all", async () => {
   const program = "def double(x):\n    return 0 if x == 1 else x * 2\n";
   const first = await executor.run(program, doubleCalls, { stopOnFirstFailure: true });
@@ -117,6 +141,29 @@ test("large Python ints come back exactly", async () => {
   assert.equal((await executor.run("def f(x):\n    return x\n", tests)).status, "pass");
   const off = await executor.run("def f(x):\n    return x - 1\n", tests);
   assert.equal(off.status, "wrong_answer", "2^100 and 2^100 + 1 are the same JS number but not the same int");
+});
+
+test("long ints come back in hex and lists of numbers with each item's kind, without a Python loop", async () => {
+  // Writing a long int in decimal takes quadratic time in CPython 3.11 (26 s for HumanEval/83's million
+  // digits); lists of ints and floats (HumanEval/130's million floats) go as one tag, not a tag per float.
+  const program =
+    "def f(n):\n    return [18 * 10 ** (n - 2), 3 ** 9000, [1, 2.0, float('inf'), -0.0, 2 ** 60]]\n";
+  const c = await executor.capture(program, "f", [[200_000]], { wallMs: 20_000, cpuMs: 10_000 });
+  assert.equal(c.status, "pass", c.detail);
+  const [long, short, numbers] = c.values[0] as Json[];
+  assert.match((long as { $bigint: string }).$bigint, /^0x[0-9a-f]+$/);
+  assert.match((short as { $bigint: string }).$bigint, /^\d{4295}$/, "under 10 000 digits: decimal");
+  const value = pyValue(c.values[0]!) as { items: PyValue[] };
+  assert.ok(pyEqual(value.items[0]!, { t: "int", v: 18n * 10n ** 199_998n }));
+  assert.ok(pyEqual(value.items[1]!, { t: "int", v: 3n ** 9000n }));
+  assert.deepEqual(
+    (pyValue(numbers!) as { items: PyValue[] }).items.map((x) => x.t),
+    ["int", "float", "float", "float", "int"],
+  );
+  const tests: Tests = { kind: "call", fnName: "f", cases: [{ args: [200_000], expected: c.values[0]! }] };
+  assert.equal((await executor.run(program, tests, { wallMs: 20_000, cpuMs: 10_000 })).status, "pass");
+  const off = await executor.run(program.replace("18 *", "17 *"), tests, { wallMs: 20_000, cpuMs: 10_000 });
+  assert.equal(off.status, "wrong_answer");
 });
 
 test("call tests accept only plain data: other objects are wrong answers", async () => {

@@ -1,7 +1,8 @@
 // The loaders and the executor agree with the public benchmarks: every HumanEval and MBPP reference solution
 // passes its tests in the sandbox, and the same solutions with the last statement of the entry function
 // replaced by `return None` do not (DESIGN.md, "The executor"; issue 3, "Tests"). Every row of sanitized
-// MBPP, HumanEval+ and MBPP+ loads and every reference passes (issue 15: the README's parity table).
+// MBPP, HumanEval+ and MBPP+ loads (but Mbpp/255, below) and every reference passes (issue 15: the README's
+// parity table).
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
@@ -92,34 +93,34 @@ test("sanitized MBPP: all 427 rows load and every reference solution passes", { 
 });
 
 // EvalPlus's references run twice (once to record expected outputs and times, once judged), which costs
-// minutes of CPU on a small machine (HumanEval/15's alone takes seconds): this executor keeps results in
-// the on-disk cache, so a second run of the suite is quick. Its key holds the harness, the grading code,
-// the program, the tests and the limits, so any change to those runs them again.
-for (const [name, file, count] of [
-  ["HumanEval+", "evalplus/HumanEvalPlus-v0.1.10.jsonl", 164],
-  ["MBPP+", "evalplus/MbppPlus-v0.2.0.jsonl", 378],
+// minutes of CPU on a small machine: this executor keeps results in the on-disk cache (.cache/exec), so a
+// second run of the suite is quick. Its key holds the harness, the grading code, the program, the tests and
+// the limits, so any change to those runs them again.
+// One MBPP+ row cannot be recorded yet, and is named here rather than skipped quietly: Mbpp/255
+// (combinations_colors, line 120) returns 1.66 million tuples of 77 strings on its input 88 (about 940 MB as
+// JSON), over a capture's memory and output limits (issue 15, what is left).
+for (const [name, file, count, unrecorded] of [
+  ["HumanEval+", "evalplus/HumanEvalPlus-v0.1.10.jsonl", 164, []],
+  ["MBPP+", "evalplus/MbppPlus-v0.2.0.jsonl", 378, [{ line: 120, id: "Mbpp/255" }]],
 ] as const) {
   test(
-    `${name}: all ${count} rows load (no row skipped) and every canonical solution passes by EvalPlus's rules`,
-    // Issue 15's target, not reached yet: HumanEval/15's canonical output for its largest plus input is
-    // over the sandbox's output limit (HumanEvalPlus line 16), and the whole run costs minutes of CPU.
-    // Skipped with that reason until the loader can record such outputs (then drop the `||` part).
-    {
-      skip:
-        skip || "EvalPlus full counts not reached yet (issue 15: HumanEval/15's output is over the limit)",
-    },
-    async () => {
+    `${name}: all ${count} rows load (${unrecorded.map((r) => r.id).join(", ") || "none"} aside) and every canonical solution passes by EvalPlus's rules`,
+    { skip },
+    async (t) => {
       const cached = createExecutor({});
+      const started = Date.now();
       try {
-        const capture = { cpuMs: 600_000, wallMs: 1_200_000 };
+        const capture = { cpuMs: 600_000, wallMs: 1_200_000 }; // what `linewise exec` gives a capture
         const { problems, bad } = await loadProblems(join(sharedBenchmarks, file), "evalplus", {
+          skipBad: true,
           capture: (program, fnName, args) => cached.capture(program, fnName, args, capture),
         });
         assert.deepEqual(
-          bad.map((e) => e.message),
-          [],
+          bad.map((e) => /:(\d+): /.exec(e.message)?.[1]),
+          unrecorded.map((r) => String(r.line)),
+          `rows that did not load: ${bad.map((e) => e.message).join("; ")}`,
         );
-        assert.equal(problems.length, count);
+        assert.equal(problems.length, count - unrecorded.length);
         assert.ok(
           problems.every((p) => p.meta!["droppedTests"] === 0),
           "no input dropped",
@@ -134,6 +135,7 @@ for (const [name, file, count] of [
         );
         assert.deepEqual(failing, [], "canonical solutions that did not pass");
         assert.ok(verdicts.every((v, i) => evalPlusColumns(problems[i]!, v)?.base === true));
+        t.diagnostic(`${name}: ${((Date.now() - started) / 1000).toFixed(0)} s`);
       } finally {
         await cached.close();
       }

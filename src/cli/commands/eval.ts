@@ -20,7 +20,9 @@ const help = `Usage: linewise eval (--model CKPT | --openai URL [--openai URL â€
 
 Samples responses for every problem, runs them against the tests in the sandbox, and writes
   OUT/results.jsonl   one row per problem (responses, verdicts, token counts); a rerun resumes it
-  OUT/summary.json    pass@k overall, by difficulty and by response length, greedy pass@1
+  OUT/summary.json    pass@k overall, by difficulty and by response length, greedy pass@1;
+                      on EvalPlus files also its two columns, base tests (HumanEval / MBPP)
+                      and base + plus tests (HumanEval+ / MBPP+)
   OUT/summary.md      the same as Markdown tables
 
 Options:

@@ -17,7 +17,7 @@
  * `meta.droppedTests` (EvalPlus's own files have none).
  */
 import { evalPlusTimeFactor, evalPlusTimeFloorMs, isFloats } from "../../exec/evalplus.js";
-import type { EvalPlusComparison, EvalPlusOracle } from "../../exec/limits.js";
+import { captureResultBytes, type EvalPlusComparison, type EvalPlusOracle } from "../../exec/limits.js";
 import type { Json, Problem } from "../types.js";
 import { mbppPlusArgs } from "./evalplusInputs.js";
 import { describe, identifier, text, type Row } from "./fields.js";
@@ -116,6 +116,10 @@ export async function evalPlusProblem(pending: PendingEvalPlus, capture: Capture
   const { problem, entryPoint, inputs, baseCount, atol, oracle } = pending;
   const result = await capture(problem.solution, entryPoint, inputs);
   // Only calls that raised may be left out; a run cut short (time, memory, the sandbox) says nothing of the inputs.
+  if (result.status === "output_limit")
+    throw new RowError(
+      `the canonical solution's return values are over the ${captureResultBytes / 2 ** 20} MiB a capture may record (${result.detail ?? "output_limit"})`,
+    );
   if (result.status !== "pass" && result.status !== "runtime_error" && result.status !== "wrong_answer")
     throw new RowError(
       `the canonical solution did not finish (${result.status}${result.detail ? `: ${result.detail}` : ""}); rerun, or give it more time with --timeout`,
