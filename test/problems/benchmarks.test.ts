@@ -99,13 +99,20 @@ test("sanitized MBPP: all 427 rows load and every reference solution passes", { 
 // One MBPP+ row cannot be recorded yet, and is named here rather than skipped quietly: Mbpp/255
 // (combinations_colors, line 120) returns 1.66 million tuples of 77 strings on its input 88 (about 940 MB as
 // JSON), over a capture's memory and output limits (issue 15, what is left).
+// With an empty cache the two take about 7 minutes on a 2-core machine (HumanEval/15, /83, /130 and /139 alone
+// record hundreds of MB of expected values), which would take `npm test` past its 15-minute budget: they run
+// when LINEWISE_FULL_BENCHMARKS=1, as `.ci/run` sets it for its own run of them after `npm test`.
+const fullCountsSkip =
+  process.env["LINEWISE_FULL_BENCHMARKS"] === "1"
+    ? false
+    : "EvalPlus full counts: ~7 min with an empty cache; set LINEWISE_FULL_BENCHMARKS=1 (.ci/run does)";
 for (const [name, file, count, unrecorded] of [
   ["HumanEval+", "evalplus/HumanEvalPlus-v0.1.10.jsonl", 164, []],
   ["MBPP+", "evalplus/MbppPlus-v0.2.0.jsonl", 378, [{ line: 120, id: "Mbpp/255" }]],
 ] as const) {
   test(
     `${name}: all ${count} rows load (${unrecorded.map((r) => r.id).join(", ") || "none"} aside) and every canonical solution passes by EvalPlus's rules`,
-    { skip },
+    { skip: skip || fullCountsSkip },
     async (t) => {
       const cached = createExecutor({});
       const started = Date.now();
