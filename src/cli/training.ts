@@ -228,5 +228,10 @@ export function flagReaders(
   };
   const number = (option: string): number | undefined =>
     values[option] === undefined ? undefined : numberOption(command, option, values[option] as string, 0);
-  return { choice, onOff, number };
+  /** --chat-template: "none" is null (a base model's plain prompt); "auto" or a .jinja file as given. */
+  const chatTemplate = (): string | null | undefined => {
+    const value = values["chat-template"] as string | undefined;
+    return value === "none" ? null : value;
+  };
+  return { choice, onOff, number, chatTemplate };
 }

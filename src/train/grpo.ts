@@ -132,6 +132,7 @@ export const grpoDefaults: GrpoConfig = {
   scaleRewards: true,
   lossAveraging: "sequence",
   iterations: 30,
+  chatTemplate: null,
   problemsPerIteration: 16,
   samplesPerProblem: 4,
   temperature: 1,
@@ -250,6 +251,7 @@ export async function trainGrpo(
         executor,
         iteration,
         timer,
+        session.prompting,
       );
 
       // 3. KL penalty and rewards: outcome (+ PSGPO's line rewards) (− β·Σ KL_t when the KL is a reward penalty)

@@ -131,6 +131,7 @@ export const ppoDefaults: PpoConfig = {
   beta: 0.05,
   valueInit: "policy",
   iterations: 30,
+  chatTemplate: null,
   problemsPerIteration: 16,
   samplesPerProblem: 4,
   temperature: 1,
@@ -277,6 +278,7 @@ export async function trainPpo(
         executor,
         iteration,
         timer,
+        session.prompting,
       );
 
       // 3. KL penalty: −β·KL_t on every token, the process rewards at step ends, the outcome on the last token

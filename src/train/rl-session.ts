@@ -14,6 +14,7 @@ import type { Problem } from "../problems/types.js";
 import { Progress, type MetricsRow, type RunFolder } from "../runs/index.js";
 import { Checkpoints, loadOptimizer, nextTurn, openTrainingRun, saveOptimizer } from "./checkpoint.js";
 import { problemsData, usableProblems } from "./rollout.js";
+import { promptingFor, type Prompting } from "./prompting.js";
 
 /** The config fields every RL trainer has: those the session reads, and the policy optimiser's. */
 export interface RlSessionConfig {
@@ -23,6 +24,11 @@ export interface RlSessionConfig {
   seed: number;
   /** Iterations: roll out, score, update. */
   iterations: number;
+  /**
+   * Prompt a chat model through a chat template (prompting.ts): "auto" (the policy checkpoint's own) or a
+   * .jinja file; null: the prompt as it is (a base model).
+   */
+  chatTemplate: string | null;
 
   /** AdamW's decoupled weight decay (TRL's default 0). */
   weightDecay: number;
@@ -85,6 +91,8 @@ export class RlSession<M extends IterationRow> {
   /** The checkpoint the run continues from, or null for a new run. */
   readonly resumed: RunFolder["resumedFrom"];
   readonly executor: SandboxExecutor;
+  /** How the policy is shown each problem: as it is, or through its chat template. */
+  readonly prompting: Prompting;
   /** Iterations completed, counting those of the run this one resumes. */
   iteration: number;
   /** The metrics rows of this session's iterations. */
@@ -108,6 +116,7 @@ export class RlSession<M extends IterationRow> {
   ) {
     this.tokenizer = Tokenizer.load(config.policy!);
     check(this.tokenizer);
+    this.prompting = promptingFor(config.chatTemplate, config.policy!, label);
     this.data = problemsData(problems);
     this.run = openTrainingRun(runDir, config, {
       resume: options.resume,
@@ -150,7 +159,7 @@ export class RlSession<M extends IterationRow> {
         problems: this.data.fingerprint,
       }),
     );
-    const usable = usableProblems(problems, trained[0]!.model, this.tokenizer, this.label);
+    const usable = usableProblems(problems, trained[0]!.model, this.tokenizer, this.label, this.prompting);
     this.bar = this.options.quiet
       ? null
       : new Progress({ label: this.label, total: this.config.iterations, start: this.iteration, unit: "it" });

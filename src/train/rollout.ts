@@ -22,7 +22,6 @@ import { verdictFor } from "../exec/judge.js";
 import { hashString } from "../problems/suite/random.js";
 import type { Problem } from "../problems/types.js";
 import { segmentResponse, type Granularity, type Step } from "../labels/segment.js";
-import { defaultStops } from "../eval/evaluate.js";
 import {
   atStepEnds,
   prlcoderStepRewards,
@@ -36,6 +35,7 @@ import type { RunData } from "./checkpoint.js";
 import type { PrmScorer } from "./prm-scorer.js";
 import { lengthPacks } from "./packs.js";
 import { PhaseTimer } from "./phase-timer.js";
+import { plainPrompting, type Prompting } from "./prompting.js";
 import { ConfigError } from "../runs/index.js";
 
 /** The config fields the shared phases read (PpoConfig and GrpoConfig document each). */
@@ -100,8 +100,9 @@ export async function rollOut(
   executor: SandboxExecutor,
   seedKey: string,
   timer = new PhaseTimer(),
+  prompting: Prompting = plainPrompting,
 ): Promise<Judged[]> {
-  const prompts = problems.map((p) => encodePrompt(tokenizer, p.prompt));
+  const prompts = problems.map((p) => encodePrompt(tokenizer, prompting.text(p)));
   const samples = timer.time("generate", () =>
     noGrad(() =>
       generate(
@@ -110,7 +111,7 @@ export async function rollOut(
           prompt,
           n: config.samplesPerProblem,
           temperature: config.temperature,
-          stop: defaultStops,
+          stop: prompting.stops,
           maxNewTokens: Math.min(config.maxNewTokens, policy.config.maxPositions - prompt.length),
         })),
         { tokenizer, seed: hashString(seedKey) },
@@ -268,8 +269,9 @@ export function usableProblems(
   policy: Llama,
   tokenizer: Tokenizer,
   trainer: string,
+  prompting: Prompting = plainPrompting,
 ): Problem[] {
-  const room = (p: Problem) => policy.config.maxPositions - encodePrompt(tokenizer, p.prompt).length;
+  const room = (p: Problem) => policy.config.maxPositions - encodePrompt(tokenizer, prompting.text(p)).length;
   const usable = problems.filter((p) => room(p) >= 1);
   if (usable.length === 0)
     throw new ConfigError(
@@ -291,6 +293,7 @@ export async function rollOutAndScore(
   executor: SandboxExecutor,
   iteration: number,
   timer: PhaseTimer,
+  prompting: Prompting = plainPrompting,
 ): Promise<{ judged: Judged[]; scored: Scored[] }> {
   const chosen = iterationProblems(usable.length, config.problemsPerIteration, config.seed, iteration).map(
     (i) => usable[i]!,
@@ -304,6 +307,7 @@ export async function rollOutAndScore(
     executor,
     `ppo/${config.seed}/rollouts/${iteration}`,
     timer,
+    prompting,
   );
   // A sandbox failure is not the program's doing (DESIGN.md): such a rollout gets no reward and no update.
   const scored = scoreRollouts(judged.filter(trainable), models, tokenizer, config, timer);

@@ -22,7 +22,7 @@ const help = `Usage: linewise grpo --policy CKPT --problems FILE --out RUN [--al
                      [--process-reward psgpo|steps] [--reward binary|compiler|fraction]
                      [--kl-penalty loss|reward] [--beta X] [--scale-rewards on|off]
                      [--loss-averaging sequence|token|constant] [--seed N] [--iterations N]
-                     [--config FILE] [--resume]
+                     [--chat-template auto|FILE] [--config FILE] [--resume]
 
 GRPO and RLOO, the critic-free trainers: each iteration samples a group of responses to each training
 problem, runs them against the unit tests in the sandbox, and updates the policy with the clipped loss,
@@ -59,6 +59,9 @@ Options:
   --loss-averaging A   sequence (GRPO), token (DAPO) or constant (Dr. GRPO)
   --seed N             seeds every iteration's problems, samples and minibatches
   --iterations N       iterations; with --resume it may extend the run
+  --chat-template T    prompt a chat policy through a chat template: auto (the policy checkpoint's own)
+                       or a .jinja FILE; the reply opens with the prompt's code, so the response still
+                       continues it; none (default): the prompt as it is
   --config FILE        JSON fields laid over the preset, e.g. {"samplesPerProblem": 8, "policyLr": 5e-5}
   --resume             continue RUN from its newest checkpoint with the config in RUN/config.json
 ${executorHelp(23)}
@@ -99,6 +102,7 @@ export const grpoCommand: Command = {
       "loss-averaging": { type: "string" },
       seed: { type: "string" },
       iterations: { type: "string" },
+      "chat-template": { type: "string" },
       config: { type: "string" },
       resume: { type: "boolean" },
       ...executorOptions,
@@ -124,7 +128,7 @@ type Values = Record<string, string | boolean | string[] | undefined>;
 
 /** The config fields set by flags (not --policy/--prm, which are handled on their own), checked one by one. */
 function configFlags(values: Values): Partial<GrpoConfig> {
-  const { choice, onOff, number } = flagReaders(name, values);
+  const { choice, onOff, number, chatTemplate } = flagReaders(name, values);
   const flags: Partial<GrpoConfig> = {
     algo: choice("algo", ["grpo", "rloo"] as const),
     denseReward: onOff("dense-reward"),
@@ -135,6 +139,7 @@ function configFlags(values: Values): Partial<GrpoConfig> {
     scaleRewards: onOff("scale-rewards"),
     lossAveraging: choice("loss-averaging", ["sequence", "token", "constant"] as const),
     seed: number("seed"),
+    chatTemplate: chatTemplate(),
     iterations: countOption(name, "iterations", values.iterations as string | undefined),
   };
   if (flags.seed !== undefined && !Number.isInteger(flags.seed))

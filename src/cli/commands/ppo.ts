@@ -13,7 +13,7 @@ const presetNames = Object.keys(ppoPresets) as PpoPresetName[];
 const help = `Usage: linewise ppo --policy CKPT --problems FILE --out RUN [--prm CKPT] [--preset psgpo|prlcoder|baseline]
                     [--dense-reward on|off] [--value-init prm|policy] [--reward binary|compiler|fraction]
                     [--lambda-pass X] [--lambda-fail X] [--beta X] [--seed N] [--iterations N]
-                    [--config FILE] [--resume]
+                    [--chat-template auto|FILE] [--config FILE] [--resume]
 
 PPO on training problems: each iteration samples responses from the policy, runs them against the unit
 tests in the sandbox, and updates the policy and a separate value model with the clipped PPO losses. Every
@@ -44,6 +44,9 @@ Options:
   --beta X             the per-token KL coefficient β
   --seed N             seeds the value head and every iteration's problems, samples and minibatches
   --iterations N       PPO iterations; with --resume it may extend the run
+  --chat-template T    prompt a chat policy through a chat template: auto (the policy checkpoint's own)
+                       or a .jinja FILE; the reply opens with the prompt's code, so the response still
+                       continues it; none (default): the prompt as it is
   --config FILE        JSON fields laid over the preset, e.g. {"problemsPerIteration": 32, "policyLr": 5e-5}
   --resume             continue RUN from its newest checkpoint with the config in RUN/config.json
 ${executorHelp(23)}
@@ -80,6 +83,7 @@ export const ppoCommand: Command = {
       beta: { type: "string" },
       seed: { type: "string" },
       iterations: { type: "string" },
+      "chat-template": { type: "string" },
       config: { type: "string" },
       resume: { type: "boolean" },
       ...executorOptions,
@@ -101,7 +105,7 @@ type Values = Record<string, string | boolean | string[] | undefined>;
 
 /** The config fields set by flags (not --policy/--prm/--iterations, which are handled on their own), checked one by one. */
 function configFlags(values: Values): Partial<PpoConfig> {
-  const { choice, onOff, number } = flagReaders(name, values);
+  const { choice, onOff, number, chatTemplate } = flagReaders(name, values);
   const flags: Partial<PpoConfig> = {
     denseReward: onOff("dense-reward"),
     valueInit: choice("value-init", ["prm", "policy"] as const),
@@ -110,6 +114,7 @@ function configFlags(values: Values): Partial<PpoConfig> {
     lambdaFail: number("lambda-fail"),
     beta: number("beta"),
     seed: number("seed"),
+    chatTemplate: chatTemplate(),
   };
   const iterations = countOption(name, "iterations", values.iterations as string | undefined);
   if (flags.seed !== undefined && !Number.isInteger(flags.seed))
