@@ -22,7 +22,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"setNumThreads", SetNumThreads}, {"numThreads", NumThreads},
       {"cudaDeviceCount", CudaDeviceCount}, {"memory", Memory},
       {"version", Version},           {"setReportExternal", SetReportExternal},
-      {"retainFreedMemory", RetainFreedMemory},
+      {"retainFreedMemory", RetainFreedMemory}, {"useCount", UseCount},
   };
   for (const auto& [name, fn] : entries) exports.Set(name, Napi::Function::New(env, fn, name));
   return exports;

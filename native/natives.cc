@@ -117,6 +117,14 @@ Napi::Value Backward(const Napi::CallbackInfo& info) {
   });
 }
 
+// useCount(tensor) -> how many references hold the tensor's storage object: 1 when only this handle does,
+// more while an autograd graph saved it or accumulates into it (checkpoint.ts frees chains nobody can reach).
+Napi::Value UseCount(const Napi::CallbackInfo& info) {
+  return guarded(info, "useCount", 0, [&]() -> Napi::Value {
+    return Napi::Number::New(info.Env(), static_cast<double>(unwrapTensor(info[0], "tensor").use_count()));
+  });
+}
+
 Napi::Value Grad(const Napi::CallbackInfo& info) {
   return guarded(info, "grad", 0, [&]() -> Napi::Value {
     return wrapTensor(info.Env(), unwrapTensor(info[0], "tensor").grad());

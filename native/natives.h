@@ -27,4 +27,5 @@ Napi::Value NumThreads(const Napi::CallbackInfo& info);
 Napi::Value CudaDeviceCount(const Napi::CallbackInfo& info);
 Napi::Value Memory(const Napi::CallbackInfo& info);
 Napi::Value Version(const Napi::CallbackInfo& info);
+Napi::Value UseCount(const Napi::CallbackInfo& info);
 }  // namespace linewise

@@ -16,6 +16,8 @@ import {
   randn,
   noGrad,
   scope,
+  isGradEnabled,
+  checkpointSequential,
   F,
 } from "../torch/index.js";
 import { type LlamaConfig, type Head } from "./config.js";
@@ -55,6 +57,22 @@ export class LlamaBackbone extends Module {
     this.slidingLayers = new Set(config.slidingWindow?.layers ?? []);
   }
 
+  /**
+   * Gradient checkpointing (src/torch/checkpoint.ts): a training forward keeps only each decoder layer's
+   * input and the backward recomputes the layer, trading about one more forward for activation memory.
+   * It applies in grad mode without a KV cache when some layer parameter requires grad.
+   */
+  gradientCheckpointing = false;
+
+  private checkpointing(cache: KVCache | null): boolean {
+    return (
+      this.gradientCheckpointing &&
+      cache === null &&
+      isGradEnabled() &&
+      this.layers.parameters().some((p) => p.requiresGrad)
+    );
+  }
+
   /** ids (B, T) int64 → hidden states (B, T, dModel) after the final norm. */
   forward(ids: Tensor, options: ForwardOptions = {}): Tensor {
     return scope(() => {
@@ -73,10 +91,15 @@ export class LlamaBackbone extends Module {
           ? attentionMask(b, t, past, keyValid, groups, window, ids.device)
           : mask;
       let x = this.embedTokens.forward(ids); // (B, T, dModel)
-      this.layers.items.forEach(
-        (layer, i) =>
-          (x = layer.forward(x, rotary, this.slidingLayers.has(i) ? slidingMask : mask, cache, i)),
+      const segments = this.layers.items.map(
+        (layer, i) => (y: Tensor) =>
+          layer.forward(y, rotary, this.slidingLayers.has(i) ? slidingMask : mask, cache, i),
       );
+      if (this.checkpointing(cache)) {
+        const held = [rotary.cos, rotary.sin, mask.mask, slidingMask.mask].filter((m) => m !== null);
+        return checkpointSequential(x, segments, held, (y) => this.norm.forward(y));
+      }
+      for (const segment of segments) x = segment(x);
       cache?.advance(t);
       return this.norm.forward(x);
     });
@@ -153,6 +176,14 @@ export class Llama extends Module {
 
   get head(): Head {
     return this.config.head;
+  }
+
+  /** Recompute each decoder layer in the backward instead of keeping its activations (LlamaBackbone). */
+  get gradientCheckpointing(): boolean {
+    return this.model.gradientCheckpointing;
+  }
+  set gradientCheckpointing(on: boolean) {
+    this.model.gradientCheckpointing = on;
   }
 
   /** ids (B, T) → hidden states (B, T, dModel); feed them to `logits` or `values`. */

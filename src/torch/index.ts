@@ -19,6 +19,7 @@ export {
 export { cat, stack, where } from "./combine.js";
 export { scope, keep, type Disposable } from "./scope.js";
 export { noGrad, isGradEnabled } from "./autograd.js";
+export { checkpointSequential, pendingCheckpoints } from "./checkpoint.js";
 export {
   manualSeed,
   setNumThreads,

@@ -26,6 +26,8 @@ export interface Native {
   isDisposed(t: Handle): boolean;
   backward(t: Handle, gradient: Handle | null, retainGraph: boolean): void;
   grad(t: Handle): Handle | null;
+  /** References to the tensor's storage object: 1 when only this handle holds it, more while a graph does. */
+  useCount(t: Handle): number;
   zeroGrad(ts: Handle[]): void;
   requiresGrad(t: Handle): boolean;
   setRequiresGrad(t: Handle, on: boolean): void;

@@ -13,6 +13,13 @@ export type TensorLike = Tensor | Scalar;
 
 const operatorIds = new Map<string, number>();
 
+const backwardHooks: ((retainGraph: boolean) => void)[] = [];
+
+/** Registers work to run after every `Tensor.backward` (gradient checkpointing continues the backward there). */
+export function onBackward(hook: (retainGraph: boolean) => void): void {
+  backwardHooks.push(hook);
+}
+
 // Operator results are typed by the wrappers that call them (a Tensor, a Tensor[], a number…): the generic
 // entry point itself cannot know, so it returns `any`.
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -234,8 +241,11 @@ export class Tensor {
     const g = native.grad(this.handle);
     return g === null ? null : new Tensor(g);
   }
+  /** Accumulates gradients into the leaves, then continues through checkpointed segments (checkpoint.ts). */
   backward(gradient?: Tensor, options: { retainGraph?: boolean } = {}): void {
-    native.backward(this.handle, gradient?.handle ?? null, options.retainGraph ?? false);
+    const retainGraph = options.retainGraph ?? false;
+    native.backward(this.handle, gradient?.handle ?? null, retainGraph);
+    for (const hook of backwardHooks) hook(retainGraph);
   }
   detach(): Tensor {
     return ops.detach(this);
