@@ -4,7 +4,14 @@ import { join } from "node:path";
 import { readCheckpointConfig } from "../model/index.js";
 import { ppoDefaults, type PpoConfig } from "../train/ppo.js";
 import { grpoDefaults, type GrpoConfig } from "../train/grpo.js";
-import { ConfigError, RunFolderError, readRunConfig, resolveConfig, runConfigFile } from "../runs/index.js";
+import {
+  ConfigError,
+  RunFolderError,
+  readRunConfig,
+  resolveConfig,
+  resumableFields,
+  runConfigFile,
+} from "../runs/index.js";
 import type { SandboxExecutor } from "../exec/index.js";
 import { openExecutor } from "./executor-option.js";
 import {
@@ -114,9 +121,9 @@ export function asUsageError(
 }
 
 /**
- * A resumed RL run's config: RUN/config.json laid over `defaults`. Only --iterations may change: any other
- * config flag (`flags`), --preset or --config is refused, and the checkpoint options (--policy, --prm) must
- * name the run's own.
+ * A resumed RL run's config: RUN/config.json laid over `defaults`. Only --iterations and
+ * --gradient-checkpointing may change: any other config flag (`flags`), --preset or --config is refused,
+ * and the checkpoint options (--policy, --prm) must name the run's own.
  */
 export function resumedRunConfig<T extends object>(
   command: string,
@@ -128,13 +135,13 @@ export function resumedRunConfig<T extends object>(
 ): T {
   const file = join(out, runConfigFile);
   const changed = [
-    ...Object.keys(flags).filter((k) => k !== "iterations"),
+    ...Object.keys(flags).filter((k) => k !== "iterations" && !resumableFields.includes(k)),
     ...(values.preset !== undefined ? ["preset"] : []),
     ...(values.config !== undefined ? ["config"] : []),
   ];
   if (changed.length > 0)
     throw new UsageError(
-      `linewise ${command}: --resume takes the config from ${file}; drop the options that change it (${changed.join(", ")}); only --iterations may change`,
+      `linewise ${command}: --resume takes the config from ${file}; drop the options that change it (${changed.join(", ")}); only --iterations and --gradient-checkpointing may change`,
     );
   const config = resolveConfig(defaults, readRunConfig(out), file);
   for (const option of checkpoints) {

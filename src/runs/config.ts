@@ -23,14 +23,22 @@ export function resolveConfig<T extends object>(defaults: T, json: unknown, wher
 }
 
 /**
+ * Fields that change how a step is computed but not what it computes (memory against time), so a resumed
+ * run may change them; run folders written before a field existed lack it.
+ */
+export const resumableFields: readonly string[] = ["gradientCheckpointing"];
+
+/**
  * A resumed run must be the same training: `config` may differ from the run's config.json in
- * `lengthField` only (steps, epochs or iterations), since anything else would make it a different training.
+ * `lengthField` only (steps, epochs or iterations), and in `resumableFields`, since anything else would
+ * make it a different training.
  */
 export function checkResumedConfig<T extends object>(runDir: string, config: T, lengthField: keyof T & string): void {
   const saved = readRunConfig(runDir);
   const differing = Object.keys(config).filter(
     (key) =>
       key !== lengthField &&
+      !resumableFields.includes(key) &&
       !isDeepStrictEqual((saved as Record<string, unknown>)?.[key], config[key as keyof T]),
   );
   if (differing.length > 0)

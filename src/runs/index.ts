@@ -3,6 +3,6 @@ export { RunFolder, RunFolderError, readRunConfig, runConfigFile } from "./run-f
 export { listCheckpoints, latestCheckpoint, checkpointsDir, trainerStateFile, type CheckpointInfo } from "./checkpoints.js";
 export { readMetrics, metricsFile, type MetricsRow } from "./metrics.js";
 export { EventFileWriter } from "./tfevents.js";
-export { resolveConfig, checkResumedConfig, ConfigError } from "./config.js";
+export { resolveConfig, checkResumedConfig, resumableFields, ConfigError } from "./config.js";
 export { writeFileAtomic, writeDirAtomic } from "./atomic.js";
 export { Progress, type ProgressOptions, type ProgressFields, type ProgressStream } from "./progress.js";

@@ -89,6 +89,12 @@ export interface DpoConfig {
   betas: [number, number];
   /** Gradients are scaled down to this global L2 norm (TRL max_grad_norm 1); 0 turns clipping off. */
   gradClip: number;
+  /**
+   * Recompute each decoder layer in the backward instead of keeping its activations (gradient
+   * checkpointing, as transformers' gradient_checkpointing_enable): less memory for about one more
+   * forward pass per step; the gradients are the same. A resumed run may turn it on or off.
+   */
+  gradientCheckpointing: boolean;
   /** Longest pair side in tokens (begin token, context, step, end token); longer pairs are skipped. */
   maxLength: number;
   /** Share of the problems whose pairs are held out for evaluation (split by problem, so no context is in both); 0: none. */
@@ -116,6 +122,7 @@ export const dpoDefaults: DpoConfig = {
   weightDecay: 0,
   betas: [0.9, 0.999],
   gradClip: 1,
+  gradientCheckpointing: false,
   maxLength: 384,
   evalFraction: 0.1,
   evalEvery: 50,
@@ -232,6 +239,7 @@ export async function trainDpo(
 
     // 2. the policy and AdamW with warm-up + cosine; both restored when resuming
     policy = loadCheckpoint(resumed?.dir ?? policyDir, { head: "lm" });
+    policy.gradientCheckpointing = config.gradientCheckpointing;
     const params = policy.parameters();
     opt = new AdamW(params, { lr: config.lr, betas: config.betas, weightDecay: config.weightDecay });
     const schedule = warmupCosine({

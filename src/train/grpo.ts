@@ -145,6 +145,7 @@ export const grpoDefaults: GrpoConfig = {
   weightDecay: 0,
   betas: [0.9, 0.999],
   gradClip: 1,
+  gradientCheckpointing: false,
   checkpointEvery: 10,
   keepCheckpoints: 2,
   samplesEvery: 10,
@@ -219,6 +220,7 @@ export async function trainGrpo(
     const policy = own(loadCheckpoint(resumed?.dir ?? policyDir, { head: "lm" }));
     const reference = own(loadCheckpoint(policyDir, { head: "lm" }));
     const prm = config.denseReward ? own(PrmScorer.load(config.prm!)) : null;
+    policy.gradientCheckpointing = config.gradientCheckpointing;
     const params = policy.parameters();
     const opt = own(
       new AdamW(params, { lr: config.policyLr, betas: config.betas, weightDecay: config.weightDecay }),

@@ -149,6 +149,7 @@ export const ppoDefaults: PpoConfig = {
   weightDecay: 0,
   betas: [0.9, 0.999],
   gradClip: 1,
+  gradientCheckpointing: false,
   checkpointEvery: 10,
   keepCheckpoints: 2,
   samplesEvery: 10,
@@ -241,6 +242,7 @@ export async function trainPpo(
         `${config.prm}: the value model needs a scalar-head checkpoint (a PRM); this one has an LM head`,
       );
     const prm = config.denseReward ? own(PrmScorer.load(config.prm!)) : null;
+    policy.gradientCheckpointing = value.gradientCheckpointing = config.gradientCheckpointing;
     const policyParams = policy.parameters();
     const valueParams = value.parameters();
     const adamw = (params: Tensor[], lr: number) =>

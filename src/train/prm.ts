@@ -95,6 +95,12 @@ export interface PrmConfig {
   betas: [number, number];
   /** Gradients are scaled down to this global L2 norm; 0 turns clipping off. */
   gradClip: number;
+  /**
+   * Recompute each decoder layer in the backward instead of keeping its activations (gradient
+   * checkpointing, as transformers' gradient_checkpointing_enable): less memory for about one more
+   * forward pass per step; the gradients are the same. A resumed run may turn it on or off.
+   */
+  gradientCheckpointing: boolean;
   /** Share of the problems whose records are held out for evaluation; 0: no evaluation. */
   heldOutFraction: number;
   /** Evaluate on the held-out problems every this many steps, and after the last. */
@@ -123,6 +129,7 @@ export const prmDefaults: PrmConfig = {
   weightDecay: 0.01,
   betas: [0.9, 0.95],
   gradClip: 1,
+  gradientCheckpointing: false,
   heldOutFraction: 0.1,
   evalEvery: 100,
   checkpointEvery: 100,
@@ -245,6 +252,7 @@ export async function trainPrm(
       model.model.loadStateDict(loaded.model.stateDict());
       loaded.dispose();
     } else model = loadCheckpoint(init, { head: "scalar" });
+    model.gradientCheckpointing = config.gradientCheckpointing;
     const params = model.parameters();
     opt = new AdamW(
       [

@@ -36,6 +36,12 @@ export interface RlSessionConfig {
   betas: [number, number];
   /** Gradients of each trained model are scaled down to this global L2 norm (TRL max_grad_norm 1, CleanRL 0.5); 0 turns clipping off. */
   gradClip: number;
+  /**
+   * Recompute each decoder layer in the backward instead of keeping its activations (gradient
+   * checkpointing, as transformers' gradient_checkpointing_enable): less memory for about one more
+   * forward pass per step; the gradients are the same. A resumed run may turn it on or off.
+   */
+  gradientCheckpointing: boolean;
 
   /** Write checkpoints/step-N every this many iterations, and after the last. */
   checkpointEvery: number;

@@ -85,6 +85,12 @@ export interface SftConfig {
   betas: [number, number];
   /** Gradients are scaled down to this global L2 norm; 0 turns clipping off. */
   gradClip: number;
+  /**
+   * Recompute each decoder layer in the backward instead of keeping its activations (gradient
+   * checkpointing, as transformers' gradient_checkpointing_enable): less memory for about one more
+   * forward pass per step; the gradients are the same. A resumed run may turn it on or off.
+   */
+  gradientCheckpointing: boolean;
   /** Share of the examples held out for the evaluation loss; 0: no evaluation. */
   evalFraction: number;
   /** Evaluate every this many steps, and after the last. */
@@ -118,6 +124,7 @@ export const sftDefaults: SftConfig = {
   weightDecay: 0.1,
   betas: [0.9, 0.95],
   gradClip: 1,
+  gradientCheckpointing: false,
   evalFraction: 0.05,
   evalEvery: 100,
   checkpointEvery: 200,
@@ -231,6 +238,7 @@ export async function trainSft(
         }),
       );
     }
+    model.gradientCheckpointing = config.gradientCheckpointing;
     const params = model.parameters();
     opt = new AdamW(
       [

@@ -40,7 +40,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const grpo = (run: string, ...flags: string[]) =>
   grpoCommand.run(["--policy", policy, "--problems", problems, "--out", run, "--config", config, ...flags]);
 
-test("linewise grpo --algo rloo takes the rloo preset, and a run resumes with more --iterations", async () => {
+test("linewise grpo --algo rloo takes the rloo preset, and a run resumes with more --iterations (and gradient checkpointing on)", async () => {
   const run = join(dir, "rloo");
   assert.equal(await grpo(run, "--algo", "rloo", "--iterations", "1"), 0);
   for (const file of ["model.safetensors", "tokenizer.json", "policy-optimizer.safetensors"])
@@ -52,7 +52,10 @@ test("linewise grpo --algo rloo takes the rloo preset, and a run resumes with mo
     ["rloo", "reward", 0.05, 2],
   );
   assert.equal(
-    await grpoCommand.run(["--problems", problems, "--out", run, "--resume", "--iterations", "2"]),
+    await grpoCommand.run([
+      ...["--problems", problems, "--out", run, "--resume", "--iterations", "2"],
+      ...["--gradient-checkpointing", "on"],
+    ]),
     0,
   );
   assert.deepEqual(

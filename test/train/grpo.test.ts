@@ -10,7 +10,7 @@ import { createExecutor, type SandboxExecutor } from "../../src/exec/index.js";
 import { ConfigError, listCheckpoints, readMetrics } from "../../src/runs/index.js";
 import { writePrmInfo } from "../../src/train/prm-scorer.js";
 import { grpoDefaults, rlooPreset, trainGrpo, type GrpoConfig } from "../../src/train/grpo.js";
-import { tinyBodies, tinyPolicy, tinyProblems } from "./ppo-tiny.js";
+import { halfRightBodies, tinyPolicy, tinyProblems } from "./ppo-tiny.js";
 
 let dir: string;
 let executor: SandboxExecutor;
@@ -22,13 +22,7 @@ let prm: string;
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "linewise-grpo-"));
   executor = createExecutor({ cacheDir: null });
-  policy = await tinyPolicy(
-    dir,
-    tinyBodies.flatMap((b) => [
-      { prompt: b.prompt, completion: b.right },
-      { prompt: b.prompt, completion: b.wrong },
-    ]),
-  );
+  policy = await tinyPolicy(dir, halfRightBodies);
   prm = join(dir, "prm");
   const model = loadCheckpoint(policy);
   const scalar = withHead(model, "scalar");

@@ -96,6 +96,12 @@ export const tinyBodies = functions.map((f) => ({
   wrong: `    return ${f.wrong}\n`,
 }));
 
+/** Each function's right and its wrong body once: a policy trained on them is right about half the time. */
+export const halfRightBodies: SftExample[] = tinyBodies.flatMap((b) => [
+  { prompt: b.prompt, completion: b.right },
+  { prompt: b.prompt, completion: b.wrong },
+]);
+
 /** Trains a 2-layer, width-64 policy on `data` (its tokenizer learnt from it) into `dir`; returns the checkpoint. */
 export async function tinyPolicy(dir: string, data: SftExample[], steps = 60): Promise<string> {
   const config = resolveConfig(

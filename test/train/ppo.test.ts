@@ -8,7 +8,7 @@ import { loadCheckpoint } from "../../src/model/index.js";
 import { createExecutor, type SandboxExecutor } from "../../src/exec/index.js";
 import { ConfigError, listCheckpoints, readMetrics } from "../../src/runs/index.js";
 import { baselinePreset, trainPpo, type PpoConfig, type PpoMetrics } from "../../src/train/ppo.js";
-import { tinyBodies, tinyPolicy, tinyProblems } from "./ppo-tiny.js";
+import { halfRightBodies, tinyPolicy, tinyProblems } from "./ppo-tiny.js";
 
 let dir: string;
 let executor: SandboxExecutor;
@@ -18,13 +18,7 @@ let policy: string;
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "linewise-ppo-"));
   executor = createExecutor({ cacheDir: null });
-  policy = await tinyPolicy(
-    dir,
-    tinyBodies.flatMap((b) => [
-      { prompt: b.prompt, completion: b.right },
-      { prompt: b.prompt, completion: b.wrong },
-    ]),
-  );
+  policy = await tinyPolicy(dir, halfRightBodies);
 });
 
 after(async () => {

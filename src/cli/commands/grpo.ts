@@ -22,7 +22,8 @@ const help = `Usage: linewise grpo --policy CKPT --problems FILE --out RUN [--al
                      [--process-reward psgpo|steps] [--reward binary|compiler|fraction]
                      [--kl-penalty loss|reward] [--beta X] [--scale-rewards on|off]
                      [--loss-averaging sequence|token|constant] [--seed N] [--iterations N]
-                     [--chat-template auto|FILE] [--config FILE] [--resume]
+                     [--chat-template auto|FILE] [--gradient-checkpointing on|off]
+                     [--config FILE] [--resume]
 
 GRPO and RLOO, the critic-free trainers: each iteration samples a group of responses to each training
 problem, runs them against the unit tests in the sandbox, and updates the policy with the clipped loss,
@@ -62,6 +63,7 @@ Options:
   --chat-template T    prompt a chat policy through a chat template: auto (the policy checkpoint's own)
                        or a .jinja FILE; the reply opens with the prompt's code, so the response still
                        continues it; none (default): the prompt as it is
+  --gradient-checkpointing on|off  recompute each decoder layer in the backward (less memory, ~1 more forward); may change on --resume
   --config FILE        JSON fields laid over the preset, e.g. {"samplesPerProblem": 8, "policyLr": 5e-5}
   --resume             continue RUN from its newest checkpoint with the config in RUN/config.json
 ${executorHelp(23)}
@@ -103,6 +105,7 @@ export const grpoCommand: Command = {
       seed: { type: "string" },
       iterations: { type: "string" },
       "chat-template": { type: "string" },
+      "gradient-checkpointing": { type: "string" },
       config: { type: "string" },
       resume: { type: "boolean" },
       ...executorOptions,
@@ -140,6 +143,7 @@ function configFlags(values: Values): Partial<GrpoConfig> {
     lossAveraging: choice("loss-averaging", ["sequence", "token", "constant"] as const),
     seed: number("seed"),
     chatTemplate: chatTemplate(),
+    gradientCheckpointing: onOff("gradient-checkpointing"),
     iterations: countOption(name, "iterations", values.iterations as string | undefined),
   };
   if (flags.seed !== undefined && !Number.isInteger(flags.seed))

@@ -13,7 +13,8 @@ const presetNames = Object.keys(ppoPresets) as PpoPresetName[];
 const help = `Usage: linewise ppo --policy CKPT --problems FILE --out RUN [--prm CKPT] [--preset psgpo|prlcoder|baseline]
                     [--dense-reward on|off] [--value-init prm|policy] [--reward binary|compiler|fraction]
                     [--lambda-pass X] [--lambda-fail X] [--beta X] [--seed N] [--iterations N]
-                    [--chat-template auto|FILE] [--config FILE] [--resume]
+                    [--chat-template auto|FILE] [--gradient-checkpointing on|off]
+                    [--config FILE] [--resume]
 
 PPO on training problems: each iteration samples responses from the policy, runs them against the unit
 tests in the sandbox, and updates the policy and a separate value model with the clipped PPO losses. Every
@@ -47,6 +48,7 @@ Options:
   --chat-template T    prompt a chat policy through a chat template: auto (the policy checkpoint's own)
                        or a .jinja FILE; the reply opens with the prompt's code, so the response still
                        continues it; none (default): the prompt as it is
+  --gradient-checkpointing on|off  recompute each decoder layer in the backward (less memory, ~1 more forward); may change on --resume
   --config FILE        JSON fields laid over the preset, e.g. {"problemsPerIteration": 32, "policyLr": 5e-5}
   --resume             continue RUN from its newest checkpoint with the config in RUN/config.json
 ${executorHelp(23)}
@@ -84,6 +86,7 @@ export const ppoCommand: Command = {
       seed: { type: "string" },
       iterations: { type: "string" },
       "chat-template": { type: "string" },
+      "gradient-checkpointing": { type: "string" },
       config: { type: "string" },
       resume: { type: "boolean" },
       ...executorOptions,
@@ -115,6 +118,7 @@ function configFlags(values: Values): Partial<PpoConfig> {
     beta: number("beta"),
     seed: number("seed"),
     chatTemplate: chatTemplate(),
+    gradientCheckpointing: onOff("gradient-checkpointing"),
   };
   const iterations = countOption(name, "iterations", values.iterations as string | undefined);
   if (flags.seed !== undefined && !Number.isInteger(flags.seed))
