@@ -16,6 +16,7 @@ const benches: Record<string, Bench> = {
   teacher: async () => (await import("./teacher.js")).benchTeacher(),
   ppo: async () => (await import("./ppo.js")).benchPpo(),
   "qwen-0.5b": async () => (await import("./qwen.js")).benchQwen(),
+  "grad-ckpt": async () => (await import("./checkpointing.js")).benchCheckpointing(),
 };
 
 async function main(): Promise<void> {
