@@ -32,3 +32,11 @@ export {
 } from "./score.js";
 export { encodePrompt, decodeResponse } from "./prompt.js";
 export { Tokenizer, lineEndTokens } from "./tokenizer/index.js";
+export {
+  LoraAdapters,
+  loraDefaults,
+  readAdapterConfig,
+  adapterConfigFile,
+  adapterWeightsFile,
+  type LoraConfig,
+} from "./lora.js";

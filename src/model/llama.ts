@@ -60,17 +60,13 @@ export class LlamaBackbone extends Module {
   /**
    * Gradient checkpointing (src/torch/checkpoint.ts): a training forward keeps only each decoder layer's
    * input and the backward recomputes the layer, trading about one more forward for activation memory.
-   * It applies in grad mode without a KV cache when some layer parameter requires grad.
+   * It applies in grad mode without a KV cache (LoRA adapters' weights, outside the layers' parameters,
+   * get their gradients this way too).
    */
   gradientCheckpointing = false;
 
   private checkpointing(cache: KVCache | null): boolean {
-    return (
-      this.gradientCheckpointing &&
-      cache === null &&
-      isGradEnabled() &&
-      this.layers.parameters().some((p) => p.requiresGrad)
-    );
+    return this.gradientCheckpointing && cache === null && isGradEnabled();
   }
 
   /** ids (B, T) int64 → hidden states (B, T, dModel) after the final norm. */

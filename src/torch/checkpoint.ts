@@ -92,7 +92,8 @@ function backwardChains(retainGraph: boolean): void {
         reached = true;
         native.zeroGrad([leaf.handle]); // a later backward (retainGraph) must not count this gradient again
         const output = chain.segments[i - 1]!(chain.leaves[i - 1]!);
-        native.backward(output.handle, gradient.handle, false);
+        // Nothing below this segment needs a gradient (a frozen first layer over a frozen embedding).
+        if (output.requiresGrad) native.backward(output.handle, gradient.handle, false);
       });
     }
     const first = chain.leaves[0]!;

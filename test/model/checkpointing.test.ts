@@ -94,15 +94,16 @@ test("gradient checkpointing with retainGraph: two backwards give twice the grad
   model.dispose();
 });
 
-test("gradient checkpointing stays out of noGrad forwards and frozen models, and frees unused chains", () => {
+test("gradient checkpointing stays out of noGrad forwards, passes frozen models, and frees unused chains", () => {
   const model = tinyModel();
   model.gradientCheckpointing = true;
   const packed = packPairs(pairs);
   noGrad(() => scope(() => scoreResponses(model, packed, { logprobs: true })));
   assert.equal(pendingCheckpoints(), 0, "noGrad: no chain");
   for (const p of model.parameters()) p.requiresGrad_(false);
-  scope(() => scoreResponses(model, packed, { logprobs: true }));
-  assert.equal(pendingCheckpoints(), 0, "frozen: no chain");
+  scope(() => scoreResponses(model, packed, { logprobs: true }).logprobs!.sum().backward());
+  assert.equal(pendingCheckpoints(), 0, "frozen: the backward goes through and frees the chain");
+  assert.ok(model.parameters().every((p) => p.grad === null));
   for (const p of model.parameters()) p.requiresGrad_(true);
   const before = memory().tensors;
   scope(() => {

@@ -29,8 +29,15 @@ export class Linear extends Module {
     this.weight = this.parameter("weight", uniform([outFeatures, inFeatures], bound, dtype));
     this.bias = options.bias === false ? null : this.parameter("bias", uniform([outFeatures], bound, dtype));
   }
+  /**
+   * A low-rank adapter added to this layer's output (LoRA, src/model/lora.ts). It is not a sub-module:
+   * its weights stay out of this module's state dict, which remains the base model's.
+   */
+  adapter: { forward(x: Tensor): Tensor } | null = null;
+
   forward(x: Tensor): Tensor {
-    return F.linear(x, this.weight, this.bias);
+    if (!this.adapter) return F.linear(x, this.weight, this.bias);
+    return scope(() => F.linear(x, this.weight, this.bias).add(this.adapter!.forward(x)));
   }
 }
 

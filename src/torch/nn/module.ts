@@ -55,6 +55,13 @@ export abstract class Module {
     return out;
   }
 
+  /** Every sub-module with its dotted name, this one first (named ""), as PyTorch's named_modules(). */
+  namedModules(prefix = ""): [string, Module][] {
+    const out: [string, Module][] = [[prefix.replace(/\.$/, ""), this]];
+    for (const [n, c] of this.children) out.push(...c.namedModules(`${prefix}${n}.`));
+    return out;
+  }
+
   parameters(): Tensor[] {
     return this.namedParameters().map(([, t]) => t);
   }
