@@ -14,10 +14,15 @@ import { Llama } from "./llama.js";
 import { Tokenizer } from "./tokenizer/index.js";
 
 /** Writes config.json, model.safetensors and (when given) tokenizer.json into `dir`, creating it. */
-export function saveCheckpoint(dir: string, model: Llama, tokenizer?: Tokenizer | null): void {
+export function saveCheckpoint(
+  dir: string,
+  model: Llama,
+  tokenizer?: Tokenizer | null,
+  state: Map<string, Tensor> = model.stateDict(),
+): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "config.json"), JSON.stringify(toHfConfig(model.config), null, 2) + "\n");
-  saveSafetensors(join(dir, "model.safetensors"), model.stateDict(), { format: "pt" });
+  saveSafetensors(join(dir, "model.safetensors"), state, { format: "pt" });
   tokenizer?.save(join(dir, "tokenizer.json"));
 }
 

@@ -115,6 +115,29 @@ export class LoraAdapters {
     return out;
   }
 
+  /**
+   * The model's state dict with each target weight replaced by W + (alpha / r)·B·A: a plain checkpoint
+   * that computes what the adapted model does. The merged tensors are new: free them with `disposeMerged`.
+   */
+  mergedStateDict(): Map<string, Tensor> {
+    const state = this.model.stateDict();
+    noGrad(() => {
+      for (const [name, { layer, update }] of this.updates)
+        state.set(
+          `${name}.weight`,
+          keep(
+            scope(() => layer.weight.add(update.b.matmul(update.a).mul(this.config.alpha / this.config.r))),
+          ),
+        );
+    });
+    return state;
+  }
+
+  /** Frees the merged tensors of a `mergedStateDict()`. */
+  disposeMerged(state: Map<string, Tensor>): void {
+    for (const name of this.updates.keys()) state.get(`${name}.weight`)?.dispose();
+  }
+
   /** Writes adapter_config.json and adapter_model.safetensors into `dir`; `base` names the base model. */
   save(dir: string, base: string | null = null): void {
     mkdirSync(dir, { recursive: true });

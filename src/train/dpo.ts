@@ -33,10 +33,11 @@ import {
   encodePrompt,
   loadCheckpoint,
   packPairs,
-  saveCheckpoint,
   scoreResponses,
   type Llama,
+  type LoraConfig,
 } from "../model/index.js";
+import { loraOff, trainablePolicy, type TrainablePolicy } from "./policy.js";
 import { Tokenizer } from "../model/tokenizer/index.js";
 import { ConfigError, Progress } from "../runs/index.js";
 import {
@@ -95,6 +96,12 @@ export interface DpoConfig {
    * forward pass per step; the gradients are the same. A resumed run may turn it on or off.
    */
   gradientCheckpointing: boolean;
+  /**
+   * LoRA on the policy (src/model/lora.ts): r > 0 trains rank-r adapters on `targetModules` with the base
+   * frozen; checkpoints hold the merged weights and the adapters in PEFT's layout (`adapter/`). r = 0
+   * (the default): every weight trains.
+   */
+  lora: LoraConfig;
   /** Longest pair side in tokens (begin token, context, step, end token); longer pairs are skipped. */
   maxLength: number;
   /** Share of the problems whose pairs are held out for evaluation (split by problem, so no context is in both); 0: none. */
@@ -123,6 +130,7 @@ export const dpoDefaults: DpoConfig = {
   betas: [0.9, 0.999],
   gradClip: 1,
   gradientCheckpointing: false,
+  lora: loraOff,
   maxLength: 384,
   evalFraction: 0.1,
   evalEvery: 50,
@@ -194,7 +202,7 @@ export async function trainDpo(
     data: { fingerprint, field: "pairs", what: "pairs", remedy: "the same pairs" },
   });
   const resumed = run.resumedFrom;
-  let policy: Llama | null = null;
+  let trained: TrainablePolicy | null = null;
   let opt: AdamW | null = null;
   try {
     // 1. pairs as tokens, split by problem; the reference's log-probabilities, once
@@ -238,9 +246,9 @@ export async function trainDpo(
     const steps = config.epochs * batchesPerEpoch;
 
     // 2. the policy and AdamW with warm-up + cosine; both restored when resuming
-    policy = loadCheckpoint(resumed?.dir ?? policyDir, { head: "lm" });
-    policy.gradientCheckpointing = config.gradientCheckpointing;
-    const params = policy.parameters();
+    trained = trainablePolicy(policyDir, resumed?.dir ?? null, config);
+    const policy = trained.model;
+    const params = trained.params;
     opt = new AdamW(params, { lr: config.lr, betas: config.betas, weightDecay: config.weightDecay });
     const schedule = warmupCosine({
       peak: config.lr,
@@ -263,13 +271,14 @@ export async function trainDpo(
         (resumed ? `; resuming at step ${step}` : ""),
     );
 
+    const t = trained;
     const m = policy;
     const o = opt;
     const checkpoints = new Checkpoints(
       run,
       config.keepCheckpoints,
       (dir) => {
-        saveCheckpoint(dir, m, tokenizer);
+        t.save(dir, tokenizer);
         saveOptimizer(optimizerFile(dir), o);
       },
       () => ({ optimizerStep: o.step, lr: o.lr, seed: config.seed, pairs: fingerprint }),
@@ -340,7 +349,7 @@ export async function trainDpo(
   } finally {
     run.close();
     opt?.dispose();
-    policy?.dispose();
+    trained?.dispose();
   }
 }
 

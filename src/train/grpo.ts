@@ -21,6 +21,7 @@
  */
 import { AdamW, clipGradNorm, manualSeed } from "../torch/index.js";
 import { loadCheckpoint, scoreResponses } from "../model/index.js";
+import { loraOff, trainablePolicy } from "./policy.js";
 import { Tokenizer } from "../model/tokenizer/index.js";
 import type { Problem } from "../problems/types.js";
 import type { Granularity } from "../labels/segment.js";
@@ -146,6 +147,7 @@ export const grpoDefaults: GrpoConfig = {
   betas: [0.9, 0.999],
   gradClip: 1,
   gradientCheckpointing: false,
+  lora: loraOff,
   checkpointEvery: 10,
   keepCheckpoints: 2,
   samplesEvery: 10,
@@ -217,16 +219,16 @@ export async function trainGrpo(
   try {
     // The models: the policy is trained; the reference (the starting policy) and the PRM are frozen.
     manualSeed(config.seed);
-    const policy = own(loadCheckpoint(resumed?.dir ?? policyDir, { head: "lm" }));
+    const trainedPolicy = own(trainablePolicy(policyDir, resumed?.dir ?? null, config));
+    const policy = trainedPolicy.model;
     const reference = own(loadCheckpoint(policyDir, { head: "lm" }));
     const prm = config.denseReward ? own(PrmScorer.load(config.prm!)) : null;
-    policy.gradientCheckpointing = config.gradientCheckpointing;
-    const params = policy.parameters();
+    const params = trainedPolicy.params;
     const opt = own(
       new AdamW(params, { lr: config.policyLr, betas: config.betas, weightDecay: config.weightDecay }),
     );
     const usable = session.start(
-      [{ name: "policy", model: policy, optimizer: opt, folder: "" }],
+      [{ name: "policy", model: policy, optimizer: opt, folder: "", save: trainedPolicy.save }],
       problems,
       (usable) =>
         `${(policy.numParameters() / 1e6).toFixed(2)}M-parameter policy, ${usable.length} problems` +

@@ -26,6 +26,7 @@ import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { AdamW, clipGradNorm, manualSeed, scope, type Tensor } from "../torch/index.js";
 import { loadCheckpoint, readCheckpointConfig, scoreResponses } from "../model/index.js";
+import { loraOff, trainablePolicy } from "./policy.js";
 import { Tokenizer } from "../model/tokenizer/index.js";
 import type { Problem } from "../problems/types.js";
 import type { Granularity } from "../labels/segment.js";
@@ -150,6 +151,7 @@ export const ppoDefaults: PpoConfig = {
   betas: [0.9, 0.999],
   gradClip: 1,
   gradientCheckpointing: false,
+  lora: loraOff,
   checkpointEvery: 10,
   keepCheckpoints: 2,
   samplesEvery: 10,
@@ -228,7 +230,8 @@ export async function trainPpo(
   try {
     // The models: the policy and the value model are trained; the reference (the starting policy) and the PRM are frozen.
     manualSeed(config.seed);
-    const policy = own(loadCheckpoint(resumed?.dir ?? policyDir, { head: "lm" }));
+    const trainedPolicy = own(trainablePolicy(policyDir, resumed?.dir ?? null, config));
+    const policy = trainedPolicy.model;
     const reference = own(loadCheckpoint(policyDir, { head: "lm" }));
     const value = own(
       resumed
@@ -242,15 +245,15 @@ export async function trainPpo(
         `${config.prm}: the value model needs a scalar-head checkpoint (a PRM); this one has an LM head`,
       );
     const prm = config.denseReward ? own(PrmScorer.load(config.prm!)) : null;
-    policy.gradientCheckpointing = value.gradientCheckpointing = config.gradientCheckpointing;
-    const policyParams = policy.parameters();
+    value.gradientCheckpointing = config.gradientCheckpointing;
+    const policyParams = trainedPolicy.params;
     const valueParams = value.parameters();
     const adamw = (params: Tensor[], lr: number) =>
       new AdamW(params, { lr, betas: config.betas, weightDecay: config.weightDecay });
     const policyOpt = own(adamw(policyParams, config.policyLr));
     const valueOpt = own(adamw(valueParams, config.valueLr));
     const trained = [
-      { name: "policy", model: policy, optimizer: policyOpt, folder: "" },
+      { name: "policy", model: policy, optimizer: policyOpt, folder: "", save: trainedPolicy.save },
       { name: "value", model: value, optimizer: valueOpt, folder: "value" },
     ];
     const usable = session.start(

@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import type { AdamW } from "../torch/index.js";
-import { saveCheckpoint, type Llama } from "../model/index.js";
+import { saveCheckpoint, type Llama, type LoraConfig } from "../model/index.js";
 import { Tokenizer } from "../model/tokenizer/index.js";
 import { createExecutor, type SandboxExecutor } from "../exec/index.js";
 import type { Problem } from "../problems/types.js";
@@ -42,6 +42,12 @@ export interface RlSessionConfig {
    * forward pass per step; the gradients are the same. A resumed run may turn it on or off.
    */
   gradientCheckpointing: boolean;
+  /**
+   * LoRA on the policy (src/model/lora.ts): r > 0 trains rank-r adapters on `targetModules` with the base
+   * frozen; checkpoints hold the merged weights and the adapters in PEFT's layout (`adapter/`). r = 0
+   * (the default): every weight trains.
+   */
+  lora: LoraConfig;
 
   /** Write checkpoints/step-N every this many iterations, and after the last. */
   checkpointEvery: number;
@@ -81,6 +87,8 @@ export interface TrainedModel {
   model: Llama;
   optimizer: AdamW;
   folder: string;
+  /** Writes the model into a checkpoint folder; default: saveCheckpoint (a LoRA policy also writes its adapters, policy.ts). */
+  save?: (dir: string, tokenizer: Tokenizer) => void;
 }
 
 /** An iteration's metrics row (plain figures, `step` the iteration), with those its progress line shows. */
@@ -156,7 +164,11 @@ export class RlSession<M extends IterationRow> {
       this.run,
       this.config.keepCheckpoints,
       (dir) => {
-        for (const m of trained) saveCheckpoint(join(dir, m.folder), m.model, this.tokenizer);
+        for (const m of trained) {
+          const folder = join(dir, m.folder);
+          if (m.save) m.save(folder, this.tokenizer);
+          else saveCheckpoint(folder, m.model, this.tokenizer);
+        }
         for (const m of trained) saveOptimizer(join(dir, file(m)), m.optimizer);
       },
       () => ({

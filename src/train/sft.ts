@@ -25,7 +25,15 @@ import {
   warmupCosine,
   type Tensor,
 } from "../torch/index.js";
-import { Llama, encodePrompt, llamaConfig, loadCheckpoint, saveCheckpoint } from "../model/index.js";
+import {
+  Llama,
+  encodePrompt,
+  llamaConfig,
+  loadCheckpoint,
+  saveCheckpoint,
+  type LoraConfig,
+} from "../model/index.js";
+import { loraOff, trainablePolicy, type TrainablePolicy } from "./policy.js";
 import { Tokenizer } from "../model/tokenizer/index.js";
 import { ConfigError, Progress } from "../runs/index.js";
 import {
@@ -91,6 +99,12 @@ export interface SftConfig {
    * forward pass per step; the gradients are the same. A resumed run may turn it on or off.
    */
   gradientCheckpointing: boolean;
+  /**
+   * LoRA on the policy (src/model/lora.ts), with `init` only: r > 0 trains rank-r adapters on
+   * `targetModules` with the base frozen; checkpoints hold the merged weights and the adapters in PEFT's
+   * layout (`adapter/`). r = 0 (the default): every weight trains.
+   */
+  lora: LoraConfig;
   /** Share of the examples held out for the evaluation loss; 0: no evaluation. */
   evalFraction: number;
   /** Evaluate every this many steps, and after the last. */
@@ -125,6 +139,7 @@ export const sftDefaults: SftConfig = {
   betas: [0.9, 0.95],
   gradClip: 1,
   gradientCheckpointing: false,
+  lora: loraOff,
   evalFraction: 0.05,
   evalEvery: 100,
   checkpointEvery: 200,
@@ -194,6 +209,7 @@ export async function trainSft(
   });
   const resumed = run.resumedFrom;
   let model: Llama | null = null;
+  let trained: TrainablePolicy | null = null;
   let opt: AdamW | null = null;
   try {
     // 2. held-out split; tokenizer from the checkpoint, from init, from a file, or trained on the training part
@@ -220,8 +236,10 @@ export async function trainSft(
 
     // 4. model, and AdamW (decay on matrices only) with warm-up + cosine; both restored when resuming
     manualSeed(config.seed);
-    if (resumed) model = loadCheckpoint(resumed.dir);
-    else if (config.init) model = loadCheckpoint(config.init, { head: "lm" });
+    if (config.init) {
+      trained = trainablePolicy(config.init, resumed?.dir ?? null, config);
+      model = trained.model;
+    } else if (resumed) model = loadCheckpoint(resumed.dir);
     else {
       const { nLayer, dModel, nHead, tieWordEmbeddings } = config.model;
       model = new Llama(
@@ -239,7 +257,7 @@ export async function trainSft(
       );
     }
     model.gradientCheckpointing = config.gradientCheckpointing;
-    const params = model.parameters();
+    const params = trained?.params ?? model.parameters();
     opt = new AdamW(
       [
         { params: params.filter((p) => p.ndim >= 2) },
@@ -273,12 +291,14 @@ export async function trainSft(
     );
 
     const m = model;
+    const t = trained;
     const o = opt;
     const checkpoints = new Checkpoints(
       run,
       config.keepCheckpoints,
       (dir) => {
-        saveCheckpoint(dir, m, tokenizer);
+        if (t) t.save(dir, tokenizer);
+        else saveCheckpoint(dir, m, tokenizer);
         saveOptimizer(optimizerFile(dir), o);
       },
       () => ({
@@ -381,7 +401,8 @@ export async function trainSft(
   } finally {
     run.close();
     opt?.dispose();
-    model?.dispose();
+    if (trained) trained.dispose();
+    else model?.dispose();
   }
 }
 
@@ -464,6 +485,8 @@ export function checkSftConfig(c: SftConfig): void {
   checkStepTrainerSettings(c, fail);
   if (!(c.evalFraction >= 0 && c.evalFraction < 1)) fail("evalFraction", "in [0, 1)", c.evalFraction);
   if (c.maxLength < 3) fail("maxLength", "at least 3", c.maxLength);
+  if (c.lora.r !== 0 && c.init === null)
+    fail("lora.r", "0 without init (LoRA adapts a pretrained checkpoint)", c.lora.r);
   if (c.init !== null && c.tokenizer !== null)
     fail("tokenizer", "null when init is set (the checkpoint's tokenizer is used)", c.tokenizer);
 }

@@ -2,14 +2,11 @@
  * Every trainer with `gradientCheckpointing` on trains the same model as with it off: a few steps (one RL
  * iteration) from the same seed end at the same weights, up to float rounding.
  */
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { memory, scope } from "../../src/torch/index.js";
 import { loadCheckpoint } from "../../src/model/index.js";
-import { createExecutor, type SandboxExecutor } from "../../src/exec/index.js";
 import { responseKind, type LabelRecord } from "../../src/labels/records.js";
 import { resolveConfig } from "../../src/runs/index.js";
 import { sftDefaults, trainSft } from "../../src/train/sft.js";
@@ -17,22 +14,9 @@ import { prmDefaults, trainPrm } from "../../src/train/prm.js";
 import { dpoDefaults, trainDpo, type DpoPair } from "../../src/train/dpo.js";
 import { baselinePreset, trainPpo } from "../../src/train/ppo.js";
 import { grpoDefaults, trainGrpo } from "../../src/train/grpo.js";
-import { halfRightBodies, tinyBodies, tinyPolicy, tinyProblems } from "./ppo-tiny.js";
+import { halfRightFixture, tinyBodies, tinyProblems } from "./ppo-tiny.js";
 
-let dir: string;
-let executor: SandboxExecutor;
-let policy: string;
-
-before(async () => {
-  dir = mkdtempSync(join(tmpdir(), "linewise-ckpt-"));
-  executor = createExecutor({ cacheDir: null });
-  policy = await tinyPolicy(dir, halfRightBodies, 20);
-});
-
-after(async () => {
-  await executor.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const fixture = halfRightFixture();
 
 /** Runs `train(gradientCheckpointing, runDir)` both ways and compares the checkpoints it returns. */
 async function sameWeights(
@@ -41,8 +25,8 @@ async function sameWeights(
   models = [""],
 ): Promise<void> {
   const before = memory().tensors;
-  const plain = await train(false, join(dir, `${name}-plain`));
-  const checkpointed = await train(true, join(dir, `${name}-checkpointed`));
+  const plain = await train(false, join(fixture.dir, `${name}-plain`));
+  const checkpointed = await train(true, join(fixture.dir, `${name}-checkpointed`));
   assert.equal(memory().tensors, before, `${name}: no tensor outlives training`);
   for (const sub of models) compare(`${name} ${sub}`, join(plain, sub), join(checkpointed, sub));
 }
@@ -59,7 +43,7 @@ function compare(name: string, plain: string, checkpointed: string): void {
       assert.ok(gap <= 1e-5 * size, `${name} ${param}: weights differ by ${gap} (max |w| ${size})`);
     });
   const moved = scope(() => {
-    const start = loadCheckpoint(policy);
+    const start = loadCheckpoint(fixture.policy);
     const gap = start.model.norm.weight.sub(a.model.norm.weight).abs().max().item() as number;
     start.dispose();
     return gap;
@@ -73,7 +57,7 @@ test("SFT with gradient checkpointing ends at the same weights", async () => {
   await sameWeights("sft", async (on, run) => {
     const config = resolveConfig(
       sftDefaults,
-      { init: policy, maxLength: 64, batchSize: 4, steps: 3, warmupSteps: 1, evalFraction: 0 },
+      { init: fixture.policy, maxLength: 64, batchSize: 4, steps: 3, warmupSteps: 1, evalFraction: 0 },
       "tiny",
     );
     const data = tinyBodies.map((b) => ({ prompt: b.prompt, completion: b.right }));
@@ -99,7 +83,7 @@ test("PRM training with gradient checkpointing ends at the same weights", async 
   await sameWeights("prm", async (on, run) => {
     const config = resolveConfig(
       prmDefaults,
-      { init: policy, batchSize: 4, steps: 3, warmupSteps: 1, heldOutFraction: 0 },
+      { init: fixture.policy, batchSize: 4, steps: 3, warmupSteps: 1, heldOutFraction: 0 },
       "tiny",
     );
     return (await trainPrm({ ...config, gradientCheckpointing: on }, records, run, { quiet: true }))
@@ -116,7 +100,14 @@ test("DPO with gradient checkpointing ends at the same weights", async () => {
     whole: true,
   }));
   await sameWeights("dpo", async (on, run) => {
-    const config = { ...dpoDefaults, policy, lr: 1e-3, epochs: 2, batchSize: 2, warmupSteps: 1 };
+    const config = {
+      ...dpoDefaults,
+      policy: fixture.policy,
+      lr: 1e-3,
+      epochs: 2,
+      batchSize: 2,
+      warmupSteps: 1,
+    };
     return (
       await trainDpo({ ...config, evalFraction: 0, gradientCheckpointing: on }, pairs, run, {
         quiet: true,
@@ -141,10 +132,15 @@ test("PPO with gradient checkpointing ends at the same policy and value weights"
     "ppo",
     async (on, run) =>
       (
-        await trainPpo({ ...baselinePreset, ...rl, policy, gradientCheckpointing: on }, tinyProblems, run, {
-          quiet: true,
-          executor,
-        })
+        await trainPpo(
+          { ...baselinePreset, ...rl, policy: fixture.policy, gradientCheckpointing: on },
+          tinyProblems,
+          run,
+          {
+            quiet: true,
+            executor: fixture.executor,
+          },
+        )
       ).checkpoint,
     ["", "value"],
   );
@@ -155,10 +151,15 @@ test("GRPO with gradient checkpointing ends at the same weights", async () => {
     "grpo",
     async (on, run) =>
       (
-        await trainGrpo({ ...grpoDefaults, ...rl, policy, gradientCheckpointing: on }, tinyProblems, run, {
-          quiet: true,
-          executor,
-        })
+        await trainGrpo(
+          { ...grpoDefaults, ...rl, policy: fixture.policy, gradientCheckpointing: on },
+          tinyProblems,
+          run,
+          {
+            quiet: true,
+            executor: fixture.executor,
+          },
+        )
       ).checkpoint,
   );
 });

@@ -3,8 +3,12 @@
  * convention (prompt = signature and docstring, response = the body), each with a right and a wrong body,
  * and a 2-layer policy fine-tuned in seconds on whichever bodies a test asks for.
  */
+import { after, before } from "node:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setNumThreads } from "../../src/torch/index.js";
+import { createExecutor, type SandboxExecutor } from "../../src/exec/index.js";
 import type { Problem } from "../../src/problems/types.js";
 import { resolveConfig } from "../../src/runs/index.js";
 import { sftDefaults, trainSft, type SftExample } from "../../src/train/sft.js";
@@ -121,4 +125,22 @@ export async function tinyPolicy(dir: string, data: SftExample[], steps = 60): P
     "tiny policy",
   );
   return (await trainSft(config, data, join(dir, "sft"), { quiet: true })).checkpoint;
+}
+
+/**
+ * For a test file: a temporary folder, a sandbox executor and a half-right policy (`steps` SFT steps),
+ * made before its tests and removed after them; the fields are set once `before` has run.
+ */
+export function halfRightFixture(steps = 20): { dir: string; executor: SandboxExecutor; policy: string } {
+  const fixture = { dir: "", executor: null as unknown as SandboxExecutor, policy: "" };
+  before(async () => {
+    fixture.dir = mkdtempSync(join(tmpdir(), "linewise-tiny-"));
+    fixture.executor = createExecutor({ cacheDir: null });
+    fixture.policy = await tinyPolicy(fixture.dir, halfRightBodies, steps);
+  });
+  after(async () => {
+    await fixture.executor.close();
+    rmSync(fixture.dir, { recursive: true, force: true });
+  });
+  return fixture;
 }
