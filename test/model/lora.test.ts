@@ -185,7 +185,7 @@ const peftMissing = (): string | false => {
 };
 
 test(
-  "linewise → PEFT: an adapter linewise saves gives the same logits in transformers + PEFT",
+  "linewise ⇄ PEFT: adapters either writes give the same logits in transformers + PEFT and in linewise",
   { skip: peftMissing() },
   withDir((dir) => {
     const model = tinyModel({ nKvHead: 2, tieWordEmbeddings: false });
@@ -221,6 +221,27 @@ test(
     const loaded = LoraAdapters.load(join(dir, "adapter"), base);
     assert.ok(maxGap(logits(base), answer.outputs) <= 1e-4);
     loaded.dispose();
+
+    // PEFT → linewise: an adapter PEFT itself writes (save_pretrained, random A and B).
+    const made = JSON.parse(
+      runReferencePython(
+        "scripts/hf-reference/lora-outputs.py",
+        [],
+        JSON.stringify({
+          base: join(dir, "base"),
+          adapter: join(dir, "peft"),
+          ids,
+          make: { r: 3, alpha: 7, targets: ["q_proj", "v_proj", "up_proj"] },
+        }),
+      ),
+    ) as { outputs: number[] };
+    const theirs = LoraAdapters.load(join(dir, "peft"), base);
+    assert.deepEqual([theirs.config.r, theirs.config.alpha], [3, 7]);
+    assert.deepEqual([...theirs.config.targetModules].sort(), ["q_proj", "up_proj", "v_proj"]); // PEFT keeps a set
+    const peftGap = maxGap(logits(base), made.outputs);
+    assert.ok(peftGap <= 1e-4, `PEFT's own adapter: max |Δ| ${peftGap.toExponential(2)}`);
+    assert.ok(maxGap(baseLogits, made.outputs) > 1e-2, "PEFT's adapter matters");
+    theirs.dispose();
     base.dispose();
     adapters.dispose();
     model.dispose();
