@@ -4,9 +4,10 @@
  * so that each peak resident size is its own, the two alternating so that load on the machine hits both.
  * Reports the peak resident memory of each and the ratio of their step times (CPU time too, for a loaded
  * machine). The default shape makes activations, not weights, the larger part of a step's memory:
- * 8 layers × 384, vocabulary 2,048, batch 4 × 512 tokens.
+ * 8 layers × 384, vocabulary 2,048, batch 4 × 512 tokens. With `--lora R` a third setting joins them:
+ * checkpointing on and only rank-R LoRA adapters on the attention projections trained.
  *
- *   npm run bench -- grad-ckpt [--layers N] [--width D] [--heads H] [--batch B] [--tokens T] [--rounds R]
+ *   npm run bench -- grad-ckpt [--layers N] [--width D] [--heads H] [--batch B] [--tokens T] [--rounds R] [--lora R]
  */
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
@@ -20,7 +21,7 @@ export async function benchCheckpointing(): Promise<Record<string, unknown>> {
     const args = process.argv.slice(3);
     const at = args.indexOf(`--${name}`);
     const value = at >= 0 ? Number(args[at + 1]) : fallback;
-    if (!Number.isInteger(value) || value < 1)
+    if (!Number.isInteger(value) || value < (name === "lora" ? 0 : 1))
       throw new Error(`bench grad-ckpt: --${name} expects a positive integer, got '${args[at + 1]}'`);
     return value;
   };
@@ -33,21 +34,22 @@ export async function benchCheckpointing(): Promise<Record<string, unknown>> {
     tokens: option("tokens", 512),
   };
   const rounds = option("rounds", 2);
+  const lora = option("lora", 0);
+  const modes: Mode[] = lora > 0 ? ["off", "on", "lora"] : ["off", "on"];
   log(`shape ${JSON.stringify(shape)}; ${steps} steps per measurement (the first untimed), ${rounds} rounds`);
-  const rows: Record<"off" | "on", Record<string, number>[]> = { off: [], on: [] };
+  const rows: Record<Mode, Record<string, number>[]> = { off: [], on: [], lora: [] };
   for (let round = 0; round < rounds; round++)
-    for (const mode of ["off", "on"] as const) {
-      const figures = measure(mode, shape);
+    for (const mode of modes) {
+      const figures = measure(mode, shape, lora);
       rows[mode].push(figures);
       log(
-        `round ${round + 1}, checkpointing ${mode}: peak RSS ${figures.peakRssGiB!.toFixed(2)} GiB ` +
+        `round ${round + 1}, ${mode === "lora" ? `checkpointing on, LoRA r=${lora}` : `checkpointing ${mode}`}: peak RSS ${figures.peakRssGiB!.toFixed(2)} GiB ` +
           `(before the first step ${figures.rssBeforeGiB!.toFixed(2)}), ${figures.stepSeconds!.toFixed(2)} s/step ` +
           `(CPU ${figures.stepCpuSeconds!.toFixed(2)} s)`,
       );
     }
-  const mean = (mode: "off" | "on", key: string) =>
-    rows[mode].reduce((s, r) => s + r[key]!, 0) / rows[mode].length;
-  const figures = (mode: "off" | "on") => ({
+  const mean = (mode: Mode, key: string) => rows[mode].reduce((s, r) => s + r[key]!, 0) / rows[mode].length;
+  const figures = (mode: Mode) => ({
     peakRssGiB: Number(mean(mode, "peakRssGiB").toFixed(2)),
     rssBeforeGiB: Number(mean(mode, "rssBeforeGiB").toFixed(2)),
     stepSeconds: Number(mean(mode, "stepSeconds").toFixed(2)),
@@ -71,13 +73,23 @@ export async function benchCheckpointing(): Promise<Record<string, unknown>> {
     memoryAboveWeightsRatio: Number(memoryRatio.toFixed(2)),
     stepTimeRatio: Number(timeRatio.toFixed(2)),
     stepCpuRatio: Number(cpuRatio.toFixed(2)),
+    ...(lora > 0 ? { loraRank: lora, loraWithCheckpointing: figures("lora") } : {}),
   };
 }
 
-function measure(mode: "off" | "on", shape: object): Record<string, number> {
+/** off, on: gradient checkpointing; lora: checkpointing on and LoRA adapters trained. */
+type Mode = "off" | "on" | "lora";
+
+function measure(mode: Mode, shape: object, lora: number): Record<string, number> {
   const child = spawnSync(
     process.execPath,
-    [join(packageRoot, "dist", "bench", "checkpointing-run.js"), mode, String(steps), JSON.stringify(shape)],
+    [
+      join(packageRoot, "dist", "bench", "checkpointing-run.js"),
+      mode === "off" ? "off" : "on",
+      String(steps),
+      JSON.stringify(shape),
+      String(mode === "lora" ? lora : 0),
+    ],
     { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
   );
   if (child.status !== 0) throw new Error(`bench grad-ckpt: the ${mode} run failed (exit ${child.status})`);
