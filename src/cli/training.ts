@@ -242,3 +242,12 @@ export function flagReaders(
   };
   return { choice, onOff, number, chatTemplate };
 }
+
+/** `--gradient-checkpointing on|off` as a config field to lay over the config (nothing when not given). */
+export function gradientCheckpointingFlag(
+  command: string,
+  values: Record<string, string | boolean | string[] | undefined>,
+): { gradientCheckpointing?: boolean } {
+  const on = flagReaders(command, values).onOff("gradient-checkpointing");
+  return on === undefined ? {} : { gradientCheckpointing: on };
+}

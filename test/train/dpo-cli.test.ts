@@ -125,7 +125,10 @@ test("linewise dpo trains on step pairs and whole-response pairs, evaluates held
     assert.ok(Number.isFinite(rows[1]![field]), `${field} in ${JSON.stringify(rows[1])}`);
   }
   assert.equal((readRunConfig(run) as { beta: number }).beta, 0.2);
-  assert.equal(await dpoCommand.run([...data, "--resume", "--epochs", "2"]), 0);
+  assert.equal(
+    await dpoCommand.run([...data, "--resume", "--epochs", "2", "--gradient-checkpointing", "on"]),
+    0,
+  );
   assert.deepEqual(
     readMetrics(run).map((r) => r.step),
     [1, 2, 3, 4],

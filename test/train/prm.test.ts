@@ -335,7 +335,10 @@ test(
       0,
     );
     assert.equal(
-      await trainPrmCommand.run(["--labels", labels, "--out", run, "--resume", "--steps", "3"]),
+      await trainPrmCommand.run([
+        ...["--labels", labels, "--out", run, "--resume", "--steps", "3"],
+        ...["--gradient-checkpointing", "on"],
+      ]),
       0,
     );
     assert.deepEqual(

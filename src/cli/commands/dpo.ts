@@ -7,12 +7,19 @@ import { dpoDefaults, trainDpo, type DpoConfig } from "../../train/dpo.js";
 import { readDpoPairs, readWholeResponsePairs } from "../../train/dpo-data.js";
 import { numberOption, parseOptions, requiredOption } from "../args.js";
 import { UsageError, type Command } from "../command.js";
-import { asUsageError, checkpointOption, countOption, readConfigFile, stopOnInterrupt } from "../training.js";
+import {
+  asUsageError,
+  checkpointOption,
+  countOption,
+  gradientCheckpointingFlag,
+  readConfigFile,
+  stopOnInterrupt,
+} from "../training.js";
 
 const name = "dpo";
 
 const help = `Usage: linewise dpo --policy CKPT (--pairs FILE | --labels FILE)... --out RUN [--beta X] [--epochs N]
-                    [--config FILE] [--resume]
+                    [--config FILE] [--resume] [--gradient-checkpointing on|off]
 
 Direct preference optimisation: the policy learns to prefer each pair's chosen step over its rejected step
 after the same context (the problem's prompt and the response so far), relative to the frozen starting
@@ -32,6 +39,7 @@ Options:
   --out RUN       the run folder: config.json, metrics.jsonl, TensorBoard events, checkpoints/step-N/
   --beta X        β of the DPO loss (default ${dpoDefaults.beta})
   --epochs N      passes over the training pairs (overrides the config); with --resume it may extend the run
+  --gradient-checkpointing on|off  recompute each decoder layer in the backward (less memory, ~1 more forward); may change on --resume
   --config FILE   JSON fields laid over the defaults below, e.g. {"lr": 5e-5, "batchSize": 32}
   --resume        continue RUN from its newest checkpoint with the config in RUN/config.json
 
@@ -58,6 +66,7 @@ export const dpoCommand: Command = {
       epochs: { type: "string" },
       config: { type: "string" },
       resume: { type: "boolean" },
+      "gradient-checkpointing": { type: "string" },
     });
     const out = requiredOption(name, "out", values.out);
     const resuming = values.resume === true && existsSync(join(out, runConfigFile));
@@ -77,6 +86,7 @@ export const dpoCommand: Command = {
       const config = readConfig(out, values.config, resuming, values.policy, {
         ...(beta !== undefined ? { beta } : {}),
         ...(epochs !== undefined ? { epochs } : {}),
+        ...gradientCheckpointingFlag(name, values),
       });
       const pairs = [
         ...(values.pairs ?? []).flatMap(readDpoPairs),
@@ -116,7 +126,7 @@ function readConfig(
     const file = join(out, runConfigFile);
     if (configFile !== undefined || flags.beta !== undefined)
       throw new UsageError(
-        `linewise ${name}: --resume takes the config from ${file}; drop --config and --beta (only --epochs may change)`,
+        `linewise ${name}: --resume takes the config from ${file}; drop --config and --beta (only --epochs and --gradient-checkpointing may change)`,
       );
     const config = resolveConfig(dpoDefaults, readRunConfig(out), file);
     if (policy !== undefined && policy !== config.policy)

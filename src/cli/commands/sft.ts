@@ -7,11 +7,18 @@ import { sftDefaults, trainSft, type SftConfig } from "../../train/sft.js";
 import { readSftData } from "../../train/sft-data.js";
 import { parseOptions, requiredOption } from "../args.js";
 import { UsageError, type Command } from "../command.js";
-import { asUsageError, countOption, readConfigFile, stopOnInterrupt } from "../training.js";
+import {
+  asUsageError,
+  countOption,
+  gradientCheckpointingFlag,
+  readConfigFile,
+  stopOnInterrupt,
+} from "../training.js";
 
 const name = "sft";
 
 const help = `Usage: linewise sft --data FILE --out RUN [--config FILE] [--resume] [--steps N]
+                    [--gradient-checkpointing on|off]
 
 Supervised fine-tuning: trains the policy to continue each prompt with its completion. An example is
 <bos> prompt completion <eos>; the loss covers the completion and the end token only. Without a
@@ -29,6 +36,7 @@ Options:
   --resume       continue RUN from its newest checkpoint with the config in RUN/config.json
   --steps N      total optimiser steps (overrides the config); with --resume it may extend the run,
                  and the cosine schedule is stretched to the new length from the resumed step on
+  --gradient-checkpointing on|off  recompute each decoder layer in the backward (less memory, ~1 more forward); may change on --resume
 
 Config fields and defaults (each field is documented in src/train/sft.ts, SftConfig):
 ${Object.entries(sftDefaults)
@@ -51,14 +59,16 @@ export const sftCommand: Command = {
       config: { type: "string" },
       resume: { type: "boolean" },
       steps: { type: "string" },
+      "gradient-checkpointing": { type: "string" },
     });
     const dataFile = requiredOption(name, "data", values.data);
     const out = requiredOption(name, "out", values.out);
     const steps = countOption(name, "steps", values.steps);
+    const checkpointing = gradientCheckpointingFlag(name, values);
 
     const interrupt = stopOnInterrupt(name, "step");
     try {
-      const config = readConfig(out, values.config, values.resume === true, steps);
+      const config = { ...readConfig(out, values.config, values.resume === true, steps), ...checkpointing };
       const data = readSftData(dataFile);
       const result = await trainSft(config, data, out, {
         resume: values.resume === true,
