@@ -118,8 +118,8 @@ test("DPO with gradient checkpointing ends at the same weights", async () => {
 
 const rl = {
   problemsPerIteration: 4,
-  samplesPerProblem: 4,
-  minibatchSize: 8,
+  samplesPerProblem: 8, // groups of 8: some with both outcomes, so GRPO has advantages to learn from
+  minibatchSize: 16,
   maxNewTokens: 16,
   policyLr: 3e-4,
   iterations: 1,

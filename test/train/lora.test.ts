@@ -107,8 +107,8 @@ test("DPO and PPO with LoRA train adapters on a frozen policy", async () => {
 
 const rl = {
   problemsPerIteration: 4,
-  samplesPerProblem: 4,
-  minibatchSize: 8,
+  samplesPerProblem: 8, // groups of 8: some with both outcomes, so GRPO has advantages to learn from
+  minibatchSize: 16,
   maxNewTokens: 16,
   policyLr: 1e-2,
   checkpointEvery: 1,
