@@ -14,7 +14,7 @@ import { prmDefaults, trainPrm } from "../../src/train/prm.js";
 import { dpoDefaults, trainDpo, type DpoPair } from "../../src/train/dpo.js";
 import { baselinePreset, trainPpo } from "../../src/train/ppo.js";
 import { grpoDefaults, trainGrpo } from "../../src/train/grpo.js";
-import { halfRightFixture, tinyBodies, tinyProblems } from "./ppo-tiny.js";
+import { halfRightFixture, tinyBodies, tinyProblems, tinyRl } from "./ppo-tiny.js";
 
 const fixture = halfRightFixture();
 
@@ -116,16 +116,7 @@ test("DPO with gradient checkpointing ends at the same weights", async () => {
   });
 });
 
-const rl = {
-  problemsPerIteration: 4,
-  samplesPerProblem: 8, // groups of 8: some with both outcomes, so GRPO has advantages to learn from
-  minibatchSize: 16,
-  maxNewTokens: 16,
-  policyLr: 3e-4,
-  iterations: 1,
-  checkpointEvery: 100,
-  samplesEvery: 0,
-};
+const rl = { ...tinyRl, policyLr: 3e-4, iterations: 1, checkpointEvery: 100 };
 
 test("PPO with gradient checkpointing ends at the same policy and value weights", async () => {
   await sameWeights(

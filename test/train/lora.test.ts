@@ -13,7 +13,7 @@ import { sftDefaults, trainSft } from "../../src/train/sft.js";
 import { dpoDefaults, trainDpo } from "../../src/train/dpo.js";
 import { baselinePreset, trainPpo } from "../../src/train/ppo.js";
 import { grpoDefaults, trainGrpo } from "../../src/train/grpo.js";
-import { halfRightFixture, tinyBodies, tinyProblems } from "./ppo-tiny.js";
+import { halfRightFixture, tinyBodies, tinyProblems, tinyRl } from "./ppo-tiny.js";
 
 const fixture = halfRightFixture();
 
@@ -105,15 +105,7 @@ test("DPO and PPO with LoRA train adapters on a frozen policy", async () => {
   checkLoraCheckpoint("ppo", ppo.checkpoint);
 });
 
-const rl = {
-  problemsPerIteration: 4,
-  samplesPerProblem: 8, // groups of 8: some with both outcomes, so GRPO has advantages to learn from
-  minibatchSize: 16,
-  maxNewTokens: 16,
-  policyLr: 1e-2,
-  checkpointEvery: 1,
-  samplesEvery: 0,
-};
+const rl = { ...tinyRl, policyLr: 1e-2, checkpointEvery: 1 };
 
 test("GRPO with LoRA, stopped after an iteration and resumed, ends as an uninterrupted run", async () => {
   const config = { ...grpoDefaults, ...rl, policy: fixture.policy, lora, iterations: 2 };

@@ -144,3 +144,12 @@ export function halfRightFixture(steps = 20): { dir: string; executor: SandboxEx
   });
   return fixture;
 }
+
+/** A short RL run on the four problems (PPO or GRPO fields): groups of 8, so some hold both outcomes and GRPO has advantages to learn from. */
+export const tinyRl = {
+  problemsPerIteration: 4,
+  samplesPerProblem: 8,
+  minibatchSize: 16,
+  maxNewTokens: 16,
+  samplesEvery: 0,
+};
