@@ -34,12 +34,14 @@ export const resumableFields: readonly string[] = ["gradientCheckpointing"];
  * make it a different training.
  */
 export function checkResumedConfig<T extends object>(runDir: string, config: T, lengthField: keyof T & string): void {
-  const saved = readRunConfig(runDir);
+  const saved = readRunConfig(runDir) as Record<string, unknown> | null;
+  // A field the run's config.json lacks (written before the field existed) matches when it is null (off).
+  const same = (key: string) =>
+    saved !== null && !(key in saved) && config[key as keyof T] === null
+      ? true
+      : isDeepStrictEqual(saved?.[key], config[key as keyof T]);
   const differing = Object.keys(config).filter(
-    (key) =>
-      key !== lengthField &&
-      !resumableFields.includes(key) &&
-      !isDeepStrictEqual((saved as Record<string, unknown>)?.[key], config[key as keyof T]),
+    (key) => key !== lengthField && !resumableFields.includes(key) && !same(key),
   );
   if (differing.length > 0)
     throw new ConfigError(

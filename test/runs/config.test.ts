@@ -1,6 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ConfigError, resolveConfig } from "../../src/runs/index.js";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ConfigError, checkResumedConfig, resolveConfig } from "../../src/runs/index.js";
 
 const defaults = { steps: 10, lr: 0.001, init: null as string | null, tied: false, betas: [0.9, 0.95] as [number, number], model: { nLayer: 4, dModel: 128 } };
 
@@ -19,4 +22,23 @@ test("unknown fields and wrong types are one-line errors naming the file and the
   fails({ betas: [0.9] }, /field "betas" must be a list of 2 numbers/);
   fails({ model: 3 }, /field "model" must be a JSON object/);
   fails([1], /the config must be a JSON object/);
+});
+
+test("a resume refuses a changed field; a field the run's config.json predates matches only when null", () => {
+  const dir = mkdtempSync(join(tmpdir(), "linewise-resume-config-"));
+  try {
+    writeFileSync(join(dir, "config.json"), JSON.stringify({ steps: 10, lr: 0.1 }));
+    checkResumedConfig(dir, { steps: 20, lr: 0.1 }, "steps");
+    checkResumedConfig(dir, { steps: 10, lr: 0.1, chatTemplate: null }, "steps");
+    assert.throws(
+      () => checkResumedConfig(dir, { steps: 10, lr: 0.2 }, "steps"),
+      (e: Error) => e instanceof ConfigError && /differs from the run's config.json in lr;/.test(e.message),
+    );
+    assert.throws(
+      () => checkResumedConfig(dir, { steps: 10, lr: 0.1, chatTemplate: "auto" }, "steps"),
+      /in chatTemplate;/,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
