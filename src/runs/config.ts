@@ -37,9 +37,8 @@ export function checkResumedConfig<T extends object>(runDir: string, config: T, 
   const saved = readRunConfig(runDir) as Record<string, unknown> | null;
   // A field the run's config.json lacks (written before the field existed) matches when it is null (off).
   const same = (key: string) =>
-    saved !== null && !(key in saved) && config[key as keyof T] === null
-      ? true
-      : isDeepStrictEqual(saved?.[key], config[key as keyof T]);
+    (saved !== null && !(key in saved) && config[key as keyof T] === null) ||
+    isDeepStrictEqual(saved?.[key], config[key as keyof T]);
   const differing = Object.keys(config).filter(
     (key) => key !== lengthField && !resumableFields.includes(key) && !same(key),
   );

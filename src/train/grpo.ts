@@ -240,6 +240,11 @@ export async function trainGrpo(
         `; KL in the ${config.klPenalty}`,
     );
 
+    // The line rewards a PRM's scores give (logged, and with "psgpo" in the reward): "steps" logs PRLCoder's PRM_i.
+    const lineRewardConfig = {
+      ...config,
+      processReward: config.processReward === "psgpo" ? ("psgpo" as const) : ("prlcoder" as const),
+    };
     while (session.running) {
       const iteration = session.iteration;
       const began = performance.now();
@@ -259,10 +264,6 @@ export async function trainGrpo(
       );
 
       // 3. KL penalty and rewards: outcome (+ PSGPO's line rewards) (− β·Σ KL_t when the KL is a reward penalty)
-      const lineRewardConfig = {
-        ...config,
-        processReward: config.processReward === "psgpo" ? ("psgpo" as const) : ("prlcoder" as const),
-      };
       const b: Rollout[] = scored.map((r) => ({
         ...r,
         rewards: assembleRewards({
