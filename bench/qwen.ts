@@ -1,25 +1,20 @@
 /**
  * The size benchmark (issue 17, "bf16 and size"): a Qwen2.5-0.5B-shaped model with random weights (24 layers,
- * width 896, GQA 14/2, vocabulary 151,936, tied embeddings, q/k/v biases) is saved as bfloat16 safetensors,
- * loaded back (widened to float32), generates greedily with the KV cache, and takes one PRM step (scalar head,
- * MSE, AdamW) on a batch of two 128-token sequences. Prints the time of each stage and the peak resident
- * memory, against the model's own float32 parameter bytes (the baseline: the ratio says how many copies of the
- * weights a PRM step holds — weights, gradients and AdamW's two moments make four).
+ * width 896, GQA 14/2, vocabulary 151,936, tied embeddings, q/k/v biases) is saved as bfloat16 safetensors
+ * with a byte-level BPE tokenizer of the same vocabulary size, then each measurement runs in a process of
+ * its own (bench/qwen-run.ts), in float32 and in bfloat16 with float32 master weights: load and 16 greedy
+ * tokens; one PRM step (2 × 128 tokens, MSE, AdamW); one GRPO iteration (8 rollouts, sandboxed tests,
+ * gradient checkpointing). Prints each figure with its peak resident memory, against the model's own
+ * float32 parameter bytes, and the bf16 / float32 ratios of the same run.
  */
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  AdamW,
-  F,
-  manualSeed,
-  numThreads,
-  randn,
-  saveSafetensors,
-  scope,
-  tensor,
-} from "../src/torch/index.js";
-import { Llama, generate, llamaConfig, loadCheckpoint, toHfConfig } from "../src/model/index.js";
+import { manualSeed, numThreads, saveSafetensors, scope } from "../src/torch/index.js";
+import { Llama, llamaConfig, toHfConfig } from "../src/model/index.js";
+import { Tokenizer } from "../src/model/tokenizer/index.js";
+import { byteToChar } from "../src/model/tokenizer/bytes.js";
 
 /** Qwen2.5-0.5B's config.json, in our names. */
 const config = llamaConfig({
@@ -42,8 +37,8 @@ export async function benchQwen(): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), "linewise-qwen-"));
   const seconds = (from: number) => Number(((performance.now() - from) / 1000).toFixed(1));
   try {
-    // 1. a random model, written as bfloat16 safetensors (how Qwen2.5 ships).
-    let t = performance.now();
+    // 1. a random model, written as bfloat16 safetensors (how Qwen2.5 ships), with a tokenizer of its size.
+    const t = performance.now();
     manualSeed(0);
     const written = new Llama(config).eval();
     const parameters = written.numParameters();
@@ -56,54 +51,33 @@ export async function benchQwen(): Promise<Record<string, unknown>> {
       ),
     );
     written.dispose();
+    fullSizeTokenizer(config.vocabSize).save(join(dir, "tokenizer.json"));
     const buildSeconds = seconds(t);
     log(`${(parameters / 1e6).toFixed(0)}M parameters built and saved as bfloat16 in ${buildSeconds} s`);
+    const weightsGiB = (parameters * 4) / 2 ** 30;
 
-    // 2. load and generate.
-    t = performance.now();
-    const policy = loadCheckpoint(dir).eval();
-    const loadSeconds = seconds(t);
-    log(`loaded in ${loadSeconds} s`);
-    const newTokens = 16;
-    const prompt = Array.from({ length: 32 }, (_, i) => 100 + ((i * 7919) % 150000));
-    t = performance.now();
-    const [sample] = generate(policy, [{ prompt, maxNewTokens: newTokens }], { endTokens: [] })[0]!;
-    const generateSeconds = seconds(t);
-    log(`generated ${sample!.tokens.length} tokens after a 32-token prompt in ${generateSeconds} s`);
-    policy.dispose();
-
-    // 3. one PRM step: the backbone with a scalar head, MSE against ±1 labels at every position, AdamW.
-    t = performance.now();
-    const prm = loadCheckpoint(dir, { head: "scalar" }).train();
-    const optimizer = new AdamW(prm.parameters(), { lr: 1e-5, weightDecay: 0 });
-    const stepStart = performance.now();
-    const loss = scope(() => {
-      const ids = tensor(
-        Array.from({ length: 2 }, (_, r) =>
-          Array.from({ length: 128 }, (_, i) => 100 + ((i * 31 + r * 977) % 150000)),
-        ),
-        { dtype: "int64" },
-      );
-      const labels = randn([2, 128]).gt(0).float().mul(2).sub(1);
-      const mse = F.mseLoss(prm.values(prm.forward(ids)), labels);
-      optimizer.zeroGrad();
-      mse.backward();
-      optimizer.stepUpdate();
-      return mse.item();
-    });
-    const prmStepSeconds = seconds(stepStart);
-    log(
-      `one PRM step (2 × 128 tokens, loss ${loss.toFixed(3)}) in ${prmStepSeconds} s (load ${seconds(t) - prmStepSeconds} s)`,
-    );
-    optimizer.dispose();
-    prm.dispose();
-
-    const peakBytes = process.resourceUsage().maxRSS * 1024;
-    const parameterBytes = parameters * 4;
-    const ratio = peakBytes / parameterBytes;
-    log(
-      `peak resident memory ${(peakBytes / 2 ** 30).toFixed(2)} GiB = ${ratio.toFixed(2)} × the float32 weights`,
-    );
+    // 2. each measurement in both precisions, each in a fresh process.
+    const runs: Record<string, Record<string, number>> = {};
+    for (const task of ["generate", "prm", "grpo"])
+      for (const precision of ["float32", "bfloat16"]) {
+        const figures = measure(dir, task, precision);
+        runs[`${task}-${precision}`] = figures;
+        log(
+          `${task} in ${precision}: ${Object.entries(figures)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(", ")} (${(figures.peakGiB! / weightsGiB).toFixed(2)} × the float32 weights)`,
+        );
+      }
+    const ratio = (task: string, key: string) =>
+      Number((runs[`${task}-bfloat16`]![key]! / runs[`${task}-float32`]![key]!).toFixed(2));
+    const ratios = {
+      generateTime: ratio("generate", "generateSeconds"),
+      prmStepTime: ratio("prm", "prmStepSeconds"),
+      prmPeakMemory: ratio("prm", "peakGiB"),
+      grpoIterationTime: ratio("grpo", "iterationSeconds"),
+      grpoPeakMemory: ratio("grpo", "peakGiB"),
+    };
+    log(`bfloat16 / float32: ${JSON.stringify(ratios)}`);
     return {
       model: {
         family: "qwen2",
@@ -116,17 +90,51 @@ export async function benchQwen(): Promise<Record<string, unknown>> {
       },
       threads: numThreads(),
       buildSeconds,
-      loadSeconds,
-      generateSeconds,
-      newTokens,
-      prmStepSeconds,
-      peakGiB: Number((peakBytes / 2 ** 30).toFixed(2)),
-      peakOverWeights: Number(ratio.toFixed(2)),
+      weightsGiB: Number(weightsGiB.toFixed(2)),
+      runs,
+      bf16OverFloat32: ratios,
       seconds: seconds(started),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** One bench/qwen-run.ts process's figures. */
+function measure(dir: string, task: string, precision: string): Record<string, number> {
+  const script = join(import.meta.dirname, "qwen-run.js");
+  const out = execFileSync(process.execPath, [script, dir, task, precision], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return JSON.parse(out.trim().split("\n").pop()!) as Record<string, number>;
+}
+
+/**
+ * A byte-level BPE tokenizer with exactly `size` ids, as the model's vocabulary needs (a random model samples
+ * any id, and decoding refuses unknown ones): trained on a little code, then filled up with merges of two
+ * and three bytes. Its splits mean nothing; its size and its encode/decode costs are a real tokenizer's.
+ */
+function fullSizeTokenizer(size: number): Tokenizer {
+  const trained = Tokenizer.train(["def f(x):\n    return x + 1\n", "print('hello, world')\n"], {
+    vocabSize: 512,
+  });
+  const json = trained.toJSON() as { model: { vocab: Record<string, number>; merges: string[] } };
+  const { vocab, merges } = json.model;
+  let next = Math.max(...Object.values(vocab)) + 1;
+  const add = (left: string, right: string) => {
+    if (next >= size || left + right in vocab) return;
+    vocab[left + right] = next++;
+    merges.push(`${left} ${right}`);
+  };
+  for (const a of byteToChar) for (const b of byteToChar) add(a, b);
+  for (const a of byteToChar)
+    for (const b of byteToChar)
+      for (const c of byteToChar) {
+        if (next >= size) break;
+        add(a + b, c);
+      }
+  return Tokenizer.fromJSON(json);
 }
 
 function log(line: string): void {

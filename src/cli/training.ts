@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { readCheckpointConfig } from "../model/index.js";
 import { ppoDefaults, type PpoConfig } from "../train/ppo.js";
 import { grpoDefaults, type GrpoConfig } from "../train/grpo.js";
+import { precisions, type Precision } from "../train/mixed-precision.js";
 import {
   ConfigError,
   RunFolderError,
@@ -121,8 +122,8 @@ export function asUsageError(
 }
 
 /**
- * A resumed RL run's config: RUN/config.json laid over `defaults`. Only --iterations and
- * --gradient-checkpointing may change: any other config flag (`flags`), --preset or --config is refused,
+ * A resumed RL run's config: RUN/config.json laid over `defaults`. Only --iterations,
+ * --gradient-checkpointing and --precision may change: any other config flag (`flags`), --preset or --config is refused,
  * and the checkpoint options (--policy, --prm) must name the run's own.
  */
 export function resumedRunConfig<T extends object>(
@@ -141,7 +142,7 @@ export function resumedRunConfig<T extends object>(
   ];
   if (changed.length > 0)
     throw new UsageError(
-      `linewise ${command}: --resume takes the config from ${file}; drop the options that change it (${changed.join(", ")}); only --iterations and --gradient-checkpointing may change`,
+      `linewise ${command}: --resume takes the config from ${file}; drop the options that change it (${changed.join(", ")}); only --iterations, --gradient-checkpointing and --precision may change`,
     );
   const config = resolveConfig(defaults, readRunConfig(out), file);
   for (const option of checkpoints) {
@@ -243,11 +244,30 @@ export function flagReaders(
   return { choice, onOff, number, chatTemplate };
 }
 
-/** `--gradient-checkpointing on|off` as a config field to lay over the config (nothing when not given). */
-export function gradientCheckpointingFlag(
+/**
+ * `--gradient-checkpointing on|off` and `--precision float32|bfloat16` as config fields to lay over the
+ * config (nothing for an option not given). Both may change when a run is resumed.
+ */
+export function resumableFlags(
   command: string,
   values: Record<string, string | boolean | string[] | undefined>,
-): { gradientCheckpointing?: boolean } {
-  const on = flagReaders(command, values).onOff("gradient-checkpointing");
-  return on === undefined ? {} : { gradientCheckpointing: on };
+): { gradientCheckpointing?: boolean; precision?: Precision } {
+  const { onOff, choice } = flagReaders(command, values);
+  const on = onOff("gradient-checkpointing");
+  const precision = choice("precision", precisions);
+  return {
+    ...(on === undefined ? {} : { gradientCheckpointing: on }),
+    ...(precision === undefined ? {} : { precision }),
+  };
 }
+
+/** The parseArgs spec of the options `resumableFlags` reads. */
+export const resumableOptions = {
+  "gradient-checkpointing": { type: "string" },
+  precision: { type: "string" },
+} as const;
+
+/** Their lines in a command's --help. */
+export const resumableHelp = `  --gradient-checkpointing on|off  recompute each decoder layer in the backward (less memory, ~1 more forward); may change on --resume
+  --precision float32|bfloat16     compute in bfloat16 with float32 master weights (half the memory of weights and
+                                   activations); checkpoints stay float32; may change on --resume`;

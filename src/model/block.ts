@@ -17,8 +17,18 @@ export class SwiGLU extends Module {
     this.downProj = this.module("down_proj", new Linear(intermediateSize, dModel, { bias }));
   }
   forward(x: Tensor): Tensor {
-    return scope(() => this.downProj.forward(this.gateProj.forward(x).silu().mul(this.upProj.forward(x))));
+    return scope(() => this.downProj.forward(silu(this.gateProj.forward(x)).mul(this.upProj.forward(x))));
   }
+}
+
+/**
+ * SiLU rounded once: a half-precision input goes through float32, as libtorch 2.x's kernel computes it;
+ * Debian's libtorch 1.13 rounds its bf16 sigmoid before the product, which left a bf16 model a rounding
+ * step away from transformers' (test/model/hf-parity.test.ts).
+ */
+function silu(x: Tensor): Tensor {
+  if (x.dtype === "float32" || x.dtype === "float64") return x.silu();
+  return scope(() => x.float().silu().to(x.dtype));
 }
 
 export class DecoderLayer extends Module {

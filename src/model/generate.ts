@@ -151,7 +151,9 @@ function decodeChunk(
       device,
     ),
   ); // (P, capacity)
-  const cache = kvCache ? new KVCache(model.config, uniquePrompts.length, capacity, device) : null;
+  const cache = kvCache
+    ? new KVCache(model.config, uniquePrompts.length, capacity, device, model.dtype)
+    : null;
   // A model's embedding may have more rows than its tokenizer has tokens (padded for speed): never sample those.
   const sampleable = Math.min(model.config.vocabSize, tokenizer?.vocabSize ?? Infinity);
   const sampler = new RowSampler(

@@ -4,7 +4,7 @@
  * cached length, not a recomputation of the prefix. All rows share one length because prompts are
  * left-padded (padding keys are masked out).
  */
-import { Tensor, zeros, keep, noGrad, scope } from "../torch/index.js";
+import { Tensor, zeros, keep, noGrad, scope, type DType } from "../torch/index.js";
 import { headDim, type LlamaConfig } from "./config.js";
 
 export class KVCache {
@@ -18,9 +18,11 @@ export class KVCache {
     batch: number,
     readonly capacity: number,
     device = "cpu",
+    /** The model's compute dtype (Llama.dtype): the keys and values are kept in it. */
+    dtype: DType = "float32",
   ) {
     const shape = [batch, config.nKvHead, capacity, headDim(config)]; // (B, nKvHead, capacity, headDim)
-    const buffer = () => keep(zeros(shape, { device }));
+    const buffer = () => keep(zeros(shape, { device, dtype }));
     this.keys = Array.from({ length: config.nLayer }, buffer);
     this.values = Array.from({ length: config.nLayer }, buffer);
   }

@@ -19,6 +19,7 @@ import {
   isGradEnabled,
   checkpointSequential,
   F,
+  type DType,
 } from "../torch/index.js";
 import { type LlamaConfig, type Head } from "./config.js";
 import { DecoderLayer } from "./block.js";
@@ -65,6 +66,11 @@ export class LlamaBackbone extends Module {
    */
   gradientCheckpointing = false;
 
+  /** The dtype the layers compute in: their weights' (float32, or bfloat16 under mixed precision). */
+  get dtype(): DType {
+    return this.embedTokens.weight.dtype;
+  }
+
   private checkpointing(cache: KVCache | null): boolean {
     return this.gradientCheckpointing && cache === null && isGradEnabled();
   }
@@ -77,7 +83,7 @@ export class LlamaBackbone extends Module {
       const past = cache?.length ?? 0;
       const keyValid = options.keyValid ?? null;
       const positions = options.positions ?? defaultPositions(t, past, keyValid, ids.device);
-      const rotary = this.rotary.at(positions); // (B or 1, 1, T, headDim)
+      const rotary = this.rotary.at(positions, this.dtype); // (B or 1, 1, T, headDim)
       const groups = this.config.nHead / this.config.nKvHead;
       const mask = attentionMask(b, t, past, keyValid, groups, null, ids.device);
       // Mistral / Qwen2 sliding window: query p sees keys p − window < k ≤ p (transformers' sliding_window_overlay).
@@ -187,18 +193,37 @@ export class Llama extends Module {
     return this.model.forward(ids, options);
   }
 
-  /** hidden (…, dModel) → next-token logits (…, vocabSize). */
+  /** The dtype the layers compute in (float32, or bfloat16 under mixed precision). */
+  get dtype(): DType {
+    return this.model.dtype;
+  }
+
+  /**
+   * hidden (…, dModel) → next-token logits (…, vocabSize), always float32: a half-precision model's logits
+   * are widened before any softmax or loss, as transformers' causal-LM loss upcasts them.
+   */
   logits(hidden: Tensor): Tensor {
     if (this.config.head !== "lm")
       throw new Error("Llama.logits: this model has a scalar head, not an LM head");
-    return F.linear(hidden, this.lmHead?.weight ?? this.model.embedTokens.weight);
+    const logits = F.linear(hidden, this.lmHead?.weight ?? this.model.embedTokens.weight);
+    return logits.dtype === "float32" ? logits : widen(logits);
   }
 
-  /** hidden (…, dModel) → scalar head outputs (…). */
+  /** hidden (…, dModel) → scalar head outputs (…), float32 as the logits. */
   values(hidden: Tensor): Tensor {
     if (!this.scoreHead) throw new Error("Llama.values: this model has an LM head, not a scalar head");
-    return scope(() => this.scoreHead!.forward(hidden).squeeze(-1));
+    return scope(() => {
+      const values = this.scoreHead!.forward(hidden).squeeze(-1);
+      return values.dtype === "float32" ? values : values.float();
+    });
   }
+}
+
+/** A half-precision tensor as float32 (the narrow one freed at once). */
+function widen(t: Tensor): Tensor {
+  const wide = t.float();
+  t.dispose();
+  return wide;
 }
 
 /** Normal(0, std) for every matrix, zeros for biases and ones for the norms, as Hugging Face's `_init_weights`. */

@@ -5,7 +5,7 @@
  * scalings are computed with the same float32 tensor operations, in the same order, as transformers'
  * `modeling_rope_utils`, so the angles agree to the last bit wherever the two libtorch kernels do.
  */
-import { Tensor, arange, cat, keep, noGrad, scope, tensor, where } from "../torch/index.js";
+import { Tensor, arange, cat, keep, noGrad, scope, tensor, where, type DType } from "../torch/index.js";
 import type { LlamaConfig } from "./config.js";
 
 /** θ^(−2i/d) for i < d/2, float32: `1 / (base ** (arange(0, d, 2).float() / d))` as transformers. */
@@ -77,8 +77,12 @@ export class Rotary {
     this.invFreq = keep(inverseFrequencies(config));
   }
 
-  /** positions (B, T) int64 → cos, sin (B, 1, T, headDim), broadcast over heads. */
-  at(positions: Tensor): { cos: Tensor; sin: Tensor } {
+  /**
+   * positions (B, T) int64 → cos, sin (B, 1, T, headDim), broadcast over heads. The angles are always
+   * computed in float32; cos and sin are then cast to the model's compute `dtype`, as transformers'
+   * rotary embedding returns `cos.to(x.dtype)`.
+   */
+  at(positions: Tensor, dtype: DType = "float32"): { cos: Tensor; sin: Tensor } {
     return noGrad(() =>
       scope(() => {
         if (this.invFreq.device !== positions.device) {
@@ -94,7 +98,8 @@ export class Rotary {
         }
         const angles = positions.float().unsqueeze(-1).mul(invFreq); // (B, T, headDim/2)
         const doubled = cat([angles, angles], -1).unsqueeze(1); // (B, 1, T, headDim)
-        return { cos: doubled.cos(), sin: doubled.sin() };
+        const [cos, sin] = [doubled.cos(), doubled.sin()];
+        return dtype === "float32" ? { cos, sin } : { cos: cos.to(dtype), sin: sin.to(dtype) };
       }),
     );
   }

@@ -23,10 +23,11 @@ export function resolveConfig<T extends object>(defaults: T, json: unknown, wher
 }
 
 /**
- * Fields that change how a step is computed but not what it computes (memory against time), so a resumed
- * run may change them; run folders written before a field existed lack it.
+ * Fields that change how a step is computed but not what it trains (memory against time, or the compute
+ * dtype: checkpoints keep float32 weights either way), so a resumed run may change them; run folders
+ * written before a field existed lack it.
  */
-export const resumableFields: readonly string[] = ["gradientCheckpointing"];
+export const resumableFields: readonly string[] = ["gradientCheckpointing", "precision"];
 
 /**
  * A resumed run must be the same training: `config` may differ from the run's config.json in

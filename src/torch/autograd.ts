@@ -1,5 +1,6 @@
 /** Gradient-mode control. */
 import { native } from "./native.js";
+import type { Tensor } from "./tensor.js";
 
 /** Runs `fn` with gradient recording off (inference, target computations, optimiser maths). */
 export function noGrad<T>(fn: () => T): T {
@@ -15,4 +16,9 @@ export function noGrad<T>(fn: () => T): T {
 /** Whether operations are being recorded for backward. */
 export function isGradEnabled(): boolean {
   return native.gradEnabled();
+}
+
+/** Drops the tensors' accumulated gradients (sets them to none, as `zero_grad(set_to_none=True)`). */
+export function dropGrads(tensors: readonly Tensor[]): void {
+  native.zeroGrad(tensors.map((t) => t.handle));
 }

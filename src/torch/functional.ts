@@ -37,9 +37,17 @@ export function layerNorm(
   return ops.layerNorm(x, normalizedShape, weight ?? null, bias ?? null, eps);
 }
 
-/** RMSNorm (Zhang & Sennrich 2019, as in Llama): x / sqrt(mean(x²) + eps) · weight, over the last dimension. */
+/**
+ * RMSNorm (Zhang & Sennrich 2019, as in Llama): x / sqrt(mean(x²) + eps) · weight, over the last dimension.
+ * A half-precision x is normalised in float32 and cast back before the weight, as transformers' LlamaRMSNorm.
+ */
 export function rmsNorm(x: Tensor, weight: Tensor, eps = 1e-6): Tensor {
-  return scope(() => x.mul(x.square().mean(-1, true).add(eps).rsqrt()).mul(weight));
+  return scope(() => {
+    if (x.dtype === "float32" || x.dtype === "float64")
+      return x.mul(x.square().mean(-1, true).add(eps).rsqrt()).mul(weight);
+    const wide = x.float();
+    return wide.mul(wide.square().mean(-1, true).add(eps).rsqrt()).to(x.dtype).mul(weight);
+  });
 }
 
 /** Zeroes elements with probability p and rescales the rest, when `training`. */
@@ -102,7 +110,11 @@ export function scaledDotProductAttention(
     return fusedAttention(q, k, v, mask, 0, causal);
   }
   return scope(() => {
-    let scores = q.matmul(k.transpose(-2, -1)).mul(1 / Math.sqrt(q.size(-1))); // (B, nHead, Tq, Tk)
+    const scale = 1 / Math.sqrt(q.size(-1));
+    const products = q.matmul(k.transpose(-2, -1)); // (B, nHead, Tq, Tk)
+    // Half precision: scaled in float32 and rounded once, as libtorch 2.x computes `scores * scale` (1.13
+    // rounds the scale to bf16 first).
+    let scores = half(q) ? products.float().mul(scale).to(q.dtype) : products.mul(scale);
     // A large finite negative, not -inf: a row with every key masked (padding) then gives a uniform
     // softmax instead of NaNs that would poison gradients.
     const negative = q.dtype === "float16" ? -65504 : -1e30;
@@ -111,8 +123,14 @@ export function scaledDotProductAttention(
       scores = scores.maskedFill(allowed.logicalNot(), negative);
     }
     if (mask) scores = scores.maskedFill(mask.logicalNot(), negative);
+    // Half precision: the softmax in float32, as transformers' eager attention does.
+    if (half(q)) return scores.float().softmax(-1).to(q.dtype).matmul(v);
     return scores.softmax(-1).matmul(v); // (B, nHead, Tq, headDim)
   });
+}
+
+function half(t: Tensor): boolean {
+  return t.dtype === "bfloat16" || t.dtype === "float16";
 }
 
 // libtorch ≥ 2.0 only; attentionPath() says whether to use it (looked up on first call).

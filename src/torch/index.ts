@@ -18,7 +18,7 @@ export {
 } from "./creation.js";
 export { cat, stack, where } from "./combine.js";
 export { scope, keep, type Disposable } from "./scope.js";
-export { noGrad, isGradEnabled } from "./autograd.js";
+export { noGrad, isGradEnabled, dropGrads } from "./autograd.js";
 export { checkpointSequential, pendingCheckpoints } from "./checkpoint.js";
 export {
   manualSeed,

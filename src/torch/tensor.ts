@@ -168,6 +168,7 @@ const ops = {
   any: op("aten::any"),
   all: op("aten::all"),
   copy_: op("aten::copy_"),
+  setData: op("aten::set_data"),
   fill_: op("aten::fill_", "Scalar"),
   zero_: op("aten::zero_"),
 };
@@ -522,6 +523,16 @@ export class Tensor {
   /** Copies `src` into this tensor in place (broadcasting); returns this. */
   copy_(src: Tensor): this {
     ops.copy_(this, src).dispose();
+    return this;
+  }
+  /**
+   * Makes this tensor hold `source`'s data (PyTorch's `param.data = source`): dtype, shape and storage
+   * change, while the tensor stays the same leaf, with its requires-grad flag, wherever it is referenced.
+   * Mixed precision (src/train/mixed-precision.ts) casts a model's parameters this way.
+   */
+  setData_(source: Tensor): this {
+    ops.setData(this, source);
+    this.meta = undefined;
     return this;
   }
   fill_(value: number): this {

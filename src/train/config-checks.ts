@@ -1,5 +1,6 @@
 /** Range checks shared by the trainers' configs; each error names the trainer and the field. */
 import { ConfigError } from "../runs/index.js";
+import { precisions } from "./mixed-precision.js";
 
 /** Throws a ConfigError: "<trainer> config: <field> must be <expected>, got <value>". */
 export type FieldFailure = (field: string, expected: string, value: unknown) => never;
@@ -65,4 +66,10 @@ export function checkOptimiser(
   if (!(c.weightDecay >= 0)) fail("weightDecay", "≥ 0", c.weightDecay);
   if (!c.betas.every((x) => x >= 0 && x < 1)) fail("betas", "two numbers in [0, 1)", c.betas);
   if (!(c.gradClip >= 0)) fail("gradClip", "≥ 0 (0: no clipping)", c.gradClip);
+}
+
+/** `precision`: the dtype the models compute in (mixed-precision.ts). */
+export function checkPrecision(c: { precision: string }, fail: FieldFailure): void {
+  if (!(precisions as readonly string[]).includes(c.precision))
+    fail("precision", precisions.map((p) => `"${p}"`).join(" or "), c.precision);
 }

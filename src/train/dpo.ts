@@ -48,7 +48,13 @@ import {
   optimizerFile,
   saveOptimizer,
 } from "./checkpoint.js";
-import { checkPositiveIntegers, checkStepTrainerSettings, configFailure } from "./config-checks.js";
+import {
+  checkPositiveIntegers,
+  checkPrecision,
+  checkStepTrainerSettings,
+  configFailure,
+} from "./config-checks.js";
+import { MixedPrecision, computeIn, type Precision } from "./mixed-precision.js";
 import { dataFingerprint, epochOrder, shuffled } from "./order.js";
 
 /** One preference: after `prompt`, `chosen` is preferred to `rejected`. */
@@ -97,6 +103,11 @@ export interface DpoConfig {
    */
   gradientCheckpointing: boolean;
   /**
+   * "float32", or "bfloat16": the models compute in bf16 while AdamW updates float32 master weights
+   * (mixed-precision.ts); checkpoints stay float32. A resumed run may change it.
+   */
+  precision: Precision;
+  /**
    * LoRA on the policy (src/model/lora.ts): r > 0 trains rank-r adapters on `targetModules` with the base
    * frozen; checkpoints hold the merged weights and the adapters in PEFT's layout (`adapter/`). r = 0
    * (the default): every weight trains.
@@ -130,6 +141,7 @@ export const dpoDefaults: DpoConfig = {
   betas: [0.9, 0.999],
   gradClip: 1,
   gradientCheckpointing: false,
+  precision: "float32",
   lora: loraOff,
   maxLength: 384,
   evalFraction: 0.1,
@@ -204,6 +216,7 @@ export async function trainDpo(
   const resumed = run.resumedFrom;
   let trained: TrainablePolicy | null = null;
   let opt: AdamW | null = null;
+  let precision: MixedPrecision | null = null;
   try {
     // 1. pairs as tokens, split by problem; the reference's log-probabilities, once
     const encode = (p: DpoPair) => encodePair(tokenizer, p);
@@ -221,6 +234,7 @@ export async function trainDpo(
     );
     manualSeed(config.seed);
     const reference = loadCheckpoint(policyDir, { head: "lm" });
+    computeIn(config.precision, [reference]); // the policy's starting log-ratios are then exactly 0
     let train: EncodedPair[];
     let held: EncodedPair[];
     try {
@@ -248,7 +262,8 @@ export async function trainDpo(
     // 2. the policy and AdamW with warm-up + cosine; both restored when resuming
     trained = trainablePolicy(policyDir, resumed?.dir ?? null, config);
     const policy = trained.model;
-    const params = trained.params;
+    precision = MixedPrecision.setUp(config.precision, [policy], trained.params);
+    const params = precision.params;
     opt = new AdamW(params, { lr: config.lr, betas: config.betas, weightDecay: config.weightDecay });
     const schedule = warmupCosine({
       peak: config.lr,
@@ -274,11 +289,12 @@ export async function trainDpo(
     const t = trained;
     const m = policy;
     const o = opt;
+    const mp = precision;
     const checkpoints = new Checkpoints(
       run,
       config.keepCheckpoints,
       (dir) => {
-        t.save(dir, tokenizer);
+        mp.withMasterWeights(() => t.save(dir, tokenizer));
         saveOptimizer(optimizerFile(dir), o);
       },
       () => ({ optimizerStep: o.step, lr: o.lr, seed: config.seed, pairs: fingerprint }),
@@ -304,9 +320,11 @@ export async function trainDpo(
         );
         const out = dpoLoss(sides.chosen, sides.rejected, refs.select(1, 0), refs.select(1, 1), config.beta);
         out.loss.backward();
+        mp.gradientsToMasters();
         const norm = clipGradNorm(params, config.gradClip > 0 ? config.gradClip : Infinity);
         o.stepUpdate();
         o.zeroGrad();
+        mp.mastersToModel();
         return { stats: statsOf(out, sides.chosen, sides.rejected), gradNorm: norm };
       });
       step += 1;
@@ -349,6 +367,7 @@ export async function trainDpo(
   } finally {
     run.close();
     opt?.dispose();
+    precision?.dispose();
     trained?.dispose();
   }
 }
@@ -517,6 +536,7 @@ export function checkDpoConfig(c: DpoConfig): void {
   if (c.policy === null) fail("policy", "a checkpoint folder (the policy to train)", c.policy);
   checkPositiveIntegers({ epochs: c.epochs, batchSize: c.batchSize, maxLength: c.maxLength }, fail);
   checkStepTrainerSettings(c, fail);
+  checkPrecision(c, fail);
   if (!(c.beta > 0)) fail("beta", "positive", c.beta);
   if (!(c.evalFraction >= 0 && c.evalFraction < 1)) fail("evalFraction", "in [0, 1)", c.evalFraction);
 }

@@ -34,7 +34,8 @@ import {
 } from "../rewards/index.js";
 import { ConfigError } from "../runs/index.js";
 import { RlSession, type RlResult, type RlSessionConfig, type RlSessionOptions } from "./rl-session.js";
-import { checkOptimiser, checkPositiveIntegers, configFailure } from "./config-checks.js";
+import { checkOptimiser, checkPositiveIntegers, checkPrecision, configFailure } from "./config-checks.js";
+import { MixedPrecision, computeIn } from "./mixed-precision.js";
 import { shuffled } from "./order.js";
 import { PrmScorer } from "./prm-scorer.js";
 import { overPacks } from "./packs.js";
@@ -147,6 +148,7 @@ export const grpoDefaults: GrpoConfig = {
   betas: [0.9, 0.999],
   gradClip: 1,
   gradientCheckpointing: false,
+  precision: "float32",
   lora: loraOff,
   checkpointEvery: 10,
   keepCheckpoints: 2,
@@ -223,12 +225,14 @@ export async function trainGrpo(
     const policy = trainedPolicy.model;
     const reference = own(loadCheckpoint(policyDir, { head: "lm" }));
     const prm = config.denseReward ? own(PrmScorer.load(config.prm!)) : null;
-    const params = trainedPolicy.params;
+    computeIn(config.precision, [reference, ...(prm ? [prm.model] : [])]);
+    const precision = own(MixedPrecision.setUp(config.precision, [policy], trainedPolicy.params));
+    const params = precision.params;
     const opt = own(
       new AdamW(params, { lr: config.policyLr, betas: config.betas, weightDecay: config.weightDecay }),
     );
     const usable = session.start(
-      [{ name: "policy", model: policy, optimizer: opt, folder: "", save: trainedPolicy.save }],
+      [{ name: "policy", model: policy, optimizer: opt, folder: "", save: trainedPolicy.save, precision }],
       problems,
       (usable) =>
         `${(policy.numParameters() / 1e6).toFixed(2)}M-parameter policy, ${usable.length} problems` +
@@ -352,9 +356,11 @@ export async function trainGrpo(
                 },
                 { by: share },
               );
+              precision.gradientsToMasters();
               const policyGradNorm = clipGradNorm(params, config.gradClip > 0 ? config.gradClip : Infinity);
               opt.stepUpdate();
               opt.zeroGrad();
+              precision.mastersToModel();
               return { ...figures, policyGradNorm };
             }),
           );
@@ -440,5 +446,6 @@ export function checkGrpoConfig(c: GrpoConfig): void {
   if (!(c.entropyCoef >= 0)) fail("entropyCoef", "≥ 0", c.entropyCoef);
   if (!(c.policyLr > 0)) fail("policyLr", "positive", c.policyLr);
   checkOptimiser(c, fail);
+  checkPrecision(c, fail);
   if (c.denseReward && c.prm === null) fail("prm", "a PRM checkpoint when denseReward is on", c.prm);
 }

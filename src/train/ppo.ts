@@ -33,7 +33,8 @@ import type { Granularity } from "../labels/segment.js";
 import { assembleRewards, outcomeReward, type AssembledRewards, type OutcomeKind } from "../rewards/index.js";
 import { ConfigError } from "../runs/index.js";
 import { RlSession, type RlResult, type RlSessionConfig, type RlSessionOptions } from "./rl-session.js";
-import { checkOptimiser, checkPositiveIntegers, configFailure } from "./config-checks.js";
+import { checkOptimiser, checkPositiveIntegers, checkPrecision, configFailure } from "./config-checks.js";
+import { MixedPrecision, computeIn } from "./mixed-precision.js";
 import { shuffled } from "./order.js";
 import { PrmScorer } from "./prm-scorer.js";
 import { gae, whiten } from "./gae.js";
@@ -151,6 +152,7 @@ export const ppoDefaults: PpoConfig = {
   betas: [0.9, 0.999],
   gradClip: 1,
   gradientCheckpointing: false,
+  precision: "float32",
   lora: loraOff,
   checkpointEvery: 10,
   keepCheckpoints: 2,
@@ -246,15 +248,25 @@ export async function trainPpo(
       );
     const prm = config.denseReward ? own(PrmScorer.load(config.prm!)) : null;
     value.gradientCheckpointing = config.gradientCheckpointing;
-    const policyParams = trainedPolicy.params;
-    const valueParams = value.parameters();
+    computeIn(config.precision, [reference, ...(prm ? [prm.model] : [])]);
+    const policyPrecision = own(MixedPrecision.setUp(config.precision, [policy], trainedPolicy.params));
+    const valuePrecision = own(MixedPrecision.setUp(config.precision, [value], value.parameters()));
+    const policyParams = policyPrecision.params;
+    const valueParams = valuePrecision.params;
     const adamw = (params: Tensor[], lr: number) =>
       new AdamW(params, { lr, betas: config.betas, weightDecay: config.weightDecay });
     const policyOpt = own(adamw(policyParams, config.policyLr));
     const valueOpt = own(adamw(valueParams, config.valueLr));
     const trained = [
-      { name: "policy", model: policy, optimizer: policyOpt, folder: "", save: trainedPolicy.save },
-      { name: "value", model: value, optimizer: valueOpt, folder: "value" },
+      {
+        name: "policy",
+        model: policy,
+        optimizer: policyOpt,
+        folder: "",
+        save: trainedPolicy.save,
+        precision: policyPrecision,
+      },
+      { name: "value", model: value, optimizer: valueOpt, folder: "value", precision: valuePrecision },
     ];
     const usable = session.start(
       trained,
@@ -347,9 +359,11 @@ export async function trainPpo(
                 entropy: meanEntropy.item(),
               };
             });
+            policyPrecision.gradientsToMasters();
             const policyGradNorm = clipGradNorm(policyParams, clip);
             policyOpt.stepUpdate();
             policyOpt.zeroGrad();
+            policyPrecision.mastersToModel();
             return { ...figures, policyGradNorm };
           });
           const valueStats = timer.time("valueUpdate", () => {
@@ -366,9 +380,11 @@ export async function trainPpo(
               vf.loss.mul(share).backward();
               return { valueLoss: vf.loss.item(), valueClipFrac: vf.clipFrac.item() };
             });
+            valuePrecision.gradientsToMasters();
             const valueGradNorm = clipGradNorm(valueParams, clip);
             valueOpt.stepUpdate();
             valueOpt.zeroGrad();
+            valuePrecision.mastersToModel();
             return { ...figures, valueGradNorm };
           });
           stats.push({ ...policyStats, ...valueStats });
@@ -483,6 +499,7 @@ export function checkPpoConfig(c: PpoConfig): void {
   if (!(c.policyLr > 0)) fail("policyLr", "positive", c.policyLr);
   if (!(c.valueLr > 0)) fail("valueLr", "positive", c.valueLr);
   checkOptimiser(c, fail);
+  checkPrecision(c, fail);
   if (c.denseReward && c.prm === null) fail("prm", "a PRM checkpoint when denseReward is on", c.prm);
   if (c.valueInit === "prm" && c.prm === null) fail("prm", `a PRM checkpoint when valueInit is "prm"`, c.prm);
 }

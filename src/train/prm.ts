@@ -44,7 +44,13 @@ import {
   optimizerFile,
   saveOptimizer,
 } from "./checkpoint.js";
-import { checkPositiveIntegers, checkStepTrainerSettings, configFailure } from "./config-checks.js";
+import {
+  checkPositiveIntegers,
+  checkPrecision,
+  checkStepTrainerSettings,
+  configFailure,
+} from "./config-checks.js";
+import { MixedPrecision, type Precision } from "./mixed-precision.js";
 import { dataFingerprint, epochOrder, shuffled } from "./order.js";
 import {
   flatMetrics,
@@ -101,6 +107,11 @@ export interface PrmConfig {
    * forward pass per step; the gradients are the same. A resumed run may turn it on or off.
    */
   gradientCheckpointing: boolean;
+  /**
+   * "float32", or "bfloat16": the models compute in bf16 while AdamW updates float32 master weights
+   * (mixed-precision.ts); checkpoints stay float32. A resumed run may change it.
+   */
+  precision: Precision;
   /** Share of the problems whose records are held out for evaluation; 0: no evaluation. */
   heldOutFraction: number;
   /** Evaluate on the held-out problems every this many steps, and after the last. */
@@ -130,6 +141,7 @@ export const prmDefaults: PrmConfig = {
   betas: [0.9, 0.95],
   gradClip: 1,
   gradientCheckpointing: false,
+  precision: "float32",
   heldOutFraction: 0.1,
   evalEvery: 100,
   checkpointEvery: 100,
@@ -211,6 +223,7 @@ export async function trainPrm(
   const resumed = run.resumedFrom;
   let model: Llama | null = null;
   let opt: AdamW | null = null;
+  let precision: MixedPrecision | null = null;
   try {
     // 2. split by problem; select among the training records; tokenize with the init checkpoint's tokenizer
     const maxLength = Math.min(config.maxLength, initConfig.maxPositions);
@@ -253,7 +266,8 @@ export async function trainPrm(
       loaded.dispose();
     } else model = loadCheckpoint(init, { head: "scalar" });
     model.gradientCheckpointing = config.gradientCheckpointing;
-    const params = model.parameters();
+    precision = MixedPrecision.setUp(config.precision, [model], model.parameters());
+    const params = precision.params;
     opt = new AdamW(
       [
         { params: params.filter((p) => p.ndim >= 2) },
@@ -284,11 +298,12 @@ export async function trainPrm(
 
     const m = model;
     const o = opt;
+    const mp = precision;
     const checkpoints = new Checkpoints(
       run,
       config.keepCheckpoints,
       (dir) => {
-        saveCheckpoint(dir, m, tokenizer);
+        mp.withMasterWeights(() => saveCheckpoint(dir, m, tokenizer));
         writePrmInfo(dir, { loss: config.loss });
         saveOptimizer(optimizerFile(dir), o);
       },
@@ -320,9 +335,11 @@ export async function trainPrm(
         const { values } = stepEndOutputs(m, mb, tokenizer.padId); // (B, K) raw outputs at step ends
         const l = prmLoss(values, mb, config.loss);
         l.backward();
+        mp.gradientsToMasters();
         const norm = clipGradNorm(params, config.gradClip > 0 ? config.gradClip : Infinity);
         o.stepUpdate();
         o.zeroGrad();
+        mp.mastersToModel();
         return { loss: l.item(), gradNorm: norm };
       });
       step += 1;
@@ -384,6 +401,7 @@ export async function trainPrm(
   } finally {
     run.close();
     opt?.dispose();
+    precision?.dispose();
     model?.dispose();
   }
 }
@@ -510,6 +528,7 @@ export function checkPrmConfig(c: PrmConfig): void {
     );
   checkPositiveIntegers({ maxLength: c.maxLength, batchSize: c.batchSize, steps: c.steps }, fail);
   checkStepTrainerSettings(c, fail);
+  checkPrecision(c, fail);
   if (!(c.heldOutFraction >= 0 && c.heldOutFraction < 1))
     fail("heldOutFraction", "in [0, 1)", c.heldOutFraction);
 }

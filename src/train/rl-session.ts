@@ -15,6 +15,7 @@ import { Progress, type MetricsRow, type RunFolder } from "../runs/index.js";
 import { Checkpoints, loadOptimizer, nextTurn, openTrainingRun, saveOptimizer } from "./checkpoint.js";
 import { problemsData, usableProblems } from "./rollout.js";
 import { promptingFor, type Prompting } from "./prompting.js";
+import type { MixedPrecision, Precision } from "./mixed-precision.js";
 
 /** The config fields every RL trainer has: those the session reads, and the policy optimiser's. */
 export interface RlSessionConfig {
@@ -42,6 +43,12 @@ export interface RlSessionConfig {
    * forward pass per step; the gradients are the same. A resumed run may turn it on or off.
    */
   gradientCheckpointing: boolean;
+  /**
+   * "float32", or "bfloat16": every model (policy, value, reference, PRM) computes in bf16 while AdamW
+   * updates float32 master weights of the trained ones (mixed-precision.ts); checkpoints stay float32.
+   * A resumed run may change it.
+   */
+  precision: Precision;
   /**
    * LoRA on the policy (src/model/lora.ts): r > 0 trains rank-r adapters on `targetModules` with the base
    * frozen; checkpoints hold the merged weights and the adapters in PEFT's layout (`adapter/`). r = 0
@@ -89,6 +96,8 @@ export interface TrainedModel {
   folder: string;
   /** Writes the model into a checkpoint folder; default: saveCheckpoint (a LoRA policy also writes its adapters, policy.ts). */
   save?: (dir: string, tokenizer: Tokenizer) => void;
+  /** Its float32 master weights under mixed precision: checkpoints are written from them. */
+  precision: MixedPrecision;
 }
 
 /** An iteration's metrics row (plain figures, `step` the iteration), with those its progress line shows. */
@@ -166,8 +175,9 @@ export class RlSession<M extends IterationRow> {
       (dir) => {
         for (const m of trained) {
           const folder = join(dir, m.folder);
-          if (m.save) m.save(folder, this.tokenizer);
-          else saveCheckpoint(folder, m.model, this.tokenizer);
+          m.precision.withMasterWeights(() =>
+            m.save ? m.save(folder, this.tokenizer) : saveCheckpoint(folder, m.model, this.tokenizer),
+          );
         }
         for (const m of trained) saveOptimizer(join(dir, file(m)), m.optimizer);
       },

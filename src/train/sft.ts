@@ -44,7 +44,13 @@ import {
   optimizerFile,
   saveOptimizer,
 } from "./checkpoint.js";
-import { checkPositiveIntegers, checkStepTrainerSettings, configFailure } from "./config-checks.js";
+import {
+  checkPositiveIntegers,
+  checkPrecision,
+  checkStepTrainerSettings,
+  configFailure,
+} from "./config-checks.js";
+import { MixedPrecision, type Precision } from "./mixed-precision.js";
 import { dataFingerprint, epochOrder } from "./order.js";
 
 /** One training example: the model learns to continue `prompt` with `completion`. */
@@ -100,6 +106,11 @@ export interface SftConfig {
    */
   gradientCheckpointing: boolean;
   /**
+   * "float32", or "bfloat16": the model computes in bf16 while AdamW updates float32 master weights
+   * (mixed-precision.ts); checkpoints stay float32. A resumed run may change it.
+   */
+  precision: Precision;
+  /**
    * LoRA on the policy (src/model/lora.ts), with `init` only: r > 0 trains rank-r adapters on
    * `targetModules` with the base frozen; checkpoints hold the merged weights and the adapters in PEFT's
    * layout (`adapter/`). r = 0 (the default): every weight trains.
@@ -139,6 +150,7 @@ export const sftDefaults: SftConfig = {
   betas: [0.9, 0.95],
   gradClip: 1,
   gradientCheckpointing: false,
+  precision: "float32",
   lora: loraOff,
   evalFraction: 0.05,
   evalEvery: 100,
@@ -211,6 +223,7 @@ export async function trainSft(
   let model: Llama | null = null;
   let trained: TrainablePolicy | null = null;
   let opt: AdamW | null = null;
+  let precision: MixedPrecision | null = null;
   try {
     // 2. held-out split; tokenizer from the checkpoint, from init, from a file, or trained on the training part
     const { train, held } = splitExamples(data, config.evalFraction, config.seed);
@@ -257,7 +270,8 @@ export async function trainSft(
       );
     }
     model.gradientCheckpointing = config.gradientCheckpointing;
-    const params = trained?.params ?? model.parameters();
+    precision = MixedPrecision.setUp(config.precision, [model], trained?.params ?? model.parameters());
+    const params = precision.params;
     opt = new AdamW(
       [
         { params: params.filter((p) => p.ndim >= 2) },
@@ -293,12 +307,12 @@ export async function trainSft(
     const m = model;
     const t = trained;
     const o = opt;
+    const mp = precision;
     const checkpoints = new Checkpoints(
       run,
       config.keepCheckpoints,
       (dir) => {
-        if (t) t.save(dir, tokenizer);
-        else saveCheckpoint(dir, m, tokenizer);
+        mp.withMasterWeights(() => (t ? t.save(dir, tokenizer) : saveCheckpoint(dir, m, tokenizer)));
         saveOptimizer(optimizerFile(dir), o);
       },
       () => ({
@@ -337,9 +351,11 @@ export async function trainSft(
         const logits = m.logits(m.forward(input)); // (B, width − 1, V)
         const l = F.crossEntropy(logits.flatten(0, 1), labels.flatten(), { ignoreIndex: -100 });
         l.backward();
+        mp.gradientsToMasters();
         const norm = clipGradNorm(params, config.gradClip > 0 ? config.gradClip : Infinity);
         o.stepUpdate();
         o.zeroGrad();
+        mp.mastersToModel();
         return { loss: l.item(), gradNorm: norm };
       });
       const seconds = (performance.now() - began) / 1000;
@@ -401,6 +417,7 @@ export async function trainSft(
   } finally {
     run.close();
     opt?.dispose();
+    precision?.dispose();
     if (trained) trained.dispose();
     else model?.dispose();
   }
@@ -483,6 +500,7 @@ export function checkSftConfig(c: SftConfig): void {
     fail,
   );
   checkStepTrainerSettings(c, fail);
+  checkPrecision(c, fail);
   if (!(c.evalFraction >= 0 && c.evalFraction < 1)) fail("evalFraction", "in [0, 1)", c.evalFraction);
   if (c.maxLength < 3) fail("maxLength", "at least 3", c.maxLength);
   if (c.lora.r !== 0 && c.init === null)

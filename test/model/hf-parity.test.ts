@@ -18,6 +18,7 @@ import {
   saveCheckpoint,
   type LlamaConfig,
 } from "../../src/model/index.js";
+import { computeIn } from "../../src/train/mixed-precision.js";
 import { runReferencePython, skipWithoutReferencePython } from "../helpers/reference-python.js";
 import { llama31Scaling } from "./tiny.js"; // also: one thread for tiny matrices
 
@@ -198,42 +199,71 @@ function ours(): { name: string; config: LlamaConfig }[] {
   ];
 }
 
+const ids = [
+  [3, 17, 22, 9, 41, 5, 63, 12, 8, 30, 2, 19, 44, 7, 26, 11],
+  [50, 1, 33, 29, 6, 14, 38, 21, 57, 4, 10, 47, 23, 35, 16, 60],
+];
+
+/**
+ * ours()' models with every weight at random, saved into a temporary folder; `check` gets each with what
+ * transformers computes from its folder in each of `dtypes`.
+ */
+function withOurCheckpoints(
+  dtypes: string[],
+  check: (name: string, model: Llama, answers: { architecture: string; outputs: number[] }[]) => void,
+): void {
+  const dir = mkdtempSync(join(tmpdir(), "linewise-hf-out-"));
+  const models = ours().map(({ name, config }, i) => {
+    manualSeed(100 + i);
+    const model = new Llama(config);
+    noGrad(() => {
+      for (const [n, p] of model.namedParameters())
+        scope(
+          () => void p.copy_(n.includes("norm") ? randn(p.shape).mul(0.2).add(1) : randn(p.shape).mul(0.2)),
+        );
+    });
+    saveCheckpoint(join(dir, name), model);
+    return { name, model };
+  });
+  try {
+    const request = {
+      cases: models.flatMap(({ name }) => dtypes.map((dtype) => ({ dir: join(dir, name), ids, dtype }))),
+    };
+    const answer = JSON.parse(
+      runReferencePython("scripts/hf-reference/outputs.py", [], JSON.stringify(request)),
+    ) as {
+      cases: { architecture: string; outputs: number[] }[];
+    };
+    models.forEach(({ name, model }, i) =>
+      check(name, model, answer.cases.slice(i * dtypes.length, (i + 1) * dtypes.length)),
+    );
+  } finally {
+    for (const { model } of models) model.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 test(
   "linewise → transformers: checkpoints linewise writes load in transformers with the same outputs",
   { skip },
-  () => {
-    const dir = mkdtempSync(join(tmpdir(), "linewise-hf-out-"));
-    const ids = [
-      [3, 17, 22, 9, 41, 5, 63, 12, 8, 30, 2, 19, 44, 7, 26, 11],
-      [50, 1, 33, 29, 6, 14, 38, 21, 57, 4, 10, 47, 23, 35, 16, 60],
-    ];
-    const models = ours().map(({ name, config }, i) => {
-      manualSeed(100 + i);
-      const model = new Llama(config);
-      noGrad(() => {
-        for (const [n, p] of model.namedParameters())
-          scope(
-            () => void p.copy_(n.includes("norm") ? randn(p.shape).mul(0.2).add(1) : randn(p.shape).mul(0.2)),
-          );
-      });
-      saveCheckpoint(join(dir, name), model);
-      return { name, model };
-    });
-    try {
-      const request = { cases: models.map(({ name }) => ({ dir: join(dir, name), ids })) };
-      const answer = JSON.parse(
-        runReferencePython("scripts/hf-reference/outputs.py", [], JSON.stringify(request)),
-      ) as { cases: { architecture: string; outputs: number[] }[] };
-      models.forEach(({ name, model }, i) =>
-        assertClose(
-          outputs(model, ids),
-          answer.cases[i]!.outputs,
-          `${name} (${answer.cases[i]!.architecture})`,
-        ),
-      );
-    } finally {
-      for (const { model } of models) model.dispose();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  },
+  () =>
+    withOurCheckpoints(["float32"], (name, model, [answer]) =>
+      assertClose(outputs(model, ids), answer!.outputs, `${name} (${answer!.architecture})`),
+    ),
+);
+
+test("in bfloat16 linewise computes what transformers computes in bfloat16", { skip }, () =>
+  withOurCheckpoints(["float32", "bfloat16"], (name, model, [wide, narrow]) => {
+    computeIn("bfloat16", [model]);
+    // bf16 rounding moves the outputs away from float32; computing the same casts in the same places as
+    // transformers must land much nearer its bf16 outputs than that (one-ulp kernel differences aside).
+    const ours = outputs(model, ids);
+    const rounding = maxAbsDiff(narrow!.outputs, wide!.outputs);
+    const gap = maxAbsDiff(ours, narrow!.outputs);
+    assert.ok(rounding > 0, `${name}: transformers' bf16 outputs differ from float32`);
+    assert.ok(
+      gap <= 0.25 * rounding,
+      `${name}: bf16 outputs differ from transformers' bf16 by ${gap.toExponential(2)}, bf16 rounding itself ${rounding.toExponential(2)}`,
+    );
+  }),
 );

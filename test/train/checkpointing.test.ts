@@ -7,14 +7,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { memory, scope } from "../../src/torch/index.js";
 import { loadCheckpoint } from "../../src/model/index.js";
-import { responseKind, type LabelRecord } from "../../src/labels/records.js";
-import { resolveConfig } from "../../src/runs/index.js";
-import { sftDefaults, trainSft } from "../../src/train/sft.js";
-import { prmDefaults, trainPrm } from "../../src/train/prm.js";
-import { dpoDefaults, trainDpo, type DpoPair } from "../../src/train/dpo.js";
-import { baselinePreset, trainPpo } from "../../src/train/ppo.js";
-import { grpoDefaults, trainGrpo } from "../../src/train/grpo.js";
-import { halfRightFixture, tinyBodies, tinyProblems, tinyRl } from "./ppo-tiny.js";
+import { halfRightFixture } from "./ppo-tiny.js";
+import { tinyTrainers, type TinyTrainer } from "./tiny-trainers.js";
 
 const fixture = halfRightFixture();
 
@@ -53,104 +47,26 @@ function compare(name: string, plain: string, checkpointed: string): void {
   b.dispose();
 }
 
+const trainers = tinyTrainers(fixture);
+const both = (trainer: TinyTrainer) => (on: boolean, run: string) =>
+  trainer({ gradientCheckpointing: on }, run);
+
 test("SFT with gradient checkpointing ends at the same weights", async () => {
-  await sameWeights("sft", async (on, run) => {
-    const config = resolveConfig(
-      sftDefaults,
-      { init: fixture.policy, maxLength: 64, batchSize: 4, steps: 3, warmupSteps: 1, evalFraction: 0 },
-      "tiny",
-    );
-    const data = tinyBodies.map((b) => ({ prompt: b.prompt, completion: b.right }));
-    return (await trainSft({ ...config, gradientCheckpointing: on }, data, run, { quiet: true })).checkpoint;
-  });
+  await sameWeights("sft", both(trainers.sft));
 });
 
 test("PRM training with gradient checkpointing ends at the same weights", async () => {
-  const records: LabelRecord[] = tinyBodies.flatMap((b) =>
-    [b.right, b.wrong].map((response, i) => ({
-      problemId: b.id,
-      prompt: b.prompt,
-      response,
-      steps: [response],
-      labels: [i === 0 ? 1 : -1],
-      firstError: i === 0 ? null : 0,
-      kind: responseKind(i === 0, [i === 0 ? 1 : -1]),
-      method: "mutation" as const,
-      policy: "tiny",
-      cost: { completions: 0, executions: 0, ms: 0 },
-    })),
-  );
-  await sameWeights("prm", async (on, run) => {
-    const config = resolveConfig(
-      prmDefaults,
-      { init: fixture.policy, batchSize: 4, steps: 3, warmupSteps: 1, heldOutFraction: 0 },
-      "tiny",
-    );
-    return (await trainPrm({ ...config, gradientCheckpointing: on }, records, run, { quiet: true }))
-      .checkpoint;
-  });
+  await sameWeights("prm", both(trainers.prm));
 });
 
 test("DPO with gradient checkpointing ends at the same weights", async () => {
-  const pairs: DpoPair[] = tinyBodies.map((b) => ({
-    problemId: b.id,
-    prompt: b.prompt,
-    chosen: b.right,
-    rejected: b.wrong,
-    whole: true,
-  }));
-  await sameWeights("dpo", async (on, run) => {
-    const config = {
-      ...dpoDefaults,
-      policy: fixture.policy,
-      lr: 1e-3,
-      epochs: 2,
-      batchSize: 2,
-      warmupSteps: 1,
-    };
-    return (
-      await trainDpo({ ...config, evalFraction: 0, gradientCheckpointing: on }, pairs, run, {
-        quiet: true,
-      })
-    ).checkpoint;
-  });
+  await sameWeights("dpo", both(trainers.dpo));
 });
 
-const rl = { ...tinyRl, policyLr: 3e-4, iterations: 1, checkpointEvery: 100 };
-
 test("PPO with gradient checkpointing ends at the same policy and value weights", async () => {
-  await sameWeights(
-    "ppo",
-    async (on, run) =>
-      (
-        await trainPpo(
-          { ...baselinePreset, ...rl, policy: fixture.policy, gradientCheckpointing: on },
-          tinyProblems,
-          run,
-          {
-            quiet: true,
-            executor: fixture.executor,
-          },
-        )
-      ).checkpoint,
-    ["", "value"],
-  );
+  await sameWeights("ppo", both(trainers.ppo), ["", "value"]);
 });
 
 test("GRPO with gradient checkpointing ends at the same weights", async () => {
-  await sameWeights(
-    "grpo",
-    async (on, run) =>
-      (
-        await trainGrpo(
-          { ...grpoDefaults, ...rl, policy: fixture.policy, gradientCheckpointing: on },
-          tinyProblems,
-          run,
-          {
-            quiet: true,
-            executor: fixture.executor,
-          },
-        )
-      ).checkpoint,
-  );
+  await sameWeights("grpo", both(trainers.grpo));
 });

@@ -13,7 +13,7 @@ import { sftDefaults, trainSft } from "../../src/train/sft.js";
 import { dpoDefaults, trainDpo } from "../../src/train/dpo.js";
 import { baselinePreset, trainPpo } from "../../src/train/ppo.js";
 import { grpoDefaults, trainGrpo } from "../../src/train/grpo.js";
-import { halfRightFixture, tinyBodies, tinyProblems, tinyRl } from "./ppo-tiny.js";
+import { halfRightFixture, tinyBodies, tinyPairs, tinyProblems, tinyRl } from "./ppo-tiny.js";
 
 const fixture = halfRightFixture();
 
@@ -73,13 +73,6 @@ test("SFT with LoRA trains adapters on a frozen base; the checkpoint is base + a
 });
 
 test("DPO and PPO with LoRA train adapters on a frozen policy", async () => {
-  const pairs = tinyBodies.map((b) => ({
-    problemId: b.id,
-    prompt: b.prompt,
-    chosen: b.right,
-    rejected: b.wrong,
-    whole: true,
-  }));
   const dpo = await trainDpo(
     {
       ...dpoDefaults,
@@ -91,7 +84,7 @@ test("DPO and PPO with LoRA train adapters on a frozen policy", async () => {
       evalFraction: 0,
       lora,
     },
-    pairs,
+    tinyPairs,
     join(fixture.dir, "dpo"),
     { quiet: true },
   );

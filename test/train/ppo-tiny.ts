@@ -12,6 +12,8 @@ import { createExecutor, type SandboxExecutor } from "../../src/exec/index.js";
 import type { Problem } from "../../src/problems/types.js";
 import { resolveConfig } from "../../src/runs/index.js";
 import { sftDefaults, trainSft, type SftExample } from "../../src/train/sft.js";
+import type { DpoPair } from "../../src/train/dpo.js";
+import { responseKind, type LabelRecord } from "../../src/labels/records.js";
 
 // Tiny matrices gain nothing from a second thread, and OpenMP's barriers cost a lot on a busy 2-core machine.
 setNumThreads(1);
@@ -99,6 +101,31 @@ export const tinyBodies = functions.map((f) => ({
   right: `    return ${f.right}\n`,
   wrong: `    return ${f.wrong}\n`,
 }));
+
+/** Whole-response preference pairs: the right body chosen, the wrong one rejected. */
+export const tinyPairs: DpoPair[] = tinyBodies.map((b) => ({
+  problemId: b.id,
+  prompt: b.prompt,
+  chosen: b.right,
+  rejected: b.wrong,
+  whole: true,
+}));
+
+/** Label records of one step each: the right body labelled +1, the wrong one −1 (a PRM's training data). */
+export const tinyLabelRecords: LabelRecord[] = tinyBodies.flatMap((b) =>
+  [b.right, b.wrong].map((response, i) => ({
+    problemId: b.id,
+    prompt: b.prompt,
+    response,
+    steps: [response],
+    labels: [i === 0 ? 1 : -1],
+    firstError: i === 0 ? null : 0,
+    kind: responseKind(i === 0, [i === 0 ? 1 : -1]),
+    method: "mutation" as const,
+    policy: "tiny",
+    cost: { completions: 0, executions: 0, ms: 0 },
+  })),
+);
 
 /** Each function's right and its wrong body once: a policy trained on them is right about half the time. */
 export const halfRightBodies: SftExample[] = tinyBodies.flatMap((b) => [

@@ -11,7 +11,9 @@ import {
   asUsageError,
   checkpointOption,
   countOption,
-  gradientCheckpointingFlag,
+  resumableFlags,
+  resumableHelp,
+  resumableOptions,
   readConfigFile,
   stopOnInterrupt,
 } from "../training.js";
@@ -19,7 +21,7 @@ import {
 const name = "dpo";
 
 const help = `Usage: linewise dpo --policy CKPT (--pairs FILE | --labels FILE)... --out RUN [--beta X] [--epochs N]
-                    [--config FILE] [--resume] [--gradient-checkpointing on|off]
+                    [--config FILE] [--resume] [--gradient-checkpointing on|off] [--precision float32|bfloat16]
 
 Direct preference optimisation: the policy learns to prefer each pair's chosen step over its rejected step
 after the same context (the problem's prompt and the response so far), relative to the frozen starting
@@ -39,7 +41,7 @@ Options:
   --out RUN       the run folder: config.json, metrics.jsonl, TensorBoard events, checkpoints/step-N/
   --beta X        β of the DPO loss (default ${dpoDefaults.beta})
   --epochs N      passes over the training pairs (overrides the config); with --resume it may extend the run
-  --gradient-checkpointing on|off  recompute each decoder layer in the backward (less memory, ~1 more forward); may change on --resume
+${resumableHelp}
   --config FILE   JSON fields laid over the defaults below, e.g. {"lr": 5e-5, "batchSize": 32}
   --resume        continue RUN from its newest checkpoint with the config in RUN/config.json
 
@@ -66,7 +68,7 @@ export const dpoCommand: Command = {
       epochs: { type: "string" },
       config: { type: "string" },
       resume: { type: "boolean" },
-      "gradient-checkpointing": { type: "string" },
+      ...resumableOptions,
     });
     const out = requiredOption(name, "out", values.out);
     const resuming = values.resume === true && existsSync(join(out, runConfigFile));
@@ -86,7 +88,7 @@ export const dpoCommand: Command = {
       const config = readConfig(out, values.config, resuming, values.policy, {
         ...(beta !== undefined ? { beta } : {}),
         ...(epochs !== undefined ? { epochs } : {}),
-        ...gradientCheckpointingFlag(name, values),
+        ...resumableFlags(name, values),
       });
       const pairs = [
         ...(values.pairs ?? []).flatMap(readDpoPairs),
@@ -126,7 +128,7 @@ function readConfig(
     const file = join(out, runConfigFile);
     if (configFile !== undefined || flags.beta !== undefined)
       throw new UsageError(
-        `linewise ${name}: --resume takes the config from ${file}; drop --config and --beta (only --epochs and --gradient-checkpointing may change)`,
+        `linewise ${name}: --resume takes the config from ${file}; drop --config and --beta (only --epochs, --gradient-checkpointing and --precision may change)`,
       );
     const config = resolveConfig(dpoDefaults, readRunConfig(out), file);
     if (policy !== undefined && policy !== config.policy)

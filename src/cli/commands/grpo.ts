@@ -11,7 +11,16 @@ import {
 import { parseOptions } from "../args.js";
 import { executorHelp, executorOptions } from "../executor-option.js";
 import { UsageError, type Command } from "../command.js";
-import { countOption, flagReaders, readConfigFile, resumedRunConfig, runRlCommand } from "../training.js";
+import {
+  countOption,
+  flagReaders,
+  readConfigFile,
+  resumableFlags,
+  resumableHelp,
+  resumableOptions,
+  resumedRunConfig,
+  runRlCommand,
+} from "../training.js";
 
 const name = "grpo";
 
@@ -23,6 +32,7 @@ const help = `Usage: linewise grpo --policy CKPT --problems FILE --out RUN [--al
                      [--kl-penalty loss|reward] [--beta X] [--scale-rewards on|off]
                      [--loss-averaging sequence|token|constant] [--seed N] [--iterations N]
                      [--chat-template auto|FILE] [--gradient-checkpointing on|off]
+                     [--precision float32|bfloat16]
                      [--config FILE] [--resume]
 
 GRPO and RLOO, the critic-free trainers: each iteration samples a group of responses to each training
@@ -63,7 +73,7 @@ Options:
   --chat-template T    prompt a chat policy through a chat template: auto (the policy checkpoint's own)
                        or a .jinja FILE; the reply opens with the prompt's code, so the response still
                        continues it; none (default): the prompt as it is
-  --gradient-checkpointing on|off  recompute each decoder layer in the backward (less memory, ~1 more forward); may change on --resume
+${resumableHelp}
   --config FILE        JSON fields laid over the preset, e.g. {"samplesPerProblem": 8, "policyLr": 5e-5}
   --resume             continue RUN from its newest checkpoint with the config in RUN/config.json
 ${executorHelp(23)}
@@ -105,7 +115,7 @@ export const grpoCommand: Command = {
       seed: { type: "string" },
       iterations: { type: "string" },
       "chat-template": { type: "string" },
-      "gradient-checkpointing": { type: "string" },
+      ...resumableOptions,
       config: { type: "string" },
       resume: { type: "boolean" },
       ...executorOptions,
@@ -143,7 +153,7 @@ function configFlags(values: Values): Partial<GrpoConfig> {
     lossAveraging: choice("loss-averaging", ["sequence", "token", "constant"] as const),
     seed: number("seed"),
     chatTemplate: chatTemplate(),
-    gradientCheckpointing: onOff("gradient-checkpointing"),
+    ...resumableFlags(name, values),
     iterations: countOption(name, "iterations", values.iterations as string | undefined),
   };
   if (flags.seed !== undefined && !Number.isInteger(flags.seed))

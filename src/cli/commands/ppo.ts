@@ -4,7 +4,16 @@ import { ppoPresets, trainPpo, type PpoConfig, type PpoPresetName } from "../../
 import { parseOptions } from "../args.js";
 import { executorHelp, executorOptions } from "../executor-option.js";
 import { UsageError, type Command } from "../command.js";
-import { countOption, flagReaders, readConfigFile, resumedRunConfig, runRlCommand } from "../training.js";
+import {
+  countOption,
+  flagReaders,
+  readConfigFile,
+  resumableFlags,
+  resumableHelp,
+  resumableOptions,
+  resumedRunConfig,
+  runRlCommand,
+} from "../training.js";
 
 const name = "ppo";
 
@@ -14,6 +23,7 @@ const help = `Usage: linewise ppo --policy CKPT --problems FILE --out RUN [--prm
                     [--dense-reward on|off] [--value-init prm|policy] [--reward binary|compiler|fraction]
                     [--lambda-pass X] [--lambda-fail X] [--beta X] [--seed N] [--iterations N]
                     [--chat-template auto|FILE] [--gradient-checkpointing on|off]
+                    [--precision float32|bfloat16]
                     [--config FILE] [--resume]
 
 PPO on training problems: each iteration samples responses from the policy, runs them against the unit
@@ -48,7 +58,7 @@ Options:
   --chat-template T    prompt a chat policy through a chat template: auto (the policy checkpoint's own)
                        or a .jinja FILE; the reply opens with the prompt's code, so the response still
                        continues it; none (default): the prompt as it is
-  --gradient-checkpointing on|off  recompute each decoder layer in the backward (less memory, ~1 more forward); may change on --resume
+${resumableHelp}
   --config FILE        JSON fields laid over the preset, e.g. {"problemsPerIteration": 32, "policyLr": 5e-5}
   --resume             continue RUN from its newest checkpoint with the config in RUN/config.json
 ${executorHelp(23)}
@@ -86,7 +96,7 @@ export const ppoCommand: Command = {
       seed: { type: "string" },
       iterations: { type: "string" },
       "chat-template": { type: "string" },
-      "gradient-checkpointing": { type: "string" },
+      ...resumableOptions,
       config: { type: "string" },
       resume: { type: "boolean" },
       ...executorOptions,
@@ -118,7 +128,7 @@ function configFlags(values: Values): Partial<PpoConfig> {
     beta: number("beta"),
     seed: number("seed"),
     chatTemplate: chatTemplate(),
-    gradientCheckpointing: onOff("gradient-checkpointing"),
+    ...resumableFlags(name, values),
   };
   const iterations = countOption(name, "iterations", values.iterations as string | undefined);
   if (flags.seed !== undefined && !Number.isInteger(flags.seed))

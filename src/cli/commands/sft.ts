@@ -10,7 +10,9 @@ import { UsageError, type Command } from "../command.js";
 import {
   asUsageError,
   countOption,
-  gradientCheckpointingFlag,
+  resumableFlags,
+  resumableHelp,
+  resumableOptions,
   readConfigFile,
   stopOnInterrupt,
 } from "../training.js";
@@ -18,7 +20,7 @@ import {
 const name = "sft";
 
 const help = `Usage: linewise sft --data FILE --out RUN [--config FILE] [--resume] [--steps N]
-                    [--gradient-checkpointing on|off]
+                    [--gradient-checkpointing on|off] [--precision float32|bfloat16]
 
 Supervised fine-tuning: trains the policy to continue each prompt with its completion. An example is
 <bos> prompt completion <eos>; the loss covers the completion and the end token only. Without a
@@ -36,7 +38,7 @@ Options:
   --resume       continue RUN from its newest checkpoint with the config in RUN/config.json
   --steps N      total optimiser steps (overrides the config); with --resume it may extend the run,
                  and the cosine schedule is stretched to the new length from the resumed step on
-  --gradient-checkpointing on|off  recompute each decoder layer in the backward (less memory, ~1 more forward); may change on --resume
+${resumableHelp}
 
 Config fields and defaults (each field is documented in src/train/sft.ts, SftConfig):
 ${Object.entries(sftDefaults)
@@ -59,12 +61,12 @@ export const sftCommand: Command = {
       config: { type: "string" },
       resume: { type: "boolean" },
       steps: { type: "string" },
-      "gradient-checkpointing": { type: "string" },
+      ...resumableOptions,
     });
     const dataFile = requiredOption(name, "data", values.data);
     const out = requiredOption(name, "out", values.out);
     const steps = countOption(name, "steps", values.steps);
-    const checkpointing = gradientCheckpointingFlag(name, values);
+    const checkpointing = resumableFlags(name, values);
 
     const interrupt = stopOnInterrupt(name, "step");
     try {

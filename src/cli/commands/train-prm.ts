@@ -12,7 +12,9 @@ import {
   asUsageError,
   checkpointOption,
   countOption,
-  gradientCheckpointingFlag,
+  resumableFlags,
+  resumableHelp,
+  resumableOptions,
   readConfigFile,
   stopOnInterrupt,
 } from "../training.js";
@@ -21,7 +23,7 @@ const name = "train-prm";
 
 const help = `Usage: linewise train-prm --labels FILE --init CKPT --out RUN [--loss mse|bce]
                           [--select full|remove-hard|medium-only|revised-only] [--config FILE] [--resume] [--steps N]
-                          [--gradient-checkpointing on|off]
+                          [--gradient-checkpointing on|off] [--precision float32|bfloat16]
 
 Trains a process reward model: the backbone of CKPT with a scalar head reads prompt + response and is
 trained at each step's end token (the token holding the step's last character) against the step's label.
@@ -43,7 +45,7 @@ Options:
   --config FILE  JSON fields laid over the defaults below, e.g. {"steps": 600, "lr": 5e-4}
   --resume       continue RUN from its newest checkpoint with the config in RUN/config.json
   --steps N      total optimiser steps (overrides the config); with --resume it may extend the run
-  --gradient-checkpointing on|off  recompute each decoder layer in the backward (less memory, ~1 more forward); may change on --resume
+${resumableHelp}
 
 Config fields and defaults (each field is documented in src/train/prm.ts, PrmConfig):
 ${Object.entries(prmDefaults)
@@ -68,7 +70,7 @@ export const trainPrmCommand: Command = {
       config: { type: "string" },
       resume: { type: "boolean" },
       steps: { type: "string" },
-      "gradient-checkpointing": { type: "string" },
+      ...resumableOptions,
     });
     const labelsFile = requiredOption(name, "labels", values.labels);
     const out = requiredOption(name, "out", values.out);
@@ -96,7 +98,7 @@ export const trainPrmCommand: Command = {
         ...(values.loss !== undefined ? { loss: values.loss as PrmLoss } : {}),
         ...(values.select !== undefined ? { select: values.select as SelectionStrategy } : {}),
         ...(steps !== undefined ? { steps } : {}),
-        ...gradientCheckpointingFlag(name, values),
+        ...resumableFlags(name, values),
       };
       const config = { ...readConfig(out, values.config, resuming), ...flags };
       const records = readLabels(labelsFile);
