@@ -30,16 +30,27 @@ export function resolveConfig<T extends object>(defaults: T, json: unknown, wher
 export const resumableFields: readonly string[] = ["gradientCheckpointing", "precision"];
 
 /**
+ * Trainer config fields added after run folders were written without them, each with a test for the value
+ * that trains as those runs did: full fine-tuning for `lora` (r = 0).
+ */
+const fieldsAddedLater: Record<string, (value: unknown) => boolean> = {
+  lora: (value) => (value as { r?: unknown } | null)?.r === 0,
+};
+
+/**
  * A resumed run must be the same training: `config` may differ from the run's config.json in
  * `lengthField` only (steps, epochs or iterations), and in `resumableFields`, since anything else would
  * make it a different training.
  */
 export function checkResumedConfig<T extends object>(runDir: string, config: T, lengthField: keyof T & string): void {
   const saved = readRunConfig(runDir) as Record<string, unknown> | null;
-  // A field the run's config.json lacks (written before the field existed) matches when it is null (off).
-  const same = (key: string) =>
-    (saved !== null && !(key in saved) && config[key as keyof T] === null) ||
-    isDeepStrictEqual(saved?.[key], config[key as keyof T]);
+  // A field the run's config.json lacks (written before the field existed) matches when it is null or
+  // has the value that does what the run did then (fieldsAddedLater).
+  const same = (key: string) => {
+    const value = config[key as keyof T];
+    if (saved !== null && !(key in saved)) return value === null || fieldsAddedLater[key]?.(value) === true;
+    return isDeepStrictEqual(saved?.[key], value);
+  };
   const differing = Object.keys(config).filter(
     (key) => key !== lengthField && !resumableFields.includes(key) && !same(key),
   );

@@ -24,7 +24,7 @@ test("unknown fields and wrong types are one-line errors naming the file and the
   fails([1], /the config must be a JSON object/);
 });
 
-test("a resume refuses a changed field; a field the run's config.json predates matches only when null", () => {
+test("a resume refuses a changed field; a field the run's config.json predates matches only when off", () => {
   const dir = mkdtempSync(join(tmpdir(), "linewise-resume-config-"));
   try {
     writeFileSync(join(dir, "config.json"), JSON.stringify({ steps: 10, lr: 0.1 }));
@@ -38,6 +38,10 @@ test("a resume refuses a changed field; a field the run's config.json predates m
       () => checkResumedConfig(dir, { steps: 10, lr: 0.1, chatTemplate: "auto" }, "steps"),
       /in chatTemplate;/,
     );
+    const lora = { r: 0, alpha: 16, targetModules: ["q_proj"] };
+    checkResumedConfig(dir, { steps: 10, lr: 0.1, lora }, "steps"); // full fine-tuning, as before `lora`
+    assert.throws(() => checkResumedConfig(dir, { steps: 10, lr: 0.1, lora: { ...lora, r: 8 } }, "steps"), /in lora;/);
+    checkResumedConfig(dir, { steps: 10, lr: 0.1, precision: "bfloat16" }, "steps"); // may change on resume
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
