@@ -6,6 +6,7 @@ import { readRunConfig, resolveConfig, runConfigFile } from "../../runs/index.js
 import { sftDefaults, trainSft, type SftConfig } from "../../train/sft.js";
 import { readSftData } from "../../train/sft-data.js";
 import { parseOptions, requiredOption } from "../args.js";
+import { nprocHelp, nprocOption, ranksFor } from "../launch.js";
 import { UsageError, type Command } from "../command.js";
 import {
   asUsageError,
@@ -18,7 +19,7 @@ import {
 const name = "sft";
 
 const help = `Usage: linewise sft --data FILE --out RUN [--config FILE] [--resume] [--steps N]
-                    [--gradient-checkpointing on|off]
+                    [--gradient-checkpointing on|off] [--nproc N]
 
 Supervised fine-tuning: trains the policy to continue each prompt with its completion. An example is
 <bos> prompt completion <eos>; the loss covers the completion and the end token only. Without a
@@ -37,6 +38,7 @@ Options:
   --steps N      total optimiser steps (overrides the config); with --resume it may extend the run,
                  and the cosine schedule is stretched to the new length from the resumed step on
   --gradient-checkpointing on|off  recompute each decoder layer in the backward (less memory, ~1 more forward); may change on --resume
+${nprocHelp}
 
 Config fields and defaults (each field is documented in src/train/sft.ts, SftConfig):
 ${Object.entries(sftDefaults)
@@ -60,11 +62,14 @@ export const sftCommand: Command = {
       resume: { type: "boolean" },
       steps: { type: "string" },
       "gradient-checkpointing": { type: "string" },
+      ...nprocOption,
     });
     const dataFile = requiredOption(name, "data", values.data);
     const out = requiredOption(name, "out", values.out);
     const steps = countOption(name, "steps", values.steps);
     const checkpointing = gradientCheckpointingFlag(name, values);
+    const world = await ranksFor(name, values.nproc, argv);
+    if (typeof world === "number") return world;
 
     const interrupt = stopOnInterrupt(name, "step");
     try {
@@ -73,6 +78,7 @@ export const sftCommand: Command = {
       const result = await trainSft(config, data, out, {
         resume: values.resume === true,
         signal: interrupt.signal,
+        world,
       });
       const evalText = result.evalLoss === null ? "" : `, eval loss ${result.evalLoss.toFixed(4)}`;
       console.error(
@@ -84,6 +90,7 @@ export const sftCommand: Command = {
       throw asUsageError(e, ProblemFileError, MalformedRowError);
     } finally {
       interrupt.release();
+      world.close();
     }
   },
 };
