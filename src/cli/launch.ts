@@ -23,10 +23,14 @@ import { UsageError } from "./command.js";
 /** The `--nproc` option as parseOptions declares it. */
 export const nprocOption = { nproc: { type: "string" as const } };
 
-/** The help line of `--nproc`. */
-export const nprocHelp =
-  "  --nproc N      train with N data-parallel ranks on this machine (README, \"Data-parallel training\");\n" +
-  "                 on several machines, start each rank with torchrun's MASTER_ADDR, MASTER_PORT, RANK, WORLD_SIZE";
+/** The help lines of `--nproc`, its description starting at column `width` as the command's other options. */
+export function nprocHelp(width: number): string {
+  const pad = " ".repeat(width);
+  return (
+    `  ${"--nproc N".padEnd(width - 2)}train with N data-parallel ranks on this machine (README, "Data-parallel training");\n` +
+    `${pad}on several machines, start each rank with torchrun's MASTER_ADDR, MASTER_PORT, RANK, WORLD_SIZE`
+  );
+}
 
 /**
  * The ranks this command trains with: with `--nproc N` (N > 1), starts N local ranks of `command argv`

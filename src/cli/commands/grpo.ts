@@ -9,6 +9,7 @@ import {
   type GrpoPresetName,
 } from "../../train/grpo.js";
 import { parseOptions } from "../args.js";
+import { nprocHelp, nprocOption } from "../launch.js";
 import { executorHelp, executorOptions } from "../executor-option.js";
 import { UsageError, type Command } from "../command.js";
 import { countOption, flagReaders, readConfigFile, resumedRunConfig, runRlCommand } from "../training.js";
@@ -22,7 +23,7 @@ const help = `Usage: linewise grpo --policy CKPT --problems FILE --out RUN [--al
                      [--process-reward psgpo|steps] [--reward binary|compiler|fraction]
                      [--kl-penalty loss|reward] [--beta X] [--scale-rewards on|off]
                      [--loss-averaging sequence|token|constant] [--seed N] [--iterations N]
-                     [--chat-template auto|FILE] [--gradient-checkpointing on|off]
+                     [--chat-template auto|FILE] [--gradient-checkpointing on|off] [--nproc N]
                      [--config FILE] [--resume]
 
 GRPO and RLOO, the critic-free trainers: each iteration samples a group of responses to each training
@@ -64,6 +65,7 @@ Options:
                        or a .jinja FILE; the reply opens with the prompt's code, so the response still
                        continues it; none (default): the prompt as it is
   --gradient-checkpointing on|off  recompute each decoder layer in the backward (less memory, ~1 more forward); may change on --resume
+${nprocHelp(23)}
   --config FILE        JSON fields laid over the preset, e.g. {"samplesPerProblem": 8, "policyLr": 5e-5}
   --resume             continue RUN from its newest checkpoint with the config in RUN/config.json
 ${executorHelp(23)}
@@ -109,6 +111,7 @@ export const grpoCommand: Command = {
       config: { type: "string" },
       resume: { type: "boolean" },
       ...executorOptions,
+      ...nprocOption,
     });
     if (values["value-init"] !== undefined)
       throw new UsageError(
@@ -123,6 +126,7 @@ export const grpoCommand: Command = {
           ? resumedRunConfig(name, out, grpoPresets.grpo, values, flags, ["policy", "prm"])
           : newConfig(values.preset, values.config, values.policy!, values.prm, flags),
       trainGrpo,
+      argv,
     );
   },
 };

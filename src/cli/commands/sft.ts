@@ -38,7 +38,7 @@ Options:
   --steps N      total optimiser steps (overrides the config); with --resume it may extend the run,
                  and the cosine schedule is stretched to the new length from the resumed step on
   --gradient-checkpointing on|off  recompute each decoder layer in the backward (less memory, ~1 more forward); may change on --resume
-${nprocHelp}
+${nprocHelp(17)}
 
 Config fields and defaults (each field is documented in src/train/sft.ts, SftConfig):
 ${Object.entries(sftDefaults)
