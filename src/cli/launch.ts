@@ -114,7 +114,9 @@ async function launch(command: string, argv: string[], nproc: number): Promise<n
       });
       ranks.push(child);
       if (child.stderr)
-        createInterface({ input: child.stderr }).on("line", (line) => process.stderr.write(`[rank ${rank}] ${line}\n`));
+        createInterface({ input: child.stderr }).on("line", (line) =>
+          process.stderr.write(`[rank ${rank}] ${line}\n`),
+        );
       return new Promise<void>((resolve) => {
         child.once("error", (e) => {
           console.error(`linewise ${command}: rank ${rank} did not start (${e.message})`);
@@ -126,7 +128,8 @@ async function launch(command: string, argv: string[], nproc: number): Promise<n
           if (status !== 0 && failure === null) {
             failure = status;
             // the others would wait for this rank in their next collective until the timeout
-            if (!interrupted) for (const r of ranks) if (r !== child && r.exitCode === null) r.kill("SIGTERM");
+            if (!interrupted)
+              for (const r of ranks) if (r !== child && r.exitCode === null) r.kill("SIGTERM");
           }
           resolve();
         });

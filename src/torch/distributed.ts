@@ -49,17 +49,30 @@ export class ProcessGroup {
 
   /** Sums each tensor over the ranks, in place. */
   allReduceSum(tensors: readonly Tensor[]): Promise<void> {
-    return native.distAllReduce(this.handle, tensors.map((t) => t.handle), bucketBytes);
+    return native.distAllReduce(
+      this.handle,
+      tensors.map((t) => t.handle),
+      bucketBytes,
+    );
   }
 
   /** Sums the parameters' gradients over the ranks, in place (a rank without a gradient adds zeros). */
   allReduceGrads(params: readonly Tensor[]): Promise<void> {
-    return native.distAllReduceGrads(this.handle, params.map((p) => p.handle), bucketBytes);
+    return native.distAllReduceGrads(
+      this.handle,
+      params.map((p) => p.handle),
+      bucketBytes,
+    );
   }
 
   /** Rank `root`'s values into every rank's tensors, in place (parameters included: no autograd records it). */
   broadcast(tensors: readonly Tensor[], root = 0): Promise<void> {
-    return native.distBroadcast(this.handle, tensors.map((t) => t.handle), root, bucketBytes);
+    return native.distBroadcast(
+      this.handle,
+      tensors.map((t) => t.handle),
+      root,
+      bucketBytes,
+    );
   }
 
   /** Every rank's bytes, in rank order. */

@@ -69,7 +69,10 @@ export class DataParallel {
 
   /** This rank's block of n items, [start, end): contiguous, so the blocks in rank order are the whole. */
   range(n: number): { start: number; end: number } {
-    return { start: Math.floor((n * this.rank) / this.size), end: Math.floor((n * (this.rank + 1)) / this.size) };
+    return {
+      start: Math.floor((n * this.rank) / this.size),
+      end: Math.floor((n * (this.rank + 1)) / this.size),
+    };
   }
 
   /** This rank's share of a global batch (its `range`). */

@@ -33,5 +33,8 @@ export function weightDifference(a: string, b: string): { largest: number; mean:
 export function assertSameTraining(start: string, a: string, b: string, tolerance: number): void {
   const moved = weightDifference(start, a).mean;
   const { mean, largest } = weightDifference(a, b);
-  assert.ok(mean < tolerance && mean < moved / 100, `mean difference ${mean} (largest ${largest}); training moved the weights by ${moved} on average`);
+  assert.ok(
+    mean < tolerance && mean < moved / 100,
+    `mean difference ${mean} (largest ${largest}); training moved the weights by ${moved} on average`,
+  );
 }

@@ -38,7 +38,12 @@ function unavailable(): string | null {
 }
 
 /** Two namespaces joined by one veth pair: 10.232.0.1 (link `a`) and 10.232.0.2 (link `b`). */
-function makeLink(): { ns: [string, string]; links: [string, string]; addresses: [string, string]; remove: () => void } {
+function makeLink(): {
+  ns: [string, string];
+  links: [string, string];
+  addresses: [string, string];
+  remove: () => void;
+} {
   const id = process.pid % 10000;
   const ns: [string, string] = [`lw-rank0-${process.pid}`, `lw-rank1-${process.pid}`];
   const links: [string, string] = [`lwr0${id}`, `lwr1${id}`];
@@ -60,53 +65,66 @@ function makeLink(): { ns: [string, string]; links: [string, string]; addresses:
   return { ns, links, addresses, remove };
 }
 
-test("two sft ranks in two network namespaces, rendezvous over a veth link, train the weights of one process", { skip: unavailable() ?? false }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), "linewise-ddp-hosts-"));
-  const link = makeLink();
-  try {
-    const data = join(dir, "data.jsonl");
-    const rows = ["add", "sub", "mul", "div", "mod"].map((op, i) => ({
-      prompt: `def ${op}(a, b):\n`,
-      completion: `    return ${"b".repeat(i + 1)} ${op} a\n`,
-    }));
-    writeFileSync(data, rows.map((r) => JSON.stringify(r) + "\n").join(""));
-    const config = join(dir, "config.json");
-    writeFileSync(
-      config,
-      JSON.stringify({ vocabSize: 280, model: { nLayer: 1, dModel: 32, nHead: 2 }, batchSize: 4, evalFraction: 0, lr: 1e-2, warmupSteps: 0, checkpointEvery: 1, keepCheckpoints: 3 }),
-    );
-    const argv = (out: string) => ["--data", data, "--out", out, "--config", config, "--steps", "3"];
-    const one = join(dir, "one");
-    const two = join(dir, "two");
-    assert.equal(await sftCommand.run(argv(one)), 0);
+test(
+  "two sft ranks in two network namespaces, rendezvous over a veth link, train the weights of one process",
+  { skip: unavailable() ?? false },
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), "linewise-ddp-hosts-"));
+    const link = makeLink();
+    try {
+      const data = join(dir, "data.jsonl");
+      const rows = ["add", "sub", "mul", "div", "mod"].map((op, i) => ({
+        prompt: `def ${op}(a, b):\n`,
+        completion: `    return ${"b".repeat(i + 1)} ${op} a\n`,
+      }));
+      writeFileSync(data, rows.map((r) => JSON.stringify(r) + "\n").join(""));
+      const config = join(dir, "config.json");
+      writeFileSync(
+        config,
+        JSON.stringify({
+          vocabSize: 280,
+          model: { nLayer: 1, dModel: 32, nHead: 2 },
+          batchSize: 4,
+          evalFraction: 0,
+          lr: 1e-2,
+          warmupSteps: 0,
+          checkpointEvery: 1,
+          keepCheckpoints: 3,
+        }),
+      );
+      const argv = (out: string) => ["--data", data, "--out", out, "--config", config, "--steps", "3"];
+      const one = join(dir, "one");
+      const two = join(dir, "two");
+      assert.equal(await sftCommand.run(argv(one)), 0);
 
-    const ranks = [0, 1].map((rank) => {
-      const child = spawn(
-        "ip",
-        ["netns", "exec", link.ns[rank]!, process.execPath, linewise, "sft", ...argv(two)],
-        {
-          env: {
-            ...process.env,
-            MASTER_ADDR: link.addresses[0],
-            MASTER_PORT: "29531",
-            RANK: String(rank),
-            WORLD_SIZE: "2",
-            GLOO_SOCKET_IFNAME: link.links[rank],
+      const ranks = [0, 1].map((rank) => {
+        const child = spawn(
+          "ip",
+          ["netns", "exec", link.ns[rank]!, process.execPath, linewise, "sft", ...argv(two)],
+          {
+            env: {
+              ...process.env,
+              MASTER_ADDR: link.addresses[0],
+              MASTER_PORT: "29531",
+              RANK: String(rank),
+              WORLD_SIZE: "2",
+              GLOO_SOCKET_IFNAME: link.links[rank],
+            },
+            stdio: ["ignore", "ignore", "pipe"],
           },
-          stdio: ["ignore", "ignore", "pipe"],
-        },
-      );
-      let stderr = "";
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-      return new Promise<{ code: number | null; stderr: string }>((resolve) =>
-        child.on("exit", (code) => resolve({ code, stderr })),
-      );
-    });
-    for (const r of await Promise.all(ranks)) assert.equal(r.code, 0, r.stderr);
-    const weights = (run: string, step: number) => join(run, `checkpoints/step-${step}/model.safetensors`);
-    assertSameTraining(weights(one, 1), weights(one, 3), weights(two, 3), 1e-7);
-  } finally {
-    link.remove();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+        );
+        let stderr = "";
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        return new Promise<{ code: number | null; stderr: string }>((resolve) =>
+          child.on("exit", (code) => resolve({ code, stderr })),
+        );
+      });
+      for (const r of await Promise.all(ranks)) assert.equal(r.code, 0, r.stderr);
+      const weights = (run: string, step: number) => join(run, `checkpoints/step-${step}/model.safetensors`);
+      assertSameTraining(weights(one, 1), weights(one, 3), weights(two, 3), 1e-7);
+    } finally {
+      link.remove();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);

@@ -30,7 +30,17 @@ test("a rank's share of a global batch: contiguous blocks that cover it in rank 
       );
       return [start, end];
     });
-  assert.deepEqual(shares(7, 2), [[0, 3], [3, 7]]);
-  assert.deepEqual(shares(1, 2), [[0, 0], [0, 1]]);
-  assert.deepEqual(shares(6, 3), [[0, 2], [2, 4], [4, 6]]);
+  assert.deepEqual(shares(7, 2), [
+    [0, 3],
+    [3, 7],
+  ]);
+  assert.deepEqual(shares(1, 2), [
+    [0, 0],
+    [0, 1],
+  ]);
+  assert.deepEqual(shares(6, 3), [
+    [0, 2],
+    [2, 4],
+    [4, 6],
+  ]);
 });

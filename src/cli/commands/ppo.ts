@@ -2,6 +2,7 @@
 import { problemFormats } from "../../problems/loaders/index.js";
 import { ppoPresets, trainPpo, type PpoConfig, type PpoPresetName } from "../../train/ppo.js";
 import { parseOptions } from "../args.js";
+import { nprocHelp, nprocOption } from "../launch.js";
 import { executorHelp, executorOptions } from "../executor-option.js";
 import { UsageError, type Command } from "../command.js";
 import { countOption, flagReaders, readConfigFile, resumedRunConfig, runRlCommand } from "../training.js";
@@ -13,7 +14,7 @@ const presetNames = Object.keys(ppoPresets) as PpoPresetName[];
 const help = `Usage: linewise ppo --policy CKPT --problems FILE --out RUN [--prm CKPT] [--preset psgpo|prlcoder|baseline]
                     [--dense-reward on|off] [--value-init prm|policy] [--reward binary|compiler|fraction]
                     [--lambda-pass X] [--lambda-fail X] [--beta X] [--seed N] [--iterations N]
-                    [--chat-template auto|FILE] [--gradient-checkpointing on|off]
+                    [--chat-template auto|FILE] [--gradient-checkpointing on|off] [--nproc N]
                     [--config FILE] [--resume]
 
 PPO on training problems: each iteration samples responses from the policy, runs them against the unit
@@ -49,6 +50,7 @@ Options:
                        or a .jinja FILE; the reply opens with the prompt's code, so the response still
                        continues it; none (default): the prompt as it is
   --gradient-checkpointing on|off  recompute each decoder layer in the backward (less memory, ~1 more forward); may change on --resume
+${nprocHelp(23)}
   --config FILE        JSON fields laid over the preset, e.g. {"problemsPerIteration": 32, "policyLr": 5e-5}
   --resume             continue RUN from its newest checkpoint with the config in RUN/config.json
 ${executorHelp(23)}
@@ -90,6 +92,7 @@ export const ppoCommand: Command = {
       config: { type: "string" },
       resume: { type: "boolean" },
       ...executorOptions,
+      ...nprocOption,
     });
     const flags = configFlags(values);
     return runRlCommand(
@@ -100,6 +103,7 @@ export const ppoCommand: Command = {
           ? resumedRunConfig(name, out, ppoPresets.psgpo, values, flags, ["policy", "prm"])
           : newConfig(values.preset, values.config, values.policy!, values.prm, flags),
       trainPpo,
+      argv,
     );
   },
 };
