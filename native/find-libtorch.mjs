@@ -127,9 +127,7 @@ export function findLibtorch(args) {
  * "Data-parallel training", says how far that holds).
  */
 function distributedHeaders(include) {
-  const c10d = include.some((d) =>
-    existsSync(join(d, "torch/csrc/distributed/c10d/ProcessGroupGloo.hpp")),
-  );
+  const c10d = include.some((d) => existsSync(join(d, "torch/csrc/distributed/c10d/ProcessGroupGloo.hpp")));
   if (!c10d) return null;
   const own = include.find((d) => existsSync(join(d, "gloo/algorithm.h")));
   if (own) return { include: [] };

@@ -185,7 +185,9 @@ export async function runRlCommand<C>(
   for (const option of ["policy", "prm"])
     checkpointOption(command, option, values[option] as string | undefined);
 
-  const world = argv ? await ranksFor(command, values.nproc as string | undefined, argv) : DataParallel.single;
+  const world = argv
+    ? await ranksFor(command, values.nproc as string | undefined, argv)
+    : DataParallel.single;
   if (typeof world === "number") return world;
   const interrupt = stopOnInterrupt(command, "iteration");
   const executor = openExecutor(command, values as Parameters<typeof openExecutor>[1], { cacheDir: null });

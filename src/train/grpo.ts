@@ -366,7 +366,10 @@ export async function trainGrpo(
               const policyGradNorm = clipGradNorm(params, config.gradClip > 0 ? config.gradClip : Infinity);
               opt.stepUpdate();
               opt.zeroGrad();
-              return { ...Object.fromEntries(keys.map((k, i) => [k, sums[i]!])), policyGradNorm } as GrpoUpdateStats;
+              return {
+                ...Object.fromEntries(keys.map((k, i) => [k, sums[i]!])),
+                policyGradNorm,
+              } as GrpoUpdateStats;
             }),
           );
         }

@@ -350,7 +350,8 @@ export async function trainPpo(
               rows,
               tokenizer.padId,
               (part, packed, share) => {
-                const column = (pick: (r: Rollout) => number[]) => padded(part.map(pick), packed.responseWidth); // (B, R)
+                const column = (pick: (r: Rollout) => number[]) =>
+                  padded(part.map(pick), packed.responseWidth); // (B, R)
                 const mask = packed.responseMask; // (B, R)
                 const { logprobs, entropy } = scoreResponses(policy, packed, {
                   logprobs: true,
@@ -390,7 +391,8 @@ export async function trainPpo(
               rows,
               tokenizer.padId,
               (part, packed, share) => {
-                const column = (pick: (r: Rollout) => number[]) => padded(part.map(pick), packed.responseWidth); // (B, R)
+                const column = (pick: (r: Rollout) => number[]) =>
+                  padded(part.map(pick), packed.responseWidth); // (B, R)
                 const { values } = scoreResponses(value, packed, { values: "state" });
                 const vf = clippedValueLoss(
                   values!,

@@ -188,7 +188,12 @@ export class RlSession<M extends IterationRow> {
     this.bar =
       this.options.quiet || !this.world.isMain
         ? null
-      : new Progress({ label: this.label, total: this.config.iterations, start: this.iteration, unit: "it" });
+        : new Progress({
+            label: this.label,
+            total: this.config.iterations,
+            start: this.iteration,
+            unit: "it",
+          });
     this.bar?.log(
       `${this.label}: ${describe(usable)}` +
         (this.resumed ? `; resuming at iteration ${this.iteration}` : ""),
@@ -219,7 +224,11 @@ export class RlSession<M extends IterationRow> {
     this.run.log({ ...(metrics as unknown as MetricsRow) });
     this.rows.push(metrics);
     const last = iteration === this.config.iterations;
-    if (this.world.isMain && this.config.samplesEvery > 0 && (iteration % this.config.samplesEvery === 0 || last))
+    if (
+      this.world.isMain &&
+      this.config.samplesEvery > 0 &&
+      (iteration % this.config.samplesEvery === 0 || last)
+    )
       writeSamples(iteration);
     if (iteration % this.config.checkpointEvery === 0 || last) this.checkpoints!.save(iteration);
     this.options.onIteration?.(metrics);

@@ -125,14 +125,16 @@ export async function rollOut(
   // process's), then runs and segments only its block of problems.
   const mine = world.range(problems.length);
   const sampled = problems.flatMap((problem, i) =>
-    i < mine.start || i >= mine.end ? [] : samples[i]!.map((s) => ({
-      problem,
-      group: i,
-      prompt: prompts[i]!,
-      tokens: s.tokens,
-      sampledLogprobs: s.logprobs,
-      text: tokenizer.decode(s.tokens, { skipSpecial: true }),
-    })),
+    i < mine.start || i >= mine.end
+      ? []
+      : samples[i]!.map((s) => ({
+          problem,
+          group: i,
+          prompt: prompts[i]!,
+          tokens: s.tokens,
+          sampledLogprobs: s.logprobs,
+          text: tokenizer.decode(s.tokens, { skipSpecial: true }),
+        })),
   );
   // Every test runs when the reward counts them; the problem's own comparison mode comes with verdictFor.
   const limits = config.outcomeReward === "fraction" ? { stopOnFirstFailure: false } : {};
@@ -326,7 +328,10 @@ export async function rollOutAndScore(
     (await world.gather(rows.map((r): Omit<T, "problem"> => ({ ...r, problem: undefined })))).map(
       (r) => ({ ...r, problem: chosen[r.group]! }) as T,
     );
-  return timer.timeAsync("gather", async () => ({ judged: await gather(judged), scored: await gather(scored) }));
+  return timer.timeAsync("gather", async () => ({
+    judged: await gather(judged),
+    scored: await gather(scored),
+  }));
 }
 
 /**

@@ -4,7 +4,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { distributedUnsupported, setNumThreads } from "../../src/torch/index.js";
+import { spawn } from "node:child_process";
+import { packageRoot } from "../../src/paths.js";
 import { sftCommand } from "../../src/cli/commands/sft.js";
+import { UsageError } from "../../src/cli/command.js";
 import { readMetrics } from "../../src/runs/index.js";
 import { assertSameTraining } from "./data-parallel-helpers.js";
 
@@ -13,9 +16,10 @@ setNumThreads(1);
 process.env.LINEWISE_THREADS = "1";
 
 const skip = distributedUnsupported() ?? false;
+const linewise = join(packageRoot, "bin/linewise.js");
 
 test(
-  "sft --nproc 2 trains the same weights as one process on the same global batch, with uneven shares",
+  "sft --nproc 2 trains the weights of one process on the same global batch (uneven shares, an empty one), resumes with 2 ranks, and stops both ranks on one Ctrl-C",
   { skip },
   async () => {
     const dir = mkdtempSync(join(tmpdir(), "linewise-ddp-sft-"));
@@ -40,6 +44,7 @@ test(
           logEvery: 1,
           lr: 1e-2,
           warmupSteps: 0,
+          minLrRatio: 1, // a constant rate, so that a run of 2 steps resumed to 4 is one of 4
           checkpointEvery: 1,
           keepCheckpoints: 4,
         }),
@@ -55,6 +60,51 @@ test(
       loss(one).forEach((l, i) =>
         assert.ok(Math.abs(l - loss(two)[i]!) < 1e-5, `step ${i + 1}: loss ${l} vs ${loss(two)[i]}`),
       );
+
+      // stopped after 2 steps and resumed by 2 ranks: the same training again
+      const resumed = join(dir, "resumed");
+      const first = argv(resumed).map((a) => (a === "4" ? "2" : a));
+      assert.equal(await sftCommand.run([...first, "--nproc", "2"]), 0);
+      const more = ["--data", data, "--out", resumed, "--resume", "--steps", "4", "--nproc", "2"];
+      assert.equal(await sftCommand.run(more), 0);
+      assertSameTraining(weights(one, 1), weights(one, 4), weights(resumed, 4), 1e-7);
+
+      // Ctrl-C reaches the launcher only (the ranks have their own process group): it stops both ranks at
+      // the same step, after which rank 0 writes the checkpoint and the run resumes
+      const interrupted = join(dir, "interrupted");
+      const long = argv(interrupted).map((a) => (a === "4" ? "100000" : a));
+      const child = spawn(process.execPath, [linewise, "sft", ...long, "--nproc", "2"], {
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stderr = "";
+      child.stderr.on("data", (d: Buffer) => {
+        stderr += d.toString();
+        if (/data-parallel over 2 ranks/.test(stderr) && !child.killed)
+          setTimeout(() => child.kill("SIGINT"), 300);
+      });
+      const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+      assert.equal(code, 130, stderr);
+      assert.match(stderr, /stopped at step \d+/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
+
+test(
+  "sft --nproc: a bad count is a one-line usage error, and a failing rank's exit code is the launcher's",
+  { skip },
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), "linewise-ddp-launch-"));
+    try {
+      const base = ["--data", join(dir, "missing.jsonl"), "--out", join(dir, "run")];
+      await assert.rejects(
+        sftCommand.run([...base, "--nproc", "0"]),
+        (e: Error) =>
+          e instanceof UsageError && /--nproc expects an integer from 1 to 256, got '0'/.test(e.message),
+      );
+      // every rank fails on the missing file (a usage error: exit code 2), and so does the launcher
+      assert.equal(await sftCommand.run([...base, "--nproc", "2"]), 2);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
