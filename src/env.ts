@@ -56,7 +56,8 @@ export const envVars = {
   /**
    * Data-parallel training's rendezvous, as torchrun sets it (src/train/distributed.ts): rank 0's host name
    * or address, the port its TCPStore listens on, this process's rank, the number of ranks, and the rank on
-   * this machine. `--nproc N` sets them for N local ranks; unset WORLD_SIZE means one process.
+   * this machine (checked, and otherwise unused until a GPU group picks each rank's device by it). `--nproc N`
+   * sets them for N local ranks; unset WORLD_SIZE means one process.
    */
   MASTER_ADDR: process.env.MASTER_ADDR,
   MASTER_PORT: process.env.MASTER_PORT,

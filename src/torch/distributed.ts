@@ -47,12 +47,12 @@ export class ProcessGroup {
     return new ProcessGroup(handle, r.rank, r.size);
   }
 
-  /** Sums each tensor over the ranks, in place. */
-  allReduceSum(tensors: readonly Tensor[]): Promise<void> {
+  /** Sums each tensor over the ranks, in place, in buckets of at most `bucket` bytes. */
+  allReduceSum(tensors: readonly Tensor[], bucket = bucketBytes): Promise<void> {
     return native.distAllReduce(
       this.handle,
       tensors.map((t) => t.handle),
-      bucketBytes,
+      bucket,
     );
   }
 
@@ -66,12 +66,12 @@ export class ProcessGroup {
   }
 
   /** Rank `root`'s values into every rank's tensors, in place (parameters included: no autograd records it). */
-  broadcast(tensors: readonly Tensor[], root = 0): Promise<void> {
+  broadcast(tensors: readonly Tensor[], root = 0, bucket = bucketBytes): Promise<void> {
     return native.distBroadcast(
       this.handle,
       tensors.map((t) => t.handle),
       root,
-      bucketBytes,
+      bucket,
     );
   }
 

@@ -16,6 +16,9 @@ import { ProcessGroup, tensor, type Tensor } from "../torch/index.js";
 /** How long a rank waits for the others at the rendezvous and in a collective: torch's default, 30 minutes. */
 const timeoutMs = 30 * 60 * 1000;
 
+/** The key that tags a non-finite number in `gather`'s JSON. */
+const nonFinite = "__linewiseNonFinite";
+
 /** A bad rendezvous variable: the message names it and says what it must be. */
 export class WorldEnvError extends Error {
   override name = "WorldEnvError";
@@ -24,7 +27,11 @@ export class WorldEnvError extends Error {
 /** The torchrun variables, checked: null when WORLD_SIZE is unset (one process). */
 export function rendezvousFromEnv(env: Partial<typeof envVars> = envVars) {
   if (env.WORLD_SIZE === undefined) return null;
-  const integer = (name: "WORLD_SIZE" | "RANK" | "MASTER_PORT", min: number, max: number): number => {
+  const integer = (
+    name: "WORLD_SIZE" | "RANK" | "LOCAL_RANK" | "MASTER_PORT",
+    min: number,
+    max: number,
+  ): number => {
     const text = env[name];
     const n = Number(text);
     if (text === undefined || text.trim() === "" || !Number.isInteger(n) || n < min || n > max)
@@ -35,6 +42,7 @@ export function rendezvousFromEnv(env: Partial<typeof envVars> = envVars) {
   };
   const size = integer("WORLD_SIZE", 1, 65536);
   const rank = integer("RANK", 0, size - 1);
+  if (env.LOCAL_RANK !== undefined) integer("LOCAL_RANK", 0, size - 1);
   if (size === 1) return null;
   const addr = env.MASTER_ADDR?.trim();
   if (!addr) throw new WorldEnvError("MASTER_ADDR is unset: set it to rank 0's host name or address");
@@ -105,13 +113,24 @@ export class DataParallel {
 
   /**
    * Every rank's rows, concatenated in rank order: with each rank holding its `share`, the global list.
-   * Rows travel as JSON, whose numbers read back to the same doubles.
+   * Rows travel as JSON, whose numbers read back to the same doubles; JSON has no NaN or ±Infinity (a
+   * log-probability may be −Infinity), so those travel tagged.
    */
   async gather<T>(rows: readonly T[]): Promise<T[]> {
     if (!this.group) return [...rows];
-    const parts = await this.group.allGatherBytes(new TextEncoder().encode(JSON.stringify(rows)));
+    const json = JSON.stringify(rows, (_, v: unknown) =>
+      typeof v === "number" && !Number.isFinite(v) ? { [nonFinite]: String(v) } : v,
+    );
+    const parts = await this.group.allGatherBytes(new TextEncoder().encode(json));
     const decoder = new TextDecoder();
-    return parts.flatMap((p) => JSON.parse(decoder.decode(p)) as T[]);
+    return parts.flatMap(
+      (p) =>
+        JSON.parse(decoder.decode(p), (_, v: unknown) =>
+          v !== null && typeof v === "object" && nonFinite in v
+            ? Number((v as Record<string, string>)[nonFinite])
+            : v,
+        ) as T[],
+    );
   }
 
   /** Whether any rank's signal has stopped it: every rank then stops at the same step boundary. */

@@ -201,12 +201,10 @@ export class RlSession<M extends IterationRow> {
     return usable;
   }
 
-  /** Whether another iteration is due: the run is short of `iterations` and its signal has not stopped it. */
-  get running(): boolean {
-    return this.iteration < this.config.iterations && !this.options.signal?.aborted;
-  }
-
-  /** `running`, agreed by every data-parallel rank: a Ctrl-C heard by one stops all at the same iteration. */
+  /**
+   * Whether another iteration is due: the run is short of `iterations` and its signal has not stopped it,
+   * agreed by every data-parallel rank (a Ctrl-C heard by one stops all at the same iteration).
+   */
   async continues(): Promise<boolean> {
     return this.iteration < this.config.iterations && !(await this.world.stopped(this.options.signal));
   }
