@@ -58,7 +58,11 @@ export async function ranksFor(
     return await DataParallel.fromEnv();
   } catch (e) {
     if (e instanceof WorldEnvError) throw new UsageError(`linewise ${command}: ${e.message}`);
-    throw e;
+    // c10d's own words (a port in use, a rank that never came), on one line
+    const why = (e as Error).message.split("\n")[0];
+    throw new UsageError(
+      `linewise ${command}: rank ${envVars.RANK} could not join the ${envVars.WORLD_SIZE} ranks at ${envVars.MASTER_ADDR}:${envVars.MASTER_PORT} (${why}); check MASTER_ADDR and MASTER_PORT, and that every rank was started`,
+    );
   }
 }
 

@@ -240,17 +240,20 @@ export async function trainDpo(
     let train: EncodedPair[];
     let held: EncodedPair[];
     try {
-      const withRef = (xs: typeof usable) => {
+      // data-parallel: each rank scores its share of the pairs, and every rank gets them all
+      const withRef = async (xs: typeof usable) => {
+        const mine = world.share(xs);
         const ref = sideLogProbs(
           reference,
-          xs.map((x) => x.encoded),
+          mine.map((x) => x.encoded),
           config.batchSize,
           tokenizer.padId,
         );
-        return xs.map((x, i) => ({ ...x.encoded, refChosen: ref.chosen[i]!, refRejected: ref.rejected[i]! }));
+        const all = await world.gather(mine.map((_, i) => [ref.chosen[i]!, ref.rejected[i]!]));
+        return xs.map((x, i) => ({ ...x.encoded, refChosen: all[i]![0]!, refRejected: all[i]![1]! }));
       };
-      train = withRef(usable.filter((x) => !heldOut.has(x.pair.problemId)));
-      held = withRef(usable.filter((x) => heldOut.has(x.pair.problemId)));
+      train = await withRef(usable.filter((x) => !heldOut.has(x.pair.problemId)));
+      held = await withRef(usable.filter((x) => heldOut.has(x.pair.problemId)));
     } finally {
       reference.dispose();
     }

@@ -381,8 +381,12 @@ export async function trainSft(
 
       // 5c. evaluation loss on the held-out slice
       const last = step === config.steps;
-      const evaluated = evalRows.length > 0 && (step % config.evalEvery === 0 || last) && world.isMain;
-      if (evaluated) evalLoss = evaluate(m, evalRows, config, tokenizer.padId);
+      const evaluated = evalRows.length > 0 && (step % config.evalEvery === 0 || last);
+      if (evaluated) {
+        // data-parallel: each rank sums its share of the held-out tokens' losses
+        const [sum, count] = await world.sum(evaluate(m, world.share(evalRows), config, tokenizer.padId));
+        evalLoss = sum! / count!;
+      }
 
       // 5d. metrics: the mean training loss since the previous row
       if (step % config.logEvery === 0 || last || evaluated) {
@@ -456,8 +460,8 @@ function batchTensors(rows: Encoded[], width: number, padId: number): { input: T
   };
 }
 
-/** Mean cross-entropy per completion token over the held-out examples. */
-function evaluate(model: Llama, rows: Encoded[], config: SftConfig, padId: number): number {
+/** Summed cross-entropy over the held-out examples' completion tokens, and their count. */
+function evaluate(model: Llama, rows: Encoded[], config: SftConfig, padId: number): [number, number] {
   let sum = 0;
   let count = 0;
   model.eval();
@@ -476,7 +480,7 @@ function evaluate(model: Llama, rows: Encoded[], config: SftConfig, padId: numbe
     }
   });
   model.train();
-  return sum / count;
+  return [sum, count];
 }
 
 /** A seeded floor(n · fraction) of the examples held out; both parts keep the data's order. */

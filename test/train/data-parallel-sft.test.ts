@@ -25,14 +25,14 @@ test(
     const dir = mkdtempSync(join(tmpdir(), "linewise-ddp-sft-"));
     try {
       const data = join(dir, "data.jsonl");
-      const ops = ["add", "sub", "mul", "div", "mod", "pow", "max"];
+      const ops = ["add", "sub", "mul", "div", "mod", "pow", "max", "min", "gcd"];
       const rows = ops.map((op, i) => ({
         prompt: `def ${op}(a, b):\n`,
         completion: `    return ${"a".repeat(i + 1)} ${op} b\n`,
       }));
       writeFileSync(data, rows.map((r) => JSON.stringify(r) + "\n").join(""));
       const config = join(dir, "config.json");
-      // batch 3 of 7 examples: shares of 1 and 2 rows of different lengths, and an epoch's last batch of 1
+      // 2 of 9 examples held out (split over the ranks too); batch 3 of the 7 others: shares of 1 and 2 rows of different lengths, and an epoch's last batch of 1
       // (rank 0 then has no row), so the token-count weighting and the empty share are both exercised
       writeFileSync(
         config,
@@ -40,7 +40,8 @@ test(
           vocabSize: 280,
           model: { nLayer: 1, dModel: 32, nHead: 2 },
           batchSize: 3,
-          evalFraction: 0,
+          evalFraction: 0.25,
+          evalEvery: 2,
           logEvery: 1,
           lr: 1e-2,
           warmupSteps: 0,
@@ -57,6 +58,11 @@ test(
       const weights = (run: string, step: number) => join(run, `checkpoints/step-${step}/model.safetensors`);
       assertSameTraining(weights(one, 1), weights(one, 4), weights(two, 4), 1e-7);
       const loss = (run: string) => readMetrics(run).map((r) => r.loss as number);
+      const evalLoss = (run: string) => readMetrics(run).map((r) => (r.evalLoss as number | undefined) ?? -1);
+      assert.equal(evalLoss(one).filter((l) => l > 0).length, 2);
+      evalLoss(one).forEach((l, i) =>
+        assert.ok(Math.abs(l - evalLoss(two)[i]!) < 1e-5, `eval ${l} vs ${evalLoss(two)[i]}`),
+      );
       loss(one).forEach((l, i) =>
         assert.ok(Math.abs(l - loss(two)[i]!) < 1e-5, `step ${i + 1}: loss ${l} vs ${loss(two)[i]}`),
       );
