@@ -76,12 +76,14 @@ Napi::Value start(Job* job) {
   return promise;
 }
 
-/** The group behind a handle; a closed group is a one-line error. */
-GroupRef groupFrom(const Napi::Value& v, const std::string& name) {
+using Gloo = c10::intrusive_ptr<c10d::ProcessGroupGloo>;
+
+/** The process group behind a handle (a reference of the caller's own); a closed group is a one-line error. */
+Gloo groupFrom(const Napi::Value& v, const std::string& name) {
   if (!v.IsExternal()) throw Napi::TypeError::New(v.Env(), name + ": the first argument must be a process group");
   GroupRef group = *v.As<Napi::External<GroupRef>>().Data();
   if (!group->pg) throw Napi::Error::New(v.Env(), name + ": the process group is closed");
-  return group;
+  return group->pg;
 }
 
 std::vector<at::Tensor> tensorsFrom(const Napi::Value& v, const std::string& name) {
@@ -134,11 +136,11 @@ void bucketed(std::vector<at::Tensor>& tensors, int64_t bucketBytes,
   }
 }
 
-void allReduceSum(const GroupRef& group, at::Tensor& t) {
+void allReduceSum(const Gloo& group, at::Tensor& t) {
   std::vector<at::Tensor> one{t};
   c10d::AllreduceOptions opts;
   opts.reduceOp = c10d::ReduceOp::SUM;
-  group->pg->allreduce(one, opts)->wait();
+  group->allreduce(one, opts)->wait();
 }
 
 int64_t bucketBytesAt(const Napi::CallbackInfo& info, size_t i) {
@@ -220,7 +222,7 @@ Napi::Value DistBroadcast(const Napi::CallbackInfo& info) {
       std::vector<at::Tensor> one{t};
       c10d::BroadcastOptions opts;
       opts.rootRank = root;
-      group->pg->broadcast(one, opts)->wait();
+      group->broadcast(one, opts)->wait();
     });
   }));
 }
@@ -236,18 +238,18 @@ Napi::Value DistAllGatherBytes(const Napi::CallbackInfo& info) {
       info.Env(), "distAllGatherBytes",
       [=]() {
         // Gloo gathers equal sizes: first every rank's length, then each buffer padded to the longest.
-        const int size = group->pg->getSize();
+        const int size = group->getSize();
         std::vector<at::Tensor> length{at::full({1}, static_cast<int64_t>(mine->size()), at::kLong)};
         std::vector<std::vector<at::Tensor>> lengths(1);
         for (int r = 0; r < size; ++r) lengths[0].push_back(at::empty({1}, at::kLong));
-        group->pg->allgather(lengths, length)->wait();
+        group->allgather(lengths, length)->wait();
         int64_t longest = 1;
         for (auto& l : lengths[0]) longest = std::max(longest, l.item<int64_t>());
         std::vector<at::Tensor> padded{at::zeros({longest}, at::kByte)};
         if (!mine->empty()) std::memcpy(padded[0].data_ptr(), mine->data(), mine->size());
         std::vector<std::vector<at::Tensor>> buffers(1);
         for (int r = 0; r < size; ++r) buffers[0].push_back(at::empty({longest}, at::kByte));
-        group->pg->allgather(buffers, padded)->wait();
+        group->allgather(buffers, padded)->wait();
         for (int r = 0; r < size; ++r) {
           auto* p = buffers[0][r].data_ptr<uint8_t>();
           gathered->emplace_back(p, p + lengths[0][r].item<int64_t>());
@@ -267,13 +269,13 @@ Napi::Value DistAllGatherBytes(const Napi::CallbackInfo& info) {
 
 Napi::Value DistBarrier(const Napi::CallbackInfo& info) {
   auto group = groupFrom(info[0], "distBarrier");
-  return start(new Job(info.Env(), "distBarrier", [=]() { group->pg->barrier()->wait(); }));
+  return start(new Job(info.Env(), "distBarrier", [=]() { group->barrier()->wait(); }));
 }
 
 Napi::Value DistClose(const Napi::CallbackInfo& info) {
   if (!info[0].IsExternal()) throw Napi::TypeError::New(info.Env(), "distClose: expects a process group");
   GroupRef group = *info[0].As<Napi::External<GroupRef>>().Data();
-  group->pg.reset();
+  group->pg.reset();  // collectives in flight hold their own references
   group->store.reset();
   return info.Env().Undefined();
 }
