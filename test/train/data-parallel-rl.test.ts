@@ -48,7 +48,7 @@ function sameRows(one: string, two: string, keys: readonly string[]): void {
 }
 
 test(
-  "grpo --nproc 2 trains the same policy as one process: rollouts split by problem, statistics over the whole batch",
+  "grpo --nproc 2 trains the same policy as one process (rollouts split by problem, statistics over the whole batch), and resumes only with 2 ranks",
   { skip },
   async () => {
     const config = join(dir, "grpo.json");
@@ -97,6 +97,42 @@ test(
         e instanceof UsageError && /trained by 2 ranks, not 1; resume it with --nproc 2/.test(e.message),
     );
     assert.ok(!existsSync(join(two, "checkpoints/step-3")));
+
+    // … and with it, a run of 1 iteration resumed to 2 is the uninterrupted run
+    const resumed = join(dir, "grpo-resumed");
+    assert.equal(
+      await grpoCommand.run([
+        "--policy",
+        policy,
+        "--problems",
+        problems,
+        "--out",
+        resumed,
+        "--config",
+        config,
+        "--iterations",
+        "1",
+        "--nproc",
+        "2",
+      ]),
+      0,
+    );
+    assert.equal(
+      await grpoCommand.run([
+        "--problems",
+        problems,
+        "--out",
+        resumed,
+        "--resume",
+        "--iterations",
+        "2",
+        "--nproc",
+        "2",
+      ]),
+      0,
+    );
+    sameRows(one, resumed, ["totalReward", "policyLoss", "policyGradNorm"]);
+    assertSameTraining(join(policy, "model.safetensors"), weights(one), weights(resumed), 1e-5);
   },
 );
 
