@@ -129,8 +129,8 @@ export function findLibtorch(args) {
 function distributedHeaders(include) {
   const c10d = include.some((d) => existsSync(join(d, "torch/csrc/distributed/c10d/ProcessGroupGloo.hpp")));
   if (!c10d) return null;
-  const own = include.find((d) => existsSync(join(d, "gloo/algorithm.h")));
-  if (own) return { include: [] };
+  // gloo: the folder to borrow, or null when this libtorch's include path already has it
+  if (include.some((d) => existsSync(join(d, "gloo/algorithm.h")))) return { gloo: null };
   return existsSync("/usr/include/gloo/algorithm.h") ? { gloo: "/usr/include/gloo" } : null;
 }
 
