@@ -11,7 +11,7 @@
  * size 1, where every method here is a no-op.
  */
 import { envVars } from "../env.js";
-import { ProcessGroup, tensor, type Tensor } from "../torch/index.js";
+import { ProcessGroup, tensor, type Rendezvous, type Tensor } from "../torch/index.js";
 
 /** How long a rank waits for the others at the rendezvous and in a collective: torch's default, 30 minutes. */
 const timeoutMs = 30 * 60 * 1000;
@@ -25,7 +25,7 @@ export class WorldEnvError extends Error {
 }
 
 /** The torchrun variables, checked: null when WORLD_SIZE is unset (one process). */
-export function rendezvousFromEnv(env: Partial<typeof envVars> = envVars) {
+export function rendezvousFromEnv(env: Partial<typeof envVars> = envVars): Rendezvous | null {
   if (env.WORLD_SIZE === undefined) return null;
   const integer = (
     name: "WORLD_SIZE" | "RANK" | "LOCAL_RANK" | "MASTER_PORT",
@@ -50,6 +50,7 @@ export function rendezvousFromEnv(env: Partial<typeof envVars> = envVars) {
   return { addr, port, rank, size, timeoutMs, iface: env.GLOO_SOCKET_IFNAME?.trim() || null };
 }
 
+/** This process's place among the ranks, and the collectives the trainers call (no-ops for one process). */
 export class DataParallel {
   private constructor(
     private readonly group: ProcessGroup | null,
