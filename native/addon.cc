@@ -3,6 +3,7 @@
 
 #include "allocator.h"
 #include "dispatch.h"
+#include "distributed.h"
 #include "natives.h"
 
 namespace linewise {
@@ -23,6 +24,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
       {"cudaDeviceCount", CudaDeviceCount}, {"memory", Memory},
       {"version", Version},           {"setReportExternal", SetReportExternal},
       {"retainFreedMemory", RetainFreedMemory}, {"useCount", UseCount},
+      {"distributedSupport", DistributedSupport}, {"distInit", DistInit},
+      {"distAllReduce", DistAllReduce}, {"distAllReduceGrads", DistAllReduceGrads},
+      {"distBroadcast", DistBroadcast}, {"distAllGatherBytes", DistAllGatherBytes},
+      {"distBarrier", DistBarrier},   {"distClose", DistClose},
   };
   for (const auto& [name, fn] : entries) exports.Set(name, Napi::Function::New(env, fn, name));
   return exports;

@@ -9,7 +9,7 @@
 // ROOT/VARIANT/libtorch.json and ROOT/VARIANT/binding.gyp (node-gyp's project file for that folder, which
 // includes native/linewise.gypi), each only when its content changes so that make sees what really
 // changed, and prints the folder.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join, relative, resolve } from "node:path";
@@ -115,7 +115,23 @@ export function findLibtorch(args) {
   // libtorch 2.x is built as C++20 (and its extension builder compiles with -std=c++20); 1.x as C++17
   found.cxxStd = Number(found.version.split(".")[0]) >= 2 ? "c++20" : "c++17";
   found.libs = libraries(found.libdir);
+  found.distributed = distributedHeaders(found.include);
   return found;
+}
+
+/**
+ * Where the headers of torch.distributed's Gloo process group are (native/distributed.cc), or null when
+ * this libtorch cannot have them. c10d's ProcessGroupGloo.hpp includes Gloo's own headers, which no libtorch
+ * ships: Debian's come from libgloo-dev (the Gloo its libtorch was built with); pip's torch has c10d's
+ * headers but bundles Gloo without them, so Debian's /usr/include/gloo is borrowed (README,
+ * "Data-parallel training", says how far that holds).
+ */
+function distributedHeaders(include) {
+  const c10d = include.some((d) => existsSync(join(d, "torch/csrc/distributed/c10d/ProcessGroupGloo.hpp")));
+  if (!c10d) return null;
+  // gloo: the folder to borrow, or null when this libtorch's include path already has it
+  if (include.some((d) => existsSync(join(d, "gloo/algorithm.h")))) return { gloo: null };
+  return existsSync("/usr/include/gloo/algorithm.h") ? { gloo: "/usr/include/gloo" } : null;
 }
 
 /** node-gyp's project file for one variant's folder: the shared target with this libtorch's paths. */
@@ -132,6 +148,10 @@ function bindingGyp(found, outDir) {
           cxx11_abi: found.cxx11Abi,
           cxx_std: found.cxxStd,
           napi_include: napiInclude,
+          distributed: found.distributed ? 1 : 0,
+          // Gloo's headers alone (a folder holding a `gloo` link), never all of /usr/include, whose torch/
+          // headers would shadow this libtorch's
+          distributed_include: found.distributed?.gloo ? [join(outDir, "gloo-include")] : [],
         },
         includes: [relative(outDir, join(here, "linewise.gypi"))],
       },
@@ -158,6 +178,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       mkdirSync(outDir, { recursive: true });
       writeIfChanged(join(outDir, "libtorch.json"), json);
       writeIfChanged(join(outDir, "binding.gyp"), bindingGyp(found, resolve(outDir)));
+      if (found.distributed?.gloo) {
+        mkdirSync(join(outDir, "gloo-include"), { recursive: true });
+        const link = join(outDir, "gloo-include/gloo");
+        if (!existsSync(link)) symlinkSync(found.distributed.gloo, link);
+      }
       console.log(outDir);
     }
   } catch (e) {

@@ -4,8 +4,8 @@
   "targets": [
     {
       "target_name": "linewise",
-      "sources": ["addon.cc", "allocator.cc", "convert.cc", "dispatch.cc", "errors.cc", "handle.cc", "natives.cc"],
-      "include_dirs": ["<(napi_include)", "<@(libtorch_include)"],
+      "sources": ["addon.cc", "allocator.cc", "convert.cc", "dispatch.cc", "distributed.cc", "errors.cc", "handle.cc", "natives.cc"],
+      "include_dirs": ["<(napi_include)", "<@(libtorch_include)", "<@(distributed_include)"],
       "libraries": [
         "-L<(libtorch_libdir)",
         "-Wl,-rpath,<(libtorch_libdir)",
@@ -13,7 +13,7 @@
         "<@(libtorch_libs)",
         "-Wl,--as-needed"
       ],
-      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "_GLIBCXX_USE_CXX11_ABI=<(cxx11_abi)"],
+      "defines": ["LINEWISE_DISTRIBUTED=<(distributed)", "NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "_GLIBCXX_USE_CXX11_ABI=<(cxx11_abi)"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++14", "-std=gnu++17", "-std=gnu++20"],
       "cflags_cc": ["-std=<(cxx_std)", "-fexceptions", "-frtti", "-O2", "-Wno-unused-parameter", "-Wno-deprecated-declarations"]

@@ -53,6 +53,19 @@ export const envVars = {
    * it out of the process list.
    */
   LINEWISE_TOKEN: process.env.LINEWISE_TOKEN,
+  /**
+   * Data-parallel training's rendezvous, as torchrun sets it (src/train/distributed.ts): rank 0's host name
+   * or address, the port its TCPStore listens on, this process's rank, the number of ranks, and the rank on
+   * this machine (checked, and otherwise unused until a GPU group picks each rank's device by it). `--nproc N`
+   * sets them for N local ranks; unset WORLD_SIZE means one process.
+   */
+  MASTER_ADDR: process.env.MASTER_ADDR,
+  MASTER_PORT: process.env.MASTER_PORT,
+  RANK: process.env.RANK,
+  WORLD_SIZE: process.env.WORLD_SIZE,
+  LOCAL_RANK: process.env.LOCAL_RANK,
+  /** The network interface Gloo binds to (torch's variable); default: where this machine's hostname resolves. */
+  GLOO_SOCKET_IFNAME: process.env.GLOO_SOCKET_IFNAME,
   /** "1" (set by CI) disables progress bars and colour. */
   CI: process.env.CI,
 };

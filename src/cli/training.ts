@@ -26,6 +26,8 @@ import type { Problem } from "../problems/types.js";
 import { numberOption, requiredOption } from "./args.js";
 import { UsageError } from "./command.js";
 import { writeRunReport } from "./run-report.js";
+import { ranksFor } from "./launch.js";
+import { DataParallel } from "../train/distributed.js";
 
 /** `defaults` with the fields of the JSON object in `file` laid over them; `kind` names the trainer ("SFT"). */
 export function readConfigFile<T extends object>(defaults: T, file: string, kind: string): T {
@@ -159,7 +161,8 @@ export function resumedRunConfig<T extends object>(
  * The body of an RL command (ppo, grpo): checks --problems, --out, --format and the checkpoint options,
  * builds the config (`configFor(resuming, out)`), loads the problems, trains with Ctrl-C stopping after the
  * iteration in flight, reports the training pass rate and prints the final checkpoint on stdout. Returns
- * the exit code: 0 when done, 130 when stopped.
+ * the exit code: 0 when done, 130 when stopped. With `argv` (a trainer that splits its batches over
+ * data-parallel ranks), `--nproc N` starts N ranks of the command, and a rank joins the others (launch.ts).
  */
 export async function runRlCommand<C>(
   command: string,
@@ -169,8 +172,9 @@ export async function runRlCommand<C>(
     config: C,
     problems: Problem[],
     runDir: string,
-    options: { resume: boolean; signal: AbortSignal; executor: SandboxExecutor },
+    options: { resume: boolean; signal: AbortSignal; executor: SandboxExecutor; world?: DataParallel },
   ) => Promise<{ checkpoint: string; iteration: number; stopped: boolean; metrics: { passRate: number }[] }>,
+  argv?: readonly string[],
 ): Promise<number> {
   const problemsFile = requiredOption(command, "problems", values.problems as string | undefined);
   const out = requiredOption(command, "out", values.out as string | undefined);
@@ -182,6 +186,10 @@ export async function runRlCommand<C>(
   for (const option of ["policy", "prm"])
     checkpointOption(command, option, values[option] as string | undefined);
 
+  const world = argv
+    ? await ranksFor(command, values.nproc as string | undefined, argv)
+    : DataParallel.single;
+  if (typeof world === "number") return world;
   const interrupt = stopOnInterrupt(command, "iteration");
   const executor = openExecutor(command, values as Parameters<typeof openExecutor>[1], { cacheDir: null });
   try {
@@ -193,6 +201,7 @@ export async function runRlCommand<C>(
       resume: values.resume === true,
       signal: interrupt.signal,
       executor,
+      world,
     });
     const last = result.metrics.at(-1);
     const first = result.metrics[0];
@@ -203,7 +212,7 @@ export async function runRlCommand<C>(
           ? `; training pass rate ${pct(first.passRate)} in this session's first iteration, ${pct(last.passRate)} in its last`
           : ""),
     );
-    writeRunReport(command, out);
+    if (world.isMain) writeRunReport(command, out);
     console.log(result.checkpoint);
     return result.stopped ? 130 : 0;
   } catch (e) {
@@ -211,6 +220,7 @@ export async function runRlCommand<C>(
   } finally {
     interrupt.release();
     await executor.close();
+    world.close();
   }
 }
 

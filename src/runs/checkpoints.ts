@@ -26,6 +26,11 @@ export function checkpointsDir(runDir: string): string {
   return join(runDir, "checkpoints");
 }
 
+/** The folder of a run's checkpoint of step `step`. */
+export function checkpointDir(runDir: string, step: number): string {
+  return join(checkpointsDir(runDir), `step-${step}`);
+}
+
 /** Complete checkpoints of a run, oldest first. */
 export function listCheckpoints(runDir: string): CheckpointInfo[] {
   const root = checkpointsDir(runDir);
@@ -57,7 +62,7 @@ export function latestCheckpoint(runDir: string): CheckpointInfo | null {
  * trainer.json is added and the folder renamed into place. Afterwards only the newest `keep` remain.
  */
 export function writeCheckpoint(runDir: string, step: number, trainer: Record<string, unknown>, write: (dir: string) => void, keep: number): string {
-  const dir = join(checkpointsDir(runDir), `step-${step}`);
+  const dir = checkpointDir(runDir, step);
   writeDirAtomic(dir, (partial) => {
     write(partial);
     writeFileSync(join(partial, trainerStateFile), JSON.stringify({ step, ...trainer }, null, 2) + "\n");

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "./atomic.js";
-import { checkpointsDir, latestCheckpoint, writeCheckpoint, type CheckpointInfo } from "./checkpoints.js";
+import { checkpointDir, checkpointsDir, latestCheckpoint, writeCheckpoint, type CheckpointInfo } from "./checkpoints.js";
 import { MetricsLog, metricsFile, type MetricsRow } from "./metrics.js";
 
 /** A run folder that cannot be used as asked (it already holds a run, its config is unreadable, …). */
@@ -17,16 +17,28 @@ export const runConfigFile = "config.json";
 
 /** An open run: where metrics go and checkpoints are written. Close it when training ends. */
 export class RunFolder {
-  private readonly metrics: MetricsLog;
+  private readonly metrics: MetricsLog | null;
 
   private constructor(
     readonly dir: string,
     /** The checkpoint this session continues from; null for a fresh start. */
     readonly resumedFrom: CheckpointInfo | null,
+    /** Data-parallel ranks training this run (src/train/distributed.ts); 1 for one process. */
+    readonly worldSize = 1,
+    /** false on a data-parallel run's other ranks: only rank 0 writes the folder. */
+    readonly writer = true,
   ) {
-    this.metrics = new MetricsLog(dir);
-    if (resumedFrom) this.metrics.rewindTo(resumedFrom.step);
-    else if (existsSync(join(dir, metricsFile))) this.metrics.rewindTo(0);
+    this.metrics = writer ? new MetricsLog(dir) : null;
+    if (resumedFrom) this.metrics?.rewindTo(resumedFrom.step);
+    else if (existsSync(join(dir, metricsFile))) this.metrics?.rewindTo(0);
+  }
+
+  /**
+   * The run folder as a data-parallel run's rank other than 0 sees it: the checkpoint to resume from (read
+   * from the same folder: a shared file system), and no writes — rank 0 makes and fills the folder.
+   */
+  static follow(dir: string, options: { resume?: boolean; worldSize: number }): RunFolder {
+    return new RunFolder(dir, options.resume ? latestCheckpoint(dir) : null, options.worldSize, false);
   }
 
   /**
@@ -34,7 +46,7 @@ export class RunFolder {
    * checkpoint when there is one (a fresh start otherwise). Without it, a folder that already holds a run
    * is refused rather than overwritten.
    */
-  static open(dir: string, config: unknown, options: { resume?: boolean } = {}): RunFolder {
+  static open(dir: string, config: unknown, options: { resume?: boolean; worldSize?: number } = {}): RunFolder {
     const latest = latestCheckpoint(dir);
     if (!options.resume && (latest || existsSync(join(dir, runConfigFile)))) {
       throw new RunFolderError(`${dir}: already holds a run (${runConfigFile}${latest ? `, checkpoint step ${latest.step}` : ""}); resume it or choose another folder`);
@@ -43,12 +55,12 @@ export class RunFolder {
     removePartials(dir);
     removePartials(checkpointsDir(dir));
     writeFileAtomic(join(dir, runConfigFile), JSON.stringify(config, null, 2) + "\n");
-    return new RunFolder(dir, options.resume ? latest : null);
+    return new RunFolder(dir, options.resume ? latest : null, options.worldSize ?? 1);
   }
 
   /** Appends a row to metrics.jsonl and its numbers to the TensorBoard event file. */
   log(row: MetricsRow): void {
-    this.metrics.log(row);
+    this.metrics?.log(row);
   }
 
   /**
@@ -56,11 +68,14 @@ export class RunFolder {
    * Only the newest `keep` checkpoints remain. Returns the folder.
    */
   saveCheckpoint(step: number, trainer: Record<string, unknown>, write: (dir: string) => void, keep: number): string {
-    return writeCheckpoint(this.dir, step, trainer, write, keep);
+    if (!this.writer) return checkpointDir(this.dir, step);
+    // trainer.json records a data-parallel run's world size, which its resume must keep
+    const state = this.worldSize > 1 ? { ...trainer, worldSize: this.worldSize } : trainer;
+    return writeCheckpoint(this.dir, step, state, write, keep);
   }
 
   close(): void {
-    this.metrics.close();
+    this.metrics?.close();
   }
 }
 

@@ -38,3 +38,4 @@ export { SGD } from "./optim/sgd.js";
 export { clipGradNorm } from "./optim/clip.js";
 export { warmupCosine } from "./optim/schedule.js";
 export { saveSafetensors, loadSafetensors } from "./safetensors.js";
+export { ProcessGroup, distributedUnsupported, type Rendezvous } from "./distributed.js";

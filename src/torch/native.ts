@@ -62,7 +62,32 @@ export interface Native {
   /** Whether new tensors report their bytes to V8 (off inside scope(): they are freed deterministically). */
   setReportExternal(on: boolean): void;
   version(): { torch: string; config: string; parallel: string };
+  /** "" when this build has torch.distributed (native/distributed.cc), else the one-line reason. */
+  distributedSupport(): string;
+  /** Rendezvous at addr:port (rank 0 hosts the TCPStore) and a Gloo process group over TCP. */
+  distInit(options: {
+    addr: string;
+    port: number;
+    rank: number;
+    size: number;
+    timeoutMs: number;
+    iface: string | null;
+    hostname: string | null;
+  }): Promise<GroupHandle>;
+  /** Sums each tensor over the ranks in place, in buckets of at most `bucketBytes`. */
+  distAllReduce(group: GroupHandle, tensors: Handle[], bucketBytes: number): Promise<void>;
+  /** Sums the parameters' gradients over the ranks in place; a missing gradient counts as zeros. */
+  distAllReduceGrads(group: GroupHandle, params: Handle[], bucketBytes: number): Promise<void>;
+  /** Copies rank `root`'s values into every rank's tensors, in place. */
+  distBroadcast(group: GroupHandle, tensors: Handle[], root: number, bucketBytes: number): Promise<void>;
+  /** Every rank's bytes, in rank order. */
+  distAllGatherBytes(group: GroupHandle, data: Uint8Array): Promise<ArrayBuffer[]>;
+  distBarrier(group: GroupHandle): Promise<void>;
+  distClose(group: GroupHandle): void;
 }
+
+/** An opaque reference to a c10d process group (native/distributed.cc). */
+export type GroupHandle = { readonly __group: unique symbol };
 
 /** The OpenBLAS kernels set-up chose for a CPU that OpenBLAS does not recognise (scripts/setup). */
 export const openblasCoretypeFile = join(packageRoot, "native/build/openblas-coretype");

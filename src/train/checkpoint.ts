@@ -13,6 +13,7 @@
 import { join } from "node:path";
 import { loadSafetensors, saveSafetensors, type AdamW } from "../torch/index.js";
 import { ConfigError, RunFolder, checkResumedConfig, latestCheckpoint } from "../runs/index.js";
+import { DataParallel } from "./distributed.js";
 
 /** What a run trains on, as a resume compares it. */
 export interface RunData {
@@ -33,10 +34,18 @@ export interface RunData {
 export function openTrainingRun<C extends object>(
   runDir: string,
   config: C,
-  options: { resume?: boolean; lengthField: keyof C & string; data: RunData },
+  options: { resume?: boolean; lengthField: keyof C & string; data: RunData; world?: DataParallel },
 ): RunFolder {
+  const world = options.world ?? DataParallel.single;
   const previous = options.resume ? latestCheckpoint(runDir) : null;
   if (previous) {
+    // The global batch split over another number of ranks is the same training only to float rounding,
+    // and a resume promises the same computation (trainer.json has worldSize only when it is above 1).
+    const trained = Number(previous.trainer.worldSize ?? 1);
+    if (trained !== world.size)
+      throw new ConfigError(
+        `${runDir}: the run was trained by ${trained} rank${trained === 1 ? "" : "s"}, not ${world.size}; resume it with ${trained === 1 ? "one process (no --nproc, WORLD_SIZE unset)" : `--nproc ${trained} (or WORLD_SIZE=${trained})`}`,
+      );
     checkResumedConfig(runDir, config, options.lengthField);
     const { field, fingerprint, what, remedy } = options.data;
     if (previous.trainer[field] !== fingerprint)
@@ -44,7 +53,8 @@ export function openTrainingRun<C extends object>(
         `${runDir}: the ${what} differ from those the run was trained on; resume with ${remedy}`,
       );
   }
-  return RunFolder.open(runDir, config, { resume: options.resume });
+  if (!world.isMain) return RunFolder.follow(runDir, { resume: options.resume, worldSize: world.size });
+  return RunFolder.open(runDir, config, { resume: options.resume, worldSize: world.size });
 }
 
 /** A run's checkpoints as a trainer writes them: `write` fills a folder, `state` gives trainer.json's fields. */

@@ -56,6 +56,7 @@ import {
 } from "./config-checks.js";
 import { MixedPrecision, computeIn, type Precision } from "./mixed-precision.js";
 import { dataFingerprint, epochOrder, shuffled } from "./order.js";
+import { DataParallel } from "./distributed.js";
 
 /** One preference: after `prompt`, `chosen` is preferred to `rejected`. */
 export interface DpoPair {
@@ -166,6 +167,17 @@ export interface DpoStats {
   "logps/rejected": number;
 }
 
+/** DpoStats's fields, in one order: what data-parallel ranks sum. */
+const dpoStatKeys: readonly (keyof DpoStats)[] = [
+  "loss",
+  "rewards/chosen",
+  "rewards/rejected",
+  "rewards/margins",
+  "rewards/accuracies",
+  "logps/chosen",
+  "logps/rejected",
+];
+
 export interface DpoOptions {
   /** Continue from the run folder's newest checkpoint when it has one; without it a used folder is refused. */
   resume?: boolean;
@@ -175,6 +187,8 @@ export interface DpoOptions {
   quiet?: boolean;
   /** Called after every step with its batch's statistics. */
   onStep?: (step: number, steps: number, stats: DpoStats) => void;
+  /** The data-parallel ranks this process trains with (distributed.ts); default: one process. */
+  world?: DataParallel;
 }
 
 export interface DpoResult {
@@ -208,10 +222,12 @@ export async function trainDpo(
   const policyDir = config.policy!;
   const fingerprint = dataFingerprint(pairs, (p) => [p.problemId, p.prompt, p.chosen, p.rejected, p.whole]);
   const tokenizer = Tokenizer.load(policyDir);
+  const world = options.world ?? DataParallel.single;
   const run = openTrainingRun(runDir, config, {
     resume: options.resume,
     lengthField: "epochs",
     data: { fingerprint, field: "pairs", what: "pairs", remedy: "the same pairs" },
+    world,
   });
   const resumed = run.resumedFrom;
   let trained: TrainablePolicy | null = null;
@@ -238,17 +254,20 @@ export async function trainDpo(
     let train: EncodedPair[];
     let held: EncodedPair[];
     try {
-      const withRef = (xs: typeof usable) => {
+      // data-parallel: each rank scores its share of the pairs, and every rank gets them all
+      const withRef = async (xs: typeof usable) => {
+        const mine = world.share(xs);
         const ref = sideLogProbs(
           reference,
-          xs.map((x) => x.encoded),
+          mine.map((x) => x.encoded),
           config.batchSize,
           tokenizer.padId,
         );
-        return xs.map((x, i) => ({ ...x.encoded, refChosen: ref.chosen[i]!, refRejected: ref.rejected[i]! }));
+        const all = await world.gather(mine.map((_, i) => [ref.chosen[i]!, ref.rejected[i]!]));
+        return xs.map((x, i) => ({ ...x.encoded, refChosen: all[i]![0]!, refRejected: all[i]![1]! }));
       };
-      train = withRef(usable.filter((x) => !heldOut.has(x.pair.problemId)));
-      held = withRef(usable.filter((x) => heldOut.has(x.pair.problemId)));
+      train = await withRef(usable.filter((x) => !heldOut.has(x.pair.problemId)));
+      held = await withRef(usable.filter((x) => heldOut.has(x.pair.problemId)));
     } finally {
       reference.dispose();
     }
@@ -276,9 +295,13 @@ export async function trainDpo(
       loadOptimizer(optimizerFile(resumed.dir), opt);
       step = resumed.step;
     }
-    const bar = options.quiet
-      ? null
-      : new Progress({ label: "dpo", total: steps, start: step, unit: "step" });
+    // every rank starts from rank 0's weights (they already agree: the same checkpoint)
+    await world.broadcastParams(params);
+    precision.mastersToModel(); // under mixed precision the masters were broadcast
+    const bar =
+      options.quiet || !world.isMain
+        ? null
+        : new Progress({ label: "dpo", total: steps, start: step, unit: "step" });
     bar?.log(
       `dpo: ${(policy.numParameters() / 1e6).toFixed(2)}M-parameter policy, ${train.length} training and ${held.length} held-out pairs` +
         (skipped ? ` (${skipped} skipped: identical sides or longer than ${config.maxLength} tokens)` : "") +
@@ -304,34 +327,46 @@ export async function trainDpo(
     let evalStats: DpoStats | null = null;
     let window: DpoStats[] = [];
     let order = { epoch: -1, indices: [] as number[] };
-    while (step < steps && !options.signal?.aborted) {
+    while (step < steps && !(await world.stopped(options.signal))) {
       const epoch = Math.floor(step / batchesPerEpoch);
       if (order.epoch !== epoch)
         order = { epoch, indices: epochOrder("dpo", train.length, config.seed, epoch) };
       const start = (step % batchesPerEpoch) * config.batchSize;
       const mb = order.indices.slice(start, start + config.batchSize).map((i) => train[i]!);
 
+      // Data-parallel: the loss and statistics are means over pairs, so a rank weighs its share's by
+      // its share of the batch's pairs, and the sums over the ranks are the batch's.
       o.lr = schedule(step);
-      const { stats, gradNorm } = scope(() => {
-        const sides = sideLogProbTensors(m, mb, tokenizer.padId); // (B) each, with gradients
+      const rows = world.share(mb);
+      const weight = rows.length / mb.length;
+      const local = scope((): Partial<DpoStats> => {
+        if (rows.length === 0) return {};
+        const sides = sideLogProbTensors(m, rows, tokenizer.padId); // (B) each, with gradients
         const refs = tensor(
-          mb.flatMap((p) => [p.refChosen, p.refRejected]),
-          { shape: [mb.length, 2] },
+          rows.flatMap((p) => [p.refChosen, p.refRejected]),
+          { shape: [rows.length, 2] },
         );
         const out = dpoLoss(sides.chosen, sides.rejected, refs.select(1, 0), refs.select(1, 1), config.beta);
-        out.loss.backward();
+        (weight === 1 ? out.loss : out.loss.mul(weight)).backward();
         mp.gradientsToMasters();
+        return statsOf(out, sides.chosen, sides.rejected);
+      });
+      await world.allReduceGrads(params);
+      const keys = dpoStatKeys;
+      const summed = await world.sum(keys.map((k) => (local[k] ?? 0) * weight));
+      const stats = Object.fromEntries(keys.map((k, i) => [k, summed[i]!])) as unknown as DpoStats;
+      const gradNorm = scope(() => {
         const norm = clipGradNorm(params, config.gradClip > 0 ? config.gradClip : Infinity);
         o.stepUpdate();
         o.zeroGrad();
         mp.mastersToModel();
-        return { stats: statsOf(out, sides.chosen, sides.rejected), gradNorm: norm };
+        return norm;
       });
       step += 1;
       window.push(stats);
 
       const last = step === steps;
-      const evaluated = held.length > 0 && (step % config.evalEvery === 0 || last);
+      const evaluated = held.length > 0 && (step % config.evalEvery === 0 || last) && world.isMain;
       if (evaluated) evalStats = evaluate(m, held, config, tokenizer.padId);
       if (step % config.logEvery === 0 || last || evaluated) {
         run.log({

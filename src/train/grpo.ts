@@ -244,12 +244,17 @@ export async function trainGrpo(
         `; KL in the ${config.klPenalty}`,
     );
 
+    // Data-parallel: every rank starts from rank 0's weights (already alike: the same checkpoint).
+    const world = session.world;
+    await world.broadcastParams(params);
+    precision.mastersToModel(); // under mixed precision the masters were broadcast
+
     // The line rewards a PRM's scores give (logged, and with "psgpo" in the reward): "steps" logs PRLCoder's PRM_i.
     const lineRewardConfig = {
       ...config,
       processReward: config.processReward === "psgpo" ? ("psgpo" as const) : ("prlcoder" as const),
     };
-    while (session.running) {
+    while (await session.continues()) {
       const iteration = session.iteration;
       const began = performance.now();
 
@@ -265,6 +270,7 @@ export async function trainGrpo(
         iteration,
         timer,
         session.prompting,
+        world,
       );
 
       // 3. KL penalty and rewards: outcome (+ PSGPO's line rewards) (− β·Σ KL_t when the KL is a reward penalty)
@@ -305,7 +311,9 @@ export async function trainGrpo(
       );
       const rolloutSeconds = (performance.now() - began) / 1000;
 
-      // 5. policy updates: epochs × minibatches of the clipped loss (+ β·k3 when the KL is a loss term)
+      // 5. policy updates: epochs × minibatches of the clipped loss (+ β·k3 when the KL is a loss term).
+      // Data-parallel: each rank backpropagates its share of the minibatch, weighted by its share of the
+      // whole (rows or tokens), and the summed gradients are the minibatch's.
       const updateBegan = performance.now();
       const stats: GrpoUpdateStats[] = [];
       for (let epoch = 0; epoch < config.epochs && b.length > 0; epoch++) {
@@ -314,10 +322,11 @@ export async function trainGrpo(
           const mb = order.slice(start, start + config.minibatchSize).map((i) => b[i]!);
           // A minibatch runs as length packs whose losses add up to the minibatch's (packs.ts).
           const share = config.lossAveraging === "token" ? "tokens" : "rows";
+          const total = share === "rows" ? mb.length : mb.reduce((n, r) => n + r.tokens.length, 0);
           stats.push(
-            timer.time("policyUpdate", () => {
+            await timer.timeAsync("policyUpdate", async () => {
               const figures = overPacks(
-                mb,
+                world.share(mb),
                 tokenizer.padId,
                 (part, packed, weight) => {
                   const column = (pick: (r: Rollout) => number[]) =>
@@ -354,14 +363,20 @@ export async function trainGrpo(
                     entropy: meanEntropy.item(),
                   };
                 },
-                { by: share },
+                { by: share, total },
               );
               precision.gradientsToMasters();
+              await world.allReduceGrads(params);
+              const keys = ["policyLoss", "approxKl", "clipFrac", "refKl", "entropy"] as const;
+              const sums = await world.sum(keys.map((k) => figures[k] ?? 0));
               const policyGradNorm = clipGradNorm(params, config.gradClip > 0 ? config.gradClip : Infinity);
               opt.stepUpdate();
               opt.zeroGrad();
               precision.mastersToModel();
-              return { ...figures, policyGradNorm };
+              return {
+                ...Object.fromEntries(keys.map((k, i) => [k, sums[i]!])),
+                policyGradNorm,
+              } as GrpoUpdateStats;
             }),
           );
         }

@@ -49,17 +49,23 @@ export function lengthPacks(
  * Runs `step` on each length pack of `rows` (packed, and every tensor it makes freed after), and returns its
  * figures averaged with each pack weighted by `share`: the pack's share of the rows' tokens, or with
  * `by: "rows"` of the rows. Packs hold at most `maxTokens` padded tokens. A loss scaled by `share` before backward adds up, over the packs, to the loss of
- * the whole batch: for a token mean weigh by tokens; for a mean over responses, by rows.
+ * the whole batch: for a token mean weigh by tokens; for a mean over responses, by rows. When `rows` are
+ * one data-parallel rank's share of a larger batch, `total` is that batch's size (in tokens or rows), so
+ * the shares add up over the packs of every rank (distributed.ts).
  */
 export function overPacks<R extends { prompt: number[]; tokens: number[] }, F extends Record<string, number>>(
   rows: readonly R[],
   padId: number,
   step: (part: R[], packed: PackedPairs, share: number) => F,
-  { by = "tokens", maxTokens = packTokens }: { by?: "tokens" | "rows"; maxTokens?: number } = {},
+  {
+    by = "tokens",
+    maxTokens = packTokens,
+    total: whole,
+  }: { by?: "tokens" | "rows"; maxTokens?: number; total?: number } = {},
 ): F {
   const size = (part: readonly R[]) =>
     by === "rows" ? part.length : part.reduce((n, r) => n + r.tokens.length, 0);
-  const total = Math.max(1, size(rows));
+  const total = Math.max(1, whole ?? size(rows));
   const sums: Record<string, number> = {};
   for (const pack of lengthPacks(rows, maxTokens)) {
     const part = pack.map((i) => rows[i]!);

@@ -280,7 +280,13 @@ export async function trainPpo(
         `; ${config.outcomeReward} outcome${config.denseReward ? ` + ${config.processReward} process reward over ${config.granularity}s` : ""}`,
     );
 
-    while (session.running) {
+    // Data-parallel: every rank starts from rank 0's weights (already alike: the same checkpoints).
+    const world = session.world;
+    await world.broadcastParams([...policyParams, ...valueParams]);
+    policyPrecision.mastersToModel(); // under mixed precision the masters were broadcast
+    valuePrecision.mastersToModel();
+
+    while (await session.continues()) {
       const iteration = session.iteration;
       const began = performance.now();
 
@@ -296,6 +302,7 @@ export async function trainPpo(
         iteration,
         timer,
         session.prompting,
+        world,
       );
 
       // 3. KL penalty: −β·KL_t on every token, the process rewards at step ends, the outcome on the last token
@@ -314,7 +321,10 @@ export async function trainPpo(
       }));
 
       // 4. advantages (GAE): V(s_t) of each token's state from the value model, then whitened over the batch
-      const values = timer.time("values", () => tokenScores(value, b, tokenizer.padId, { values: "state" }));
+      // (data-parallel: each rank scores its share, and every rank gets them all, so the whitening is global)
+      const values = await world.gather(
+        timer.time("values", () => tokenScores(value, world.share(b), tokenizer.padId, { values: "state" })),
+      );
       for (const [i, r] of b.entries()) {
         r.values = values[i]!;
         Object.assign(r, gae(r.rewards.total, r.values, config.gamma, config.gaeLambda));
@@ -328,64 +338,100 @@ export async function trainPpo(
       const updateBegan = performance.now();
       const stats: UpdateStats[] = [];
       const clip = config.gradClip > 0 ? config.gradClip : Infinity;
+      // Data-parallel: each rank backpropagates its share of the minibatch, weighted by its share of the
+      // minibatch's tokens (the losses are token means), and the summed gradients are the minibatch's.
+      const update = async <K extends string>(
+        params: Tensor[],
+        optimizer: AdamW,
+        precision: MixedPrecision,
+        keys: readonly K[],
+        figures: Partial<Record<K, number>>,
+      ): Promise<Record<K, number> & { gradNorm: number }> => {
+        precision.gradientsToMasters();
+        await world.allReduceGrads(params);
+        const sums = await world.sum(keys.map((k) => figures[k] ?? 0));
+        const gradNorm = clipGradNorm(params, clip);
+        optimizer.stepUpdate();
+        optimizer.zeroGrad();
+        precision.mastersToModel();
+        return { ...(Object.fromEntries(keys.map((k, i) => [k, sums[i]!])) as Record<K, number>), gradNorm };
+      };
       for (let epoch = 0; epoch < config.epochs && b.length > 0; epoch++) {
         const order = shuffled(b.length, `ppo/${config.seed}/update/${iteration}/${epoch}`);
         for (let start = 0; start < b.length; start += config.minibatchSize) {
           const mb = order.slice(start, start + config.minibatchSize).map((i) => b[i]!);
-          const policyStats = timer.time("policyUpdate", () => {
-            const figures = overPacks(mb, tokenizer.padId, (part, packed, share) => {
-              const column = (pick: (r: Rollout) => number[]) => padded(part.map(pick), packed.responseWidth); // (B, R)
-              const mask = packed.responseMask; // (B, R)
-              const { logprobs, entropy } = scoreResponses(policy, packed, {
-                logprobs: true,
-                entropy: true,
-                temperature: config.temperature,
-              });
-              const pg = clippedPolicyLoss(
-                logprobs!,
-                column((r) => r.logprobs),
-                column((r) => r.advantages),
-                mask,
-                config.clipRange,
-              );
-              const meanEntropy = maskedMean(entropy!, mask);
-              const loss =
-                config.entropyCoef > 0 ? pg.loss.sub(meanEntropy.mul(config.entropyCoef)) : pg.loss;
-              loss.mul(share).backward();
-              return {
-                policyLoss: pg.loss.item(),
-                approxKl: pg.approxKl.item(),
-                clipFrac: pg.clipFrac.item(),
-                entropy: meanEntropy.item(),
-              };
-            });
-            policyPrecision.gradientsToMasters();
-            const policyGradNorm = clipGradNorm(policyParams, clip);
-            policyOpt.stepUpdate();
-            policyOpt.zeroGrad();
-            policyPrecision.mastersToModel();
-            return { ...figures, policyGradNorm };
+          const rows = world.share(mb);
+          const total = mb.reduce((n, r) => n + r.tokens.length, 0);
+          const policyStats = await timer.timeAsync("policyUpdate", async () => {
+            const figures = overPacks(
+              rows,
+              tokenizer.padId,
+              (part, packed, share) => {
+                const column = (pick: (r: Rollout) => number[]) =>
+                  padded(part.map(pick), packed.responseWidth); // (B, R)
+                const mask = packed.responseMask; // (B, R)
+                const { logprobs, entropy } = scoreResponses(policy, packed, {
+                  logprobs: true,
+                  entropy: true,
+                  temperature: config.temperature,
+                });
+                const pg = clippedPolicyLoss(
+                  logprobs!,
+                  column((r) => r.logprobs),
+                  column((r) => r.advantages),
+                  mask,
+                  config.clipRange,
+                );
+                const meanEntropy = maskedMean(entropy!, mask);
+                const loss =
+                  config.entropyCoef > 0 ? pg.loss.sub(meanEntropy.mul(config.entropyCoef)) : pg.loss;
+                loss.mul(share).backward();
+                return {
+                  policyLoss: pg.loss.item(),
+                  approxKl: pg.approxKl.item(),
+                  clipFrac: pg.clipFrac.item(),
+                  entropy: meanEntropy.item(),
+                };
+              },
+              { total },
+            );
+            const { gradNorm, ...sums } = await update(
+              policyParams,
+              policyOpt,
+              policyPrecision,
+              ["policyLoss", "approxKl", "clipFrac", "entropy"] as const,
+              figures,
+            );
+            return { ...sums, policyGradNorm: gradNorm };
           });
-          const valueStats = timer.time("valueUpdate", () => {
-            const figures = overPacks(mb, tokenizer.padId, (part, packed, share) => {
-              const column = (pick: (r: Rollout) => number[]) => padded(part.map(pick), packed.responseWidth); // (B, R)
-              const { values } = scoreResponses(value, packed, { values: "state" });
-              const vf = clippedValueLoss(
-                values!,
-                column((r) => r.values),
-                column((r) => r.returns),
-                packed.responseMask,
-                config.valueClipRange,
-              );
-              vf.loss.mul(share).backward();
-              return { valueLoss: vf.loss.item(), valueClipFrac: vf.clipFrac.item() };
-            });
-            valuePrecision.gradientsToMasters();
-            const valueGradNorm = clipGradNorm(valueParams, clip);
-            valueOpt.stepUpdate();
-            valueOpt.zeroGrad();
-            valuePrecision.mastersToModel();
-            return { ...figures, valueGradNorm };
+          const valueStats = await timer.timeAsync("valueUpdate", async () => {
+            const figures = overPacks(
+              rows,
+              tokenizer.padId,
+              (part, packed, share) => {
+                const column = (pick: (r: Rollout) => number[]) =>
+                  padded(part.map(pick), packed.responseWidth); // (B, R)
+                const { values } = scoreResponses(value, packed, { values: "state" });
+                const vf = clippedValueLoss(
+                  values!,
+                  column((r) => r.values),
+                  column((r) => r.returns),
+                  packed.responseMask,
+                  config.valueClipRange,
+                );
+                vf.loss.mul(share).backward();
+                return { valueLoss: vf.loss.item(), valueClipFrac: vf.clipFrac.item() };
+              },
+              { total },
+            );
+            const { gradNorm, ...sums } = await update(
+              valueParams,
+              valueOpt,
+              valuePrecision,
+              ["valueLoss", "valueClipFrac"] as const,
+              figures,
+            );
+            return { ...sums, valueGradNorm: gradNorm };
           });
           stats.push({ ...policyStats, ...valueStats });
         }

@@ -52,6 +52,7 @@ import {
 } from "./config-checks.js";
 import { MixedPrecision, type Precision } from "./mixed-precision.js";
 import { dataFingerprint, epochOrder, shuffled } from "./order.js";
+import { DataParallel } from "./distributed.js";
 import {
   flatMetrics,
   heldOutScoresFile,
@@ -158,6 +159,8 @@ export interface PrmOptions {
   quiet?: boolean;
   /** Stops at the next step boundary, after writing a checkpoint there. */
   signal?: AbortSignal;
+  /** The data-parallel ranks this process trains with (distributed.ts); default: one process. */
+  world?: DataParallel;
 }
 
 export interface PrmResult {
@@ -215,10 +218,12 @@ export async function trainPrm(
   ]);
   const init = config.init!;
   const initConfig = readCheckpointConfig(init);
+  const world = options.world ?? DataParallel.single;
   const run = openTrainingRun(runDir, config, {
     resume: options.resume,
     lengthField: "steps",
     data: { fingerprint, field: "data", what: "label records", remedy: "the same records" },
+    world,
   });
   const resumed = run.resumedFrom;
   let model: Llama | null = null;
@@ -286,9 +291,13 @@ export async function trainPrm(
       loadOptimizer(optimizerFile(resumed.dir), opt);
       step = resumed.step;
     }
-    const bar = options.quiet
-      ? null
-      : new Progress({ label: "prm", total: config.steps, start: step, unit: "step" });
+    // every rank starts from rank 0's weights (they already agree: the same checkpoint and seed)
+    await world.broadcastParams(params);
+    precision.mastersToModel(); // under mixed precision the masters were broadcast
+    const bar =
+      options.quiet || !world.isMain
+        ? null
+        : new Progress({ label: "prm", total: config.steps, start: step, unit: "step" });
     bar?.log(
       `prm: ${(model.numParameters() / 1e6).toFixed(2)}M-parameter model from ${init} (${config.loss} loss, "${config.select}" selection), ` +
         `${trainRows.length} training records on ${problems.train} problems, ${heldRows.length} held out on ${problems.heldOut}` +
@@ -321,7 +330,7 @@ export async function trainPrm(
     let window = { loss: 0, steps: 0 };
     let windowLoss: number | null = null;
     let order = { epoch: -1, indices: [] as number[] };
-    while (step < config.steps && !options.signal?.aborted) {
+    while (step < config.steps && !(await world.stopped(options.signal))) {
       // 4a. the batch: the step gives the epoch and the position in its seeded order
       const epoch = Math.floor(step / batchesPerEpoch);
       if (order.epoch !== epoch)
@@ -329,25 +338,33 @@ export async function trainPrm(
       const start = (step % batchesPerEpoch) * config.batchSize;
       const mb = order.indices.slice(start, start + config.batchSize).map((i) => trainRows[i]!);
 
-      // 4b. one optimiser step
+      // 4b. one optimiser step. Data-parallel: a rank's loss divides its share's sum by the whole batch's
+      // count of steps, so the summed gradients are the batch mean's.
       o.lr = schedule(step);
-      const { loss, gradNorm } = scope(() => {
-        const { values } = stepEndOutputs(m, mb, tokenizer.padId); // (B, K) raw outputs at step ends
-        const l = prmLoss(values, mb, config.loss);
+      const rows = world.share(mb);
+      let loss = scope(() => {
+        if (rows.length === 0) return 0;
+        const { values } = stepEndOutputs(m, rows, tokenizer.padId); // (B, K) raw outputs at step ends
+        const l = prmLoss(values, rows, config.loss, countedSteps(mb, config.loss));
         l.backward();
         mp.gradientsToMasters();
+        return l.item();
+      });
+      await world.allReduceGrads(params);
+      [loss] = await world.sum([loss]);
+      const gradNorm = scope(() => {
         const norm = clipGradNorm(params, config.gradClip > 0 ? config.gradClip : Infinity);
         o.stepUpdate();
         o.zeroGrad();
         mp.mastersToModel();
-        return { loss: l.item(), gradNorm: norm };
+        return norm;
       });
       step += 1;
       window = { loss: window.loss + loss, steps: window.steps + 1 };
 
       // 4c. held-out evaluation
       const last = step === config.steps;
-      const evaluated = heldRows.length > 0 && (step % config.evalEvery === 0 || last);
+      const evaluated = heldRows.length > 0 && (step % config.evalEvery === 0 || last) && world.isMain;
       if (evaluated) evaluation = evaluate(m, heldRows, config, tokenizer.padId);
 
       // 4d. metrics: the mean training loss since the previous row, and the held-out metrics when evaluated
@@ -379,7 +396,8 @@ export async function trainPrm(
 
     // 5. stopped early, or nothing was left to do: the current state is the newest checkpoint, evaluated
     const checkpoint = checkpoints.finish(step);
-    if (!evaluation && heldRows.length > 0) evaluation = evaluate(m, heldRows, config, tokenizer.padId);
+    if (!evaluation && heldRows.length > 0 && world.isMain)
+      evaluation = evaluate(m, heldRows, config, tokenizer.padId);
     if (evaluation) writeHeldOutScores(runDir, heldRows, evaluation.scores);
     bar?.done();
     if (window.steps > 0) windowLoss = window.loss / window.steps;
@@ -409,9 +427,14 @@ export async function trainPrm(
 /**
  * The loss of a batch from raw outputs (B, K) at its step ends: mean over the steps that count of
  * (output − label)² (mse; every step, neutral ones toward 0), or of BCE(output as logit, label = +1)
- * (bce; ±1 steps only).
+ * (bce; ±1 steps only). `count`: the steps that count in the whole batch, when `rows` are a rank's share of it.
  */
-function prmLoss(values: Tensor, rows: readonly Example[], loss: PrmLoss): Tensor {
+function prmLoss(
+  values: Tensor,
+  rows: readonly Example[],
+  loss: PrmLoss,
+  count = countedSteps(rows, loss),
+): Tensor {
   const [b, k] = values.shape as [number, number];
   const target = new Float32Array(b * k);
   const weight = new Float32Array(b * k);
@@ -421,7 +444,6 @@ function prmLoss(values: Tensor, rows: readonly Example[], loss: PrmLoss): Tenso
       weight[i * k + j] = loss === "mse" || label !== 0 ? 1 : 0;
     }),
   );
-  const count = weight.reduce((a, w) => a + w, 0);
   return scope(() => {
     const t = tensor(target, { shape: [b, k] });
     const w = tensor(weight, { shape: [b, k] });
@@ -429,6 +451,11 @@ function prmLoss(values: Tensor, rows: readonly Example[], loss: PrmLoss): Tenso
       loss === "mse" ? values.sub(t).square() : F.binaryCrossEntropyWithLogits(values, t, "none"); // (B, K)
     return perStep.mul(w).sum().div(Math.max(1, count));
   });
+}
+
+/** The steps whose loss counts in `rows`: all with mse, the ±1 ones with bce. */
+function countedSteps(rows: readonly Example[], loss: PrmLoss): number {
+  return rows.reduce((n, r) => n + r.labels.filter((l) => loss === "mse" || l !== 0).length, 0);
 }
 
 /** A held-out evaluation: loss, metrics, and each row's step scores on the label scale. */

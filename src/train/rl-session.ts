@@ -16,6 +16,7 @@ import { Checkpoints, loadOptimizer, nextTurn, openTrainingRun, saveOptimizer } 
 import { problemsData, usableProblems } from "./rollout.js";
 import { promptingFor, type Prompting } from "./prompting.js";
 import type { MixedPrecision, Precision } from "./mixed-precision.js";
+import { DataParallel } from "./distributed.js";
 
 /** The config fields every RL trainer has: those the session reads, and the policy optimiser's. */
 export interface RlSessionConfig {
@@ -75,6 +76,8 @@ export interface RlSessionOptions<M> {
   onIteration?: (metrics: M) => void;
   /** The sandbox to run rollouts in; default: one made for this run (and closed after it). */
   executor?: SandboxExecutor;
+  /** The data-parallel ranks this process trains with (distributed.ts); default: one process. */
+  world?: DataParallel;
 }
 
 export interface RlResult<M> {
@@ -120,6 +123,8 @@ export class RlSession<M extends IterationRow> {
   iteration: number;
   /** The metrics rows of this session's iterations. */
   readonly rows: M[] = [];
+  /** The data-parallel ranks: rank 0 writes metrics, samples and checkpoints. */
+  readonly world: DataParallel;
   private readonly owned: { dispose(): void }[] = [];
   private readonly data;
   private checkpoints: Checkpoints | null = null;
@@ -141,10 +146,12 @@ export class RlSession<M extends IterationRow> {
     check(this.tokenizer);
     this.prompting = promptingFor(config.chatTemplate, config.policy!, label);
     this.data = problemsData(problems);
+    this.world = options.world ?? DataParallel.single;
     this.run = openTrainingRun(runDir, config, {
       resume: options.resume,
       lengthField: "iterations",
       data: this.data,
+      world: this.world,
     });
     this.resumed = this.run.resumedFrom;
     this.iteration = this.resumed?.step ?? 0;
@@ -188,9 +195,15 @@ export class RlSession<M extends IterationRow> {
       }),
     );
     const usable = usableProblems(problems, trained[0]!.model, this.tokenizer, this.label, this.prompting);
-    this.bar = this.options.quiet
-      ? null
-      : new Progress({ label: this.label, total: this.config.iterations, start: this.iteration, unit: "it" });
+    this.bar =
+      this.options.quiet || !this.world.isMain
+        ? null
+        : new Progress({
+            label: this.label,
+            total: this.config.iterations,
+            start: this.iteration,
+            unit: "it",
+          });
     this.bar?.log(
       `${this.label}: ${describe(usable)}` +
         (this.resumed ? `; resuming at iteration ${this.iteration}` : ""),
@@ -198,9 +211,12 @@ export class RlSession<M extends IterationRow> {
     return usable;
   }
 
-  /** Whether another iteration is due: the run is short of `iterations` and its signal has not stopped it. */
-  get running(): boolean {
-    return this.iteration < this.config.iterations && !this.options.signal?.aborted;
+  /**
+   * Whether another iteration is due: the run is short of `iterations` and its signal has not stopped it,
+   * agreed by every data-parallel rank (a Ctrl-C heard by one stops all at the same iteration).
+   */
+  async continues(): Promise<boolean> {
+    return this.iteration < this.config.iterations && !(await this.world.stopped(this.options.signal));
   }
 
   /**
@@ -216,7 +232,11 @@ export class RlSession<M extends IterationRow> {
     this.run.log({ ...(metrics as unknown as MetricsRow) });
     this.rows.push(metrics);
     const last = iteration === this.config.iterations;
-    if (this.config.samplesEvery > 0 && (iteration % this.config.samplesEvery === 0 || last))
+    if (
+      this.world.isMain &&
+      this.config.samplesEvery > 0 &&
+      (iteration % this.config.samplesEvery === 0 || last)
+    )
       writeSamples(iteration);
     if (iteration % this.config.checkpointEvery === 0 || last) this.checkpoints!.save(iteration);
     this.options.onIteration?.(metrics);

@@ -31,6 +31,7 @@ import {
   type ProcessRewardAt,
 } from "../rewards/index.js";
 import { dataFingerprint, shuffled } from "./order.js";
+import { DataParallel } from "./distributed.js";
 import type { RunData } from "./checkpoint.js";
 import type { PrmScorer } from "./prm-scorer.js";
 import { lengthPacks } from "./packs.js";
@@ -90,7 +91,8 @@ export interface Scored extends Judged {
 /**
  * Samples `samplesPerProblem` responses to each problem from `policy` (seeded by `seedKey`), runs each
  * against its problem's tests, and segments it into lines and `granularity` steps. Responses come out
- * grouped by problem, in the order of `problems`.
+ * grouped by problem, in the order of `problems`; with a data-parallel `world`, only those of this rank's
+ * block of problems.
  */
 export async function rollOut(
   policy: Llama,
@@ -101,6 +103,7 @@ export async function rollOut(
   seedKey: string,
   timer = new PhaseTimer(),
   prompting: Prompting = plainPrompting,
+  world: DataParallel = DataParallel.single,
 ): Promise<Judged[]> {
   const prompts = problems.map((p) => encodePrompt(tokenizer, prompting.text(p)));
   const samples = timer.time("generate", () =>
@@ -118,15 +121,20 @@ export async function rollOut(
       ),
     ),
   );
+  // Data-parallel: every rank samples the whole batch (one seeded stream over it, so the samples are one
+  // process's), then runs and segments only its block of problems.
+  const mine = world.range(problems.length);
   const sampled = problems.flatMap((problem, i) =>
-    samples[i]!.map((s) => ({
-      problem,
-      group: i,
-      prompt: prompts[i]!,
-      tokens: s.tokens,
-      sampledLogprobs: s.logprobs,
-      text: tokenizer.decode(s.tokens, { skipSpecial: true }),
-    })),
+    i < mine.start || i >= mine.end
+      ? []
+      : samples[i]!.map((s) => ({
+          problem,
+          group: i,
+          prompt: prompts[i]!,
+          tokens: s.tokens,
+          sampledLogprobs: s.logprobs,
+          text: tokenizer.decode(s.tokens, { skipSpecial: true }),
+        })),
   );
   // Every test runs when the reward counts them; the problem's own comparison mode comes with verdictFor.
   const limits = config.outcomeReward === "fraction" ? { stopOnFirstFailure: false } : {};
@@ -294,6 +302,7 @@ export async function rollOutAndScore(
   iteration: number,
   timer: PhaseTimer,
   prompting: Prompting = plainPrompting,
+  world: DataParallel = DataParallel.single,
 ): Promise<{ judged: Judged[]; scored: Scored[] }> {
   const chosen = iterationProblems(usable.length, config.problemsPerIteration, config.seed, iteration).map(
     (i) => usable[i]!,
@@ -308,10 +317,21 @@ export async function rollOutAndScore(
     `ppo/${config.seed}/rollouts/${iteration}`,
     timer,
     prompting,
+    world,
   );
   // A sandbox failure is not the program's doing (DESIGN.md): such a rollout gets no reward and no update.
   const scored = scoreRollouts(judged.filter(trainable), models, tokenizer, config, timer);
-  return { judged, scored };
+  if (world.size === 1) return { judged, scored };
+  // Every rank gets the whole batch, in one process's order, for statistics over it (group advantages,
+  // whitening, metrics); a rollout travels without its problem, which every rank has.
+  const gather = async <T extends Judged>(rows: T[]): Promise<T[]> =>
+    (await world.gather(rows.map((r): Omit<T, "problem"> => ({ ...r, problem: undefined })))).map(
+      (r) => ({ ...r, problem: chosen[r.group]! }) as T,
+    );
+  return timer.timeAsync("gather", async () => ({
+    judged: await gather(judged),
+    scored: await gather(scored),
+  }));
 }
 
 /**

@@ -52,6 +52,7 @@ import {
 } from "./config-checks.js";
 import { MixedPrecision, type Precision } from "./mixed-precision.js";
 import { dataFingerprint, epochOrder } from "./order.js";
+import { DataParallel } from "./distributed.js";
 
 /** One training example: the model learns to continue `prompt` with `completion`. */
 export interface SftExample {
@@ -83,7 +84,7 @@ export interface SftConfig {
   model: SftModelConfig;
   /** Longest example in tokens (begin token, prompt, completion, end token); longer examples are skipped. */
   maxLength: number;
-  /** Examples per optimiser step. */
+  /** Examples per optimiser step: the global batch, which data-parallel ranks split (distributed.ts). */
   batchSize: number;
   /** Optimiser steps in all. */
   steps: number;
@@ -182,6 +183,8 @@ export interface SftOptions {
   quiet?: boolean;
   /** Stops at the next step boundary, after writing a checkpoint there. */
   signal?: AbortSignal;
+  /** The data-parallel ranks this process trains with (distributed.ts); default: one process. */
+  world?: DataParallel;
 }
 
 export interface SftResult {
@@ -212,12 +215,14 @@ export async function trainSft(
   options: SftOptions = {},
 ): Promise<SftResult> {
   checkSftConfig(config);
-  // 1. run folder: a resumed run must be the same training; only its length may change
+  const world = options.world ?? DataParallel.single;
+  // 1. run folder: a resumed run must be the same training; only its length may change (rank 0 writes it)
   const fingerprint = dataFingerprint(data, (e) => [e.prompt, e.completion]);
   const run = openTrainingRun(runDir, config, {
     resume: options.resume,
     lengthField: "steps",
     data: { fingerprint, field: "data", what: "data", remedy: "the same data" },
+    world,
   });
   const resumed = run.resumedFrom;
   let model: Llama | null = null;
@@ -294,14 +299,19 @@ export async function trainSft(
       tokens = Number(resumed.trainer.tokens);
       trainSeconds = Number(resumed.trainer.trainSeconds);
     }
-    const bar = options.quiet
-      ? null
-      : new Progress({ label: "sft", total: config.steps, start: step, unit: "step" });
+    // every rank starts from rank 0's weights (they already agree: the same seed or checkpoint)
+    await world.broadcastParams(params);
+    precision.mastersToModel(); // under mixed precision the masters were broadcast
+    const bar =
+      options.quiet || !world.isMain
+        ? null
+        : new Progress({ label: "sft", total: config.steps, start: step, unit: "step" });
     bar?.log(
       `sft: ${(model.numParameters() / 1e6).toFixed(2)}M-parameter model, vocabulary ${tokenizer.vocabSize}, ` +
         `${trainRows.length} training and ${evalRows.length} held-out examples` +
         (skipped ? ` (${skipped} longer than ${config.maxLength} tokens skipped)` : "") +
-        (resumed ? `; resuming at step ${step}` : ""),
+        (resumed ? `; resuming at step ${step}` : "") +
+        (world.size > 1 ? `; data-parallel over ${world.size} ranks` : ""),
     );
 
     const m = model;
@@ -333,7 +343,7 @@ export async function trainSft(
     let windowLoss: number | null = null;
     const session = { tokens: 0, seconds: 0 };
     let order = { epoch: -1, indices: [] as number[] };
-    while (step < config.steps && !options.signal?.aborted) {
+    while (step < config.steps && !(await world.stopped(options.signal))) {
       // 5a. the batch: the step gives the epoch and the position in its seeded order
       const epoch = Math.floor(step / batchesPerEpoch);
       if (order.epoch !== epoch)
@@ -343,20 +353,35 @@ export async function trainSft(
       const width = config.padToLongest ? Math.max(...mb.map((r) => r.ids.length)) : config.maxLength;
       const mbTokens = mb.reduce((n, r) => n + r.ids.length, 0);
 
-      // 5b. one optimiser step
+      // 5b. one optimiser step. Data-parallel: each rank's loss is the sum over its share's completion
+      // tokens divided by the whole batch's count, so the summed gradients are the batch mean's gradient.
       const began = performance.now();
       o.lr = schedule(step);
-      const { loss, gradNorm } = scope(() => {
-        const { input, labels } = batchTensors(mb, width, tokenizer.padId); // (B, width − 1) each
+      const rows = world.share(mb);
+      const batchTargets = mb.reduce((n, r) => n + r.ids.length - r.promptLength, 0);
+      let loss = scope(() => {
+        if (rows.length === 0) return 0;
+        const { input, labels } = batchTensors(rows, width, tokenizer.padId); // (B, width − 1) each
         const logits = m.logits(m.forward(input)); // (B, width − 1, V)
-        const l = F.crossEntropy(logits.flatten(0, 1), labels.flatten(), { ignoreIndex: -100 });
+        const l =
+          world.size === 1
+            ? F.crossEntropy(logits.flatten(0, 1), labels.flatten(), { ignoreIndex: -100 })
+            : F.crossEntropy(logits.flatten(0, 1), labels.flatten(), {
+                ignoreIndex: -100,
+                reduction: "sum",
+              }).div(batchTargets);
         l.backward();
         mp.gradientsToMasters();
+        return l.item();
+      });
+      await world.allReduceGrads(params);
+      [loss] = await world.sum([loss]);
+      const gradNorm = scope(() => {
         const norm = clipGradNorm(params, config.gradClip > 0 ? config.gradClip : Infinity);
         o.stepUpdate();
         o.zeroGrad();
         mp.mastersToModel();
-        return { loss: l.item(), gradNorm: norm };
+        return norm;
       });
       const seconds = (performance.now() - began) / 1000;
       step += 1;
@@ -374,7 +399,11 @@ export async function trainSft(
       // 5c. evaluation loss on the held-out slice
       const last = step === config.steps;
       const evaluated = evalRows.length > 0 && (step % config.evalEvery === 0 || last);
-      if (evaluated) evalLoss = evaluate(m, evalRows, config, tokenizer.padId);
+      if (evaluated) {
+        // data-parallel: each rank sums its share of the held-out tokens' losses
+        const [sum, count] = await world.sum(evaluate(m, world.share(evalRows), config, tokenizer.padId));
+        evalLoss = sum! / count!;
+      }
 
       // 5d. metrics: the mean training loss since the previous row
       if (step % config.logEvery === 0 || last || evaluated) {
@@ -449,8 +478,8 @@ function batchTensors(rows: Encoded[], width: number, padId: number): { input: T
   };
 }
 
-/** Mean cross-entropy per completion token over the held-out examples. */
-function evaluate(model: Llama, rows: Encoded[], config: SftConfig, padId: number): number {
+/** Summed cross-entropy over the held-out examples' completion tokens, and their count. */
+function evaluate(model: Llama, rows: Encoded[], config: SftConfig, padId: number): [number, number] {
   let sum = 0;
   let count = 0;
   model.eval();
@@ -469,7 +498,7 @@ function evaluate(model: Llama, rows: Encoded[], config: SftConfig, padId: numbe
     }
   });
   model.train();
-  return sum / count;
+  return [sum, count];
 }
 
 /** A seeded floor(n · fraction) of the examples held out; both parts keep the data's order. */

@@ -6,6 +6,7 @@ import { readRunConfig, resolveConfig, runConfigFile } from "../../runs/index.js
 import { dpoDefaults, trainDpo, type DpoConfig } from "../../train/dpo.js";
 import { readDpoPairs, readWholeResponsePairs } from "../../train/dpo-data.js";
 import { numberOption, parseOptions, requiredOption } from "../args.js";
+import { nprocHelp, nprocOption, ranksFor } from "../launch.js";
 import { UsageError, type Command } from "../command.js";
 import {
   asUsageError,
@@ -21,7 +22,7 @@ import {
 const name = "dpo";
 
 const help = `Usage: linewise dpo --policy CKPT (--pairs FILE | --labels FILE)... --out RUN [--beta X] [--epochs N]
-                    [--config FILE] [--resume] [--gradient-checkpointing on|off] [--precision float32|bfloat16]
+                    [--config FILE] [--resume] [--gradient-checkpointing on|off] [--precision float32|bfloat16] [--nproc N]
 
 Direct preference optimisation: the policy learns to prefer each pair's chosen step over its rejected step
 after the same context (the problem's prompt and the response so far), relative to the frozen starting
@@ -42,6 +43,7 @@ Options:
   --beta X        β of the DPO loss (default ${dpoDefaults.beta})
   --epochs N      passes over the training pairs (overrides the config); with --resume it may extend the run
 ${resumableHelp}
+${nprocHelp(18)}
   --config FILE   JSON fields laid over the defaults below, e.g. {"lr": 5e-5, "batchSize": 32}
   --resume        continue RUN from its newest checkpoint with the config in RUN/config.json
 
@@ -69,6 +71,7 @@ export const dpoCommand: Command = {
       config: { type: "string" },
       resume: { type: "boolean" },
       ...resumableOptions,
+      ...nprocOption,
     });
     const out = requiredOption(name, "out", values.out);
     const resuming = values.resume === true && existsSync(join(out, runConfigFile));
@@ -82,6 +85,8 @@ export const dpoCommand: Command = {
       throw new UsageError(`linewise ${name}: --beta expects a positive number, got '${values.beta}'`);
     const epochs = countOption(name, "epochs", values.epochs);
     checkpointOption(name, "policy", values.policy);
+    const world = await ranksFor(name, values.nproc, argv);
+    if (typeof world === "number") return world;
 
     const interrupt = stopOnInterrupt(name, "step");
     try {
@@ -98,6 +103,7 @@ export const dpoCommand: Command = {
       const result = await trainDpo(config, pairs, out, {
         resume: values.resume === true,
         signal: interrupt.signal,
+        world,
       });
       const held = result.eval;
       console.error(
@@ -112,6 +118,7 @@ export const dpoCommand: Command = {
       throw asUsageError(e, LabelFileError);
     } finally {
       interrupt.release();
+      world.close();
     }
   },
 };

@@ -9,6 +9,7 @@ import {
   type GrpoPresetName,
 } from "../../train/grpo.js";
 import { parseOptions } from "../args.js";
+import { nprocHelp, nprocOption } from "../launch.js";
 import { executorHelp, executorOptions } from "../executor-option.js";
 import { UsageError, type Command } from "../command.js";
 import {
@@ -32,7 +33,7 @@ const help = `Usage: linewise grpo --policy CKPT --problems FILE --out RUN [--al
                      [--kl-penalty loss|reward] [--beta X] [--scale-rewards on|off]
                      [--loss-averaging sequence|token|constant] [--seed N] [--iterations N]
                      [--chat-template auto|FILE] [--gradient-checkpointing on|off]
-                     [--precision float32|bfloat16]
+                     [--precision float32|bfloat16] [--nproc N]
                      [--config FILE] [--resume]
 
 GRPO and RLOO, the critic-free trainers: each iteration samples a group of responses to each training
@@ -74,6 +75,7 @@ Options:
                        or a .jinja FILE; the reply opens with the prompt's code, so the response still
                        continues it; none (default): the prompt as it is
 ${resumableHelp}
+${nprocHelp(23)}
   --config FILE        JSON fields laid over the preset, e.g. {"samplesPerProblem": 8, "policyLr": 5e-5}
   --resume             continue RUN from its newest checkpoint with the config in RUN/config.json
 ${executorHelp(23)}
@@ -119,6 +121,7 @@ export const grpoCommand: Command = {
       config: { type: "string" },
       resume: { type: "boolean" },
       ...executorOptions,
+      ...nprocOption,
     });
     if (values["value-init"] !== undefined)
       throw new UsageError(
@@ -133,6 +136,7 @@ export const grpoCommand: Command = {
           ? resumedRunConfig(name, out, grpoPresets.grpo, values, flags, ["policy", "prm"])
           : newConfig(values.preset, values.config, values.policy!, values.prm, flags),
       trainGrpo,
+      argv,
     );
   },
 };

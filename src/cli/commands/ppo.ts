@@ -2,6 +2,7 @@
 import { problemFormats } from "../../problems/loaders/index.js";
 import { ppoPresets, trainPpo, type PpoConfig, type PpoPresetName } from "../../train/ppo.js";
 import { parseOptions } from "../args.js";
+import { nprocHelp, nprocOption } from "../launch.js";
 import { executorHelp, executorOptions } from "../executor-option.js";
 import { UsageError, type Command } from "../command.js";
 import {
@@ -23,7 +24,7 @@ const help = `Usage: linewise ppo --policy CKPT --problems FILE --out RUN [--prm
                     [--dense-reward on|off] [--value-init prm|policy] [--reward binary|compiler|fraction]
                     [--lambda-pass X] [--lambda-fail X] [--beta X] [--seed N] [--iterations N]
                     [--chat-template auto|FILE] [--gradient-checkpointing on|off]
-                    [--precision float32|bfloat16]
+                    [--precision float32|bfloat16] [--nproc N]
                     [--config FILE] [--resume]
 
 PPO on training problems: each iteration samples responses from the policy, runs them against the unit
@@ -59,6 +60,7 @@ Options:
                        or a .jinja FILE; the reply opens with the prompt's code, so the response still
                        continues it; none (default): the prompt as it is
 ${resumableHelp}
+${nprocHelp(23)}
   --config FILE        JSON fields laid over the preset, e.g. {"problemsPerIteration": 32, "policyLr": 5e-5}
   --resume             continue RUN from its newest checkpoint with the config in RUN/config.json
 ${executorHelp(23)}
@@ -100,6 +102,7 @@ export const ppoCommand: Command = {
       config: { type: "string" },
       resume: { type: "boolean" },
       ...executorOptions,
+      ...nprocOption,
     });
     const flags = configFlags(values);
     return runRlCommand(
@@ -110,6 +113,7 @@ export const ppoCommand: Command = {
           ? resumedRunConfig(name, out, ppoPresets.psgpo, values, flags, ["policy", "prm"])
           : newConfig(values.preset, values.config, values.policy!, values.prm, flags),
       trainPpo,
+      argv,
     );
   },
 };

@@ -6,6 +6,7 @@ import { readRunConfig, resolveConfig, runConfigFile } from "../../runs/index.js
 import { sftDefaults, trainSft, type SftConfig } from "../../train/sft.js";
 import { readSftData } from "../../train/sft-data.js";
 import { parseOptions, requiredOption } from "../args.js";
+import { nprocHelp, nprocOption, ranksFor } from "../launch.js";
 import { UsageError, type Command } from "../command.js";
 import {
   asUsageError,
@@ -20,7 +21,7 @@ import {
 const name = "sft";
 
 const help = `Usage: linewise sft --data FILE --out RUN [--config FILE] [--resume] [--steps N]
-                    [--gradient-checkpointing on|off] [--precision float32|bfloat16]
+                    [--gradient-checkpointing on|off] [--precision float32|bfloat16] [--nproc N]
 
 Supervised fine-tuning: trains the policy to continue each prompt with its completion. An example is
 <bos> prompt completion <eos>; the loss covers the completion and the end token only. Without a
@@ -39,6 +40,7 @@ Options:
   --steps N      total optimiser steps (overrides the config); with --resume it may extend the run,
                  and the cosine schedule is stretched to the new length from the resumed step on
 ${resumableHelp}
+${nprocHelp(17)}
 
 Config fields and defaults (each field is documented in src/train/sft.ts, SftConfig):
 ${Object.entries(sftDefaults)
@@ -62,11 +64,14 @@ export const sftCommand: Command = {
       resume: { type: "boolean" },
       steps: { type: "string" },
       ...resumableOptions,
+      ...nprocOption,
     });
     const dataFile = requiredOption(name, "data", values.data);
     const out = requiredOption(name, "out", values.out);
     const steps = countOption(name, "steps", values.steps);
     const checkpointing = resumableFlags(name, values);
+    const world = await ranksFor(name, values.nproc, argv);
+    if (typeof world === "number") return world;
 
     const interrupt = stopOnInterrupt(name, "step");
     try {
@@ -75,6 +80,7 @@ export const sftCommand: Command = {
       const result = await trainSft(config, data, out, {
         resume: values.resume === true,
         signal: interrupt.signal,
+        world,
       });
       const evalText = result.evalLoss === null ? "" : `, eval loss ${result.evalLoss.toFixed(4)}`;
       console.error(
@@ -86,6 +92,7 @@ export const sftCommand: Command = {
       throw asUsageError(e, ProblemFileError, MalformedRowError);
     } finally {
       interrupt.release();
+      world.close();
     }
   },
 };

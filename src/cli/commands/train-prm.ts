@@ -7,6 +7,7 @@ import { selectionStrategies, type SelectionStrategy } from "../../labels/select
 import { readRunConfig, resolveConfig, runConfigFile } from "../../runs/index.js";
 import { prmDefaults, trainPrm, type PrmConfig, type PrmLoss, type PrmMetrics } from "../../train/prm.js";
 import { parseOptions, requiredOption } from "../args.js";
+import { nprocHelp, nprocOption, ranksFor } from "../launch.js";
 import { UsageError, type Command } from "../command.js";
 import {
   asUsageError,
@@ -23,7 +24,7 @@ const name = "train-prm";
 
 const help = `Usage: linewise train-prm --labels FILE --init CKPT --out RUN [--loss mse|bce]
                           [--select full|remove-hard|medium-only|revised-only] [--config FILE] [--resume] [--steps N]
-                          [--gradient-checkpointing on|off] [--precision float32|bfloat16]
+                          [--gradient-checkpointing on|off] [--precision float32|bfloat16] [--nproc N]
 
 Trains a process reward model: the backbone of CKPT with a scalar head reads prompt + response and is
 trained at each step's end token (the token holding the step's last character) against the step's label.
@@ -46,6 +47,7 @@ Options:
   --resume       continue RUN from its newest checkpoint with the config in RUN/config.json
   --steps N      total optimiser steps (overrides the config); with --resume it may extend the run
 ${resumableHelp}
+${nprocHelp(17)}
 
 Config fields and defaults (each field is documented in src/train/prm.ts, PrmConfig):
 ${Object.entries(prmDefaults)
@@ -71,6 +73,7 @@ export const trainPrmCommand: Command = {
       resume: { type: "boolean" },
       steps: { type: "string" },
       ...resumableOptions,
+      ...nprocOption,
     });
     const labelsFile = requiredOption(name, "labels", values.labels);
     const out = requiredOption(name, "out", values.out);
@@ -90,6 +93,8 @@ export const trainPrmCommand: Command = {
         `linewise ${name}: --labels ${labelsFile}: no such file; write one with 'linewise label'`,
       );
     checkpointOption(name, "init", values.init);
+    const world = await ranksFor(name, values.nproc, argv);
+    if (typeof world === "number") return world;
 
     const interrupt = stopOnInterrupt(name, "step");
     try {
@@ -104,18 +109,19 @@ export const trainPrmCommand: Command = {
       const records = readLabels(labelsFile);
       if (records.length === 0)
         throw new UsageError(`linewise ${name}: ${labelsFile} holds no label records`);
-      const result = await trainPrm(config, records, out, { resume, signal: interrupt.signal });
+      const result = await trainPrm(config, records, out, { resume, signal: interrupt.signal, world });
       console.error(
         `${name}: ${result.stopped ? "stopped" : "done"} at step ${result.step}${result.loss === null ? "" : `, recent training loss ${result.loss.toFixed(4)}`}`,
       );
       if (result.heldOut) console.error(describeHeldOut(result.heldOut, result.problems.heldOut));
-      writeRunReport(name, out);
+      if (world.isMain) writeRunReport(name, out);
       console.log(result.checkpoint);
       return result.stopped ? 130 : 0;
     } catch (e) {
       throw asUsageError(e, LabelFileError);
     } finally {
       interrupt.release();
+      world.close();
     }
   },
 };
