@@ -6,9 +6,10 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createExecutor, type SandboxExecutor } from "../../src/exec/index.js";
@@ -226,5 +227,150 @@ test("linewise exec --exec-url sandboxfusion+… writes the verdicts a local run
   } finally {
     rmSync(dir, { recursive: true, force: true });
     await served.stop();
+  }
+});
+
+test("SandboxFusion's statuses: SandboxError is a sandbox error (retried twice), TimeLimitExceeded a timeout", async () => {
+  // A stand-in that answers every /run_code with the next canned response (no program runs).
+  let answer: Record<string, unknown> = {};
+  let requests = 0;
+  const fake = createServer((req, res) => {
+    requests++;
+    req.resume();
+    req.on("end", () => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify(answer));
+    });
+  });
+  await new Promise<void>((resolve) => fake.listen(0, "127.0.0.1", resolve));
+  const port = (fake.address() as AddressInfo).port;
+  const remote = new RemoteExecutor({ urls: [`sandboxfusion+http://127.0.0.1:${port}`] });
+  try {
+    answer = { status: "SandboxError", message: "no runner", run_result: null };
+    const broken = await remote.run(add, callTests);
+    assert.equal(broken.status, "sandbox_error");
+    assert.match(broken.detail!, /SandboxFusion: no runner/);
+    assert.equal(requests, 3, "tried once and retried twice");
+    answer = {
+      status: "Failed",
+      message: "",
+      run_result: {
+        status: "TimeLimitExceeded",
+        execution_time: 9,
+        return_code: null,
+        stdout: "",
+        stderr: "",
+      },
+    };
+    assert.equal((await remote.run(add, callTests)).status, "timeout");
+    const script = await remote.script("while True: pass", "");
+    assert.deepEqual([script.outcome, script.exitCode], ["timeout", null]);
+    // No result line (the harness could not start): a sandbox error naming the exit code and stderr.
+    answer = {
+      status: "Failed",
+      message: "",
+      run_result: {
+        status: "Finished",
+        execution_time: 0.1,
+        return_code: 1,
+        stdout: "0".repeat(32) + " AAAA\n",
+        stderr: "Traceback (most recent call last):\nImportError: no module named zlib\n",
+      },
+    };
+    const missing = await remote.run(add, callTests);
+    assert.equal(missing.status, "sandbox_error");
+    assert.match(missing.detail!, /no result \(exit code 1\).*ImportError/);
+    // A script killed by a signal: Python's subprocess says −9, a shell (and linewise) 128 + 9.
+    answer = {
+      status: "Failed",
+      message: "",
+      run_result: { status: "Finished", execution_time: 0.1, return_code: -9, stdout: "x", stderr: "" },
+    };
+    const killed = await remote.script("import os; os.kill(os.getpid(), 9)", "");
+    assert.deepEqual([killed.outcome, killed.exitCode, killed.stdout], ["finished", 137, "x"]);
+  } finally {
+    await remote.close();
+    fake.close();
+  }
+});
+
+test("a request the server refuses (HTTP 4xx) fails its program with the server's message", async () => {
+  const remote = new RemoteExecutor({ urls: [url] });
+  try {
+    await assert.rejects(
+      remote.run(add, callTests, { memoryBytes: 64 * 1024 ** 3 }),
+      /HTTP 400 .*memory_limit_MB/,
+    );
+  } finally {
+    await remote.close();
+  }
+});
+
+test("a fresh python3 per request, as SandboxFusion without isolation runs code: the local verdicts", async () => {
+  // A stand-in for SandboxFusion's `isolation: none` runner: `python3 FILE < stdin` in a folder of its
+  // own, killed at run_timeout, unsandboxed (so only benign programs here), as whatever user runs this
+  // test (as root, the harness drops the program to UID 65534 itself). No linewise server is involved:
+  // the harness starts cold, none of its modules preloaded.
+  const fake = createServer((req, res) => {
+    let text = "";
+    req.on("data", (d: Buffer) => (text += d));
+    req.on("end", () => {
+      const r = JSON.parse(text) as { code: string; stdin: string; run_timeout: number };
+      const dir = mkdtempSync(join(tmpdir(), "linewise-fake-sf-"));
+      writeFileSync(join(dir, "main.py"), r.code);
+      const started = Date.now();
+      const p = spawn("python3", ["main.py"], { cwd: dir });
+      let [stdout, stderr, late] = ["", "", false];
+      p.stdout.on("data", (d: Buffer) => (stdout += d));
+      p.stderr.on("data", (d: Buffer) => (stderr += d));
+      p.stdin.end(r.stdin);
+      const timer = setTimeout(() => ((late = true), p.kill("SIGKILL")), r.run_timeout * 1000);
+      p.on("close", (code) => {
+        clearTimeout(timer);
+        rmSync(dir, { recursive: true, force: true });
+        const run = {
+          status: late ? "TimeLimitExceeded" : "Finished",
+          execution_time: (Date.now() - started) / 1000,
+          return_code: late ? null : code,
+          stdout,
+          stderr,
+        };
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(
+          JSON.stringify({ status: late || code ? "Failed" : "Success", message: "", run_result: run }),
+        );
+      });
+    });
+  });
+  await new Promise<void>((resolve) => fake.listen(0, "127.0.0.1", resolve));
+  const remote = new RemoteExecutor({
+    urls: [`sandboxfusion+http://127.0.0.1:${(fake.address() as AddressInfo).port}?concurrency=2`],
+  });
+  try {
+    const benign = [
+      ...execJobs.slice(0, 8),
+      { program: "import sys\nsys.exit(3)\n", tests: stdioTests },
+      { program: "import time\ndef add(a, b):\n    time.sleep(10)\n", tests: callTests, limits: quick },
+      {
+        program: "def add(a, b):\n    return 'x' * 3000000\n",
+        tests: callTests,
+        limits: { stopOnFirstFailure: false },
+      },
+      {
+        program:
+          "import os, time\ndef add(a, b):\n    if os.fork() == 0:\n        time.sleep(30)\n    return a + b\n",
+        tests: callTests,
+      },
+    ];
+    const local = await Promise.all(benign.map((j) => executor.run(j.program, j.tests, j.limits)));
+    const remoteVerdicts = await Promise.all(benign.map((j) => remote.run(j.program, j.tests, j.limits)));
+    assert.deepEqual(remoteVerdicts.map(untimed), local.map(untimed));
+    assert.deepEqual(
+      local.slice(8).map((v) => v.status),
+      ["runtime_error", "timeout", "output_limit", "pass"],
+    );
+  } finally {
+    await remote.close();
+    fake.close();
   }
 });
