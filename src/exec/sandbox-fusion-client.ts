@@ -7,6 +7,17 @@
  * program cannot forge or corrupt them), and are graded here by the Grader a local run uses, so
  * expected values never enter the sandbox and the verdicts equal a local run's. `script` jobs are sent
  * as they are: that is what /run_code is for.
+ *
+ * SandboxFusion's statuses, as the local executor's outcomes:
+ * - top-level `SandboxError`, `run_result.status` `Error`, or no result line: the sandbox failed, not the
+ *   program: a `sandbox_error`, retried twice (as locally), never a reward;
+ * - `Success` / `Failed` with `run_result.status` `Finished`: the harness's own end decides (its wall-clock
+ *   limit, output cap, the child's exit), exactly as server.py's `E` line does locally; the top-level
+ *   status says only whether the harness script exited with 0 and is not read;
+ * - `TimeLimitExceeded` without a result line: the harness (whose own limit is run_timeout less a grace)
+ *   was stalled: a `timeout`, as the local executor's backstop;
+ * - HTTP 4xx: the request is refused as sent (a limit over the server's): the job fails with its message;
+ *   a network error or HTTP 5xx: the caller runs the job on another server.
  */
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
