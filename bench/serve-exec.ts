@@ -1,8 +1,10 @@
 /**
  * The executor service's benchmark (issue 13): HumanEval's reference solutions run by the in-process
- * executor (the baseline), through `linewise serve-exec`'s batch route by the `--exec-url` client, and as
- * SandboxFusion `/run_code` requests, each with the same number of sandboxed workers, in one process over
- * 127.0.0.1. Reports programs per second and each program's latency (p50, p99: from being handed over to
+ * executor (the baseline), through `linewise serve-exec`'s batch route by the `--exec-url` client, as
+ * SandboxFusion `/run_code` requests (the script and its `check` alone), and by the `--exec-url` client's
+ * SandboxFusion backend (`sandboxfusion+http://…`: each program with its tests inside linewise's harness,
+ * one /run_code request each, graded on the client), each with the same number of sandboxed workers, in
+ * one process over 127.0.0.1. Reports programs per second and each program's latency (p50, p99: from being handed over to
  * its verdict) per path, and the throughput ratio to the baseline. Rounds alternate so that load on the
  * machine hits every path.
  */
@@ -32,6 +34,7 @@ export async function benchServeExec(options: { rounds?: number; programs?: numb
   const server = new ExecServer({ executor: served, slots });
   const url = `http://127.0.0.1:${(await server.listen(0)).port}`;
   const remote = new RemoteExecutor({ urls: [url] });
+  const fusion = new RemoteExecutor({ urls: [`sandboxfusion+${url}?concurrency=${2 * slots}`] });
   // Every path is driven alike: 2×slots programs in flight (what --exec-url keeps on a server), so the
   // latencies are per program, not time spent queued behind the rest of the batch.
   const paths: Record<string, (s: Sample, tag: string) => Promise<boolean>> = {
@@ -45,6 +48,7 @@ export async function benchServeExec(options: { rounds?: number; programs?: numb
       });
       return ((await res.json()) as { status: string }).status === "Success";
     },
+    fusionClient: async (s, tag) => (await fusion.run(s.program + tag, s.tests, limits)).status === "pass",
   };
   const times: Record<string, PathTimes> = {};
   for (const name of Object.keys(paths)) times[name] = { seconds: [], latencies: [], ok: 0 };
@@ -68,6 +72,7 @@ export async function benchServeExec(options: { rounds?: number; programs?: numb
     }
   } finally {
     await remote.close();
+    await fusion.close();
     await server.close();
     await local.close();
   }

@@ -1,11 +1,12 @@
 /**
  * `--exec-url URL…` and `--exec-token TOKEN`, shared by every command that runs programs (exec, eval,
- * label, ppo, grpo, compare): with URLs, programs run on `linewise serve-exec` servers (a RemoteExecutor
- * spreading them by free slots and re-running a failed server's programs elsewhere); without, in a local
- * sandbox. One place, so each command gains the options by spreading `executorOptions` into its own.
+ * label, ppo, grpo, compare): with URLs, programs run on `linewise serve-exec` servers or, for URLs
+ * `sandboxfusion+http://…`, SandboxFusion servers (a RemoteExecutor spreading them by free slots and
+ * re-running a failed server's programs elsewhere); without, in a local sandbox. One place, so each command gains the options by spreading `executorOptions` into its own.
  */
 import { createExecutor, type ExecutorOptions, type SandboxExecutor } from "../exec/index.js";
 import { RemoteExecutor } from "../exec/remote.js";
+import { execTarget } from "../exec/sandbox-fusion-client.js";
 import { envVars } from "../env.js";
 import { UsageError } from "./command.js";
 
@@ -23,7 +24,9 @@ export function executorHelp(width: number): string {
       [
         "run programs on 'linewise serve-exec' servers instead of a local sandbox;",
         "repeat it or separate URLs with commas: programs go to whichever server has",
-        "free slots, and a server that fails has its programs re-run on another",
+        "free slots, and a server that fails has its programs re-run on another;",
+        "sandboxfusion+http://HOST:PORT[?concurrency=N] is a SandboxFusion server",
+        "(its /run_code runs linewise's harness; N requests at once, default 4)",
       ],
     ],
     ["--exec-token T", ["bearer token for those servers (default: $LINEWISE_TOKEN)"]],
@@ -46,16 +49,11 @@ export function execUrls(command: string, values: { "exec-url"?: string[] | unde
     .map((u) => u.trim())
     .filter(Boolean);
   for (const url of urls) {
-    let parsed: URL;
     try {
-      parsed = new URL(url);
-    } catch {
-      throw new UsageError(
-        `linewise ${command}: --exec-url '${url}' is not a URL (e.g. http://127.0.0.1:8100)`,
-      );
+      execTarget(url);
+    } catch (e) {
+      throw new UsageError(`linewise ${command}: --exec-url ${(e as Error).message}`);
     }
-    if (parsed.protocol !== "http:" && parsed.protocol !== "https:")
-      throw new UsageError(`linewise ${command}: --exec-url '${url}' must start with http:// or https://`);
   }
   return urls;
 }

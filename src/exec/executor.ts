@@ -89,7 +89,8 @@ const maxStartFailures = 3;
 type GraderTests = ConstructorParameters<typeof Grader>[1];
 
 /** A job as the executor sends it; call jobs may add per-case limits and ask for each call's time. */
-type Job = Omit<JobMessage, "id" | "secret"> & { caseMs?: number[]; timed?: boolean };
+export type SandboxJob = Omit<JobMessage, "id" | "secret"> & { caseMs?: number[]; timed?: boolean };
+type Job = SandboxJob;
 
 interface Task {
   job: Job;
@@ -112,7 +113,8 @@ function abortError(signal?: AbortSignal): Error {
   return reason instanceof Error ? reason : new DOMException("the run was aborted", "AbortError");
 }
 
-const noEnd: RunEnd = {
+/** A run end with nothing to report, for runs that have none of their own. */
+export const noEnd: RunEnd = {
   timeout: false,
   memory: false,
   overflow: false,
@@ -162,21 +164,7 @@ class Pool implements SandboxExecutor {
 
   async run(program: string, tests: Tests, options: RunOptions = {}): Promise<Verdict> {
     if (this.closed) throw new Error("executor: closed");
-    const limits = resolveLimits(this.baseLimits, options);
-    const compare: Comparison = options.compare ?? { mode: tests.kind === "stdio" ? "lines" : "exact" };
-    const base = {
-      program,
-      stopOnFirst: limits.stopOnFirstFailure,
-      limits: this.jobLimits(limits, resultBytes(limits, testCount(tests), expectedBytes(tests))),
-    };
-    let job: Task["job"];
-    if (tests.kind === "stdio") job = { ...base, kind: "stdio", inputs: tests.cases.map((c) => c.input) };
-    else if (tests.kind === "call") {
-      job = { ...base, kind: "call", fnName: tests.fnName, args: tests.cases.map((c) => c.args) };
-      if (options.caseWallMs) job.caseMs = caseLimits(options.caseWallMs, tests.cases.length);
-    } else if (tests.kind === "assert")
-      job = { ...base, kind: "assert", setup: tests.setup ?? null, asserts: tests.asserts };
-    else throw new TypeError(`executor: unknown test kind ${(tests as { kind: unknown }).kind}`);
+    const { job, limits, compare } = runJob(program, tests, options, this.baseLimits);
     const key = cacheKey([
       harnessVersion(),
       gradingVersion(),
@@ -206,16 +194,7 @@ class Pool implements SandboxExecutor {
     options: RunOptions = {},
   ): Promise<Capture> {
     if (this.closed) throw new Error("executor: closed");
-    const limits = resolveLimits(this.baseLimits, { ...options, stopOnFirstFailure: false });
-    const job: Task["job"] = {
-      kind: "call",
-      program,
-      fnName,
-      args: argsList,
-      stopOnFirst: false,
-      limits: this.jobLimits(limits, Math.max(resultBytes(limits, argsList.length), captureResultBytes)),
-      timed: true,
-    };
+    const { job, limits } = captureJob(program, fnName, argsList, options, this.baseLimits);
     const key = cacheKey([
       harnessVersion(),
       "capture",
@@ -260,7 +239,7 @@ class Pool implements SandboxExecutor {
       program,
       inputs: [stdin],
       stopOnFirst: false,
-      limits: this.jobLimits(limits, resultBytes(limits, 1)),
+      limits: jobLimits(limits, resultBytes(limits, 1)),
     };
     const tests: Tests = { kind: "stdio", cases: [{ input: stdin, output: "" }] };
     const { verdict, grader } = await this.submit(job, tests, { mode: "exact" }, options.signal);
@@ -273,18 +252,6 @@ class Pool implements SandboxExecutor {
     for (const task of this.queue.splice(0)) task.reject(error);
     for (const wake of this.waiting.splice(0)) wake();
     await Promise.all([...this.live].map((w) => w.close()));
-  }
-
-  private jobLimits(limits: Required<Limits>, results: number): JobMessage["limits"] {
-    const { wallMs, cpuMs, memoryBytes, outputBytes } = limits;
-    return {
-      wallMs,
-      cpuMs,
-      memoryBytes,
-      outputBytes,
-      resultBytes: results,
-      nproc: processLimit,
-    };
   }
 
   /** `compute` once per key: from the cache, from a run already in flight, or by running it. */
@@ -466,6 +433,60 @@ class Pool implements SandboxExecutor {
   }
 }
 
+function jobLimits(limits: Required<Limits>, results: number): JobMessage["limits"] {
+  const { wallMs, cpuMs, memoryBytes, outputBytes } = limits;
+  return { wallMs, cpuMs, memoryBytes, outputBytes, resultBytes: results, nproc: processLimit };
+}
+
+/**
+ * The job `run` sends to the sandbox, the limits it runs under and how its outputs are compared: one
+ * place, so the local pool and the SandboxFusion client (sandbox-fusion-client.ts) run the same job.
+ */
+export function runJob(
+  program: string,
+  tests: Tests,
+  options: RunOptions,
+  base: Limits = {},
+): { job: SandboxJob; limits: Required<Limits>; compare: Comparison } {
+  const limits = resolveLimits(base, options);
+  const compare: Comparison = options.compare ?? { mode: tests.kind === "stdio" ? "lines" : "exact" };
+  const common = {
+    program,
+    stopOnFirst: limits.stopOnFirstFailure,
+    limits: jobLimits(limits, resultBytes(limits, testCount(tests), expectedBytes(tests))),
+  };
+  let job: SandboxJob;
+  if (tests.kind === "stdio") job = { ...common, kind: "stdio", inputs: tests.cases.map((c) => c.input) };
+  else if (tests.kind === "call") {
+    job = { ...common, kind: "call", fnName: tests.fnName, args: tests.cases.map((c) => c.args) };
+    if (options.caseWallMs) job.caseMs = caseLimits(options.caseWallMs, tests.cases.length);
+  } else if (tests.kind === "assert")
+    job = { ...common, kind: "assert", setup: tests.setup ?? null, asserts: tests.asserts };
+  else throw new TypeError(`executor: unknown test kind ${(tests as { kind: unknown }).kind}`);
+  return { job, limits, compare };
+}
+
+/** The job `capture` sends (every call run, each timed) and its limits; see `runJob`. */
+export function captureJob(
+  program: string,
+  fnName: string,
+  argsList: Json[][],
+  options: RunOptions,
+  base: Limits = {},
+): { job: SandboxJob; limits: Required<Limits> } {
+  const limits = resolveLimits(base, { ...options, stopOnFirstFailure: false });
+  const job: SandboxJob = {
+    kind: "call",
+    program,
+    fnName,
+    args: argsList,
+    stopOnFirst: false,
+    limits: jobLimits(limits, Math.max(resultBytes(limits, argsList.length), captureResultBytes)),
+    timed: true,
+  };
+  return { job, limits };
+}
+
 /** A script's run from its verdict and what its one stdio case reported (see ScriptRun). */
 function scriptRun(verdict: Verdict, report: CaseReport | undefined): ScriptRun {
   const times = { wallMs: verdict.wallMs, cpuMs: verdict.cpuMs };
@@ -521,7 +542,7 @@ function expectedBytes(tests: Tests): number {
   return bytes;
 }
 
-function testCount(tests: Tests): number {
+export function testCount(tests: Tests): number {
   return tests.kind === "assert" ? tests.asserts.length : tests.cases.length;
 }
 

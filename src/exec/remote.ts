@@ -5,6 +5,11 @@
  * dies mid-request is set aside for a while and the jobs it had not answered go back to the front of the
  * queue for another server, so no job is lost, and each job's promise settles once, so none counts twice.
  * Verdicts equal a local run's: the servers grade with the same code, outside their sandboxes.
+ *
+ * A URL `sandboxfusion+http://…` names a SandboxFusion server instead (sandbox-fusion-client.ts): it has
+ * no slots to ask about, so it gets a fixed number of jobs in flight (`?concurrency=N`, default 4), one
+ * /run_code request each, graded here; a failed request sets the server aside and sends its job back to
+ * the queue exactly as a failed batch does, so the same guarantees hold.
  */
 import type { Json, Tests } from "../problems/types.js";
 import { parseJsonExact, stringifyExact } from "./exactJson.js";
@@ -21,10 +26,12 @@ import {
   type JobResult,
   type ServerInfo,
 } from "./remote-protocol.js";
+import { execTarget, FusionClient, RequestRefused } from "./sandbox-fusion-client.js";
 import type { Verdict } from "./types.js";
 
 export interface RemoteExecutorOptions {
-  /** Base URLs of serve-exec servers, e.g. http://10.0.0.2:8100. */
+  /** Base URLs of serve-exec servers, e.g. http://10.0.0.2:8100, or of SandboxFusion servers,
+   *  sandboxfusion+http://10.0.0.4:8080?concurrency=8 (see `execTarget`). */
   urls: string[];
   /** Sent as `Authorization: Bearer TOKEN`. */
   token?: string;
@@ -51,6 +58,8 @@ interface Remote {
   downUntil: number;
   probing: boolean;
   lastError?: string;
+  /** Set for a SandboxFusion server, with its fixed number of jobs in flight. */
+  fusion?: { client: FusionClient; concurrency: number };
 }
 
 function abortError(signal: AbortSignal): Error {
@@ -74,12 +83,16 @@ export class RemoteExecutor implements SandboxExecutor {
 
   constructor(private readonly options: RemoteExecutorOptions) {
     if (options.urls.length === 0) throw new Error("remote executor: no server URL given");
-    this.remotes = options.urls.map((url) => ({
-      url: url.replace(/\/+$/, ""),
-      held: 0,
-      downUntil: 0,
-      probing: false,
-    }));
+    this.remotes = options.urls.map((raw) => {
+      const target = execTarget(raw);
+      const remote: Remote = { url: target.url, held: 0, downUntil: 0, probing: false };
+      if (target.kind === "sandboxfusion")
+        remote.fusion = {
+          client: new FusionClient(target.url, () => this.headers()),
+          concurrency: target.concurrency,
+        };
+      return remote;
+    });
     this.retryMs = options.retryMs ?? 2000;
     this.giveUpMs = options.giveUpMs ?? 120_000;
     for (const remote of this.remotes) void this.probe(remote);
@@ -188,6 +201,14 @@ export class RemoteExecutor implements SandboxExecutor {
 
   /** Asks a server for its capacity; a server that does not answer is set aside and asked again later. */
   private async probe(remote: Remote): Promise<void> {
+    if (remote.fusion) {
+      // Nothing to ask: a SandboxFusion server shows whether it is up by answering its next job.
+      const c = remote.fusion.concurrency;
+      remote.info = { slots: c, capacity: c, maxJobs: c };
+      remote.downUntil = 0;
+      queueMicrotask(() => this.pump());
+      return;
+    }
     remote.probing = true;
     try {
       const res = await fetch(remote.url + execRoutes.info, {
@@ -213,6 +234,7 @@ export class RemoteExecutor implements SandboxExecutor {
 
   /** One request: streams answers back as they finish; what is left unanswered goes back to the queue. */
   private async send(remote: Remote, kind: JobKind, batch: Task[]): Promise<void> {
+    if (remote.fusion) return this.sendFusion(remote, remote.fusion.client, kind, batch);
     remote.held += batch.length;
     const pending = new Map(batch.map((task, i) => [i, task]));
     const controller = new AbortController();
@@ -261,6 +283,43 @@ export class RemoteExecutor implements SandboxExecutor {
       this.queue.unshift(...left);
       this.pump();
     }
+  }
+
+  /**
+   * Jobs to a SandboxFusion server, one /run_code request each, side by side. A job whose request fails
+   * goes back to the front of the queue at once and the server is set aside; one the server refused as
+   * sent (HTTP 4xx) fails with that error, since no server would take it.
+   */
+  private async sendFusion(
+    remote: Remote,
+    client: FusionClient,
+    kind: JobKind,
+    batch: Task[],
+  ): Promise<void> {
+    remote.held += batch.length;
+    await Promise.all(
+      batch.map(async (task) => {
+        const controller = new AbortController();
+        this.requests.add(controller);
+        try {
+          const result = await client.run(kind, task.job, controller.signal);
+          this.settle(task, () => task.resolve(result));
+        } catch (e) {
+          if (e instanceof RequestRefused) this.settle(task, () => task.reject(e));
+          else if (!this.closed) {
+            this.setAside(remote, e);
+            if (!task.settled) {
+              this.requeued++;
+              this.queue.unshift(task);
+            }
+          }
+        } finally {
+          remote.held--;
+          this.requests.delete(controller);
+          this.pump();
+        }
+      }),
+    );
   }
 
   /** One NDJSON line `{i, result}` or `{i, error}`; an error sends the job back to the queue. */

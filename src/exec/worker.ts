@@ -47,15 +47,22 @@ export type JobEnd =
  * `[setup, asserts]`, TESTS_LEN bytes); the child parses BODY, the rest of the job, itself.
  */
 export function jobLine(job: JobMessage): string {
-  const { setup, asserts, ...rest } = job;
-  const tests = job.kind === "assert" ? JSON.stringify([setup ?? null, asserts ?? []]) : "";
+  const { tests, body } = jobParts(job);
   const [wallMs, memoryBytes, resultBytes] = [
     job.limits.wallMs,
     job.limits.memoryBytes,
     job.limits.resultBytes,
   ].map(Math.ceil);
   const head = `J ${job.id} ${wallMs} ${memoryBytes} ${resultBytes} ${Buffer.byteLength(tests)}`;
-  return `${head} ${tests}${JSON.stringify(rest, exactReplacer)}\n`;
+  return `${head} ${tests}${body}\n`;
+}
+
+/** A job's assert tests as forker.py compiles them (`[setup, asserts]`, "" for other kinds) and its
+ *  body as child.py parses it (also what the SandboxFusion driver, python/fusion.py, reads). */
+export function jobParts(job: JobMessage): { tests: string; body: string } {
+  const { setup, asserts, ...rest } = job;
+  const tests = job.kind === "assert" ? JSON.stringify([setup ?? null, asserts ?? []]) : "";
+  return { tests, body: JSON.stringify(rest, exactReplacer) };
 }
 
 export class SandboxWorker {

@@ -1,52 +1,20 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createExecutor, type SandboxExecutor, type Verdict } from "../../src/exec/index.js";
 import { RemoteExecutor } from "../../src/exec/remote.js";
-import type { Tests } from "../../src/problems/types.js";
-import { packageRoot } from "../../src/paths.js";
 import { ExecServer } from "../../src/server/exec-server.js";
-import { serve, type ServedModel } from "./serve.js";
-
-// Programs of every kind of test and outcome; the same list runs locally and remotely.
-const callTests: Tests = {
-  kind: "call",
-  fnName: "add",
-  cases: [
-    { args: [1, 2], expected: 3 },
-    { args: [{ $bigint: "123456789012345678901" }, 1], expected: { $bigint: "123456789012345678902" } },
-  ],
-};
-const assertTests: Tests = { kind: "assert", asserts: ["assert add(1, 2) == 3", "assert add(2, 2) == 4"] };
-const stdioTests: Tests = {
-  kind: "stdio",
-  cases: [
-    { input: "abc\n", output: "cba\n" },
-    { input: "xy\n", output: "yx\n" },
-  ],
-};
-const add = "def add(a, b):\n    return a + b\n";
-const jobs: { program: string; tests: Tests; limits?: { wallMs: number; cpuMs: number } }[] = [
-  { program: add, tests: callTests },
-  { program: "def add(a, b):\n    return a - b\n", tests: callTests },
-  { program: add, tests: assertTests },
-  { program: "def add(a, b):\n    return 3\n", tests: assertTests },
-  { program: "print(input()[::-1])\n", tests: stdioTests },
-  { program: "print(input())\n", tests: stdioTests },
-  { program: "def add(a, b)\n    return a + b\n", tests: callTests },
-  { program: "def add(a, b):\n    raise KeyError('k')\n", tests: callTests },
-  {
-    program: "def add(a, b):\n    while True: pass\n",
-    tests: callTests,
-    limits: { wallMs: 1500, cpuMs: 1000 },
-  },
-];
-
-/** A verdict without its timings, which differ from run to run. */
-const untimed = ({ cpuMs: _c, wallMs: _w, ...rest }: Verdict) => rest;
+import {
+  add,
+  execJobs as jobs,
+  execVerdicts,
+  killMidBatch,
+  serve,
+  untimed,
+  type ServedModel,
+} from "./serve.js";
 
 let executor: SandboxExecutor;
 let server: ExecServer;
@@ -195,25 +163,7 @@ test("--exec-url over two servers, one killed mid-batch: every verdict arrives o
   ]);
   const remote = new RemoteExecutor({ urls: servers.map((s) => s.url), retryMs: 200 });
   try {
-    // Programs slow enough that the first server is still busy when it is killed.
-    const many = Array.from({ length: 12 }, (_, i) => ({
-      ...jobs[i % jobs.length]!,
-      program: `import time\ntime.sleep(0.15)\n${jobs[i % jobs.length]!.program}# ${i}\n`,
-    }));
-    const local = await Promise.all(many.map((j) => executor.run(j.program, j.tests, j.limits)));
-    let answered = 0;
-    const pending = many.map((j) =>
-      remote.run(j.program, j.tests, j.limits).then((v) => {
-        answered++;
-        return v;
-      }),
-    );
-    while (answered < 2) await new Promise((r) => setTimeout(r, 20));
-    assert.notEqual(await servers[0]!.stop("SIGKILL"), 0);
-    const verdicts = await Promise.all(pending);
-    assert.equal(answered, many.length);
-    assert.ok(remote.requeued > 0, "the killed server's unanswered jobs were sent again");
-    assert.deepEqual(verdicts.map(untimed), local.map(untimed));
+    await killMidBatch(remote, executor, servers[0]!, jobs);
     // The survivor still serves captures (EvalPlus references) through the same client.
     const capture = await remote.capture(add, "add", [
       [1, 2],
@@ -248,21 +198,9 @@ test("serve-exec refuses a non-loopback host without a token", async () => {
 test("linewise exec --exec-url writes the verdicts a local run writes", async () => {
   const served = await serve("serve-exec", ["--slots", "2", "--no-cache"]);
   const dir = mkdtempSync(join(tmpdir(), "linewise-serve-exec-"));
-  const problems = join(packageRoot, "test/fixtures/loaders/linewise.jsonl");
-  const verdicts = (out: string, ...extra: string[]) => {
-    const args = ["exec", "--no-cache", "--all-tests", "--problems", problems, "--out", out, ...extra];
-    const r = spawnSync(process.execPath, [join(packageRoot, "bin/linewise.js"), ...args], {
-      encoding: "utf8",
-    });
-    assert.equal(r.status, 0, r.stderr);
-    return readFileSync(out, "utf8")
-      .trim()
-      .split("\n")
-      .map((l) => untimed(JSON.parse(l) as Verdict));
-  };
   try {
-    const local = verdicts(join(dir, "local.jsonl"));
-    assert.deepEqual(verdicts(join(dir, "remote.jsonl"), "--exec-url", served.url), local);
+    const local = execVerdicts(join(dir, "local.jsonl"));
+    assert.deepEqual(execVerdicts(join(dir, "remote.jsonl"), "--exec-url", served.url), local);
     assert.ok(local.length === 3 && local.every((v) => v["status"] === "pass"));
   } finally {
     rmSync(dir, { recursive: true, force: true });
