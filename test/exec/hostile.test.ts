@@ -177,6 +177,9 @@ const hostile: Hostile[] = [
     name: "growing memory",
     program: "a = []\nwhile True:\n    a.append(' ' * 10**7)\n",
     tests: stdio(""),
+    // Time enough that the memory limit, not the CPU limit, stops it even where page faults are slow (a
+    // nested-virtualisation VM under load spends ~15 µs per fault, 3 s of CPU on 512 MiB).
+    limits: { cpuMs: 20000, wallMs: 30000 },
     expect: ["memory_limit"],
   },
   {
@@ -432,6 +435,7 @@ const hostile: Hostile[] = [
     name: "deep recursion",
     program: "import sys\nsys.setrecursionlimit(10**7)\ndef r(n):\n    return r(n + 1) + 1\nr(0)\n",
     tests: stdio(""),
+    limits: { cpuMs: 20000, wallMs: 30000 }, // as "growing memory": the stack's memory must run out first
     expect: ["runtime_error", "memory_limit"],
   },
   {
