@@ -3,7 +3,7 @@
  * width 896, GQA 14/2, vocabulary 151,936, tied embeddings, q/k/v biases) is saved as bfloat16 safetensors
  * with a byte-level BPE tokenizer of the same vocabulary size, then each measurement runs in a process of
  * its own (bench/qwen-run.ts), in float32 and in bfloat16 with float32 master weights: load and 16 greedy
- * tokens; one PRM step (2 × 128 tokens, MSE, AdamW); one GRPO iteration (8 rollouts, sandboxed tests,
+ * tokens; two PRM steps (2 × 128 tokens, MSE, AdamW); one GRPO iteration (8 rollouts, sandboxed tests,
  * gradient checkpointing). Prints each figure with its peak resident memory, against the model's own
  * float32 parameter bytes, and the bf16 / float32 ratios of the same run.
  */
@@ -73,6 +73,7 @@ export async function benchQwen(): Promise<Record<string, unknown>> {
     const ratios = {
       generateTime: ratio("generate", "generateSeconds"),
       prmStepTime: ratio("prm", "prmStepSeconds"),
+      prmSecondStepTime: ratio("prm", "prmSecondStepSeconds"),
       prmPeakMemory: ratio("prm", "peakGiB"),
       grpoIterationTime: ratio("grpo", "iterationSeconds"),
       grpoPeakMemory: ratio("grpo", "peakGiB"),
