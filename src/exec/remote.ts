@@ -257,7 +257,13 @@ export class RemoteExecutor implements SandboxExecutor {
         } as unknown as Json),
         signal: controller.signal,
       });
-      if (!res.ok || !res.body) throw new Error(`HTTP ${res.status} ${(await res.text()).slice(0, 300)}`);
+      if (!res.ok || !res.body) {
+        const message = `HTTP ${res.status} ${(await res.text()).slice(0, 300)}`;
+        // Refused as sent (a limit over the server's ceiling, a malformed field): no server would take it.
+        if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429)
+          throw new RequestRefused(`${remote.url}${execRoutes[kind]}: ${message}`);
+        throw new Error(message);
+      }
       const decoder = new TextDecoder();
       let buffered = "";
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
@@ -272,7 +278,10 @@ export class RemoteExecutor implements SandboxExecutor {
       }
       if (pending.size > 0) throw new Error(`the response ended with ${pending.size} jobs unanswered`);
     } catch (e) {
-      if (!this.closed) this.setAside(remote, e);
+      if (e instanceof RequestRefused) {
+        for (const task of pending.values()) this.settle(task, () => task.reject(e));
+        pending.clear();
+      } else if (!this.closed) this.setAside(remote, e);
     } finally {
       clearTimeout(idle);
       this.requests.delete(controller);

@@ -207,3 +207,18 @@ test("linewise exec --exec-url writes the verdicts a local run writes", async ()
     await served.stop();
   }
 });
+
+test("--exec-url: a batch the server refuses as sent (HTTP 400) fails at once instead of going round the servers", async () => {
+  const remote = new RemoteExecutor({ urls: [url], token: "s3cret", retryMs: 50 });
+  try {
+    const began = performance.now();
+    await assert.rejects(
+      remote.run(add, { kind: "stdio", cases: [{ input: "", output: "" }] }, { memoryBytes: 64 * 1024 ** 3 }),
+      (e: Error) => /HTTP 400/.test(e.message) && /memoryBytes/.test(e.message),
+    );
+    assert.ok(performance.now() - began < 5000, "refused at once, not re-queued until a time-out");
+    assert.equal(remote.requeued, 0);
+  } finally {
+    await remote.close();
+  }
+});
