@@ -116,3 +116,52 @@ test(
     }
   },
 );
+
+test(
+  "sft --nproc 2 --precision bfloat16 trains as one bf16 process does: the ranks all-reduce the float32 masters' gradients",
+  { skip },
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), "linewise-ddp-bf16-"));
+    try {
+      const data = join(dir, "data.jsonl");
+      const rows = ["add", "sub", "mul", "max"].map((op, i) => ({
+        prompt: `def ${op}(a, b):\n`,
+        completion: `    return ${"a".repeat(i + 1)} ${op} b\n`,
+      }));
+      writeFileSync(data, rows.map((r) => JSON.stringify(r) + "\n").join(""));
+      const config = join(dir, "config.json");
+      writeFileSync(
+        config,
+        JSON.stringify({
+          vocabSize: 280,
+          model: { nLayer: 1, dModel: 32, nHead: 2 },
+          batchSize: 4,
+          evalFraction: 0,
+          lr: 1e-2,
+          warmupSteps: 0,
+          checkpointEvery: 1,
+          keepCheckpoints: 4,
+          precision: "bfloat16",
+        }),
+      );
+      const argv = (out: string) => [
+        "--data",
+        data,
+        "--out",
+        join(dir, out),
+        "--config",
+        config,
+        "--steps",
+        "3",
+      ];
+      assert.equal(await sftCommand.run(argv("one")), 0);
+      assert.equal(await sftCommand.run([...argv("two"), "--nproc", "2"]), 0);
+      const weights = (run: string, step: number) =>
+        join(dir, run, `checkpoints/step-${step}/model.safetensors`);
+      // Each rank's bf16 gradients are rounded before their float32 sum: equal up to bf16 rounding of a step.
+      assertSameTraining(weights("one", 1), weights("one", 3), weights("two", 3), 1e-4);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
