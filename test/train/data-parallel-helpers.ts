@@ -1,5 +1,7 @@
 /** Shared by the data-parallel tests: two checkpoints' weights compared tensor by tensor. */
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { loadSafetensors } from "../../src/torch/index.js";
 
 /** The largest and the mean absolute difference between two safetensors files' tensors (the same names). */
@@ -37,4 +39,25 @@ export function assertSameTraining(start: string, a: string, b: string, toleranc
     mean < tolerance && mean < moved / 100,
     `mean difference ${mean} (largest ${largest}); training moved the weights by ${moved} on average`,
   );
+}
+
+/**
+ * A tiny SFT job in `dir`: one `def OP(a, b)` row per op (completions of growing length, so the ranks'
+ * shares differ in tokens) and a 1-layer, width-32 config with `fields` laid over it. Returns both files.
+ */
+export function tinySftJob(
+  dir: string,
+  ops: readonly string[],
+  fields: Record<string, unknown>,
+): { data: string; config: string } {
+  const data = join(dir, "data.jsonl");
+  const rows = ops.map((op, i) => ({
+    prompt: `def ${op}(a, b):\n`,
+    completion: `    return ${"a".repeat(i + 1)} ${op} b\n`,
+  }));
+  writeFileSync(data, rows.map((r) => JSON.stringify(r) + "\n").join(""));
+  const config = join(dir, "config.json");
+  const base = { vocabSize: 280, model: { nLayer: 1, dModel: 32, nHead: 2 }, lr: 1e-2, warmupSteps: 0 };
+  writeFileSync(config, JSON.stringify({ ...base, ...fields }));
+  return { data, config };
 }

@@ -8,13 +8,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../../src/paths.js";
 import { distributedUnsupported, setNumThreads } from "../../src/torch/index.js";
 import { sftCommand } from "../../src/cli/commands/sft.js";
-import { assertSameTraining } from "./data-parallel-helpers.js";
+import { assertSameTraining, tinySftJob } from "./data-parallel-helpers.js";
 
 setNumThreads(1);
 process.env.LINEWISE_THREADS = "1";
@@ -72,26 +72,12 @@ test(
     const dir = mkdtempSync(join(tmpdir(), "linewise-ddp-hosts-"));
     const link = makeLink();
     try {
-      const data = join(dir, "data.jsonl");
-      const rows = ["add", "sub", "mul", "div", "mod"].map((op, i) => ({
-        prompt: `def ${op}(a, b):\n`,
-        completion: `    return ${"b".repeat(i + 1)} ${op} a\n`,
-      }));
-      writeFileSync(data, rows.map((r) => JSON.stringify(r) + "\n").join(""));
-      const config = join(dir, "config.json");
-      writeFileSync(
-        config,
-        JSON.stringify({
-          vocabSize: 280,
-          model: { nLayer: 1, dModel: 32, nHead: 2 },
-          batchSize: 4,
-          evalFraction: 0,
-          lr: 1e-2,
-          warmupSteps: 0,
-          checkpointEvery: 1,
-          keepCheckpoints: 3,
-        }),
-      );
+      const { data, config } = tinySftJob(dir, ["add", "sub", "mul", "div", "mod"], {
+        batchSize: 4,
+        evalFraction: 0,
+        checkpointEvery: 1,
+        keepCheckpoints: 3,
+      });
       const argv = (out: string) => ["--data", data, "--out", out, "--config", config, "--steps", "3"];
       const one = join(dir, "one");
       const two = join(dir, "two");

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { distributedUnsupported, setNumThreads } from "../../src/torch/index.js";
@@ -9,7 +9,7 @@ import { packageRoot } from "../../src/paths.js";
 import { sftCommand } from "../../src/cli/commands/sft.js";
 import { UsageError } from "../../src/cli/command.js";
 import { readMetrics } from "../../src/runs/index.js";
-import { assertSameTraining } from "./data-parallel-helpers.js";
+import { assertSameTraining, tinySftJob } from "./data-parallel-helpers.js";
 
 // The ranks are child processes: one thread each, as this process, so every run does the same arithmetic.
 setNumThreads(1);
@@ -24,32 +24,18 @@ test(
   async () => {
     const dir = mkdtempSync(join(tmpdir(), "linewise-ddp-sft-"));
     try {
-      const data = join(dir, "data.jsonl");
-      const ops = ["add", "sub", "mul", "div", "mod", "pow", "max", "min", "gcd"];
-      const rows = ops.map((op, i) => ({
-        prompt: `def ${op}(a, b):\n`,
-        completion: `    return ${"a".repeat(i + 1)} ${op} b\n`,
-      }));
-      writeFileSync(data, rows.map((r) => JSON.stringify(r) + "\n").join(""));
-      const config = join(dir, "config.json");
       // 2 of 9 examples held out (split over the ranks too); batch 3 of the 7 others: shares of 1 and 2 rows of different lengths, and an epoch's last batch of 1
       // (rank 0 then has no row), so the token-count weighting and the empty share are both exercised
-      writeFileSync(
-        config,
-        JSON.stringify({
-          vocabSize: 280,
-          model: { nLayer: 1, dModel: 32, nHead: 2 },
-          batchSize: 3,
-          evalFraction: 0.25,
-          evalEvery: 2,
-          logEvery: 1,
-          lr: 1e-2,
-          warmupSteps: 0,
-          minLrRatio: 1, // a constant rate, so that a run of 2 steps resumed to 4 is one of 4
-          checkpointEvery: 1,
-          keepCheckpoints: 4,
-        }),
-      );
+      const ops = ["add", "sub", "mul", "div", "mod", "pow", "max", "min", "gcd"];
+      const { data, config } = tinySftJob(dir, ops, {
+        batchSize: 3,
+        evalFraction: 0.25,
+        evalEvery: 2,
+        logEvery: 1,
+        minLrRatio: 1, // a constant rate, so that a run of 2 steps resumed to 4 is one of 4
+        checkpointEvery: 1,
+        keepCheckpoints: 4,
+      });
       const one = join(dir, "one");
       const two = join(dir, "two");
       const argv = (out: string) => ["--data", data, "--out", out, "--config", config, "--steps", "4"];
@@ -123,27 +109,13 @@ test(
   async () => {
     const dir = mkdtempSync(join(tmpdir(), "linewise-ddp-bf16-"));
     try {
-      const data = join(dir, "data.jsonl");
-      const rows = ["add", "sub", "mul", "max"].map((op, i) => ({
-        prompt: `def ${op}(a, b):\n`,
-        completion: `    return ${"a".repeat(i + 1)} ${op} b\n`,
-      }));
-      writeFileSync(data, rows.map((r) => JSON.stringify(r) + "\n").join(""));
-      const config = join(dir, "config.json");
-      writeFileSync(
-        config,
-        JSON.stringify({
-          vocabSize: 280,
-          model: { nLayer: 1, dModel: 32, nHead: 2 },
-          batchSize: 4,
-          evalFraction: 0,
-          lr: 1e-2,
-          warmupSteps: 0,
-          checkpointEvery: 1,
-          keepCheckpoints: 4,
-          precision: "bfloat16",
-        }),
-      );
+      const { data, config } = tinySftJob(dir, ["add", "sub", "mul", "max"], {
+        batchSize: 4,
+        evalFraction: 0,
+        checkpointEvery: 1,
+        keepCheckpoints: 4,
+        precision: "bfloat16",
+      });
       const argv = (out: string) => [
         "--data",
         data,
