@@ -1,12 +1,13 @@
 """Loads checkpoints (linewise's or anyone's) with transformers and prints what they compute.
 
 usage: outputs.py < request.json
-request: {"cases": [{"dir": "...", "ids": [[...], ...], "dtype": "float32"|"bfloat16"}, ...]}
+request: {"cases": [{"dir": "...", "ids": [[...], ...], "dtype": "float32"|"bfloat16",
+                     "attention": "eager"|"sdpa"}, ...]}
 prints:  {"transformers": "5.18.0", "cases": [{"architecture": "...", "outputs": [...]}, ...]}
 outputs are the logits (B, T, V) of a *ForCausalLM, or the per-token scalar (B, T) of a
 *ForSequenceClassification (its score on every position) or *ForTokenClassification, flattened.
 With "dtype": "bfloat16" the model is loaded and computed in bf16 (transformers' own casts inside) and
-the outputs widened to float32.
+the outputs widened to float32. "attention" picks transformers' attention implementation (default eager).
 A checkpoint that transformers loads with missing, unexpected or mismatched weights is an error.
 """
 
@@ -24,7 +25,7 @@ from transformers import (
 )
 
 
-def load(folder, dtype):
+def load(folder, dtype, attention):
     architecture = AutoConfig.from_pretrained(folder).architectures[0]
     if architecture.endswith("ForCausalLM"):
         auto = AutoModelForCausalLM
@@ -35,7 +36,7 @@ def load(folder, dtype):
     else:
         raise SystemExit(f"{folder}: unexpected architecture {architecture}")
     model, info = auto.from_pretrained(
-        folder, attn_implementation="eager", output_loading_info=True, dtype=getattr(torch, dtype)
+        folder, attn_implementation=attention, output_loading_info=True, dtype=getattr(torch, dtype)
     )
     problems = {k: v for k, v in info.items() if v}
     if problems:
@@ -48,7 +49,7 @@ def main():
     torch.set_num_threads(1)
     results = []
     for case in request["cases"]:
-        architecture, model = load(case["dir"], case.get("dtype", "float32"))
+        architecture, model = load(case["dir"], case.get("dtype", "float32"), case.get("attention", "eager"))
         ids = torch.tensor(case["ids"], dtype=torch.long)
         with torch.no_grad():
             if architecture.endswith("ForCausalLM"):
