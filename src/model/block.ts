@@ -1,5 +1,5 @@
 /** One decoder layer: pre-norm attention and SwiGLU MLP, each added to the residual stream (Llama §2). */
-import { Module, Linear, RMSNorm, Tensor, scope } from "../torch/index.js";
+import { F, Module, Linear, RMSNorm, Tensor, scope } from "../torch/index.js";
 import type { LlamaConfig } from "./config.js";
 import { Attention, type AttentionMask } from "./attention.js";
 import type { KVCache } from "./kv-cache.js";
@@ -17,18 +17,12 @@ export class SwiGLU extends Module {
     this.downProj = this.module("down_proj", new Linear(intermediateSize, dModel, { bias }));
   }
   forward(x: Tensor): Tensor {
-    return scope(() => this.downProj.forward(silu(this.gateProj.forward(x)).mul(this.upProj.forward(x))));
+    // SiLU rounded once (libtorch 1.13 rounds its bf16 sigmoid before the product; test/model/hf-parity.test.ts).
+    return scope(() => {
+      const gate = F.roundedOnce(this.gateProj.forward(x), (g) => g.silu());
+      return this.downProj.forward(gate.mul(this.upProj.forward(x)));
+    });
   }
-}
-
-/**
- * SiLU rounded once: a half-precision input goes through float32, as libtorch 2.x's kernel computes it;
- * Debian's libtorch 1.13 rounds its bf16 sigmoid before the product, which left a bf16 model a rounding
- * step away from transformers' (test/model/hf-parity.test.ts).
- */
-function silu(x: Tensor): Tensor {
-  if (x.dtype === "float32" || x.dtype === "float64") return x.silu();
-  return scope(() => x.float().silu().to(x.dtype));
 }
 
 export class DecoderLayer extends Module {

@@ -42,12 +42,17 @@ export function layerNorm(
  * A half-precision x is normalised in float32 and cast back before the weight, as transformers' LlamaRMSNorm.
  */
 export function rmsNorm(x: Tensor, weight: Tensor, eps = 1e-6): Tensor {
-  return scope(() => {
-    if (x.dtype === "float32" || x.dtype === "float64")
-      return x.mul(x.square().mean(-1, true).add(eps).rsqrt()).mul(weight);
-    const wide = x.float();
-    return wide.mul(wide.square().mean(-1, true).add(eps).rsqrt()).to(x.dtype).mul(weight);
-  });
+  return scope(() => roundedOnce(x, (y) => y.mul(y.square().mean(-1, true).add(eps).rsqrt())).mul(weight));
+}
+
+/**
+ * `f(x)` computed in float32 and rounded once to x's dtype when x is bfloat16 or float16 (else `f(x)`):
+ * what libtorch 2.x's half-precision kernels and transformers' bf16 casts do, where libtorch 1.13 rounds
+ * some intermediate results too (SiLU's sigmoid, a scalar factor).
+ */
+export function roundedOnce(x: Tensor, f: (wide: Tensor) => Tensor): Tensor {
+  if (x.dtype !== "bfloat16" && x.dtype !== "float16") return f(x);
+  return scope(() => f(x.float()).to(x.dtype));
 }
 
 /** Zeroes elements with probability p and rescales the rest, when `training`. */
@@ -112,9 +117,7 @@ export function scaledDotProductAttention(
   return scope(() => {
     const scale = 1 / Math.sqrt(q.size(-1));
     const products = q.matmul(k.transpose(-2, -1)); // (B, nHead, Tq, Tk)
-    // Half precision: scaled in float32 and rounded once, as libtorch 2.x computes `scores * scale` (1.13
-    // rounds the scale to bf16 first).
-    let scores = half(q) ? products.float().mul(scale).to(q.dtype) : products.mul(scale);
+    let scores = roundedOnce(products, (p) => p.mul(scale)); // libtorch 1.13 rounds the bf16 scale first
     // A large finite negative, not -inf: a row with every key masked (padding) then gives a uniform
     // softmax instead of NaNs that would poison gradients.
     const negative = q.dtype === "float16" ? -65504 : -1e30;
@@ -124,13 +127,8 @@ export function scaledDotProductAttention(
     }
     if (mask) scores = scores.maskedFill(mask.logicalNot(), negative);
     // Half precision: the softmax in float32, as transformers' eager attention does.
-    if (half(q)) return scores.float().softmax(-1).to(q.dtype).matmul(v);
-    return scores.softmax(-1).matmul(v); // (B, nHead, Tq, headDim)
+    return roundedOnce(scores, (s) => s.softmax(-1)).matmul(v); // (B, nHead, Tq, headDim)
   });
-}
-
-function half(t: Tensor): boolean {
-  return t.dtype === "bfloat16" || t.dtype === "float16";
 }
 
 // libtorch ≥ 2.0 only; attentionPath() says whether to use it (looked up on first call).

@@ -19,7 +19,6 @@
 import {
   AdamW,
   F,
-  clipGradNorm,
   manualSeed,
   noGrad,
   ones,
@@ -55,6 +54,7 @@ import {
   configFailure,
 } from "./config-checks.js";
 import { MixedPrecision, computeIn, type Precision } from "./mixed-precision.js";
+import { optimiserStep, startInSync } from "./optimiser-step.js";
 import { dataFingerprint, epochOrder, shuffled } from "./order.js";
 import { DataParallel } from "./distributed.js";
 
@@ -296,8 +296,7 @@ export async function trainDpo(
       step = resumed.step;
     }
     // every rank starts from rank 0's weights (they already agree: the same checkpoint)
-    await world.broadcastParams(params);
-    precision.mastersToModel(); // under mixed precision the masters were broadcast
+    await startInSync(world, precision);
     const bar =
       options.quiet || !world.isMain
         ? null
@@ -348,20 +347,12 @@ export async function trainDpo(
         );
         const out = dpoLoss(sides.chosen, sides.rejected, refs.select(1, 0), refs.select(1, 1), config.beta);
         (weight === 1 ? out.loss : out.loss.mul(weight)).backward();
-        mp.gradientsToMasters();
         return statsOf(out, sides.chosen, sides.rejected);
       });
-      await world.allReduceGrads(params);
+      const gradNorm = await optimiserStep(world, mp, o, config.gradClip);
       const keys = dpoStatKeys;
       const summed = await world.sum(keys.map((k) => (local[k] ?? 0) * weight));
       const stats = Object.fromEntries(keys.map((k, i) => [k, summed[i]!])) as unknown as DpoStats;
-      const gradNorm = scope(() => {
-        const norm = clipGradNorm(params, config.gradClip > 0 ? config.gradClip : Infinity);
-        o.stepUpdate();
-        o.zeroGrad();
-        mp.mastersToModel();
-        return norm;
-      });
       step += 1;
       window.push(stats);
 

@@ -19,7 +19,7 @@
  * Every random draw of iteration i is seeded by (seed, i), so a resumed run repeats an uninterrupted one;
  * problems and samples use PPO's keys, so PPO and GRPO runs of one seed start on the same rollouts.
  */
-import { AdamW, clipGradNorm, manualSeed } from "../torch/index.js";
+import { AdamW, manualSeed } from "../torch/index.js";
 import { loadCheckpoint, scoreResponses } from "../model/index.js";
 import { loraOff, trainablePolicy } from "./policy.js";
 import { Tokenizer } from "../model/tokenizer/index.js";
@@ -36,6 +36,7 @@ import { ConfigError } from "../runs/index.js";
 import { RlSession, type RlResult, type RlSessionConfig, type RlSessionOptions } from "./rl-session.js";
 import { checkOptimiser, checkPositiveIntegers, checkPrecision, configFailure } from "./config-checks.js";
 import { MixedPrecision, computeIn } from "./mixed-precision.js";
+import { optimiserStep, startInSync } from "./optimiser-step.js";
 import { shuffled } from "./order.js";
 import { PrmScorer } from "./prm-scorer.js";
 import { overPacks } from "./packs.js";
@@ -246,8 +247,7 @@ export async function trainGrpo(
 
     // Data-parallel: every rank starts from rank 0's weights (already alike: the same checkpoint).
     const world = session.world;
-    await world.broadcastParams(params);
-    precision.mastersToModel(); // under mixed precision the masters were broadcast
+    await startInSync(world, precision);
 
     // The line rewards a PRM's scores give (logged, and with "psgpo" in the reward): "steps" logs PRLCoder's PRM_i.
     const lineRewardConfig = {
@@ -365,14 +365,9 @@ export async function trainGrpo(
                 },
                 { by: share, total },
               );
-              precision.gradientsToMasters();
-              await world.allReduceGrads(params);
+              const policyGradNorm = await optimiserStep(world, precision, opt, config.gradClip);
               const keys = ["policyLoss", "approxKl", "clipFrac", "refKl", "entropy"] as const;
               const sums = await world.sum(keys.map((k) => figures[k] ?? 0));
-              const policyGradNorm = clipGradNorm(params, config.gradClip > 0 ? config.gradClip : Infinity);
-              opt.stepUpdate();
-              opt.zeroGrad();
-              precision.mastersToModel();
               return {
                 ...Object.fromEntries(keys.map((k, i) => [k, sums[i]!])),
                 policyGradNorm,

@@ -24,7 +24,7 @@
  */
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import { AdamW, clipGradNorm, manualSeed, scope, type Tensor } from "../torch/index.js";
+import { AdamW, manualSeed, scope, type Tensor } from "../torch/index.js";
 import { loadCheckpoint, readCheckpointConfig, scoreResponses } from "../model/index.js";
 import { loraOff, trainablePolicy } from "./policy.js";
 import { Tokenizer } from "../model/tokenizer/index.js";
@@ -35,6 +35,7 @@ import { ConfigError } from "../runs/index.js";
 import { RlSession, type RlResult, type RlSessionConfig, type RlSessionOptions } from "./rl-session.js";
 import { checkOptimiser, checkPositiveIntegers, checkPrecision, configFailure } from "./config-checks.js";
 import { MixedPrecision, computeIn } from "./mixed-precision.js";
+import { optimiserStep, startInSync } from "./optimiser-step.js";
 import { shuffled } from "./order.js";
 import { PrmScorer } from "./prm-scorer.js";
 import { gae, whiten } from "./gae.js";
@@ -282,9 +283,8 @@ export async function trainPpo(
 
     // Data-parallel: every rank starts from rank 0's weights (already alike: the same checkpoints).
     const world = session.world;
-    await world.broadcastParams([...policyParams, ...valueParams]);
-    policyPrecision.mastersToModel(); // under mixed precision the masters were broadcast
-    valuePrecision.mastersToModel();
+    await startInSync(world, policyPrecision);
+    await startInSync(world, valuePrecision);
 
     while (await session.continues()) {
       const iteration = session.iteration;
@@ -337,23 +337,16 @@ export async function trainPpo(
       // optimiser; a minibatch runs as length packs whose losses add up to the minibatch's (packs.ts)
       const updateBegan = performance.now();
       const stats: UpdateStats[] = [];
-      const clip = config.gradClip > 0 ? config.gradClip : Infinity;
       // Data-parallel: each rank backpropagates its share of the minibatch, weighted by its share of the
       // minibatch's tokens (the losses are token means), and the summed gradients are the minibatch's.
       const update = async <K extends string>(
-        params: Tensor[],
         optimizer: AdamW,
         precision: MixedPrecision,
         keys: readonly K[],
         figures: Partial<Record<K, number>>,
       ): Promise<Record<K, number> & { gradNorm: number }> => {
-        precision.gradientsToMasters();
-        await world.allReduceGrads(params);
+        const gradNorm = await optimiserStep(world, precision, optimizer, config.gradClip);
         const sums = await world.sum(keys.map((k) => figures[k] ?? 0));
-        const gradNorm = clipGradNorm(params, clip);
-        optimizer.stepUpdate();
-        optimizer.zeroGrad();
-        precision.mastersToModel();
         return { ...(Object.fromEntries(keys.map((k, i) => [k, sums[i]!])) as Record<K, number>), gradNorm };
       };
       for (let epoch = 0; epoch < config.epochs && b.length > 0; epoch++) {
@@ -396,7 +389,6 @@ export async function trainPpo(
               { total },
             );
             const { gradNorm, ...sums } = await update(
-              policyParams,
               policyOpt,
               policyPrecision,
               ["policyLoss", "approxKl", "clipFrac", "entropy"] as const,
@@ -425,7 +417,6 @@ export async function trainPpo(
               { total },
             );
             const { gradNorm, ...sums } = await update(
-              valueParams,
               valueOpt,
               valuePrecision,
               ["valueLoss", "valueClipFrac"] as const,

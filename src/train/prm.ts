@@ -19,17 +19,7 @@
  * resumed run is the same computation as an uninterrupted one: epoch e's order is a shuffle seeded by
  * (seed, e), and a step draws no random numbers.
  */
-import {
-  AdamW,
-  F,
-  clipGradNorm,
-  manualSeed,
-  noGrad,
-  scope,
-  tensor,
-  warmupCosine,
-  type Tensor,
-} from "../torch/index.js";
+import { AdamW, F, manualSeed, noGrad, scope, tensor, warmupCosine, type Tensor } from "../torch/index.js";
 import { Llama, loadCheckpoint, readCheckpointConfig, saveCheckpoint } from "../model/index.js";
 import { Tokenizer } from "../model/tokenizer/index.js";
 import type { LabelRecord, StepLabel } from "../labels/records.js";
@@ -51,6 +41,7 @@ import {
   configFailure,
 } from "./config-checks.js";
 import { MixedPrecision, type Precision } from "./mixed-precision.js";
+import { optimiserStep, startInSync } from "./optimiser-step.js";
 import { dataFingerprint, epochOrder, shuffled } from "./order.js";
 import { DataParallel } from "./distributed.js";
 import {
@@ -292,8 +283,7 @@ export async function trainPrm(
       step = resumed.step;
     }
     // every rank starts from rank 0's weights (they already agree: the same checkpoint and seed)
-    await world.broadcastParams(params);
-    precision.mastersToModel(); // under mixed precision the masters were broadcast
+    await startInSync(world, precision);
     const bar =
       options.quiet || !world.isMain
         ? null
@@ -347,18 +337,10 @@ export async function trainPrm(
         const { values } = stepEndOutputs(m, rows, tokenizer.padId); // (B, K) raw outputs at step ends
         const l = prmLoss(values, rows, config.loss, countedSteps(mb, config.loss));
         l.backward();
-        mp.gradientsToMasters();
         return l.item();
       });
-      await world.allReduceGrads(params);
+      const gradNorm = await optimiserStep(world, mp, o, config.gradClip);
       [loss] = await world.sum([loss]);
-      const gradNorm = scope(() => {
-        const norm = clipGradNorm(params, config.gradClip > 0 ? config.gradClip : Infinity);
-        o.stepUpdate();
-        o.zeroGrad();
-        mp.mastersToModel();
-        return norm;
-      });
       step += 1;
       window = { loss: window.loss + loss, steps: window.steps + 1 };
 

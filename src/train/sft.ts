@@ -14,17 +14,7 @@
  * run is the same computation as an uninterrupted one: the order of epoch e is a shuffle seeded by
  * (seed, e), so the step alone says which examples come next, and a Llama step draws no random numbers.
  */
-import {
-  AdamW,
-  F,
-  clipGradNorm,
-  manualSeed,
-  noGrad,
-  scope,
-  tensor,
-  warmupCosine,
-  type Tensor,
-} from "../torch/index.js";
+import { AdamW, F, manualSeed, noGrad, scope, tensor, warmupCosine, type Tensor } from "../torch/index.js";
 import {
   Llama,
   encodePrompt,
@@ -51,6 +41,7 @@ import {
   configFailure,
 } from "./config-checks.js";
 import { MixedPrecision, type Precision } from "./mixed-precision.js";
+import { optimiserStep, startInSync } from "./optimiser-step.js";
 import { dataFingerprint, epochOrder } from "./order.js";
 import { DataParallel } from "./distributed.js";
 
@@ -300,8 +291,7 @@ export async function trainSft(
       trainSeconds = Number(resumed.trainer.trainSeconds);
     }
     // every rank starts from rank 0's weights (they already agree: the same seed or checkpoint)
-    await world.broadcastParams(params);
-    precision.mastersToModel(); // under mixed precision the masters were broadcast
+    await startInSync(world, precision);
     const bar =
       options.quiet || !world.isMain
         ? null
@@ -371,18 +361,10 @@ export async function trainSft(
                 reduction: "sum",
               }).div(batchTargets);
         l.backward();
-        mp.gradientsToMasters();
         return l.item();
       });
-      await world.allReduceGrads(params);
+      const gradNorm = await optimiserStep(world, mp, o, config.gradClip);
       [loss] = await world.sum([loss]);
-      const gradNorm = scope(() => {
-        const norm = clipGradNorm(params, config.gradClip > 0 ? config.gradClip : Infinity);
-        o.stepUpdate();
-        o.zeroGrad();
-        mp.mastersToModel();
-        return norm;
-      });
       const seconds = (performance.now() - began) / 1000;
       step += 1;
       tokens += mbTokens;
