@@ -128,13 +128,16 @@ function fullSizeTokenizer(size: number): Tokenizer {
     vocab[left + right] = next++;
     merges.push(`${left} ${right}`);
   };
-  for (const a of byteToChar) for (const b of byteToChar) add(a, b);
-  for (const a of byteToChar)
-    for (const b of byteToChar)
-      for (const c of byteToChar) {
-        if (next >= size) break;
-        add(a + b, c);
-      }
+  const fill = () => {
+    for (const a of byteToChar) for (const b of byteToChar) add(a, b);
+    for (const a of byteToChar)
+      for (const b of byteToChar)
+        for (const c of byteToChar) {
+          if (next >= size) return; // full: stop every loop, not only the innermost
+          add(a + b, c);
+        }
+  };
+  fill();
   return Tokenizer.fromJSON(json);
 }
 

@@ -211,6 +211,9 @@ test("linewise compare trains every arm from the demo's policy, reports them wit
     summary.arms.some((a: { arm: string; split: string }) => a.arm === "sft" && a.split === "compositional"),
   );
   assert.ok(existsSync(join(compare, "arms", "psgpo", "seed-1", "final.json")));
+  // Seed-major: every arm's first seed trains before any arm's second, so a run stopped early reports every arm.
+  const started = (stage: string) => r.stderr.indexOf(`[${stage}] starting`);
+  assert.ok(started("dpo-line/seed-0") >= 0 && started("dpo-line/seed-0") < started("rl-baseline/seed-1"));
   assert.ok(!existsSync(join(compare, "arms", "value-init", "seed-1")), "non-headline arms run one seed");
   // Same budget and policy per PPO arm; only reward, value start and PRM differ.
   const block = JSON.parse(

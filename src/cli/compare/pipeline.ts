@@ -242,8 +242,11 @@ export async function runCompare(
       return readStageJson<PrmFigures>(prmDone(spec.name));
     };
 
+    // What each arm trains on: its PRM (PPO, GRPO) or the mutation pairs (DPO), all made before any arm
+    // trains so that stages do not nest.
+    type Needs = { checkpoint: string | null } | { pairs: string };
+    const ready: { arm: ArmSpec; needs: Needs }[] = [];
     for (const arm of arms) {
-      // What the arm trains on: its PRM (PPO) or the mutation pairs (DPO), made first so stages do not nest.
       const trainer = arm.trainer;
       const needs =
         trainer.kind === "dpo"
@@ -258,7 +261,17 @@ export async function runCompare(
         skipped.push({ arm: arm.name, reason: needs.unavailable });
         continue;
       }
-      for (const seed of armSeeds(arm, config)) {
+      ready.push({ arm, needs });
+    }
+
+    // Seed-major: every arm's first seed, then every arm's second, … so that a run stopped early (or
+    // still going) already reports every arm, and the headline differences sharpen as seeds arrive.
+    const rounds = Math.max(0, ...ready.map(({ arm }) => armSeeds(arm, config).length));
+    for (let round = 0; round < rounds; round++)
+      for (const { arm, needs } of ready) {
+        const trainer = arm.trainer;
+        const seed = armSeeds(arm, config)[round];
+        if (seed === undefined) continue;
         const dir = join(out, "arms", arm.name, `seed-${seed}`);
         const trained = join(dir, "final.json");
         await stages.stage(
@@ -325,7 +338,6 @@ export async function runCompare(
         writeReport(sft);
         writeSummaryJson(sft);
       }
-    }
     writeReport(sft);
     writeSummaryJson(sft);
   } finally {
