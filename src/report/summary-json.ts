@@ -44,10 +44,13 @@ export function difference(arm: readonly number[], other: readonly number[]): Di
   return { delta, t: welch.t, p: tTwoSidedP(welch.t, welch.df) };
 }
 
-/** The rows of summary.json; `sft` and `baseline` name the arms the others are measured against. */
+/**
+ * The rows of summary.json; `sft` and `baseline` name the arms the others are measured against (`baseline`
+ * may depend on the arm: compare measures GRPO arms against GRPO's outcome-only arm).
+ */
 export function headlineSummary(
   evals: readonly ArmSplitEvals[],
-  baseline: string,
+  baseline: string | ((arm: string) => string),
   sft = "sft",
 ): { arms: SummaryRow[] } {
   const find = (arm: string, split: string) => evals.find((e) => e.arm === arm && e.split === split);
@@ -65,7 +68,7 @@ export function headlineSummary(
         seeds: e.summaries.length,
         passAt1: { mean: stats.mean, sd: stats.sd },
         vsSft: against(sft),
-        vsBaseline: e.arm === sft ? null : against(baseline),
+        vsBaseline: e.arm === sft ? null : against(typeof baseline === "string" ? baseline : baseline(e.arm)),
       };
     }),
   };

@@ -154,6 +154,7 @@ const compareConfig = writeJson("compare.json", {
   grpo: tinyGrpo,
   dpo: { epochs: 1, batchSize: 4, evalEvery: 2, checkpointEvery: 2, logEvery: 1 },
   eval: { samples: 2, ks: [1, 2], maxTokens: 24 },
+  heldoutCurve: { every: 1 },
 });
 
 const compareArgs = ["compare", "--demo", demo, "--out", compare, "--seeds", "2", "--config", compareConfig];
@@ -228,6 +229,25 @@ test("linewise compare trains every arm from the demo's policy, reports them wit
     readFileSync(join(compare, "arms", "grpo-steps", "seed-1", "run", "config.json"), "utf8"),
   );
   assert.equal(steps.processReward, "steps");
+  // Sample efficiency: each RL arm's held-out curve from the SFT policy (0 rollouts) through the probed
+  // checkpoint to the final evaluation; the probed checkpoint is deleted once the curve is written.
+  const curve = JSON.parse(readFileSync(join(compare, "arms", "grpo-steps", "seed-1", "curve.json"), "utf8"));
+  assert.deepEqual(
+    curve.map((p: { rollouts: number }) => p.rollouts),
+    [0, 4, 8],
+  );
+  assert.ok(curve.every((p: { greedyPass1: number }) => p.greedyPass1 >= 0 && p.greedyPass1 <= 1));
+  const checkpoints = join(compare, "arms", "grpo-steps", "seed-1", "run", "checkpoints");
+  assert.ok(!existsSync(join(checkpoints, "step-1")) && existsSync(join(checkpoints, "step-2")));
+  assert.match(report, /### Sample efficiency/);
+  assert.match(report, /\| GRPO, binary outcome \| 2 \| [\d.]+% ± [\d.]+ \|/);
+  assert.ok(existsSync(join(compare, "curves", "grpo", "heldout-greedy.svg")));
+  // Each arm is measured against its comparison's outcome-only arm: GRPO's against GRPO's.
+  const grpoSteps = summary.arms.find(
+    (a: { arm: string; split: string }) => a.arm === "grpo-steps" && a.split === "rl-heldout",
+  );
+  assert.equal(typeof grpoSteps.vsBaseline.delta, "number");
+  assert.match(report, /Against GRPO, binary outcome:/);
   assert.equal(steps.iterations, tinyGrpo.iterations);
 
   const again = linewise(compareArgs);

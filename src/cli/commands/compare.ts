@@ -29,9 +29,12 @@ every GRPO arm likewise, with the same rollouts per iteration in groups of 8:
 The stages — evaluation of the SFT policy, completion labels (binary search) and mutation labels (rule
 teacher), one PRM per label set, then each arm and seed trained and evaluated on the test split — are
 each skipped when done, so Ctrl-C (or a killed process) loses at most the step in flight and rerunning
-the same command resumes. DIR/compare.md is rewritten after every arm: pass@1 mean ± sd over seeds,
-overall, by difficulty and by response length, the headline difference with Welch's t, the PRMs'
-held-out accuracy, and learning curves (SVG) under DIR/curves/.
+the same command resumes. Arms train seed-major (every arm's first seed, then the second, …), so a run
+stopped early reports every arm. DIR/compare.md is rewritten after every arm: pass@1 mean ± sd over seeds,
+overall, by difficulty and by response length, each arm against its comparison's outcome-only arm with
+Welch's t, the PRMs' held-out accuracy, learning curves (SVG) under DIR/curves/, and sample efficiency:
+each RL arm's checkpoints every ${compareDefaults.heldoutCurve.every} iterations decoded greedily on the held-out RL problems,
+and the rollouts each arm needs to reach its baseline's final figure ("heldoutCurve": {"every": 0} skips it).
 
 Arms (seeds: the headline arms — PPO's RL baseline and DenseReward + ValueInit, and the GRPO arms — get
 --seeds, the rest 1):

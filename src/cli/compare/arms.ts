@@ -141,21 +141,31 @@ export const armSpecs: readonly ArmSpec[] = [
 ];
 
 /** The comparisons' titles and what the paper reports, for the report. */
-export const comparisonInfo: Record<ComparisonName, { title: string; claim: string }> = {
+export const comparisonInfo: Record<
+  ComparisonName,
+  {
+    title: string;
+    claim: string;
+    /** The outcome-only arm the others are measured against. */ baseline: string;
+  }
+> = {
   table1: {
     title: "PSGPO Table 1: dense PRM reward and PRM value initialisation",
+    baseline: "rl-baseline",
     claim:
       "PSGPO reports that the PRM helps most when used both as a dense reward and to initialise the value model, " +
       "with the gain concentrated on longer responses (its Figure 3).",
   },
   selection: {
     title: "PSGPO data selection: which labelled responses train the PRM",
+    baseline: "rl-baseline",
     claim:
       "PSGPO trains PRMs on subsets of its binary-search labels (full, remove hard prompts, medium prompts only, " +
       "revised responses only) and compares the RL results.",
   },
   grpo: {
     title: "GRPO: outcome reward vs process rewards",
+    baseline: "grpo-baseline",
     claim:
       "DeepSeekMath (§4.1.3, §5.2.1) reports that GRPO with process supervision (PRM step rewards, normalised over " +
       "the group) beats GRPO with outcome supervision; folding PSGPO's λ(o)·PRM_i/L line rewards into the response's " +
@@ -163,6 +173,7 @@ export const comparisonInfo: Record<ComparisonName, { title: string; claim: stri
   },
   prlcoder: {
     title: "PRLCoder: PRM-guided PPO vs outcome reward and DPO, lines vs blocks",
+    baseline: "prlcoder-outcome",
     claim:
       "PRLCoder reports that PPO with a PRM trained on teacher-mutated reference solutions beats the outcome-reward " +
       "baselines (compiler feedback), and uses the same step pairs for DPO.",

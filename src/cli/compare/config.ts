@@ -35,6 +35,11 @@ export interface CompareConfig {
   dpo: DpoConfig;
   /** Evaluation of every trained policy on the test split. */
   eval: { samples: number; ks: number[]; temperature: number; maxTokens: number };
+  /**
+   * The held-out learning curve of every RL arm (heldout-curve.ts): its checkpoints every `every`
+   * iterations decoded greedily on the held-out RL problems, for sample efficiency; 0: no curve.
+   */
+  heldoutCurve: { every: number };
 }
 
 export const compareDefaults: CompareConfig = {
@@ -54,6 +59,7 @@ export const compareDefaults: CompareConfig = {
     temperature: demoDefaults.evalTemperature,
     maxTokens: demoDefaults.maxTokens,
   },
+  heldoutCurve: { every: 4 },
 };
 
 /** Every arm and comparison at a fraction of the cost: a check that the whole thing runs, not a result. */
@@ -67,4 +73,5 @@ export const compareQuick: CompareConfig = {
   grpo: { ...demoDefaults.grpo, iterations: 3, problemsPerIteration: 4 },
   dpo: { ...compareDefaults.dpo, epochs: 1 },
   eval: { ...compareDefaults.eval, samples: 5, ks: [1, 5] },
+  heldoutCurve: { every: 1 },
 };

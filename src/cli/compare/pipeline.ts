@@ -27,6 +27,7 @@ import { Stages } from "../demo/stages.js";
 import { demoPaths, evalSplitFile, type DemoPaths } from "../demo/pipeline.js";
 import { evalSplits, type EvalSplit } from "../demo/testbed.js";
 import { headlineSummary } from "../../report/summary-json.js";
+import { writeHeldoutCurve, type CurvePoint } from "./heldout-curve.js";
 import {
   Interrupted,
   completionLabelStage,
@@ -39,7 +40,7 @@ import {
   type PpoFigures,
   type PrmFigures,
 } from "../demo/arms.js";
-import { armsFor, prmSpecs, prmsFor, type ArmSpec, type PrmSpec } from "./arms.js";
+import { armSpecs, armsFor, comparisonInfo, prmSpecs, prmsFor, type ArmSpec, type PrmSpec } from "./arms.js";
 import type { CompareConfig } from "./config.js";
 import { writeCompareReport, type ArmRun } from "./report.js";
 
@@ -86,6 +87,10 @@ export async function runCompare(
   for (const split of evalSplits) evalProblems[split] = await read(evalSplitFile(inputs.paths, split));
   const evalSettings: EvalSettings = { ...config.eval, seed: config.seed };
   const arms = armsFor(config.comparisons);
+  // An RL arm keeps every checkpoint when the held-out curve will decode them (the curve stage deletes them
+  // afterwards); checkpoints stay at every iteration, so Ctrl-C still loses at most one.
+  const keptForCurve = <C extends { iterations: number; keepCheckpoints: number }>(c: C): C =>
+    config.heldoutCurve.every > 0 ? { ...c, keepCheckpoints: Math.max(c.keepCheckpoints, c.iterations) } : c;
   const runs: ArmRun[] = [];
   const skipped: { arm: string; reason: string }[] = [];
   const report = join(out, "compare.md");
@@ -118,7 +123,7 @@ export async function runCompare(
               }))
               .filter((a) => a.summaries.length > 0),
           ]),
-          "rl-baseline",
+          (arm) => comparisonInfo[armSpecs.find((a) => a.name === arm)!.comparisons[0]!].baseline,
         ),
         null,
         2,
@@ -280,24 +285,24 @@ export async function runCompare(
           async () => {
             if (trainer.kind === "ppo") {
               const prmCheckpoint = "checkpoint" in needs ? (needs.checkpoint ?? null) : null;
-              const ppoConfig = {
+              const ppoConfig = keptForCurve({
                 ...trainer.preset,
                 ...config.ppo,
                 seed,
                 policy: inputs.policy,
                 prm: prmCheckpoint,
-              };
+              });
               await ppoStage(ppoConfig, rlProblems, dir, executor, interrupt.signal);
               return;
             }
             if (trainer.kind === "grpo") {
-              const grpoConfig = {
+              const grpoConfig = keptForCurve({
                 ...trainer.preset,
                 ...config.grpo,
                 seed,
                 policy: inputs.policy,
                 prm: "checkpoint" in needs ? (needs.checkpoint ?? null) : null,
-              };
+              });
               await grpoStage(grpoConfig, rlProblems, dir, executor, interrupt.signal);
               return;
             }
@@ -334,7 +339,34 @@ export async function runCompare(
           );
           summaries[split] = readStageJson<EvalSummary>(join(evalDir, "summary.json"));
         }
-        runs.push({ arm: arm.name, seed, dir, summaries });
+        let curve: CurvePoint[] | undefined;
+        if (config.heldoutCurve.every > 0 && trainer.kind !== "dpo") {
+          const run = readStageJson<{ iterations: number } & Record<string, unknown>>(
+            join(dir, "run", "config.json"),
+          );
+          await stages.stage(
+            `${arm.name}/seed-${seed}/curve`,
+            join(dir, "curve.json"),
+            () =>
+              writeHeldoutCurve({
+                runDir: join(dir, "run"),
+                iterations: run.iterations,
+                every: config.heldoutCurve.every,
+                rolloutsPerIteration: Number(run.problemsPerIteration) * Number(run.samplesPerProblem),
+                startGreedy: sft["rl-heldout"][0]!.greedyPass1 ?? NaN,
+                finalGreedy: summaries["rl-heldout"].greedyPass1 ?? NaN,
+                problems: evalProblems["rl-heldout"],
+                dir,
+                settings: evalSettings,
+                executor,
+                label: `curve ${arm.name} ${seed}`,
+                signal: interrupt.signal,
+              }),
+            log,
+          );
+          curve = readStageJson<CurvePoint[]>(join(dir, "curve.json"));
+        }
+        runs.push({ arm: arm.name, seed, dir, summaries, curve });
         writeReport(sft);
         writeSummaryJson(sft);
       }

@@ -15,6 +15,8 @@ import { evalSplits, type EvalSplit } from "../demo/testbed.js";
 import { splitTitle } from "../demo/report.js";
 import { comparisonInfo, type ArmSpec, type PrmSpec } from "./arms.js";
 import type { CompareConfig } from "./config.js";
+import type { CurvePoint } from "./heldout-curve.js";
+import { sampleEfficiencySection } from "./efficiency-report.js";
 
 /** One finished arm × seed, evaluated on every split. */
 export interface ArmRun {
@@ -22,6 +24,8 @@ export interface ArmRun {
   seed: number;
   dir: string;
   summaries: Record<EvalSplit, EvalSummary>;
+  /** The held-out learning curve (RL arms, when compare draws them). */
+  curve?: CurvePoint[];
 }
 
 export interface CompareReportInput {
@@ -54,7 +58,11 @@ export function writeCompareReport(path: string, input: CompareReportInput): voi
     "",
     `Every arm starts from the SFT policy of the demo run \`${input.demo}\` (\`${input.policy}\`). Every PPO arm gets the same budget: ` +
       `${ppo.iterations} iterations × ${ppo.problemsPerIteration} RL problems × ${ppo.samplesPerProblem} samples; arms differ only in ` +
-      `reward, value-model start and PRM. The RL problems carry tests only and are longer than the SFT problems (the demo's test-bed). ` +
+      `reward, value-model start and PRM` +
+      (config.comparisons.includes("grpo")
+        ? `; every GRPO arm ${config.grpo.iterations} iterations × ${config.grpo.problemsPerIteration} problems × ${config.grpo.samplesPerProblem} samples. `
+        : ". ") +
+      `The RL problems carry tests only and are longer than the SFT problems (the demo's test-bed). ` +
       `Evaluation: ${splitTitle["rl-heldout"]} (the headline) and ${splitTitle.compositional}, ` +
       `${config.eval.samples} samples at temperature ${config.eval.temperature} plus a greedy response per problem. Cells are mean ± sample sd over seeds ` +
       `(PPO seeds ${config.seed}…; headline arms ${config.headlineSeeds} seeds, others ${config.otherSeeds}; the SFT policy is evaluated with ` +
@@ -220,9 +228,53 @@ function comparisonSection(
     ...input.skipped
       .filter((s) => members.some((a) => a.name === s.arm))
       .flatMap((s) => [`Not run: ${members.find((a) => a.name === s.arm)!.title} — ${s.reason}.`, ""]),
+    ...versusBaseline(input, members, info.baseline, split),
     ...(curves.length
       ? ["Learning curves: " + curves.map((f) => `[${f}](curves/${name}/${f})`).join(", ") + ".", ""]
       : []),
+    ...(split === "rl-heldout"
+      ? sampleEfficiencySection(
+          members.map((a) => ({
+            name: a.name,
+            title: a.title,
+            curves: input.runs.filter((r) => r.arm === a.name && r.curve).map((r) => r.curve!),
+          })),
+          info.baseline,
+          curvesDir,
+          `curves/${name}/heldout-greedy.svg`,
+        )
+      : []),
+  ];
+}
+
+/** Every other arm of a comparison against its outcome-only baseline: the differences with Welch's t over seeds. */
+function versusBaseline(
+  input: CompareReportInput,
+  members: readonly ArmSpec[],
+  baseline: string,
+  split: EvalSplit,
+): string[] {
+  const of = (arm: string) => input.runs.filter((r) => r.arm === arm).map((r) => r.summaries[split]);
+  const base = of(baseline);
+  const others = members.filter((a) => a.name !== baseline && of(a.name).length > 0);
+  const baseTitle = input.arms.find((a) => a.name === baseline)?.title;
+  if (base.length === 0 || others.length === 0 || !baseTitle) return [];
+  return [
+    `Against ${baseTitle}:`,
+    "",
+    `| arm | measure | ${baseTitle} | arm | difference | Welch t, p | verdict |`,
+    "|---|---|---|---|---|---|---|",
+    ...others.flatMap((a) =>
+      measures(input, split, [...base, ...of(a.name)]).map(
+        ([measure, pick]) =>
+          `| ${a.title} ` +
+          differenceRow(measure, base, of(a.name), pick, [
+            "arm better, beyond seed noise",
+            "baseline better, beyond seed noise",
+          ]),
+      ),
+    ),
+    "",
   ];
 }
 
