@@ -5,4 +5,5 @@ export { readMetrics, metricsFile, type MetricsRow } from "./metrics.js";
 export { EventFileWriter } from "./tfevents.js";
 export { resolveConfig, checkResumedConfig, resumableFields, ConfigError } from "./config.js";
 export { writeFileAtomic, writeDirAtomic } from "./atomic.js";
+export { lockFolder } from "./lock.js";
 export { Progress, type ProgressOptions, type ProgressFields, type ProgressStream } from "./progress.js";

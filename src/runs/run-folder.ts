@@ -8,10 +8,10 @@ import { writeFileAtomic } from "./atomic.js";
 import { checkpointDir, checkpointsDir, latestCheckpoint, writeCheckpoint, type CheckpointInfo } from "./checkpoints.js";
 import { MetricsLog, metricsFile, type MetricsRow } from "./metrics.js";
 
-/** A run folder that cannot be used as asked (it already holds a run, its config is unreadable, …). */
-export class RunFolderError extends Error {
-  override name = "RunFolderError";
-}
+import { RunFolderError } from "./run-folder-error.js";
+import { lockFolder } from "./lock.js";
+
+export { RunFolderError };
 
 export const runConfigFile = "config.json";
 
@@ -27,6 +27,8 @@ export class RunFolder {
     readonly worldSize = 1,
     /** false on a data-parallel run's other ranks: only rank 0 writes the folder. */
     readonly writer = true,
+    /** Releases the folder's lock (lock.ts), which the writer holds while the run is open. */
+    private readonly unlock: () => void = () => {},
   ) {
     this.metrics = writer ? new MetricsLog(dir) : null;
     if (resumedFrom) this.metrics?.rewindTo(resumedFrom.step);
@@ -52,10 +54,12 @@ export class RunFolder {
       throw new RunFolderError(`${dir}: already holds a run (${runConfigFile}${latest ? `, checkpoint step ${latest.step}` : ""}); resume it or choose another folder`);
     }
     mkdirSync(dir, { recursive: true });
+    // before anything is removed or written: the half-written files may be a live process's
+    const unlock = lockFolder(dir, "a training run");
     removePartials(dir);
     removePartials(checkpointsDir(dir));
     writeFileAtomic(join(dir, runConfigFile), JSON.stringify(config, null, 2) + "\n");
-    return new RunFolder(dir, options.resume ? latest : null, options.worldSize ?? 1);
+    return new RunFolder(dir, options.resume ? latest : null, options.worldSize ?? 1, true, unlock);
   }
 
   /** Appends a row to metrics.jsonl and its numbers to the TensorBoard event file. */
@@ -76,6 +80,7 @@ export class RunFolder {
 
   close(): void {
     this.metrics?.close();
+    this.unlock();
   }
 }
 

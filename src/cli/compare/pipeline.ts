@@ -14,7 +14,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { createExecutor, type ExecutorOptions, type SandboxExecutor } from "../../exec/index.js";
 import { loadProblems } from "../../problems/loaders/index.js";
-import { ConfigError, Progress, writeFileAtomic } from "../../runs/index.js";
+import { ConfigError, Progress, lockFolder, writeFileAtomic } from "../../runs/index.js";
 import { readLabels, type LabelRecord } from "../../labels/records.js";
 import { mutationLabels } from "../../labels/mutation.js";
 import { RuleTeacher } from "../../labels/teachers/rules.js";
@@ -76,6 +76,7 @@ export async function runCompare(
 ): Promise<string> {
   const inputs = demoInputs(demo);
   mkdirSync(join(out, "labels"), { recursive: true });
+  const unlock = lockFolder(out, "linewise compare");
   writeFileAtomic(join(out, "compare-config.json"), JSON.stringify({ demo, ...config }, null, 2) + "\n");
   const interrupt = stopOnInterrupt("compare", "step");
   const stages = new Stages(out, interrupt.signal);
@@ -375,6 +376,7 @@ export async function runCompare(
   } finally {
     interrupt.release();
     await executor.close();
+    unlock();
   }
   return report;
 }

@@ -26,7 +26,7 @@ import {
   type PpoFigures,
   type PrmFigures,
 } from "./arms.js";
-import { Progress, writeFileAtomic } from "../../runs/index.js";
+import { Progress, lockFolder, writeFileAtomic } from "../../runs/index.js";
 import { readLabels } from "../../labels/records.js";
 import { labelReport, type LabelReport } from "../../labels/report.js";
 import { Stages } from "./stages.js";
@@ -108,6 +108,7 @@ export async function runDemo(
   log: (line: string) => void = (l) => console.error(l),
 ): Promise<string> {
   for (const sub of ["suite", "eval", "labels", "ppo"]) mkdirSync(join(out, sub), { recursive: true });
+  const unlock = lockFolder(out, "linewise demo");
   writeFileAtomic(join(out, "demo-config.json"), JSON.stringify(config, null, 2) + "\n");
   const paths = demoPaths(out);
   const interrupt = stopOnInterrupt("demo", "step");
@@ -272,6 +273,7 @@ export async function runDemo(
   } finally {
     interrupt.release();
     await executor.close();
+    unlock();
   }
 
   writeFileAtomic(
