@@ -39,6 +39,9 @@ writeFileSync(
   [
     row("Mbpp/9001", "combos", combos, [[["a", "b"], 1]], [[["Red", "Green", "Blue"], 5]]),
     row("Mbpp/9002", "pairs", pairs, [[2]], [[60]]),
+    row("Mbpp/9005", "squares", "def squares(n):\n    return [i * i for i in range(n)]", [[2]], [[100]]),
+    row("Mbpp/9007", "powers", "def powers(n):\n    return [7 ** n, 1]", [[2]], [[40_000]]),
+    row("Mbpp/9006", "halves", "def halves(n):\n    return [i + 0.5 for i in range(n)]", [[2]], [[100]]),
   ].join("\n") + "\n",
 );
 // The loader asks for digests over 16 MiB; this capture lowers that to 200 bytes.
@@ -104,6 +107,30 @@ test("digest: programs whose values Python's == calls equal pass; others fail, w
   const near =
     "def pairs(n):\n    return [(i, i % 2 == 0, str(i), i + 0.5 + 1e-12 * (n > 2)) for i in range(n)]";
   assert.equal((await judge(q, near)).status, "wrong_answer");
+});
+
+test("digest: a list of floats is expected whole (EvalPlus's tolerance applies); a program's floats equal to ints match a digest", async () => {
+  const halves = await problem("Mbpp/9006");
+  assert.ok(halves.tests.kind === "call" && !digestTag(halves.tests.cases[1]!.expected));
+  assert.equal(
+    (await judge(halves, "def halves(n):\n    return [i + 0.5 + 1e-9 for i in range(n)]")).status,
+    "pass",
+  );
+  const squares = await problem("Mbpp/9005");
+  assert.ok(squares.tests.kind === "call" && digestTag(squares.tests.cases[1]!.expected));
+  assert.equal(
+    (await judge(squares, "def squares(n):\n    return [float(i * i) for i in range(n)]")).status,
+    "pass",
+  );
+});
+
+test("digest: an int of over 30 000 bits is digested in linear time (as hex), and compares as an int", async () => {
+  const powers = await problem("Mbpp/9007");
+  assert.ok(powers.tests.kind === "call" && digestTag(powers.tests.cases[1]!.expected));
+  const program = (body: string) => `def powers(n):\n    return ${body}`;
+  assert.equal((await judge(powers, program("[7 ** n, True]"))).status, "pass");
+  assert.equal((await judge(powers, program("[7 ** n + (n > 2), 1]"))).status, "wrong_answer");
+  assert.equal((await judge(powers, program("[-(7 ** n) if n > 2 else 7 ** n, 1]"))).status, "wrong_answer");
 });
 
 test("digest: a row whose oracle or float tolerance a digest cannot honour is refused, by file:line", async () => {

@@ -310,7 +310,7 @@ def _run_call(job, code, report):
                 break
             continue
         if i in digest_cases or digest_over is not None:
-            d = digest(value)
+            d = digest(value, expected=digest_over is not None)
             if i in digest_cases and d is not None:
                 report("digest", i, plain_json(d))
                 continue

@@ -496,12 +496,14 @@ object_hook = _untag
 # None, list and tuple have one ("digestible"): for those, Python's `==` is equality of the canonical form,
 # the value with every number equal to an int written as that int (True, 2.0, 2+0j, Fraction(2) and
 # Decimal("2.0") all as 2) and every other number equal to a float written as that float (Fraction(1, 2)
-# as 0.5). NaN is not digestible (`[nan] == [nan]` holds only for the same object), nor is a float or a
-# list of floats (EvalPlus compares those with a tolerance), nor anything else (a set, a dict, a program's
+# as 0.5). NaN is not digestible (`[nan] == [nan]` holds only for the same object), nor is an expected
+# float or list of floats (EvalPlus compares those with a tolerance), nor anything else (a set, a dict, a program's
 # class, a subclass): those are named instead; none of them equals a digestible value, so Node can refuse
 # to record it or fail the case without a digest. The encoding is `repr` of the canonical form, which for
 # these exact builtin types is C code that round-trips and runs no method the program wrote; every type is
-# checked exactly before `repr` sees it. It is streamed: a list or tuple longer than _CHUNK goes into the
+# checked exactly before `repr` sees it. An int of over _HEX_BITS bits is written as bytes of its hex
+# (b'0x…': bytes are never digestible, so this cannot be confused with a value), as plain_json writes it in
+# hex, since repr's decimal takes quadratic time (HumanEval/83's million-digit ints). It is streamed: a list or tuple longer than _CHUNK goes into the
 # hash a chunk of items at a time, so memory stays near the value's own size (repr is about 4x quicker
 # than the JSON encoder on Mbpp/255's tuples of strings).
 
@@ -526,6 +528,7 @@ _decimal_ratio = decimal.Decimal.as_integer_ratio
 _Decimal = decimal.Decimal
 _any = any
 _sum = sum
+_max = max
 _type_name = type.__dict__["__name__"].__get__
 
 try:
@@ -573,12 +576,17 @@ def _number(x, t):
     raise _Other(_type_name(t))
 
 
+def _int_form(n):
+    """An int as the canonical form writes it: itself, or bytes of its hex when repr would be slow."""
+    return n if _int_bit_length(n) <= _HEX_BITS else _str_encode(_hex(n), "ascii")
+
+
 def _canonical(x, depth):
-    """`x` itself when it holds only exact str, int, None, list, tuple and non-integral, non-NaN floats
-    (checked a level at a time, in C loops); else a canonical copy (`_normalised`)."""
+    """`x` itself when it holds only exact str, int (of up to _HEX_BITS bits), None, list, tuple and
+    non-integral, non-NaN floats (checked a level at a time, in C loops); else a canonical copy."""
     t = _type(x)
     if t is not _list and t is not _tuple:
-        return x if t in _REPR_SAFE and t is not _float else _normalised(x, 0)
+        return x if t in _REPR_SAFE and t is not _float and t is not _int else _normalised(x, 0)
     seqs, budget = [x], _LEVEL_BUDGET
     while True:
         budget -= _sum(_map(_len, seqs))
@@ -592,6 +600,10 @@ def _canonical(x, depth):
             floats = items if _len(types) == 1 else [y for y in items if _type(y) is _float]
             if _any(_map(_float_is_integer, floats)) or not _all(_map(_eq, floats, floats)):
                 return _normalised(x, 0)  # 2.0 is written 2; NaN is refused
+        if _int in types:
+            ints = items if _len(types) == 1 else [y for y in items if _type(y) is _int]
+            if _max(_map(_int_bit_length, ints)) > _HEX_BITS:
+                return _normalised(x, 0)
         if types.isdisjoint(_SEQUENCE_TYPES):
             return x
         seqs = [y for y in items if _type(y) is _list or _type(y) is _tuple]
@@ -600,8 +612,10 @@ def _canonical(x, depth):
 
 def _normalised(x, depth):
     t = _type(x)
-    if t is _str or t is _int or x is None:
+    if t is _str or x is None:
         return x
+    if t is _int:
+        return _int_form(x)
     if depth > _MAX_DEPTH:
         raise _NotTyped
     if t is _list:
@@ -609,7 +623,8 @@ def _normalised(x, depth):
     if t is _tuple:
         return _tuple([_normalised(y, depth + 1) for y in _tuple_iter(x)])
     if t in _NUMBER_TYPES:
-        return _number(x, t)
+        n = _number(x, t)
+        return _int_form(n) if _type(n) is _int else n
     raise _Other(_type_name(t))
 
 
@@ -638,11 +653,15 @@ def _stream(x, depth, feed):
     feed("]" if t is _list else ")")
 
 
-def digest(value):
+def digest(value, expected=False):
     """{"sha256": hex, "bytes": n} of `value`'s canonical encoding (UTF-8), {"other": WHAT} when it is not
-    digestible (see above), or None when it holds a cycle or would encode to something vast."""
+    digestible (see above), or None when it holds a cycle or would encode to something vast. An `expected`
+    value (a capture's) that is a float or a list of floats has none either: EvalPlus compares those with a
+    tolerance; a program's [1.0, 2.0] still equals an expected [1, 2], and has that digest."""
     t = _type(value)
-    if t is _float or ((t is _list or t is _tuple) and _len(value) and _set(_map(_type, value)) == {_float}):
+    if expected and (
+        t is _float or ((t is _list or t is _tuple) and _len(value) and _set(_map(_type, value)) == {_float})
+    ):
         return {"other": "float" if t is _float else "list of floats"}  # EvalPlus's `is_floats`: atol
     h = _sha256()
     update = h.update
@@ -653,6 +672,8 @@ def digest(value):
         size[0] += _len(data)
         update(data)
 
+    if _set_max_digits is not None:
+        _set_max_digits(0)  # ints up to _HEX_BITS are written in decimal, whatever limit the program set
     try:
         _stream(value, 0, feed)
     except _Other as e:
