@@ -7,7 +7,9 @@
  *   {"$float": "nan" | "inf" | "-inf"}      a non-finite float (also accepted: any float literal)
  *   {"$numbers": [[1, 2.0, NaN], "iff"]}   a list of ints and floats, each item's kind in the string
  *                                          (values.py writes these without a Python loop)
- * and, for arguments sent to Python only, {"$tuple": [...]} and {"$set": [...]}.
+ * and, for arguments sent to Python only, {"$tuple": [...]} and {"$set": [...]}. An expected value too
+ * large to send back (a capture's `digestOver`) is recorded as {"$sha256": [HEX, BYTES]}: the SHA-256 of
+ * its canonical encoding and that encoding's size (values.py `digest`); see `digestTag`.
  * Loaders should read expected values with `parseJsonExact` so that big integers compare exactly.
  */
 import type { Json } from "../problems/types.js";
@@ -168,3 +170,26 @@ const literals: [string, Json][] = [
   ["Infinity", { $float: "inf" }],
   ["-Infinity", { $float: "-inf" }],
 ];
+
+/** What values.py's `digest` reports of a value: its canonical encoding's SHA-256 and size. */
+export interface Digest {
+  sha256: string;
+  bytes: number;
+}
+
+/** The digest an expected value {"$sha256": [HEX, BYTES]} stands for, else undefined. */
+export function digestTag(value: Json): Digest | undefined {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return undefined;
+  const keys = Object.keys(value);
+  const v = value["$sha256"];
+  if (keys.length !== 1 || !Array.isArray(v) || v.length !== 2) return undefined;
+  const [sha256, bytes] = v;
+  if (typeof sha256 !== "string" || !/^[0-9a-f]{64}$/.test(sha256)) return undefined;
+  if (typeof bytes !== "number" || !Number.isSafeInteger(bytes) || bytes < 0) return undefined;
+  return { sha256, bytes };
+}
+
+/** The expected-value form of a digest (see `digestTag`). */
+export function digestValue(d: Digest): Json {
+  return { $sha256: [d.sha256, d.bytes] };
+}

@@ -12,7 +12,7 @@ import type { Json, Tests } from "../problems/types.js";
 import { packageRoot } from "../paths.js";
 import { cacheKey, ResultCache } from "./cache.js";
 import { Grader, type CaseReport, type RunEnd } from "./grade.js";
-import { stringifyExact } from "./exactJson.js";
+import { digestTag, stringifyExact } from "./exactJson.js";
 import {
   captureResultBytes,
   processLimit,
@@ -48,6 +48,8 @@ export interface Capture {
   values: (Json | undefined)[];
   times: (number | undefined)[];
   detail?: string;
+  /** The run's peak resident memory (the child's), bytes, where the sandbox reported it. */
+  peakBytes?: number;
 }
 
 /**
@@ -88,8 +90,14 @@ const maxStartFailures = 3;
 
 type GraderTests = ConstructorParameters<typeof Grader>[1];
 
-/** A job as the executor sends it; call jobs may add per-case limits and ask for each call's time. */
-export type SandboxJob = Omit<JobMessage, "id" | "secret"> & { caseMs?: number[]; timed?: boolean };
+/** A job as the executor sends it; call jobs may add per-case limits, ask for each call's time, name the
+ *  cases whose values go back as digests (`digest`) or, in a capture, the size over which they do. */
+export type SandboxJob = Omit<JobMessage, "id" | "secret"> & {
+  caseMs?: number[];
+  timed?: boolean;
+  digest?: number[];
+  digestOver?: number;
+};
 type Job = SandboxJob;
 
 interface Task {
@@ -203,8 +211,15 @@ class Pool implements SandboxExecutor {
       argsList,
       limits,
       job.limits.resultBytes,
+      job.digestOver ?? null,
     ]);
-    type Stored = { status: Status; detail?: string; values: ([Json] | null)[]; times: (number | null)[] };
+    type Stored = {
+      status: Status;
+      detail?: string;
+      values: ([Json] | null)[];
+      times: (number | null)[];
+      peakBytes?: number;
+    };
     const stored = await this.cached<Stored>(
       key,
       options.signal,
@@ -222,13 +237,20 @@ class Pool implements SandboxExecutor {
           ...(verdict.detail ? { detail: verdict.detail } : {}),
           values,
           times,
+          ...(grader.peakKb ? { peakBytes: grader.peakKb * 1024 } : {}),
         };
       },
       cacheable,
     );
     const values = stored.values.map((v) => (v === null ? undefined : v[0]));
     const times = (stored.times ?? []).map((t) => t ?? undefined);
-    return { status: stored.status, values, times, ...(stored.detail ? { detail: stored.detail } : {}) };
+    return {
+      status: stored.status,
+      values,
+      times,
+      ...(stored.detail ? { detail: stored.detail } : {}),
+      ...(stored.peakBytes ? { peakBytes: stored.peakBytes } : {}),
+    };
   }
 
   async script(program: string, stdin: string, options: RunOptions = {}): Promise<ScriptRun> {
@@ -460,6 +482,8 @@ export function runJob(
   else if (tests.kind === "call") {
     job = { ...common, kind: "call", fnName: tests.fnName, args: tests.cases.map((c) => c.args) };
     if (options.caseWallMs) job.caseMs = caseLimits(options.caseWallMs, tests.cases.length);
+    const digests = digestCases(tests, compare);
+    if (digests.length > 0) job.digest = digests;
   } else if (tests.kind === "assert")
     job = { ...common, kind: "assert", setup: tests.setup ?? null, asserts: tests.asserts };
   else throw new TypeError(`executor: unknown test kind ${(tests as { kind: unknown }).kind}`);
@@ -484,7 +508,31 @@ export function captureJob(
     limits: jobLimits(limits, Math.max(resultBytes(limits, argsList.length), captureResultBytes)),
     timed: true,
   };
+  if (options.digestOver !== undefined) {
+    if (!Number.isFinite(options.digestOver) || options.digestOver < 0)
+      throw new RangeError(`executor: digestOver must be a number of bytes, got ${options.digestOver}`);
+    job.digestOver = options.digestOver;
+  }
   return { job, limits };
+}
+
+/**
+ * The cases of a call test whose expected value is a digest ({"$sha256"}, exactJson.ts). A digest
+ * compares canonical encodings, which is Python's `==` and nothing looser: EvalPlus's comparison with no
+ * oracle and no float tolerance at that case. Any other comparison (the lenient tuple-as-list default,
+ * a tolerance, a set or not-None oracle) is refused rather than judged more strictly than it asks.
+ */
+function digestCases(tests: Extract<Tests, { kind: "call" }>, compare: Comparison): number[] {
+  const cases: number[] = [];
+  tests.cases.forEach((c, i) => {
+    if (!digestTag(c.expected)) return;
+    if (compare.mode !== "evalplus" || compare.oracle !== undefined || (compare.atols[i] ?? 0) !== 0)
+      throw new RangeError(
+        `executor: test ${i} expects a digest ({"$sha256"}), which only EvalPlus's exact comparison (no oracle, atol 0) can judge`,
+      );
+    cases.push(i);
+  });
+  return cases;
 }
 
 /** A script's run from its verdict and what its one stdio case reported (see ScriptRun). */

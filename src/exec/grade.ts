@@ -6,7 +6,7 @@
 import type { Json, Tests } from "../problems/types.js";
 import { firstDifference, outputsEqual, valuesEqual } from "./compare.js";
 import { evalPlusCase } from "./evalplus.js";
-import { parseJsonExact, stringifyExact } from "./exactJson.js";
+import { digestTag, digestValue, parseJsonExact, stringifyExact, type Digest } from "./exactJson.js";
 import type { Comparison } from "./limits.js";
 import type { Status, Verdict } from "./types.js";
 
@@ -22,6 +22,8 @@ export interface RunEnd {
   signal: number | null;
   cpuMs: number;
   wallMs: number;
+  /** The child's peak resident memory (ru_maxrss), KiB. */
+  rssKb?: number;
 }
 
 /** A stdio case as the child reports it: stdout (capped), stderr's tail, exit code or signal. */
@@ -62,6 +64,11 @@ function show(value: Json): string {
   return text.length > 80 ? text.slice(0, 79) + "…" : text;
 }
 
+/** A digest as a verdict's detail shows it: the encoding's size and the hash's first characters. */
+function sizeOf(d: Digest): string {
+  return `${d.bytes} bytes (sha256 ${d.sha256.slice(0, 12)}…)`;
+}
+
 function exceptionOf(payload: Json): { type: string; message: string } {
   if (payload && typeof payload === "object" && !Array.isArray(payload)) {
     return { type: String(payload.type ?? "Exception"), message: String(payload.message ?? "") };
@@ -86,6 +93,8 @@ export class Grader {
   private done = false;
   private started = false;
   private forged = 0;
+  /** The run's peak resident memory in KiB, once `verdict` has read the run's end (for `capture`). */
+  peakKb = 0;
   readonly total: number;
 
   constructor(
@@ -174,12 +183,15 @@ export class Grader {
       };
     }
     if (kind === "ok" && tests.kind === "assert") return { status: "pass" };
+    if (kind === "digest") return this.judgeDigest(index, payload);
     if (kind === "value" && tests.kind === "capture") {
       this.values.set(index, payload);
       return { status: "pass" };
     }
     if (kind === "value" && tests.kind === "call") {
       const c = tests.cases[index]!;
+      // The child sends a digest for these cases; a whole value where one is expected is not one.
+      if (digestTag(c.expected)) return { status: "wrong_answer", detail: "expected a digest, got a value" };
       const equal =
         this.compare.mode === "evalplus"
           ? evalPlusCase(payload, c.expected, c.args, index, this.compare)
@@ -193,6 +205,29 @@ export class Grader {
     }
     this.forged++;
     return { status: "sandbox_error", detail: `unexpected report ${kind}` };
+  }
+
+  /**
+   * A value sent as its digest (values.py `digest`): recorded by a capture; in a call test, compared
+   * with the expected digest, which stands for a value of str, int, float, bool, None, lists and tuples,
+   * so equal digests are Python's `==` (runJob allows them under EvalPlus's exact comparison only). A value
+   * holding anything else (`other`: a NaN, a set, a program's class) is not equal to such a value.
+   */
+  private judgeDigest(index: number, payload: Json): Outcome {
+    const p = (payload ?? {}) as { sha256?: unknown; bytes?: unknown; other?: unknown };
+    const got = digestTag({ $sha256: [p.sha256 ?? null, p.bytes ?? null] } as Json);
+    if (this.tests.kind === "capture" && got) {
+      this.values.set(index, digestValue(got));
+      return { status: "pass" };
+    }
+    const want = this.tests.kind === "call" ? digestTag(this.tests.cases[index]!.expected) : undefined;
+    if (!want || (!got && typeof p.other !== "string")) {
+      this.forged++;
+      return { status: "sandbox_error", detail: "unexpected report digest" };
+    }
+    if (got && got.sha256 === want.sha256 && got.bytes === want.bytes) return { status: "pass" };
+    const what = got ? `one of ${sizeOf(got)}` : `a value holding a ${String(p.other)}, never equal to it`;
+    return { status: "wrong_answer", detail: `expected a value of ${sizeOf(want)}, got ${what}` };
   }
 
   private judgeCase(index: number, payload: Json): Outcome {
@@ -237,6 +272,7 @@ export class Grader {
 
   /** The verdict once the run has ended. */
   verdict(end: RunEnd): Verdict {
+    this.peakKb = end.rssKb ?? 0;
     const failure = this.runFailure(end);
     let passed = 0;
     let firstFailed: number | undefined;

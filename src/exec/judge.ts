@@ -23,11 +23,17 @@ export type ProgramRunner = Pick<SandboxExecutor, "run">;
  * it is how the benchmark's own expected values must be read; loaders check its shape), and for EvalPlus
  * problems their per-input time limits (`meta.timeLimitsMs`), each capped by this run's wall-clock limit
  * (linewise's ceiling), with the run's limits sized as EvalPlus sizes its base and plus runs: each
- * min(60 s, the sum of its inputs' limits) + 1 s (evalplus/eval/__init__.py, `untrusted_check`).
+ * min(60 s, the sum of its inputs' limits) + 1 s (evalplus/eval/__init__.py, `untrusted_check`), and a
+ * larger memory limit where the problem asks for one (`meta.memoryBytes`).
  */
 export function runOptionsFor(problem: Problem, limits: RunOptions = {}): RunOptions {
   const compare = problem.meta?.["compare"];
-  const options = compare ? { ...limits, compare: compare as Comparison } : limits;
+  let options = compare ? { ...limits, compare: compare as Comparison } : limits;
+  // A problem whose canonical solution needs more memory than the default (EvalPlus's Mbpp/255) says how
+  // much in `meta.memoryBytes`; it only ever raises the limit.
+  const memory = problem.meta?.["memoryBytes"];
+  if (typeof memory === "number" && memory > (limits.memoryBytes ?? defaultLimits.memoryBytes))
+    options = { ...options, memoryBytes: memory };
   const perCase = problem.meta?.["timeLimitsMs"];
   const cases = problem.tests.kind === "call" ? problem.tests.cases.length : -1;
   if (!Array.isArray(perCase) || perCase.length !== cases) return options;

@@ -41,6 +41,11 @@ export interface RunOptions extends Limits {
   compare?: Comparison;
   /** Call tests: a wall-clock limit per case, in ms (EvalPlus's limits scaled from the reference's time). */
   caseWallMs?: number[];
+  /** Capture: a return value of str, int, float, bool, None, lists and tuples whose canonical encoding is
+   *  over this many bytes comes back as its digest, {"$sha256": [HEX, BYTES]} (values.py `digest` says
+   *  which values have one), which an EvalPlus comparison judges by digest; anything else comes back
+   *  whole. Default: no digests. */
+  digestOver?: number;
   /** Aborting removes a queued run or kills a running one; the promise rejects with an AbortError. */
   signal?: AbortSignal;
 }

@@ -6,7 +6,7 @@
  * integers and non-finite floats tagged) so expected values and captured values cross exactly.
  *
  *   POST /v1/exec/run      jobs: [{program, tests, limits?, compare?, caseWallMs?}]  → Verdict
- *   POST /v1/exec/capture  jobs: [{program, fnName, args, limits?}]                   → CaptureWire
+ *   POST /v1/exec/capture  jobs: [{program, fnName, args, limits?, digestOver?}]      → CaptureWire
  *   POST /v1/exec/script   jobs: [{program, stdin, limits?}]                            → ScriptRun
  *   GET  /v1/exec/info     → {slots, capacity, maxJobs}
  *
@@ -70,6 +70,7 @@ export interface CaptureWire {
   detail?: string;
   values: ([Json] | null)[];
   times: (number | null)[];
+  peakBytes?: number;
 }
 
 export function captureToWire(c: Capture): CaptureWire {
@@ -78,6 +79,7 @@ export function captureToWire(c: Capture): CaptureWire {
     ...(c.detail ? { detail: c.detail } : {}),
     values: c.values.map((v) => (v === undefined ? null : [v])),
     times: c.times.map((t) => t ?? null),
+    ...(c.peakBytes ? { peakBytes: c.peakBytes } : {}),
   };
 }
 
@@ -87,6 +89,7 @@ export function captureFromWire(w: CaptureWire): Capture {
     ...(w.detail ? { detail: w.detail } : {}),
     values: w.values.map((v) => (v === null ? undefined : v[0])),
     times: w.times.map((t) => t ?? undefined),
+    ...(w.peakBytes ? { peakBytes: w.peakBytes } : {}),
   };
 }
 
@@ -99,7 +102,8 @@ export function jobToWire(kind: JobKind, job: Job): Record<string, unknown> {
   const base = { program: job.program, limits };
   if (kind === "capture") {
     const j = job as CaptureJob;
-    return { ...base, fnName: j.fnName, args: j.args };
+    const { digestOver } = j.options;
+    return { ...base, fnName: j.fnName, args: j.args, ...(digestOver !== undefined ? { digestOver } : {}) };
   }
   if (kind === "script") return { ...base, stdin: (job as ScriptJob).stdin };
   return {
@@ -219,6 +223,12 @@ export function parseJobs(kind: JobKind, body: Obj, maxJobs: number, ceilings: L
         if (!Array.isArray(a)) throw new FieldError(`${at}.args[${k}]`, "must be a list of arguments");
         return a as Json[];
       });
+      const digestOver = j["digestOver"];
+      if (digestOver !== undefined) {
+        if (typeof digestOver !== "number" || !Number.isFinite(digestOver) || digestOver < 0)
+          throw new FieldError(`${at}.digestOver`, "must be a number of bytes");
+        options.digestOver = digestOver;
+      }
       return { program, fnName: str(j, "fnName", at), args, options };
     }
     const tests = parseTests(j["tests"], `${at}.tests`);

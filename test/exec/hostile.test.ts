@@ -5,6 +5,7 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -638,6 +639,80 @@ hostile.push(
     tests: { kind: "assert", asserts: ["assert add(1, 2) == collections.Counter('ab')"] },
     expect: ["wrong_answer"],
   },
+);
+
+// An output judged by digest (issue 15, Mbpp/255): the expected value is 5000 tuples ('a', 'b'), recorded
+// as the SHA-256 of its repr (values.py `digest`), longer than one of the sandbox's chunks of 4096 items.
+// The honest program passes, which shows the digest is right; each hostile one returns something that
+// only a comparison the program wrote, or a harness it patched, could call equal.
+const digestText = "[" + Array<string>(5000).fill("('a', 'b')").join(", ") + "]";
+const digestHex = createHash("sha256").update(digestText).digest("hex");
+const digestTests: Tests = {
+  kind: "call",
+  fnName: "f",
+  cases: [{ args: [], expected: { $sha256: [digestHex, Buffer.byteLength(digestText)] } }],
+};
+const byDigest = (name: string, expect: Status, ...body: string[]): Hostile => ({
+  name: `an output judged by digest: ${name}`,
+  program: lines(...body),
+  tests: digestTests,
+  expect: [expect],
+  limits: { compare: { mode: "evalplus", atols: [0] } },
+});
+hostile.push(
+  byDigest("the honest value", "pass", "def f():", "    return [('a', 'b')] * 5000"),
+  byDigest(
+    "a tuple subclass whose __eq__ answers True",
+    "wrong_answer",
+    "class T(tuple):",
+    "    def __eq__(self, other):",
+    "        return True",
+    "    __hash__ = tuple.__hash__",
+    "def f():",
+    "    return [T(('a', 'b'))] * 5000",
+  ),
+  byDigest(
+    "a str subclass whose __eq__ answers True",
+    "wrong_answer",
+    "class S(str):",
+    "    def __eq__(self, other):",
+    "        return True",
+    "    __hash__ = str.__hash__",
+    "def f():",
+    "    return [(S('x'), 'b')] * 5000",
+  ),
+  byDigest(
+    "a lying object in place of the value",
+    "wrong_answer",
+    "class L:",
+    "    def __eq__(self, other):",
+    "        return True",
+    "def f():",
+    "    return L()",
+  ),
+  byDigest(
+    "lists, after swapping builtins.list and builtins.tuple",
+    "wrong_answer",
+    "import builtins",
+    "builtins.list, builtins.tuple = builtins.tuple, builtins.list",
+    "def f():",
+    "    return [['a', 'b']] * 5000",
+  ),
+  byDigest(
+    "hashlib.sha256 replaced by one that answers the expected digest",
+    "wrong_answer",
+    "import hashlib, _hashlib",
+    "class Fake:",
+    "    def __init__(self, *args):",
+    "        pass",
+    "    def update(self, data):",
+    "        pass",
+    "    def hexdigest(self):",
+    `        return '${digestHex}'`,
+    "hashlib.sha256 = _hashlib.openssl_sha256 = Fake",
+    "def f():",
+    "    return []",
+  ),
 );
 
 // Run them all at once, two at a time in the executor; each test then checks its own verdict.

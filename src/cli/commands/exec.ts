@@ -140,7 +140,8 @@ export const execCommand: Command = {
       const { problems, bad } = await userErrors(() =>
         loadProblems(problemsFile, format as ProblemFormat | undefined, {
           skipBad,
-          capture: (program, fnName, argsList) => sandbox().capture(program, fnName, argsList, captureLimits),
+          capture: (program, fnName, argsList, options) =>
+            sandbox().capture(program, fnName, argsList, { ...captureLimits, ...options }),
         }),
       );
       const solutions = values.solutions

@@ -7,7 +7,8 @@ modules gone from sys.modules. What is left here is what depends on the job or m
 It reports through a pipe, one line per event, `SECRET KIND INDEX PAYLOAD`, where PAYLOAD is JSON.
 Kinds: syntax, testerror, start (the program's code begins to run), load (the program or setup failed
 before any test), case (stdio: stdout, exit code, stderr tail), value / nonplain / error / timeout and,
-when asked, time (call: a case over its own time limit, a call's wall time in seconds),
+when asked, time (call: a case over its own time limit, a call's wall time in seconds) and digest (call: a
+value's SHA-256 and size instead of the value, values.py `digest`),
 ok / fail / nonplain / error (assert), done. Only a run that reaches `done` can pass, and only lines
 with the per-run secret count, so an early exit or a forged line cannot pass. Expected values never
 come here: Node compares.
@@ -23,7 +24,7 @@ import time
 import types
 
 from asserts import GUARD, Guard, NonPlain
-from values import object_hook, plain_json
+from values import digest, object_hook, plain_json
 
 SANDBOX_UID = 65534
 # The harness's files (captured output, stdin) live on their own tmpfs: a program that fills /tmp
@@ -34,6 +35,7 @@ ERR_TAIL = 2000
 _os_write = os.write
 _os_exit = os._exit
 _type = type
+_frozenset = frozenset
 _str = str
 _repr = repr
 _AssertionError = AssertionError
@@ -281,6 +283,10 @@ def _run_call(job, code, report):
     args_list = job["args"]
     case_ms = job.get("caseMs")  # per-case wall-clock limits (EvalPlus), or None
     timed = job.get("timed", False)  # report each call's time (capture of a reference)
+    # Cases whose expected value is a digest: their values are sent as digests (values.py `digest`).
+    digest_cases = _frozenset(job.get("digest") or ())
+    # Capture: a digestible value whose encoding is over this many bytes is sent as its digest.
+    digest_over = job.get("digestOver")
     namespace = _module("solution").__dict__
     try:
         exec(code, namespace)
@@ -303,7 +309,16 @@ def _run_call(job, code, report):
             if job["stopOnFirst"]:
                 break
             continue
-        payload = plain_json(value)
+        if i in digest_cases or digest_over is not None:
+            d = digest(value, expected=digest_over is not None)
+            if i in digest_cases and d is not None:
+                report("digest", i, plain_json(d))
+                continue
+            if digest_over is not None and d is not None and d.get("bytes", 0) > digest_over:
+                report("digest", i, plain_json(d))
+                continue
+            del d
+        payload = None if i in digest_cases else plain_json(value)
         if payload is None:
             # Not always a failure (EvalPlus's not-None tasks): Node judges it, and stops the run if it fails.
             report("nonplain", i, plain_json(type.__dict__["__name__"].__get__(_type(value))))

@@ -485,3 +485,199 @@ def _untag(value):
 
 
 object_hook = _untag
+
+
+
+# --- Digests of values too large to send back ---------------------------------------------------------
+#
+# A return value whose encoding is over a size threshold (MBPP+'s Mbpp/255 returns 1.66 million tuples of
+# 77 strings, about 1 GB) is not sent back whole: the sandbox sends the SHA-256 of its canonical encoding
+# and that encoding's size, and Node compares digests (issue 15). Only values made of str, int, float, bool,
+# None, list and tuple have one ("digestible"): for those, Python's `==` is equality of the canonical form,
+# the value with every number equal to an int written as that int (True, 2.0, 2+0j, Fraction(2) and
+# Decimal("2.0") all as 2) and every other number equal to a float written as that float (Fraction(1, 2)
+# as 0.5). NaN is not digestible (`[nan] == [nan]` holds only for the same object), nor is an expected
+# float or list of floats (EvalPlus compares those with a tolerance), nor anything else (a set, a dict, a program's
+# class, a subclass): those are named instead; none of them equals a digestible value, so Node can refuse
+# to record it or fail the case without a digest. The encoding is `repr` of the canonical form, which for
+# these exact builtin types is C code that round-trips and runs no method the program wrote; every type is
+# checked exactly before `repr` sees it. An int of over _HEX_BITS bits is written as bytes of its hex
+# (b'0x…': bytes are never digestible, so this cannot be confused with a value), as plain_json writes it in
+# hex, since repr's decimal takes quadratic time (HumanEval/83's million-digit ints). It is streamed: a list or tuple longer than _CHUNK goes into the
+# hash a chunk of items at a time, so memory stays near the value's own size (repr is about 4x quicker
+# than the JSON encoder on Mbpp/255's tuples of strings).
+
+_CHUNK = 4096
+_REPR_SAFE = _frozenset({int, float, str, type(None), list, tuple})
+_SEQUENCE_TYPES = _frozenset({list, tuple})
+_NUMBER_TYPES = _frozenset({bool, float, complex, fractions.Fraction, decimal.Decimal})
+_LEVEL_BUDGET = 50_000_000  # items looked at per chunk; a value sharing lists to look bigger stops here
+_bool = bool
+_complex = complex
+_repr_of = repr
+_range = range
+_list_slice = list.__getitem__
+_tuple_slice = tuple.__getitem__
+_str_encode = str.encode
+_slice = slice
+_chain = itertools.chain.from_iterable
+_eq = operator.eq
+_float_ratio = float.as_integer_ratio
+_decimal_is_finite = decimal.Decimal.is_finite
+_decimal_ratio = decimal.Decimal.as_integer_ratio
+_Decimal = decimal.Decimal
+_any = any
+_sum = sum
+_max = max
+_type_name = type.__dict__["__name__"].__get__
+
+try:
+    from hashlib import sha256 as _sha256
+except ImportError:  # a Python built without OpenSSL
+    from _sha256 import sha256 as _sha256
+
+
+class _Other(Exception):
+    """A value that is not digestible (it never equals one that is); args[0]: what it holds."""
+
+
+def _ratio_number(num, den):
+    """The int or float that equals num/den (lowest terms, den > 0) exactly, or None."""
+    if den == 1:
+        return num
+    try:
+        f = num / den  # correctly rounded
+        return f if _float_ratio(f) == (num, den) else None
+    except OverflowError:
+        return None
+
+
+def _number(x, t):
+    """The canonical int or float equal to a number of exact type `t` (see above), or raises _Other."""
+    if t is _bool:
+        return _int(x)
+    if t is _float:
+        if x != x:
+            raise _Other("NaN")
+        return _int(x) if _float_is_integer(x) else x
+    if t is _complex:
+        if _complex_imag(x) == 0:
+            return _number(_complex_real(x), _float)
+    elif t is _Fraction:
+        num, den = _fraction_numerator(x), _fraction_denominator(x)
+        if _type(num) is _int and _type(den) is _int:
+            n = _ratio_number(num, den)
+            if n is not None:
+                return n
+    elif t is _Decimal and _decimal_is_finite(x):
+        n = _ratio_number(*_decimal_ratio(x))
+        if n is not None:
+            return n
+    raise _Other(_type_name(t))
+
+
+def _int_form(n):
+    """An int as the canonical form writes it: itself, or bytes of its hex when repr would be slow."""
+    return n if _int_bit_length(n) <= _HEX_BITS else _str_encode(_hex(n), "ascii")
+
+
+def _canonical(x, depth):
+    """`x` itself when it holds only exact str, int (of up to _HEX_BITS bits), None, list, tuple and
+    non-integral, non-NaN floats (checked a level at a time, in C loops); else a canonical copy."""
+    t = _type(x)
+    if t is not _list and t is not _tuple:
+        return x if t in _REPR_SAFE and t is not _float and t is not _int else _normalised(x, 0)
+    seqs, budget = [x], _LEVEL_BUDGET
+    while True:
+        budget -= _sum(_map(_len, seqs))
+        if depth > _MAX_DEPTH or budget < 0:
+            raise _NotTyped  # a cycle, or lists shared so often that the encoding would be vast
+        items = _list(_chain(seqs))
+        types = _set(_map(_type, items))
+        if not types <= _REPR_SAFE:
+            return _normalised(x, 0)
+        if _float in types:
+            floats = items if _len(types) == 1 else [y for y in items if _type(y) is _float]
+            if _any(_map(_float_is_integer, floats)) or not _all(_map(_eq, floats, floats)):
+                return _normalised(x, 0)  # 2.0 is written 2; NaN is refused
+        if _int in types:
+            ints = items if _len(types) == 1 else [y for y in items if _type(y) is _int]
+            if _max(_map(_int_bit_length, ints)) > _HEX_BITS:
+                return _normalised(x, 0)
+        if types.isdisjoint(_SEQUENCE_TYPES):
+            return x
+        seqs = [y for y in items if _type(y) is _list or _type(y) is _tuple]
+        depth += 1
+
+
+def _normalised(x, depth):
+    t = _type(x)
+    if t is _str or x is None:
+        return x
+    if t is _int:
+        return _int_form(x)
+    if depth > _MAX_DEPTH:
+        raise _NotTyped
+    if t is _list:
+        return [_normalised(y, depth + 1) for y in _list_iter(x)]
+    if t is _tuple:
+        return _tuple([_normalised(y, depth + 1) for y in _tuple_iter(x)])
+    if t in _NUMBER_TYPES:
+        n = _number(x, t)
+        return _int_form(n) if _type(n) is _int else n
+    raise _Other(_type_name(t))
+
+
+def _stream(x, depth, feed):
+    """Feeds `repr` of `x`'s canonical form to `feed`, a long list or tuple a chunk of items at a time."""
+    t = _type(x)
+    if (t is not _list and t is not _tuple) or _len(x) <= _CHUNK:
+        feed(_repr_of(_canonical(x, depth)))
+        return
+    if depth > _MAX_DEPTH:
+        raise _NotTyped
+    feed("[" if t is _list else "(")  # over _CHUNK items, a tuple's repr has no trailing comma
+    part_of = _list_slice if t is _list else _tuple_slice
+    for start in _range(0, _len(x), _CHUNK):
+        if start:
+            feed(", ")
+        part = part_of(x, _slice(start, start + _CHUNK))
+        if not _any(_type(y) in _SEQUENCE_TYPES and _len(y) > _CHUNK for y in part):
+            text = _repr_of(_canonical(_list(part), depth))
+            feed(text[1:-1])
+            continue
+        for i in _range(_len(part)):  # an item long enough to stream on its own
+            if i:
+                feed(", ")
+            _stream(part[i], depth + 1, feed)
+    feed("]" if t is _list else ")")
+
+
+def digest(value, expected=False):
+    """{"sha256": hex, "bytes": n} of `value`'s canonical encoding (UTF-8), {"other": WHAT} when it is not
+    digestible (see above), or None when it holds a cycle or would encode to something vast. An `expected`
+    value (a capture's) that is a float or a list of floats has none either: EvalPlus compares those with a
+    tolerance; a program's [1.0, 2.0] still equals an expected [1, 2], and has that digest."""
+    t = _type(value)
+    if expected and (
+        t is _float or ((t is _list or t is _tuple) and _len(value) and _set(_map(_type, value)) == {_float})
+    ):
+        return {"other": "float" if t is _float else "list of floats"}  # EvalPlus's `is_floats`: atol
+    h = _sha256()
+    update = h.update
+    size = [0]
+
+    def feed(text):
+        data = _str_encode(text, "utf-8", "surrogatepass")
+        size[0] += _len(data)
+        update(data)
+
+    if _set_max_digits is not None:
+        _set_max_digits(0)  # ints up to _HEX_BITS are written in decimal, whatever limit the program set
+    try:
+        _stream(value, 0, feed)
+    except _Other as e:
+        return {"other": e.args[0]}
+    except (_NotTyped, RecursionError, ValueError):
+        return None
+    return {"sha256": h.hexdigest(), "bytes": size[0]}

@@ -14,10 +14,18 @@
  * tolerance per case (`atols`), each input's time limit max(4 s, 4 × the reference's time)
  * (`meta.timeLimitsMs`; judge.ts caps it and sizes the run), and `meta.baseTests` so base and plus results
  * can be told apart. Inputs on which the canonical solution raises are dropped and counted in
- * `meta.droppedTests` (EvalPlus's own files have none).
+ * `meta.droppedTests` (EvalPlus's own files have none). A return value too large to send back is recorded
+ * as its digest (`evalPlusDigestOverBytes`), and a canonical solution that needs more memory than linewise's
+ * default is run again under EvalPlus's own limit, its judged runs sized from what it used (`meta.memoryBytes`).
  */
 import { evalPlusTimeFactor, evalPlusTimeFloorMs, isFloats } from "../../exec/evalplus.js";
-import { captureResultBytes, type EvalPlusComparison, type EvalPlusOracle } from "../../exec/limits.js";
+import { digestTag } from "../../exec/exactJson.js";
+import {
+  captureResultBytes,
+  defaultLimits,
+  type EvalPlusComparison,
+  type EvalPlusOracle,
+} from "../../exec/limits.js";
 import type { Json, Problem } from "../types.js";
 import { mbppPlusArgs } from "./evalplusInputs.js";
 import { describe, identifier, text, type Row } from "./fields.js";
@@ -51,12 +59,25 @@ export type CaptureOutputs = (
   program: string,
   fnName: string,
   argsList: Json[][],
+  options?: { digestOver?: number; memoryBytes?: number },
 ) => Promise<{
   status: string;
   values: (Json | undefined)[];
   times?: (number | undefined)[];
   detail?: string;
+  peakBytes?: number;
 }>;
+
+/**
+ * A canonical solution's return value over this many bytes, if made of str, int, float, bool, None, lists
+ * and tuples only (values.py `digest` says which), is recorded as its digest (exactJson.ts, {"$sha256"}) and judged by digest, as EvalPlus
+ * judges it by `==` in its own process: Mbpp/255 returns 1.66 million tuples of 77 strings (about 1 GB)
+ * on one input, which would not fit what a capture may send back (`captureResultBytes`).
+ */
+export const evalPlusDigestOverBytes = 16 * 1024 * 1024;
+/** EvalPlus's own memory limit per process, min(4 GB, the system's) (evalplus docs/execution.md): the
+ *  most a row whose canonical solution needs more than linewise's default is given. */
+export const evalPlusMemoryCapBytes = 4 * 1024 ** 3;
 
 /** An EvalPlus row read but not yet run: the problem without expected outputs, and its inputs. */
 export interface PendingEvalPlus {
@@ -114,11 +135,21 @@ export function readEvalPlusRow(row: Row): PendingEvalPlus {
 /** Completes a read row: expected outputs and time limits from the canonical solution, run through `capture`. */
 export async function evalPlusProblem(pending: PendingEvalPlus, capture: CaptureOutputs): Promise<Problem> {
   const { problem, entryPoint, inputs, baseCount, atol, oracle } = pending;
-  const result = await capture(problem.solution, entryPoint, inputs);
+  let result = await capture(problem.solution, entryPoint, inputs, { digestOver: evalPlusDigestOverBytes });
+  // A canonical solution that needs more than linewise's default memory runs again under EvalPlus's own
+  // limit; its judged runs get twice what it used (`memoryFor`).
+  let memoryBytes: number | undefined;
+  if (result.status === "memory_limit") {
+    result = await capture(problem.solution, entryPoint, inputs, {
+      digestOver: evalPlusDigestOverBytes,
+      memoryBytes: evalPlusMemoryCapBytes,
+    });
+    memoryBytes = memoryFor(result.peakBytes);
+  }
   // Only calls that raised may be left out; a run cut short (time, memory, the sandbox) says nothing of the inputs.
   if (result.status === "output_limit")
     throw new RowError(
-      `the canonical solution's return values are over the ${captureResultBytes / 2 ** 20} MiB a capture may record (${result.detail ?? "output_limit"})`,
+      `the canonical solution's return values are over the ${captureResultBytes / 2 ** 20} MiB a capture may record (${result.detail ?? "output_limit"}); only a value of str, int, float (not NaN), bool, None, lists and tuples, not a float list, is recorded as its digest`,
     );
   if (result.status !== "pass" && result.status !== "runtime_error" && result.status !== "wrong_answer")
     throw new RowError(
@@ -142,19 +173,17 @@ export async function evalPlusProblem(pending: PendingEvalPlus, capture: Capture
     timeLimitsMs.push(Math.max(evalPlusTimeFloorMs, Math.ceil(evalPlusTimeFactor * seconds * 1000)));
     if (i < baseCount) baseTests++;
   });
+  const atols = tolerances(
+    cases.map((c) => c.expected),
+    baseTests,
+    atol,
+  );
+  refuseLooseDigests(cases, inputs, oracle, atols);
   if (cases.length === 0)
     throw new RowError(
       `the canonical solution produced no outputs (${result.status}${result.detail ? `: ${result.detail}` : ""})`,
     );
-  const compare: EvalPlusComparison = {
-    mode: "evalplus",
-    atols: tolerances(
-      cases.map((c) => c.expected),
-      baseTests,
-      atol,
-    ),
-    ...(oracle ? { oracle } : {}),
-  };
+  const compare: EvalPlusComparison = { mode: "evalplus", atols, ...(oracle ? { oracle } : {}) };
   return {
     ...problem,
     tests: { kind: "call", fnName: entryPoint, cases },
@@ -164,8 +193,39 @@ export async function evalPlusProblem(pending: PendingEvalPlus, capture: Capture
       baseTests,
       droppedTests: inputs.length - cases.length,
       timeLimitsMs,
+      ...(memoryBytes ? { memoryBytes } : {}),
     },
   };
+}
+
+/**
+ * A digest is judged by equality of canonical encodings, which is EvalPlus's `==` and nothing looser: a
+ * row whose oracle or float tolerance applies to a case with a digest cannot be judged as EvalPlus does.
+ */
+function refuseLooseDigests(
+  cases: { args: Json[]; expected: Json }[],
+  inputs: Json[][],
+  oracle: EvalPlusOracle | undefined,
+  atols: number[],
+): void {
+  cases.forEach((c, i) => {
+    const d = digestTag(c.expected);
+    if (!d || (oracle === undefined && atols[i] === 0)) return;
+    const rule = oracle !== undefined ? `its ${oracle} oracle` : `the float tolerance (atol ${atols[i]})`;
+    throw new RowError(
+      `the canonical solution's return value on input ${inputs.indexOf(c.args)} is ${(d.bytes / 2 ** 20).toFixed(0)} MiB, too large to record whole, and ${rule} cannot be judged on its digest`,
+    );
+  });
+}
+
+/** A judged run's memory limit from the canonical solution's peak: twice that, within EvalPlus's cap. */
+function memoryFor(peakBytes: number | undefined): number {
+  if (!peakBytes) return evalPlusMemoryCapBytes;
+  const step = 256 * 1024 ** 2;
+  return Math.min(
+    evalPlusMemoryCapBytes,
+    Math.max(defaultLimits.memoryBytes, Math.ceil((2 * peakBytes) / step) * step),
+  );
 }
 
 /**
