@@ -26,6 +26,10 @@ every GRPO arm likewise, with the same rollouts per iteration in groups of 8:
   prlcoder   PRLCoder: compiler-feedback outcome only, PPO + PRM on mutation labels (lines, blocks),
              step-level DPO on the mutation pairs
 
+The default run trains 14 PPO arm-seeds, 9 GRPO and one DPO: several hours on a 2-core machine (README,
+"What the comparisons show on the test-bed"; the GRPO comparison alone took 94 minutes there). --only and
+--seeds shorten it; --quick checks that everything runs in minutes.
+
 The stages — evaluation of the SFT policy, completion labels (binary search) and mutation labels (rule
 teacher), one PRM per label set, then each arm and seed trained and evaluated on the test split — are
 each skipped when done, so Ctrl-C (or a killed process) loses at most the step in flight and rerunning
