@@ -3,13 +3,15 @@
  * command started twice, a resume started before Ctrl-C finished) would interleave checkpoints and metrics
  * rows and delete the other's half-written files, so opening a folder takes `DIR/.lock`, holding the
  * owner's pid and host, and a folder whose lock names a live process is refused. A lock left by a process
- * that died (SIGKILL, a crash) names a pid that is gone, and is taken over.
+ * that died (SIGKILL, a crash) names a pid that is gone, and is taken over. So that a pid the kernel has
+ * since given to another process does not hold the folder forever, the lock also records the owner's
+ * start time and the boot it started in (Linux's /proc): a live pid that started at another time, or a
+ * lock from before a reboot, is a dead owner's.
  */
 import { readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { RunFolderError } from "./run-folder-error.js";
-
 
 export const lockFile = ".lock";
 
@@ -17,12 +19,15 @@ interface Owner {
   pid: number;
   host: string;
   what: string;
+  /** /proc/PID/stat's start time (clock ticks since boot) and the kernel's boot id; absent off Linux. */
+  started?: string;
+  boot?: string;
 }
 
 /** Locks `dir` (which must exist) for `what`; returns the release. The same process may lock a folder again. */
 export function lockFolder(dir: string, what: string): () => void {
   const path = join(dir, lockFile);
-  const mine: Owner = { pid: process.pid, host: hostname(), what };
+  const mine: Owner = { pid: process.pid, host: hostname(), what, ...startOf(process.pid) };
   const text = JSON.stringify(mine) + "\n";
   for (let attempt = 0; ; attempt++) {
     try {
@@ -32,12 +37,13 @@ export function lockFolder(dir: string, what: string): () => void {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST" || attempt > 0) throw e;
     }
     const owner = readOwner(path);
-    if (owner && owner.pid === mine.pid && owner.host === mine.host) return () => {};
+    if (owner && owner.pid === mine.pid && owner.host === mine.host && owner.started === mine.started)
+      return () => {};
     if (owner && owner.host !== mine.host)
       throw new RunFolderError(
         `${dir}: in use by ${owner.what} on host ${owner.host} (pid ${owner.pid}); wait for it to end, or delete ${path} if that process is gone`,
       );
-    if (owner && alive(owner.pid))
+    if (owner && alive(owner))
       throw new RunFolderError(
         `${dir}: in use by another process (pid ${owner.pid}, ${owner.what}); wait for it to end or stop it (Ctrl-C), then run this again`,
       );
@@ -71,11 +77,26 @@ function readOwner(path: string): Owner | null {
   }
 }
 
-function alive(pid: number): boolean {
+function alive(owner: Owner): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    process.kill(owner.pid, 0);
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM"; // exists, owned by another user
+    if ((e as NodeJS.ErrnoException).code !== "EPERM") return false; // EPERM: exists, owned by another user
+  }
+  const now = startOf(owner.pid);
+  if (owner.boot && now.boot && owner.boot !== now.boot) return false; // rebooted since: every old pid is gone
+  return !(owner.started && now.started && owner.started !== now.started); // the pid was given to another process
+}
+
+/** When `pid` started and in which boot, where /proc says; {} elsewhere or if it cannot be read. */
+function startOf(pid: number): { started?: string; boot?: string } {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces and parentheses) start at field 3; starttime is 22.
+    const started = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[22 - 3];
+    const boot = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+    return started ? { started, boot } : {};
+  } catch {
+    return {};
   }
 }

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -59,6 +59,35 @@ test("a lock left by a process that died is taken over; one on another host is r
         e.message.includes(`delete ${join(dir, ".lock")}`),
     );
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a lock naming a live pid that another process now has (pid reused, or from before a reboot) is taken over", (t) => {
+  if (!existsSync("/proc/self/stat")) return t.skip("no /proc here: locks record pids only");
+  const dir = mkdtempSync(join(tmpdir(), "linewise-lock-"));
+  const other = spawn("sleep", ["30"], { stdio: "ignore" });
+  try {
+    const boot = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+    const lockWith = (fields: object) =>
+      writeFileSync(join(dir, ".lock"), JSON.stringify({ pid: other.pid, host: hostname(), what: "linewise ppo", ...fields }));
+    const refused = (e: Error) => e instanceof RunFolderError && e.message.includes(`pid ${other.pid}, linewise ppo`);
+
+    lockWith({}); // a live pid and nothing to tell it from its owner: refused
+    assert.throws(() => lockFolder(dir, "linewise demo"), refused);
+    lockWith({ started: "1", boot }); // the live process started at another time than the lock's owner
+    lockFolder(dir, "linewise demo")();
+    assert.ok(!existsSync(join(dir, ".lock")));
+    const releaseOwn = lockFolder(dir, "linewise demo");
+    const own = JSON.parse(readFileSync(join(dir, ".lock"), "utf8")) as { started?: string; boot?: string };
+    releaseOwn();
+    assert.equal(own.boot, boot);
+    assert.match(own.started ?? "", /^\d+$/);
+    lockWith({ started: own.started, boot: "another-boot" }); // a lock from before a reboot
+    lockFolder(dir, "linewise demo")();
+    assert.ok(!existsSync(join(dir, ".lock")));
+  } finally {
+    other.kill();
     rmSync(dir, { recursive: true, force: true });
   }
 });
