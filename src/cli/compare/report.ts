@@ -65,8 +65,8 @@ export function writeCompareReport(path: string, input: CompareReportInput): voi
       `The RL problems carry tests only and are longer than the SFT problems (the demo's test-bed). ` +
       `Evaluation: ${splitTitle["rl-heldout"]} (the headline) and ${splitTitle.compositional}, ` +
       `${config.eval.samples} samples at temperature ${config.eval.temperature} plus a greedy response per problem. Cells are mean ± sample sd over seeds ` +
-      `(PPO seeds ${config.seed}…; headline arms ${config.headlineSeeds} seeds, others ${config.otherSeeds}; the SFT policy is evaluated with ` +
-      `${config.headlineSeeds} sampling seeds).`,
+      `(PPO seeds ${config.seed}…; headline arms ${count(config.headlineSeeds, "seed")}, others ${config.otherSeeds}; the SFT policy is evaluated with ` +
+      `${count(config.headlineSeeds, "sampling seed")}).`,
     "",
     "These are small models on a synthetic suite, not the papers' setting (billion-parameter models, real benchmarks): " +
       "a finding that does not reproduce here says something about this scale, not about the paper.",
@@ -297,4 +297,9 @@ function prmSection(prms: CompareReportInput["prms"]): string[] {
     }),
     "",
   ];
+}
+
+/** "1 seed", "3 seeds". */
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
