@@ -7,11 +7,17 @@ import { asUsageError, readPipelineConfig } from "../training.js";
 import { Interrupted } from "../demo/arms.js";
 import { comparisonNames, compareDefaults, compareQuick, type ComparisonName } from "../compare/config.js";
 import { armSpecs } from "../compare/arms.js";
-import { runCompare } from "../compare/pipeline.js";
+import { armSeeds, runCompare } from "../compare/pipeline.js";
 import { executorHelp, executorOptions, openExecutor } from "../executor-option.js";
 import { writeRunReport } from "../run-report.js";
 
 const name = "compare";
+
+/** Trained runs of one kind in the default run: every arm of every comparison, each of its seeds. */
+const defaultRuns = (kind: "ppo" | "grpo" | "dpo") =>
+  armSpecs
+    .filter((a) => a.trainer.kind === kind)
+    .reduce((n, a) => n + armSeeds(a, compareDefaults).length, 0);
 
 const help = `Usage: linewise compare --demo RUN [--out DIR] [--only LIST] [--seeds N] [--quick] [--config FILE]
 
@@ -26,7 +32,7 @@ every GRPO arm likewise, with the same rollouts per iteration in groups of 8:
   prlcoder   PRLCoder: compiler-feedback outcome only, PPO + PRM on mutation labels (lines, blocks),
              step-level DPO on the mutation pairs
 
-The default run trains 14 PPO arm-seeds, 9 GRPO and one DPO: several hours on a 2-core machine (README,
+The default run trains ${defaultRuns("ppo")} PPO arm-seeds, ${defaultRuns("grpo")} GRPO and ${defaultRuns("dpo")} DPO: several hours on a 2-core machine (README,
 "What the comparisons show on the test-bed"; the GRPO comparison alone took 94 minutes there). --only and
 --seeds shorten it; --quick checks that everything runs in minutes.
 
