@@ -225,11 +225,11 @@ export class FusionClient {
 
   private harnessRequest(job: SandboxJob, secret: string): Record<string, unknown> {
     const { tests, body } = jobParts({ ...job, id: 0, secret });
-    const { wallMs, cpuMs, memoryBytes } = job.limits;
+    const { wallMs, cpuMs, memoryBytes, resultBytes } = job.limits;
     return {
       code: driverScript(),
       language: "python",
-      stdin: `${JSON.stringify({ cap: stdoutCap, tests })}\n${body}`,
+      stdin: `${JSON.stringify({ cap: stdoutCap, tests, wallMs, resultBytes })}\n${body}`,
       run_timeout: (Math.max(wallMs, cpuMs) + startGraceMs) / 1000,
       memory_limit_MB: Math.ceil(memoryBytes / 1024 ** 2),
     };

@@ -34,5 +34,34 @@ test("once Ctrl-C has fired no further stage starts, and a stage done earlier is
     (e) => e instanceof Interrupted && /before stage two/.test(e.message),
   );
   assert.ok(!existsSync(join(dir, "two.json")));
-  assert.match(log.join("\n"), /\[one\] done earlier/);
+  assert.equal(log.filter((l) => l.startsWith("[one] starting")).length, 1, "one ran once");
+});
+
+test("a stage found done is reported once however many arms ask for it, in this run and when resumed", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "linewise-stages-"));
+  const output = join(dir, "labels.json");
+  const write = async () => writeFileSync(output, "{}");
+  const first = new Stages(dir);
+  const log: string[] = [];
+  for (let arm = 0; arm < 3; arm++) await first.stage("labels", output, write, (l) => log.push(l));
+  assert.deepEqual(
+    log.map((l) => l.replace(/ in .*/, "")),
+    ["[labels] starting", "[labels] finished"],
+  );
+  assert.equal(first.ran.length, 1);
+  const resumed = new Stages(dir);
+  const again: string[] = [];
+  for (let arm = 0; arm < 3; arm++)
+    await resumed.stage(
+      "labels",
+      output,
+      async () => assert.fail("done earlier"),
+      (l) => again.push(l),
+    );
+  assert.equal(again.length, 1);
+  assert.match(again[0]!, /^\[labels\] done earlier/);
+  assert.deepEqual(
+    resumed.ran.map((r) => r.skipped),
+    [true],
+  );
 });

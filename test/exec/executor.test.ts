@@ -149,3 +149,23 @@ test("close leaves no process behind and later runs are refused", async () => {
   assert.deepEqual(sandboxProcesses(executor.sandboxTag), []);
   await assert.rejects(executor.run(good, addTests), /closed/);
 });
+
+test("a program reaches the sandbox as the exact string Node had: non-ASCII text, an empty program, a lone surrogate", async (t) => {
+  const executor = createExecutor({ cacheDir: null, slots: 1 });
+  t.after(() => executor.close());
+  // The job body carries the program in base64 of its UTF-8 (worker.ts jobParts); these check the round trip.
+  const text = "naïve 😀 \\ \" ' \t 中文";
+  const echo = `def f():\n    return ${JSON.stringify(text)}\n`;
+  const captured = await executor.capture(echo, "f", [[]]);
+  assert.deepEqual(captured.values, [text]);
+  const empty = await executor.run("", { kind: "assert", asserts: ["assert 1 + 1 == 2"] });
+  assert.equal(empty.status, "pass", "an empty program is a program");
+  // A lone surrogate has no UTF-8 form: Python's compile() refuses the string it is in, as it did when
+  // the whole job was JSON (the program then travels as JSON, not base64, and is not silently repaired).
+  const lone = await executor.run(`def f():\n    return "\uD800"\n`, {
+    kind: "assert",
+    asserts: ["assert f()"],
+  });
+  assert.equal(lone.status, "syntax_error");
+  assert.match(lone.detail ?? "", /surrogate|encode/i);
+});

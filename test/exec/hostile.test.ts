@@ -608,6 +608,20 @@ for (const s of smuggled) {
     detail: /not plain|AssertionError/,
   });
 }
+/** A program that patches Counter.__eq__ to answer True, then returns `value` from add(a, b). */
+const counterPatched = (name: string, value: string, assertion: string): Hostile => ({
+  name: `Counter.__eq__ patched, ${name} (assert test)`,
+  program: lines(
+    "import collections",
+    "collections.Counter.__eq__ = lambda self, other: True",
+    "def add(a, b):",
+    `    return ${value}`,
+  ),
+  tests: { kind: "assert", asserts: [assertion] },
+  expect: ["wrong_answer"],
+  detail: /changed the standard class Counter/,
+});
+
 hostile.push(
   {
     name: "a lying object judged by EvalPlus's rules (set-equality oracle)",
@@ -638,6 +652,26 @@ hostile.push(
     ),
     tests: { kind: "assert", asserts: ["assert add(1, 2) == collections.Counter('ab')"] },
     expect: ["wrong_answer"],
+  },
+  counterPatched(
+    "the Counters nested in lists on both sides",
+    "[collections.Counter('xyz')]",
+    "assert add(1, 2) == [collections.Counter('ab')]",
+  ),
+  counterPatched(
+    "a plain dict compared with the tests' Counter",
+    "{'x': 1}",
+    "assert add(1, 2) == collections.Counter('ab')",
+  ),
+  {
+    // The tamper check runs only where a comparison could depend on it: two plain ints compare in C.
+    ...counterPatched(
+      "but only plain ints compared: the right answer still passes",
+      "a + b",
+      "assert add(1, 2) == 3",
+    ),
+    expect: ["pass"],
+    detail: undefined,
   },
 );
 

@@ -18,6 +18,8 @@ export class Stages {
   private readonly file: string;
   private readonly timings: Record<string, number>;
   readonly ran: StageTiming[] = [];
+  /** Stages this invocation has run or reported skipped: a stage several arms need is reported once. */
+  private readonly seen = new Set<string>();
 
   /** `signal`: Ctrl-C (stopOnInterrupt); once it fires no further stage starts. */
   constructor(
@@ -38,8 +40,11 @@ export class Stages {
     log: (line: string) => void,
   ): Promise<void> {
     if (existsSync(output)) {
-      log(`[${name}] done earlier (${output}), skipped`);
-      this.ran.push({ name, seconds: this.timings[name] ?? 0, skipped: true });
+      if (!this.seen.has(name)) {
+        this.seen.add(name);
+        log(`[${name}] done earlier (${output}), skipped`);
+        this.ran.push({ name, seconds: this.timings[name] ?? 0, skipped: true });
+      }
       return;
     }
     if (this.signal?.aborted) throw new Interrupted(`the run, before stage ${name},`);
@@ -50,6 +55,7 @@ export class Stages {
     this.timings[name] = seconds;
     writeFileAtomic(this.file, JSON.stringify(this.timings, null, 2) + "\n");
     this.ran.push({ name, seconds: this.timings[name]!, skipped: false });
+    this.seen.add(name);
     log(`[${name}] finished in ${seconds.toFixed(1)} s`);
   }
 

@@ -38,16 +38,24 @@ class Guard:
 
     @staticmethod
     def compare(ops, *operands):
-        # A patched Counter (or a builtin its methods use) would lie for values built by the tests too.
-        changed = _tampered()
-        if changed is not None:
-            raise NonPlain("the program changed the standard class " + changed + ", so no comparison is trusted")
         left = operands[0]
         for i, op in enumerate(ops):
             right = operands[i + 1]
-            if op < _IDENTITY and _trusted(left) is not _trusted(right):
-                odd = left if not _trusted(left) else right
-                raise NonPlain("compared plain data with a " + _type_name(odd) + " object")
+            if op < _IDENTITY:
+                left_trusted, right_trusted = _trusted(left), _trusted(right)
+                if not (left_trusted and right_trusted):
+                    # A patched Counter (or a builtin its methods use) would lie for values built by the
+                    # tests too. Two trusted values need no such check: they compare in C alone, or
+                    # through a guarded class that trusted() has just found unchanged. Checking only
+                    # here spares every honest comparison a walk over ~120 standard functions, which
+                    # in a forked child cost ~170 first touches of pages, ~6 ms a program (issue 16).
+                    changed = _tampered()
+                    if changed is not None:
+                        raise NonPlain("the program changed the standard class " + changed
+                                       + ", so no comparison is trusted")
+                    if left_trusted is not right_trusted:
+                        odd = left if not left_trusted else right
+                        raise NonPlain("compared plain data with a " + _type_name(odd) + " object")
             if not _APPLY[op](left, right):
                 return False
             left = right

@@ -13,6 +13,7 @@ ok / fail / nonplain / error (assert), done. Only a run that reaches `done` can 
 with the per-run secret count, so an early exit or a forged line cannot pass. Expected values never
 come here: Node compares.
 """
+import binascii
 import builtins
 import json
 import math
@@ -46,6 +47,7 @@ _setitimer = signal.setitimer
 _signal = signal.signal
 _PRISTINE_BUILTINS = dict(builtins.__dict__)
 _loads = json.loads
+_a2b_base64 = binascii.a2b_base64
 
 
 def _drop_privileges():
@@ -370,13 +372,29 @@ EXIT_MEMORY = 71  # out of memory inside the harness
 EXIT_BROKEN = 72  # the program broke the harness (a signal handler, a closed pipe): a runtime error
 
 
+def parse_job(body):
+    """The job from its body, `KIND STOP CPU_MS MEMORY_BYTES OUTPUT_BYTES NPROC SECRET PROGRAM REST` (worker.ts
+    `jobParts`): PROGRAM in base64 ("-": it is in REST), REST the other fields as JSON or empty. Splitting
+    touches far fewer pages of the forked child than decoding the whole job as JSON (issue 16)."""
+    kind, stop, cpu_ms, memory, output, nproc, secret, program, rest = body.split(b" ", 8)
+    job = _loads(rest, object_hook=object_hook) if rest else {}
+    job["kind"] = kind.decode()
+    job["stopOnFirst"] = stop == b"1"
+    job["limits"] = {"cpuMs": float(cpu_ms), "memoryBytes": int(memory), "outputBytes": int(output),
+                     "nproc": int(nproc)}
+    job["secret"] = secret.decode()
+    if program != b"-":
+        job["program"] = _a2b_base64(program).decode("utf-8")
+    return job
+
+
 def run_job(body, tests, fd):
     """Entry point in the forked child; never returns. `body` is the job's JSON; `tests` is compiled
     test code, a compile error, or None (not an assert job)."""
     status = EXIT_HARNESS
     try:
         os.setpgid(0, 0)  # its own process group, which the server kills to stop the job
-        job = _loads(body, object_hook=object_hook)
+        job = parse_job(body)
         del body
         limits = job["limits"]
         report = Reporter(job.pop("secret"), fd).report

@@ -8,9 +8,9 @@ process only reads a job, forks, waits and reports, so it touches a handful. Wha
 done here once and inherited; the child parses its own job.
 
 Protocol, on pipes from the server: a job is `TESTS_LEN BODY_LEN\\n` then the tests (JSON `[setup,
-asserts]`, empty for other kinds) and the job body (JSON); the answer is `P pid\\n` once the child is
-forked and `X pid status cpu_us maxrss_kb\\n` once it has been reaped. Assert tests compiled here are
-kept by text, so children inherit them compiled.
+asserts]`, empty for other kinds) and the job body (child.py `parse_job`); the answer is `P pid\\n` once
+the child is forked and `X pid status cpu_us maxrss_kb\\n` once it has been reaped. Assert tests
+compiled here are kept by text, so children inherit them compiled.
 """
 import _signal
 import gc

@@ -24,7 +24,8 @@ As locally, the child that runs the program holds the secret (its reporter needs
 searches its own process's memory could find it; what the secret stops is forgery through output.
 
 stdin: line 1 a JSON header {"cap": most bytes of the result line, "tests": assert tests as forker.py
-reads them or ""}, then the job body as child.run_job reads it (JSON).
+reads them or "", "wallMs" and "resultBytes": the run's wall-clock limit and most bytes of result lines},
+then the job body as child.run_job reads it (worker.ts `jobParts`).
 """
 import binascii
 import builtins
@@ -169,10 +170,8 @@ def main():
     asserts = _load("asserts")
     child = _load("child")
     forker = _load("forker")
-    # The job's numbers, read without the tagged values (the child parses the body itself).
-    job = json.loads(body)
-    secret = job["secret"].encode()
-    limits = job["limits"]
+    # The body's seventh field is the run's secret (worker.ts `jobParts`); the child parses the rest itself.
+    secret = body.split(b" ", 7)[6]
     tests = forker._compile_tests(header["tests"], asserts.compile_test) if header["tests"] else None
     work = _make_work()
     if os.getuid() == 0:
@@ -196,8 +195,8 @@ def main():
         pass
     os.close(write_fd)
     del body
-    deadline = started + limits["wallMs"] / 1000
-    budget = limits["resultBytes"]
+    deadline = started + header["wallMs"] / 1000
+    budget = header["resultBytes"]
     chunks, got, eof = [], 0, False
     status = usage = None
     # A pidfd wakes the loop when the child ends (as server.py waits); without one (Python < 3.9), polls.
