@@ -108,4 +108,7 @@ test("compare runs the headline arms first and only the PRMs its arms read", () 
   assert.equal(preset("dense-reward").valueInit, "policy");
   assert.equal(preset("rl-baseline").denseReward, false);
   assert.equal(preset("prlcoder-block").granularity, "block");
+  assert.equal(preset("prlcoder-line").processReward, "prlcoder");
+  assert.equal(preset("prlcoder-line-norm").processReward, "psgpo", "λ(o)·PRM_i/L");
+  assert.equal(preset("prlcoder-line-norm").outcomeReward, "compiler");
 });

@@ -19,6 +19,9 @@ const defaultRuns = (kind: "ppo" | "grpo" | "dpo") =>
     .filter((a) => a.trainer.kind === kind)
     .reduce((n, a) => n + armSeeds(a, compareDefaults).length, 0);
 
+/** The arms column of the help, as wide as the longest arm name and a space. */
+const armNameWidth = Math.max(...armSpecs.map((a) => a.name.length)) + 1;
+
 const help = `Usage: linewise compare --demo RUN [--out DIR] [--only LIST] [--seeds N] [--quick] [--config FILE]
 
 Reruns the comparisons PSGPO and PRLCoder report, on the built-in suite, from the SFT policy of a finished
@@ -48,7 +51,7 @@ and the rollouts each arm needs to reach its baseline's final figure ("heldoutCu
 
 Arms (seeds: the headline arms — PPO's RL baseline and DenseReward + ValueInit, and the GRPO arms — get
 --seeds, the rest 1):
-${armSpecs.map((a) => `  ${a.name.padEnd(20)} ${a.title}`).join("\n")}
+${armSpecs.map((a) => `  ${a.name.padEnd(armNameWidth)} ${a.title}`).join("\n")}
 
 Options:
   --demo RUN    a demo run folder with its SFT stage finished (e.g. runs/demo from 'npm run demo -- --out runs/demo')

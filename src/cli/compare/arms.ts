@@ -125,6 +125,15 @@ export const armSpecs: readonly ArmSpec[] = [
     trainer: ppo(prlcoderPreset, "mutation-line"),
   },
   {
+    // Not in PRLCoder: its PRM rewarded as PSGPO rewards its own, λ(o)·PRM_i/L, so that a rollout cannot
+    // earn more by growing longer (the un-normalised arm above collapsed that way on the test-bed).
+    name: "prlcoder-line-norm",
+    title: "PPO + λ(o)·PRM_i/L (mutation labels, lines; PSGPO's length normalisation)",
+    comparisons: ["prlcoder"],
+    headline: false,
+    trainer: ppo({ ...prlcoderPreset, processReward: "psgpo" }, "mutation-line"),
+  },
+  {
     name: "prlcoder-block",
     title: "PPO + PRM (mutation labels, blocks)",
     comparisons: ["prlcoder"],
@@ -176,7 +185,8 @@ export const comparisonInfo: Record<
     baseline: "prlcoder-outcome",
     claim:
       "PRLCoder reports that PPO with a PRM trained on teacher-mutated reference solutions beats the outcome-reward " +
-      "baselines (compiler feedback), and uses the same step pairs for DPO.",
+      "baselines (compiler feedback), and uses the same step pairs for DPO; the arm with λ(o)·PRM_i/L is linewise's " +
+      "own: PRLCoder's PRM with PSGPO's length-normalised reward.",
   },
 };
 
