@@ -373,9 +373,9 @@ EXIT_BROKEN = 72  # the program broke the harness (a signal handler, a closed pi
 
 
 def parse_job(body):
-    """The job from its body, `KIND STOP CPU_MS MEMORY_BYTES OUTPUT_BYTES NPROC SECRET PROGRAM REST` (worker.ts
-    `jobParts`): PROGRAM in base64 ("-": it is in REST), REST the other fields as JSON or empty. Splitting
-    touches far fewer pages of the forked child than decoding the whole job as JSON (issue 16)."""
+    """The job from its body, `KIND STOP CPU_MS MEMORY_BYTES OUTPUT_BYTES NPROC SECRET PROGRAM REST`
+    (worker.ts `jobParts`): PROGRAM in base64 ("-": it is in REST), REST the other fields as JSON or empty.
+    Splitting touches far fewer pages of the forked child than decoding the whole job as JSON (issue 16)."""
     kind, stop, cpu_ms, memory, output, nproc, secret, program, rest = body.split(b" ", 8)
     job = _loads(rest, object_hook=object_hook) if rest else {}
     job["kind"] = kind.decode()
@@ -389,8 +389,8 @@ def parse_job(body):
 
 
 def run_job(body, tests, fd):
-    """Entry point in the forked child; never returns. `body` is the job's JSON; `tests` is compiled
-    test code, a compile error, or None (not an assert job)."""
+    """Entry point in the forked child; never returns. `body` is the job's body (`parse_job`); `tests` is
+    compiled test code, a compile error, or None (not an assert job)."""
     status = EXIT_HARNESS
     try:
         os.setpgid(0, 0)  # its own process group, which the server kills to stop the job
