@@ -17,9 +17,8 @@ export interface StageTiming {
 export class Stages {
   private readonly file: string;
   private readonly timings: Record<string, number>;
+  /** Stages this invocation has run or found done, each once (a stage several arms need is reported once). */
   readonly ran: StageTiming[] = [];
-  /** Stages this invocation has run or reported skipped: a stage several arms need is reported once. */
-  private readonly seen = new Set<string>();
 
   /** `signal`: Ctrl-C (stopOnInterrupt); once it fires no further stage starts. */
   constructor(
@@ -40,8 +39,7 @@ export class Stages {
     log: (line: string) => void,
   ): Promise<void> {
     if (existsSync(output)) {
-      if (!this.seen.has(name)) {
-        this.seen.add(name);
+      if (!this.ran.some((r) => r.name === name)) {
         log(`[${name}] done earlier (${output}), skipped`);
         this.ran.push({ name, seconds: this.timings[name] ?? 0, skipped: true });
       }
@@ -55,7 +53,6 @@ export class Stages {
     this.timings[name] = seconds;
     writeFileAtomic(this.file, JSON.stringify(this.timings, null, 2) + "\n");
     this.ran.push({ name, seconds: this.timings[name]!, skipped: false });
-    this.seen.add(name);
     log(`[${name}] finished in ${seconds.toFixed(1)} s`);
   }
 
