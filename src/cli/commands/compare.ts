@@ -33,7 +33,7 @@ every GRPO arm likewise, with the same rollouts per iteration in groups of 8:
   grpo       GRPO with the outcome only, with PSGPO's line rewards, and process-supervised GRPO
   selection  PSGPO data selection: the PRM trained on full / remove-hard / medium-only / revised-only labels
   prlcoder   PRLCoder: compiler-feedback outcome only, PPO + PRM on mutation labels (lines, blocks),
-             step-level DPO on the mutation pairs
+             step-level DPO on the mutation pairs, and the line PRM as PSGPO rewards (λ(o)·PRM_i/L)
 
 The default run trains ${defaultRuns("ppo")} PPO arm-seeds, ${defaultRuns("grpo")} GRPO and ${defaultRuns("dpo")} DPO: several hours on a 2-core machine (README,
 "What the comparisons show on the test-bed"; the GRPO comparison alone took 94 minutes there). --only and
