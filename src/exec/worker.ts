@@ -43,8 +43,8 @@ export type JobEnd =
 
 /**
  * A job as server.py reads it: `J ID WALL_MS MEMORY_BYTES RESULT_BYTES TESTS_LEN TESTS BODY`. The server
- * reads only the numbers; the forking helper keeps assert tests compiled by their text (TESTS, JSON
- * `[setup, asserts]`, TESTS_LEN bytes); the child parses BODY, the rest of the job, itself.
+ * reads the numbers and compiles assert tests, keeping them by their text (TESTS, JSON `[setup, asserts]`,
+ * TESTS_LEN bytes); the child parses BODY, the rest of the job, itself.
  */
 export function jobLine(job: JobMessage): string {
   const { tests, body } = jobParts(job);

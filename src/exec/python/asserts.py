@@ -7,6 +7,8 @@ Conditions (assert, if, while, not, and/or) go through `__lw_guard__.truth`, so 
 its own truthiness either. Comparisons between two program objects keep Python's meaning.
 """
 import ast
+import json
+import marshal
 import operator
 
 from values import tampered, trusted
@@ -110,3 +112,16 @@ def compile_test(source, name):
     tree = ast.parse(source, name, "exec")
     tree = ast.fix_missing_locations(_Rewriter().visit(tree))
     return compile(tree, name, "exec", dont_inherit=True)
+
+
+def compile_tests(text):
+    """Assert tests as JSON `[setup, asserts]`, compiled and marshalled for the child (child.py `run_job`),
+    or a marshalled string saying why they do not compile. The server compiles them, not the forking
+    helper: every page the helper writes after a fork faults (forker.py), and compiling touches hundreds."""
+    setup, asserts = json.loads(text)
+    try:
+        tests = (None if setup is None else compile_test(setup, "<setup>"),
+                 [compile_test(a, "<assert %d>" % i) for i, a in enumerate(asserts)])
+    except (SyntaxError, ValueError) as e:
+        tests = "%s: %s" % (type(e).__name__, e)
+    return marshal.dumps(tests)

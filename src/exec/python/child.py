@@ -16,6 +16,7 @@ come here: Node compares.
 import binascii
 import builtins
 import json
+import marshal
 import math
 import os
 import resource
@@ -47,6 +48,7 @@ _setitimer = signal.setitimer
 _signal = signal.signal
 _PRISTINE_BUILTINS = dict(builtins.__dict__)
 _loads = json.loads
+_unmarshal = marshal.loads
 _a2b_base64 = binascii.a2b_base64
 
 
@@ -390,12 +392,15 @@ def parse_job(body):
 
 def run_job(body, tests, fd):
     """Entry point in the forked child; never returns. `body` is the job's body (`parse_job`); `tests` is
-    compiled test code, a compile error, or None (not an assert job)."""
+    the marshalled compiled test code or compile error (asserts.py `compile_tests`), or None (not an
+    assert job). Both are read before the program runs."""
     status = EXIT_HARNESS
     try:
         os.setpgid(0, 0)  # its own process group, which the server kills to stop the job
         job = parse_job(body)
         del body
+        if tests is not None:
+            tests = _unmarshal(tests)
         limits = job["limits"]
         report = Reporter(job.pop("secret"), fd).report
         _drop_privileges()

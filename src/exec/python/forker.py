@@ -7,14 +7,13 @@ process only reads a job, forks, waits and reports, so it touches a handful. Wha
 (default signal handlers, umask, working directory, fixed rlimits, the harness hidden from programs) is
 done here once and inherited; the child parses its own job.
 
-Protocol, on pipes from the server: a job is `TESTS_LEN BODY_LEN\\n` then the tests (JSON `[setup,
-asserts]`, empty for other kinds) and the job body (child.py `parse_job`); the answer is `P pid\\n` once
-the child is forked and `X pid status cpu_us maxrss_kb\\n` once it has been reaped. Assert tests
-compiled here are kept by text, so children inherit them compiled.
+Protocol, on pipes from the server: a job is `TESTS_LEN BODY_LEN\\n` then the tests (compiled and
+marshalled by the server, asserts.py `compile_tests`; empty for other kinds) and the job body (child.py
+`parse_job`), both handed to the child as bytes; the answer is `P pid\\n` once the child is forked and
+`X pid status cpu_us maxrss_kb\\n` once it has been reaped.
 """
 import _signal
 import gc
-import json
 import os
 import resource
 import sys
@@ -22,7 +21,6 @@ import sys
 WORK = "/tmp"
 # Harness modules the program must not find in sys.modules (it gets its own `__main__`).
 _HARNESS_MODULES = ("server", "child", "values", "asserts", "forker", "preload", "__main__")
-_TESTS_KEPT = 256
 
 
 def _prepare(harness_dir):
@@ -45,23 +43,12 @@ def _prepare(harness_dir):
     sys.path[:] = [p for p in sys.path if p != harness_dir]
 
 
-def _compile_tests(text, compile_test):
-    """(setup, asserts) compiled, or a string saying why they do not compile."""
-    setup, asserts = json.loads(text)
-    try:
-        return (None if setup is None else compile_test(setup, "<setup>"),
-                [compile_test(a, "<assert %d>" % i) for i, a in enumerate(asserts)])
-    except (SyntaxError, ValueError) as e:
-        return "%s: %s" % (type(e).__name__, e)
-
-
-def serve(job_fd, report_fd, result_fd, run_job, compile_test, harness_dir):
+def serve(job_fd, report_fd, result_fd, run_job, harness_dir):
     """The helper's life; never returns."""
     try:
         _prepare(harness_dir)
         gc.collect()
         gc.freeze()
-        compiled = {}
         buffer = bytearray()
         while True:
             while b"\n" not in buffer:
@@ -77,14 +64,7 @@ def serve(job_fd, report_fd, result_fd, run_job, compile_test, harness_dir):
                 if not chunk:
                     os._exit(0)
                 buffer += chunk
-            tests = None
-            if tests_len:
-                key = bytes(buffer[end + 1:end + 1 + tests_len])
-                tests = compiled.get(key)
-                if tests is None:
-                    if len(compiled) >= _TESTS_KEPT:
-                        compiled.clear()
-                    tests = compiled[key] = _compile_tests(key, compile_test)
+            tests = bytes(buffer[end + 1:end + 1 + tests_len]) if tests_len else None
             body = bytes(buffer[end + 1 + tests_len:need])
             del buffer[:need]
             pid = os.fork()

@@ -23,9 +23,9 @@ Why the secret cannot be read or forged by the program under test:
 As locally, the child that runs the program holds the secret (its reporter needs it), so a program that
 searches its own process's memory could find it; what the secret stops is forgery through output.
 
-stdin: line 1 a JSON header {"cap": most bytes of the result line, "tests": assert tests as forker.py
-reads them or "", "wallMs" and "resultBytes": the run's wall-clock limit and most bytes of result lines},
-then the job body as child.run_job reads it (worker.ts `jobParts`).
+stdin: line 1 a JSON header {"cap": most bytes of the result line, "tests": assert tests as JSON
+`[setup, asserts]` (asserts.py `compile_tests`) or "", "wallMs" and "resultBytes": the run's wall-clock
+limit and most bytes of result lines}, then the job body as child.run_job reads it (worker.ts `jobParts`).
 """
 import binascii
 import builtins
@@ -172,7 +172,7 @@ def main():
     forker = _load("forker")
     # The body's seventh field is the run's secret (worker.ts `jobParts`); the child parses the rest itself.
     secret = body.split(b" ", 7)[6]
-    tests = forker._compile_tests(header["tests"], asserts.compile_test) if header["tests"] else None
+    tests = asserts.compile_tests(header["tests"]) if header["tests"] else None
     work = _make_work()
     if os.getuid() == 0:
         try:

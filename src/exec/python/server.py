@@ -4,7 +4,8 @@ Runs as PID 1 of a bubblewrap sandbox, so a program's `kill(-1, 9)` cannot reach
 every process of the sandbox with it. Node writes one job per line on stdin (`J ID WALL_MS MEMORY_BYTES
 RESULT_BYTES TESTS_LEN TESTS BODY`, and `K id` to stop the running job). The server never forks a
 program itself: it hands each job to the forking helper (forker.py, forked from here once), which forks
-a child (child.py) that runs the program and reports through a pipe. The server forwards those lines
+a child (child.py) that runs the program and reports through a pipe; assert tests are compiled here
+(kept by their text) and reach the child marshalled. The server forwards those lines
 (`L ...`), enforces the wall-clock limit, the memory ceiling summed over all processes and the cap on
 reported data, kills stray processes, wipes /tmp, /dev/shm and /io, and ends the job with `E {json}`.
 Killing everything (a limit, a stray) takes the helper too; the next job forks a new one. With `--once`
@@ -29,6 +30,7 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 SCRATCH = ("/tmp", "/dev/shm", "/io")
 MEMORY_POLL_S = 0.05
 WIPE_MAX_ENTRIES = 50_000
+TESTS_KEPT = 256
 # The status of a child whose end nobody saw (its helper was killed after reaping it): as if killed.
 LOST_STATUS = signal.SIGKILL
 
@@ -161,7 +163,7 @@ def _wipe(top):
 class Helper:
     """The forking helper (forker.py) as the server sees it: its PID and its three pipes."""
 
-    def __init__(self, forker, child, asserts):
+    def __init__(self, forker, child):
         job_r, self.job_w = os.pipe()
         self.report_r, report_w = os.pipe()
         self.result_r, result_w = os.pipe()
@@ -169,7 +171,7 @@ class Helper:
         if pid == 0:
             for fd in (self.job_w, self.report_r, self.result_r):
                 os.close(fd)
-            forker.serve(job_r, report_w, result_w, child.run_job, asserts.compile_test, HERE)
+            forker.serve(job_r, report_w, result_w, child.run_job, HERE)
         for fd in (job_r, report_w, result_w):
             os.close(fd)
         os.set_blocking(self.result_r, False)
@@ -187,6 +189,7 @@ class Server:
         self.once = once
         self.inbox = Inbox()
         self.helper = None
+        self.compiled = {}
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: a program running as the same user cannot ptrace us
         sys.path.insert(0, HERE)
@@ -215,7 +218,8 @@ class Server:
                     continue
                 _, jid, wall_ms, memory_bytes, result_bytes, tests_len, rest = line.split(b" ", 6)
                 tests_len = int(tests_len)
-                message = b"%d %d\n" % (tests_len, len(rest) - tests_len) + rest
+                tests = self._compiled_tests(bytes(rest[:tests_len])) if tests_len else b""
+                message = b"%d %d\n" % (len(tests), len(rest) - tests_len) + tests + rest[tests_len:]
                 end = self.run(int(jid), int(wall_ms), int(memory_bytes), int(result_bytes), message)
                 _send(b"E " + json.dumps(end).encode() + b"\n")
                 if self.once:
@@ -223,10 +227,19 @@ class Server:
         finally:
             self._retire_helper()
 
+    def _compiled_tests(self, text):
+        """Assert tests compiled and marshalled (asserts.py `compile_tests`), kept by their text."""
+        tests = self.compiled.get(text)
+        if tests is None:
+            if len(self.compiled) >= TESTS_KEPT:
+                self.compiled.clear()
+            tests = self.compiled[text] = self.asserts.compile_tests(text)
+        return tests
+
     def _helper(self):
         """The live forking helper, forked anew when there is none."""
         if self.helper is None:
-            self.helper = Helper(self.forker, self.child, self.asserts)
+            self.helper = Helper(self.forker, self.child)
         return self.helper
 
     def _retire_helper(self):
