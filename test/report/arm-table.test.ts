@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { summarize } from "../../src/eval/summary.js";
 import type { ProblemResult } from "../../src/eval/evaluate.js";
 import { armTables, breakdownTable, overallTable } from "../../src/report/arm-table.js";
-import { armSpecs, armsFor, prmsFor } from "../../src/cli/compare/arms.js";
+import { armSpecs, armsFor, comparisonInfo, prmsFor } from "../../src/cli/compare/arms.js";
+import { comparisonNames } from "../../src/cli/compare/config.js";
 
 /** Results of 4 problems (2 of difficulty "1", 2 of "2") with 2 samples each, of which `passed` pass. */
 function results(passed: boolean[][], tokens = 40): ProblemResult[] {
@@ -81,6 +82,12 @@ test("compare runs the headline arms first and only the PRMs its arms read", () 
     ["mutation-line", "mutation-block"],
   );
   assert.equal(armsFor(["table1", "grpo", "selection", "prlcoder"]).length, armSpecs.length);
+  // A comparison alone (`--only`) still trains the outcome-only arm it is measured against.
+  for (const name of comparisonNames)
+    assert.ok(
+      armsFor([name]).some((a) => a.name === comparisonInfo[name].baseline),
+      `${name} runs its baseline ${comparisonInfo[name].baseline}`,
+    );
   // The GRPO comparison: three headline arms, two of them reading the full-data PRM.
   const grpo = armsFor(["grpo"]);
   assert.deepEqual(

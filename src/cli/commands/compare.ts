@@ -31,7 +31,8 @@ every GRPO arm likewise, with the same rollouts per iteration in groups of 8:
 
   table1     PSGPO Table 1: RL baseline, ValueInit only, DenseReward only, DenseReward + ValueInit
   grpo       GRPO with the outcome only, with PSGPO's line rewards, and process-supervised GRPO
-  selection  PSGPO data selection: the PRM trained on full / remove-hard / medium-only / revised-only labels
+  selection  PSGPO data selection: the PRM trained on full / remove-hard / medium-only / revised-only labels,
+             against the RL baseline
   prlcoder   PRLCoder: compiler-feedback outcome only, PPO + PRM on mutation labels (lines, blocks),
              step-level DPO on the mutation pairs, and the line PRM as PSGPO rewards (λ(o)·PRM_i/L)
 

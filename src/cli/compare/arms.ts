@@ -53,7 +53,7 @@ export const armSpecs: readonly ArmSpec[] = [
   {
     name: "rl-baseline",
     title: "RL baseline (binary outcome)",
-    comparisons: ["table1"],
+    comparisons: ["table1", "selection"],
     headline: true,
     trainer: ppo(baselinePreset, null),
   },
