@@ -138,6 +138,25 @@ test("a bounded queue holds callers back but loses no run", async (t) => {
   await executor.close();
 });
 
+test("assert tests that do not compile are a sandbox error saying why, and the sandbox serving them goes on", async (t) => {
+  const executor = createExecutor({ cacheDir: null, slots: 1 });
+  t.after(() => executor.close());
+  await executor.run(good, addTests);
+  const before = sandboxProcesses(executor.sandboxTag).sort();
+  const syntax = await executor.run(good, { kind: "assert", asserts: ["assert add(1, 2 == 3"] });
+  assert.equal(syntax.status, "sandbox_error");
+  assert.match(syntax.detail ?? "", /the tests do not compile: SyntaxError/);
+  // Nested too deep for the compiler: refused as a compile error, not a crash of the server that compiles.
+  const deep = await executor.run(good, {
+    kind: "assert",
+    asserts: [`assert ${"1 + ".repeat(100_000)}1 > 0`],
+  });
+  assert.equal(deep.status, "sandbox_error");
+  assert.match(deep.detail ?? "", /the tests do not compile: RecursionError/);
+  assert.equal((await executor.run(good, addTests)).status, "pass");
+  assert.deepEqual(sandboxProcesses(executor.sandboxTag).sort(), before, "the same sandbox served every run");
+});
+
 test("close leaves no process behind and later runs are refused", async () => {
   const executor = createExecutor({ cacheDir: null, slots: 2 });
   const pending = executor.run("import time\ntime.sleep(30)\n", addTests, { wallMs: 20_000 });

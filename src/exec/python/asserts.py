@@ -122,6 +122,8 @@ def compile_tests(text):
     try:
         tests = (None if setup is None else compile_test(setup, "<setup>"),
                  [compile_test(a, "<assert %d>" % i) for i, a in enumerate(asserts)])
-    except (SyntaxError, ValueError) as e:
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as e:
+        # Nesting too deep for the parser or the rewrite is the tests' fault too; left uncaught, it would
+        # end the server that compiles them.
         tests = "%s: %s" % (type(e).__name__, e)
     return marshal.dumps(tests)
