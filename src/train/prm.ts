@@ -193,11 +193,12 @@ interface Example extends PrmInput {
 /** Trains a PRM on label `records` into `runDir`; resolves when `steps` are done (or `signal` stopped it). */
 export async function trainPrm(
   config: PrmConfig,
-  records: readonly LabelRecord[],
+  labelled: readonly LabelRecord[],
   runDir: string,
   options: PrmOptions = {},
 ): Promise<PrmResult> {
   checkPrmConfig(config);
+  const records = inProblemOrder(labelled);
   // 1. run folder: a resumed run must be the same training; only its length may change
   const fingerprint = dataFingerprint(records, (r) => [
     r.problemId,
@@ -498,6 +499,15 @@ function writeHeldOutScores(runDir: string, rows: readonly Example[], scores: re
     });
   });
   writeFileAtomic(join(runDir, heldOutScoresFile), lines.map((l) => l + "\n").join(""));
+}
+
+/**
+ * The records ordered by problem id, each problem's own records in the order they came. Labelling appends
+ * a problem's records when it finishes, and problems run concurrently, so the same labels reach the file
+ * in a different order from run to run; read in this order they always train the same PRM.
+ */
+function inProblemOrder(records: readonly LabelRecord[]): LabelRecord[] {
+  return [...records].sort((a, b) => (a.problemId < b.problemId ? -1 : a.problemId > b.problemId ? 1 : 0));
 }
 
 /**

@@ -14,6 +14,7 @@ import { UsageError } from "../../src/cli/command.js";
 import { trainPrmCommand } from "../../src/cli/commands/train-prm.js";
 import { PrmScorer, prmDefaults, trainPrm, type PrmConfig } from "../../src/train/prm.js";
 import { auc, prmMetrics } from "../../src/train/prm-metrics.js";
+import { shuffled } from "../../src/train/order.js";
 
 // Tiny matrices gain nothing from a second thread, and OpenMP's barriers cost a lot on a busy 2-core machine.
 setNumThreads(1);
@@ -142,6 +143,24 @@ test(
       assert.ok(Math.abs(s - scores[i]!) < 1e-4, "left padding in a batch does not change a score"),
     );
     scorer.dispose();
+  }),
+);
+
+test(
+  "the same labels in another problem order train the same PRM (labelling appends problems as they finish)",
+  withDir(async (dir) => {
+    const init = tinyPolicy(dir, records);
+    // Problems finished in another order; each problem's own records keep theirs, as labelling writes them.
+    const problemIds = [...new Set(records.map((r) => r.problemId))];
+    const finishOrder = shuffled(problemIds.length, "finish-order").map((i) => problemIds[i]!);
+    const reordered = finishOrder.flatMap((id) => records.filter((r) => r.problemId === id));
+    assert.notDeepEqual(reordered, records);
+    const config = tiny(init, { steps: 20, evalEvery: 20, checkpointEvery: 1000 });
+    const first = await trainPrm(config, records, join(dir, "a"), { quiet: true });
+    const second = await trainPrm(config, reordered, join(dir, "b"), { quiet: true });
+    const losses = (run: string) => readMetrics(join(dir, run)).map((r) => r.loss);
+    assert.deepEqual(losses("b"), losses("a"));
+    assert.deepEqual(second.heldOut, first.heldOut);
   }),
 );
 
