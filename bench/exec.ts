@@ -96,11 +96,16 @@ function startFloor(python: string, samples: Sample[]) {
   };
 }
 
-/** CPU milliseconds of this process plus its children that have been waited for (/proc/self/stat). */
-function cpuMsSoFar(): number {
-  const fields = readFileSync("/proc/self/stat", "utf8")
+/** The fields of /proc/PID/stat after the command name: [0] is the state, [1] the parent, [11..14] CPU ticks. */
+function statFields(pid: number | "self"): string[] {
+  return readFileSync(`/proc/${pid}/stat`, "utf8")
     .replace(/^.*\) /, "")
     .split(" ");
+}
+
+/** CPU milliseconds of this process plus its children that have been waited for (/proc/self/stat). */
+function cpuMsSoFar(): number {
+  const fields = statFields("self");
   const ticks = Number(fields[13]) + Number(fields[14]); // cutime + cstime, at 100 ticks per second
   const self = process.cpuUsage();
   return ticks * 10 + (self.user + self.system) / 1000;
@@ -117,9 +122,7 @@ function descendantsCpuMs(skip: number): number {
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const fields = readFileSync(`/proc/${entry}/stat`, "utf8")
-        .replace(/^.*\) /, "")
-        .split(" ");
+      const fields = statFields(Number(entry));
       const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
       procs.set(Number(entry), { parent: Number(fields[1]), ticks });
     } catch {

@@ -116,7 +116,7 @@ export function promptKind(kinds: ResponseKind[]): PromptKind {
 }
 
 /** Records grouped by problem, problems in order of first appearance, records in file order. */
-export function groupByProblem(records: LabelRecord[]): Map<string, LabelRecord[]> {
+export function groupByProblem(records: readonly LabelRecord[]): Map<string, LabelRecord[]> {
   const byProblem = new Map<string, LabelRecord[]>();
   for (const r of records) {
     const group = byProblem.get(r.problemId);
@@ -124,6 +124,16 @@ export function groupByProblem(records: LabelRecord[]): Map<string, LabelRecord[
     else byProblem.set(r.problemId, [r]);
   }
   return byProblem;
+}
+
+/**
+ * The records ordered by problem id, each problem's own records in the order they came. Labelling appends
+ * a problem's records when it finishes, and problems run concurrently, so the same labels reach the file
+ * in a different order from run to run; read in this order they always train the same model.
+ */
+export function inProblemOrder(records: readonly LabelRecord[]): LabelRecord[] {
+  const byProblem = groupByProblem(records);
+  return [...byProblem.keys()].sort().flatMap((id) => byProblem.get(id)!);
 }
 
 /** The first step labelled −1, or null. */

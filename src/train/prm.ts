@@ -22,7 +22,7 @@
 import { AdamW, F, manualSeed, noGrad, scope, tensor, warmupCosine, type Tensor } from "../torch/index.js";
 import { Llama, loadCheckpoint, readCheckpointConfig, saveCheckpoint } from "../model/index.js";
 import { Tokenizer } from "../model/tokenizer/index.js";
-import type { LabelRecord, StepLabel } from "../labels/records.js";
+import { inProblemOrder, type LabelRecord, type StepLabel } from "../labels/records.js";
 import { selectRecords, selectionStrategies, type SelectionStrategy } from "../labels/selection.js";
 import { ConfigError, Progress, writeFileAtomic } from "../runs/index.js";
 import { join } from "node:path";
@@ -499,15 +499,6 @@ function writeHeldOutScores(runDir: string, rows: readonly Example[], scores: re
     });
   });
   writeFileAtomic(join(runDir, heldOutScoresFile), lines.map((l) => l + "\n").join(""));
-}
-
-/**
- * The records ordered by problem id, each problem's own records in the order they came. Labelling appends
- * a problem's records when it finishes, and problems run concurrently, so the same labels reach the file
- * in a different order from run to run; read in this order they always train the same PRM.
- */
-function inProblemOrder(records: readonly LabelRecord[]): LabelRecord[] {
-  return [...records].sort((a, b) => (a.problemId < b.problemId ? -1 : a.problemId > b.problemId ? 1 : 0));
 }
 
 /**
