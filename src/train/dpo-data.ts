@@ -7,6 +7,7 @@
 import { existsSync } from "node:fs";
 import {
   LabelFileError,
+  inProblemOrder,
   isPairRow,
   readJsonLines,
   readLabels,
@@ -57,10 +58,12 @@ export function readWholeResponsePairs(path: string): DpoPair[] {
 /**
  * For every problem with passing and failing responses (completion labels: whole sampled responses; kind
  * `correct` means it passed), each distinct failing response is paired with a passing one, taken in turn.
+ * Problems come in id order, not file order: labelling appends problems as they finish, so the same labels
+ * would otherwise give pairs in a different order, and DPO a different model, from run to run.
  */
 export function wholeResponsePairs(records: readonly LabelRecord[]): DpoPair[] {
   const byProblem = new Map<string, { prompt: string; passed: string[]; failed: string[] }>();
-  for (const r of records) {
+  for (const r of inProblemOrder(records)) {
     if (r.method !== "completion") continue;
     const entry = byProblem.get(r.problemId) ?? { prompt: r.prompt, passed: [], failed: [] };
     const list = r.kind === "correct" ? entry.passed : entry.failed;

@@ -93,6 +93,25 @@ test("whole-response pairs pair each distinct failing response of a problem with
   );
 });
 
+test("whole-response pairs come in problem order whatever order labelling finished the problems in", () => {
+  const records = [
+    record("b", "B", "b-ok", true),
+    record("b", "B", "b-bad", false),
+    record("a", "A", "a-ok", true),
+    record("a", "A", "a-bad", false),
+  ];
+  const finishedOtherWay = [...records.slice(2), ...records.slice(0, 2)];
+  const ordered = [
+    ["a", "a-ok", "a-bad"],
+    ["b", "b-ok", "b-bad"],
+  ];
+  for (const file of [records, finishedOtherWay])
+    assert.deepEqual(
+      wholeResponsePairs(file).map((p) => [p.problemId, p.chosen, p.rejected]),
+      ordered,
+    );
+});
+
 test("linewise dpo trains on step pairs and whole-response pairs, evaluates held-out problems, and resumes with more --epochs", async () => {
   const run = join(dir, "run");
   const config = join(dir, "config.json");
