@@ -157,6 +157,33 @@ test("assert tests that do not compile are a sandbox error saying why, and the s
   assert.deepEqual(sandboxProcesses(executor.sandboxTag).sort(), before, "the same sandbox served every run");
 });
 
+test("programs compile in the server, or in the child when large, with the same verdicts, and the server goes on", async (t) => {
+  const executor = createExecutor({ cacheDir: null, slots: 1 });
+  t.after(() => executor.close());
+  await executor.run(good, addTests);
+  const before = sandboxProcesses(executor.sandboxTag).sort();
+  // Over ~32 KiB of source a program is compiled by the child (server.py PROGRAM_COMPILED_MAX).
+  const large = (program: string) => `${program}\n# ${"x".repeat(48 * 1024)}\n`;
+  const cases = [
+    "def add(a, b)\n    return a + b\n", // SyntaxError, line 1
+    "def add(a, b):\n  return a\n    + b\n", // IndentationError
+    "def add(a, b):\n    return a + b\0\n", // NUL byte: ValueError
+    `x = ${"a.".repeat(10_000)}b\n`, // too deep for the compiler: RecursionError
+    `x = ${"-".repeat(10_000)}1\n`, // too deep for the parser: MemoryError
+  ];
+  for (const program of cases) {
+    const small = await executor.run(program, addTests);
+    const big = await executor.run(large(program), addTests);
+    assert.equal(small.status, "syntax_error", program.slice(0, 40));
+    assert.deepEqual([big.status, big.detail], [small.status, small.detail], program.slice(0, 40));
+  }
+  // A compile-time warning neither fails the program nor reaches anyone's stderr.
+  const warned = await executor.run("def add(a, b):\n    return a + b if a is not 1 else 3\n", addTests);
+  assert.equal(warned.status, "pass");
+  assert.equal((await executor.run(large(good), addTests)).status, "pass");
+  assert.deepEqual(sandboxProcesses(executor.sandboxTag).sort(), before, "the same sandbox served every run");
+});
+
 test("close leaves no process behind and later runs are refused", async () => {
   const executor = createExecutor({ cacheDir: null, slots: 2 });
   const pending = executor.run("import time\ntime.sleep(30)\n", addTests, { wallMs: 20_000 });

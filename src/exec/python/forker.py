@@ -7,10 +7,11 @@ process only reads a job, forks, waits and reports, so it touches a handful. Wha
 (default signal handlers, umask, working directory, fixed rlimits, the harness hidden from programs) is
 done here once and inherited; the child parses its own job.
 
-Protocol, on pipes from the server: a job is `TESTS_LEN BODY_LEN\\n` then the tests (compiled and
-marshalled by the server, asserts.py `compile_tests`; empty for other kinds) and the job body (child.py
-`parse_job`), both handed to the child as bytes; the answer is `P pid\\n` once the child is forked and
-`X pid status cpu_us maxrss_kb\\n` once it has been reaped.
+Protocol, on pipes from the server: a job is `TESTS_LEN PROGRAM_LEN BODY_LEN\\n` then the tests
+(compiled and marshalled by the server, asserts.py `compile_tests`; empty for other kinds), the program
+(compiled and marshalled by the server, child.py `compile_program`; empty when the child compiles it) and
+the job body (child.py `parse_job`), all handed to the child as bytes; the answer is `P pid\\n` once the
+child is forked and `X pid status cpu_us maxrss_kb\\n` once it has been reaped.
 """
 import _signal
 import gc
@@ -57,19 +58,21 @@ def serve(job_fd, report_fd, result_fd, run_job, harness_dir):
                     os._exit(0)  # the server closed the pipe: it is ending
                 buffer += chunk
             end = buffer.index(b"\n")
-            tests_len, body_len = map(int, buffer[:end].split())
-            need = end + 1 + tests_len + body_len
+            tests_len, program_len, body_len = map(int, buffer[:end].split())
+            need = end + 1 + tests_len + program_len + body_len
             while len(buffer) < need:
                 chunk = os.read(job_fd, max(need - len(buffer), 1 << 16))
                 if not chunk:
                     os._exit(0)
                 buffer += chunk
-            tests = bytes(buffer[end + 1:end + 1 + tests_len]) if tests_len else None
-            body = bytes(buffer[end + 1 + tests_len:need])
+            at = end + 1 + tests_len
+            tests = bytes(buffer[end + 1:at]) if tests_len else None
+            program = bytes(buffer[at:at + program_len]) if program_len else None
+            body = bytes(buffer[at + program_len:need])
             del buffer[:need]
             pid = os.fork()
             if pid == 0:
-                run_job(body, tests, result_fd)  # never returns; closes every other descriptor
+                run_job(body, tests, result_fd, program)  # never returns; closes every other descriptor
             os.write(report_fd, b"P %d\n" % pid)
             _, status, usage = os.wait4(pid, 0)
             cpu_us = round((usage.ru_utime + usage.ru_stime) * 1e6)

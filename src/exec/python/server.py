@@ -11,12 +11,14 @@ reported data, kills stray processes, wipes /tmp, /dev/shm and /io, and ends the
 Killing everything (a limit, a stray) takes the helper too; the next job forks a new one. With `--once`
 it serves one job and exits (strict mode). The harness modules run with a private copy of the
 builtins, so a program that patches `builtins` cannot change what the harness does after the program
-has run.
+has run. Programs are compiled here too (child.py `compile_program`) and reach the child marshalled.
 """
+import binascii
 import builtins
 import ctypes
 import gc
 import json
+import marshal
 import os
 import select
 import signal
@@ -24,6 +26,7 @@ import stat
 import sys
 import time
 import types
+import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -31,6 +34,8 @@ SCRATCH = ("/tmp", "/dev/shm", "/io")
 MEMORY_POLL_S = 0.05
 WIPE_MAX_ENTRIES = 50_000
 TESTS_KEPT = 256
+# Programs up to this many bytes of base64 (~32 KiB of source) are compiled here rather than in the child.
+PROGRAM_COMPILED_MAX = 44 * 1024
 # The status of a child whose end nobody saw (its helper was killed after reaping it): as if killed.
 LOST_STATUS = signal.SIGKILL
 
@@ -219,7 +224,8 @@ class Server:
                 _, jid, wall_ms, memory_bytes, result_bytes, tests_len, rest = line.split(b" ", 6)
                 tests_len = int(tests_len)
                 tests = self._compiled_tests(bytes(rest[:tests_len])) if tests_len else b""
-                message = b"%d %d\n" % (len(tests), len(rest) - tests_len) + tests + rest[tests_len:]
+                body, program = self._compiled_program(rest[tests_len:])
+                message = b"%d %d %d\n" % (len(tests), len(program), len(body)) + tests + program + body
                 end = self.run(int(jid), int(wall_ms), int(memory_bytes), int(result_bytes), message)
                 _send(b"E " + json.dumps(end).encode() + b"\n")
                 if self.once:
@@ -235,6 +241,26 @@ class Server:
                 self.compiled.clear()
             tests = self.compiled[text] = self.asserts.compile_tests(text)
         return tests
+
+    def _compiled_program(self, body):
+        """(the body, the program compiled and marshalled) when the server compiles it (child.py
+        `compile_program`; the body's PROGRAM field becomes "="), else (the body, b"") and the child does.
+
+        Programs over PROGRAM_COMPILED_MAX bytes of base64 are left to the child, under the job's limits:
+        compiling 100 KB of source can take 50 MB for a moment, which should not stay with this process.
+        Warnings the compiler emits are dropped, as the child drops them (its own stderr is never read)."""
+        fields = body.split(b" ", 8)
+        if len(fields) < 9 or fields[7] in (b"-", b"=") or len(fields[7]) > PROGRAM_COMPILED_MAX:
+            return body, b""
+        try:
+            program = binascii.a2b_base64(fields[7]).decode("utf-8")
+        except ValueError:
+            return body, b""  # the child reports it as it always has
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            code = self.child.compile_program(program)
+        fields[7] = b"="
+        return b" ".join(fields), marshal.dumps(code)
 
     def _helper(self):
         """The live forking helper, forked anew when there is none."""
