@@ -184,6 +184,34 @@ test("programs compile in the server, or in the child when large, with the same 
   assert.deepEqual(sandboxProcesses(executor.sandboxTag).sort(), before, "the same sandbox served every run");
 });
 
+test("assert tests the forking helper keeps grade every program right, also once it has filled up and cleared them", async (t) => {
+  const executor = createExecutor({ cacheDir: null, slots: 1 });
+  t.after(() => executor.close());
+  const testsFor = (n: number): Tests => ({ kind: "assert", asserts: [`assert add(${n}, 1) == ${n + 1}`] });
+  // Right only for its own tests: a child given another program's tests would fail it.
+  const onlyFor = (n: number) => `def add(a, b):\n    return a + b if a == ${n} else None\n`;
+  const statuses = async (program: (n: number) => string, from: number, to: number) => {
+    const out = new Set<string>();
+    for (let n = from; n < to; n++) out.add((await executor.run(program(n), testsFor(n))).status);
+    return [...out];
+  };
+  const good = onlyFor;
+  const bad = (n: number) => onlyFor(n + 1);
+  // The forking helper is the parent of every program: a new one has a new PID (or a new sandbox).
+  const helperPid = async (n: number) =>
+    (await executor.capture(`import os\ndef f():\n    return os.getppid()  # ${n}\n`, "f", [[]])).values[0];
+  const helper = await helperPid(0);
+  const sandbox = sandboxProcesses(executor.sandboxTag).sort();
+  assert.deepEqual(await statuses(good, 0, 5), ["pass"]);
+  assert.deepEqual(await statuses(bad, 0, 5), ["wrong_answer"], "the same tests kept, other programs");
+  // The helper keeps 256 (forker.py TESTS_KEPT) and clears them when full; the server mirrors it.
+  assert.deepEqual(await statuses(good, 5, 300), ["pass"]);
+  assert.deepEqual(await statuses(bad, 0, 5), ["wrong_answer"], "tests sent again after the clear");
+  assert.deepEqual(await statuses(bad, 290, 300), ["wrong_answer"], "tests kept since the clear");
+  assert.equal(await helperPid(1), helper, "one helper throughout: it never lacked tests it was told it had");
+  assert.deepEqual(sandboxProcesses(executor.sandboxTag).sort(), sandbox);
+});
+
 test("close leaves no process behind and later runs are refused", async () => {
   const executor = createExecutor({ cacheDir: null, slots: 2 });
   const pending = executor.run("import time\ntime.sleep(30)\n", addTests, { wallMs: 20_000 });

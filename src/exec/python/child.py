@@ -405,16 +405,14 @@ def parse_job(body):
 
 def run_job(body, tests, fd, program=None):
     """Entry point in the forked child; never returns. `body` is the job's body (`parse_job`); `tests` is
-    the marshalled compiled test code or compile error (asserts.py `compile_tests`), or None (not an
+    the compiled test code or compile error (asserts.py `compile_tests`, unmarshalled), or None (not an
     assert job); `program` is the program as `compile_program` left it, marshalled, or None (it is in the
-    body, to compile here). All are read before the program runs."""
+    body, to compile here). Both are read before the program runs."""
     status = EXIT_HARNESS
     try:
         os.setpgid(0, 0)  # its own process group, which the server kills to stop the job
         job = parse_job(body)
         del body
-        if tests is not None:
-            tests = _unmarshal(tests)
         limits = job["limits"]
         report = Reporter(job.pop("secret"), fd).report
         _drop_privileges()

@@ -7,19 +7,24 @@ process only reads a job, forks, waits and reports, so it touches a handful. Wha
 (default signal handlers, umask, working directory, fixed rlimits, the harness hidden from programs) is
 done here once and inherited; the child parses its own job.
 
-Protocol, on pipes from the server: a job is `TESTS_LEN PROGRAM_LEN BODY_LEN\\n` then the tests
-(compiled and marshalled by the server, asserts.py `compile_tests`; empty for other kinds), the program
-(compiled and marshalled by the server, child.py `compile_program`; empty when the child compiles it) and
-the job body (child.py `parse_job`), all handed to the child as bytes; the answer is `P pid\\n` once the
-child is forked and `X pid status cpu_us maxrss_kb\\n` once it has been reaped.
+Protocol, on pipes from the server: a job is `TESTS_KEY TESTS_LEN PROGRAM_LEN BODY_LEN\\n` then the
+tests (compiled and marshalled by the server, asserts.py `compile_tests`), the program (compiled and
+marshalled by the server, child.py `compile_program`; empty when the child compiles it) and the job body
+(child.py `parse_job`); the answer is `P pid\\n` once the child is forked and `X pid status cpu_us
+maxrss_kb\\n` once it has been reaped. TESTS_KEY is 0 for jobs without assert tests. Tests come once per
+key: this process unmarshals and keeps them (TESTS_KEPT, cleared when full, a rule the server mirrors
+to know which it has), and later jobs with the same key send none, so a child running tests it has run
+before inherits them ready instead of unmarshalling them (~50 page faults, issue 16).
 """
 import _signal
 import gc
+import marshal
 import os
 import resource
 import sys
 
 WORK = "/tmp"
+TESTS_KEPT = 256
 # Harness modules the program must not find in sys.modules (it gets its own `__main__`).
 _HARNESS_MODULES = ("server", "child", "values", "asserts", "forker", "preload", "__main__")
 
@@ -51,6 +56,7 @@ def serve(job_fd, report_fd, result_fd, run_job, harness_dir):
         gc.collect()
         gc.freeze()
         buffer = bytearray()
+        kept = {}
         while True:
             while b"\n" not in buffer:
                 chunk = os.read(job_fd, 1 << 16)
@@ -58,7 +64,7 @@ def serve(job_fd, report_fd, result_fd, run_job, harness_dir):
                     os._exit(0)  # the server closed the pipe: it is ending
                 buffer += chunk
             end = buffer.index(b"\n")
-            tests_len, program_len, body_len = map(int, buffer[:end].split())
+            tests_key, tests_len, program_len, body_len = map(int, buffer[:end].split())
             need = end + 1 + tests_len + program_len + body_len
             while len(buffer) < need:
                 chunk = os.read(job_fd, max(need - len(buffer), 1 << 16))
@@ -66,7 +72,11 @@ def serve(job_fd, report_fd, result_fd, run_job, harness_dir):
                     os._exit(0)
                 buffer += chunk
             at = end + 1 + tests_len
-            tests = bytes(buffer[end + 1:at]) if tests_len else None
+            if tests_len:
+                if len(kept) >= TESTS_KEPT:
+                    kept.clear()
+                kept[tests_key] = marshal.loads(buffer[end + 1:at])
+            tests = kept[tests_key] if tests_key else None  # a key it lacks ends it: the server starts afresh
             program = bytes(buffer[at:at + program_len]) if program_len else None
             body = bytes(buffer[at + program_len:need])
             del buffer[:need]

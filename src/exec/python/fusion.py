@@ -30,6 +30,7 @@ limit and most bytes of result lines}, then the job body as child.run_job reads 
 import binascii
 import builtins
 import json
+import marshal
 import os
 import select
 import signal
@@ -172,7 +173,7 @@ def main():
     forker = _load("forker")
     # The body's seventh field is the run's secret (worker.ts `jobParts`); the child parses the rest itself.
     secret = body.split(b" ", 7)[6]
-    tests = asserts.compile_tests(header["tests"]) if header["tests"] else None
+    tests = marshal.loads(asserts.compile_tests(header["tests"])) if header["tests"] else None
     work = _make_work()
     if os.getuid() == 0:
         try:

@@ -4,14 +4,15 @@ Runs as PID 1 of a bubblewrap sandbox, so a program's `kill(-1, 9)` cannot reach
 every process of the sandbox with it. Node writes one job per line on stdin (`J ID WALL_MS MEMORY_BYTES
 RESULT_BYTES TESTS_LEN TESTS BODY`, and `K id` to stop the running job). The server never forks a
 program itself: it hands each job to the forking helper (forker.py, forked from here once), which forks
-a child (child.py) that runs the program and reports through a pipe; assert tests are compiled here
-(kept by their text) and reach the child marshalled. The server forwards those lines
-(`L ...`), enforces the wall-clock limit, the memory ceiling summed over all processes and the cap on
-reported data, kills stray processes, wipes /tmp, /dev/shm and /io, and ends the job with `E {json}`.
-Killing everything (a limit, a stray) takes the helper too; the next job forks a new one. With `--once`
-it serves one job and exits (strict mode). The harness modules run with a private copy of the
-builtins, so a program that patches `builtins` cannot change what the harness does after the program
-has run. Programs are compiled here too (child.py `compile_program`) and reach the child marshalled.
+a child (child.py) that runs the program and reports through a pipe. Assert tests are compiled here
+(kept by their text) and reach the helper marshalled, once (it keeps them for its children); programs
+are compiled here too (child.py `compile_program`) and reach the child marshalled. The server forwards
+those lines (`L ...`), enforces the wall-clock limit, the memory ceiling summed over all processes and
+the cap on reported data, kills stray processes, wipes /tmp, /dev/shm and /io, and ends the job with
+`E {json}`. Killing everything (a limit, a stray) takes the helper too; the next job forks a new one.
+With `--once` it serves one job and exits (strict mode). The harness modules run with a private copy of
+the builtins, so a program that patches `builtins` cannot change what the harness does after the
+program has run.
 """
 import binascii
 import builtins
@@ -183,6 +184,19 @@ class Helper:
         self.pid = pid
         self.alive = True
         self.reports = b""
+        self.kept_tests = set()  # the keys of the tests it keeps, by the rule it keeps them by
+        self.tests_kept_max = forker.TESTS_KEPT
+
+    def message(self, tests, program, body):
+        """The job as the helper reads it (forker.py): the tests only when it does not keep them yet."""
+        key, compiled = tests
+        if key in self.kept_tests or not key:
+            compiled = b""
+        else:
+            if len(self.kept_tests) >= self.tests_kept_max:
+                self.kept_tests.clear()
+            self.kept_tests.add(key)
+        return b"%d %d %d %d\n" % (key, len(compiled), len(program), len(body)) + compiled + program + body
 
     def close(self):
         for fd in (self.job_w, self.report_r, self.result_r):
@@ -195,6 +209,7 @@ class Server:
         self.inbox = Inbox()
         self.helper = None
         self.compiled = {}
+        self.tests_made = 0
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: a program running as the same user cannot ptrace us
         sys.path.insert(0, HERE)
@@ -223,10 +238,10 @@ class Server:
                     continue
                 _, jid, wall_ms, memory_bytes, result_bytes, tests_len, rest = line.split(b" ", 6)
                 tests_len = int(tests_len)
-                tests = self._compiled_tests(bytes(rest[:tests_len])) if tests_len else b""
+                tests = self._compiled_tests(bytes(rest[:tests_len])) if tests_len else (0, b"")
                 body, program = self._compiled_program(rest[tests_len:])
-                message = b"%d %d %d\n" % (len(tests), len(program), len(body)) + tests + program + body
-                end = self.run(int(jid), int(wall_ms), int(memory_bytes), int(result_bytes), message)
+                end = self.run(int(jid), int(wall_ms), int(memory_bytes), int(result_bytes),
+                               (tests, program, body))
                 _send(b"E " + json.dumps(end).encode() + b"\n")
                 if self.once:
                     return
@@ -234,12 +249,14 @@ class Server:
             self._retire_helper()
 
     def _compiled_tests(self, text):
-        """Assert tests compiled and marshalled (asserts.py `compile_tests`), kept by their text."""
+        """(key, assert tests compiled and marshalled by asserts.py `compile_tests`), kept by their text;
+        keys are never reused, so the helper can keep tests by key (forker.py)."""
         tests = self.compiled.get(text)
         if tests is None:
             if len(self.compiled) >= TESTS_KEPT:
                 self.compiled.clear()
-            tests = self.compiled[text] = self.asserts.compile_tests(text)
+            self.tests_made += 1
+            tests = self.compiled[text] = (self.tests_made, self.asserts.compile_tests(text))
         return tests
 
     def _compiled_program(self, body):
@@ -290,12 +307,12 @@ class Server:
             except ChildProcessError:
                 pass
 
-    def _start(self, message):
-        """Hands the job to a live helper; a helper that died meanwhile is replaced once."""
+    def _start(self, job):
+        """Hands the job (tests, program, body) to a live helper; one that died meanwhile is replaced once."""
         for attempt in (0, 1):
             helper = self._helper()
             try:
-                _send_to(helper.job_w, message)
+                _send_to(helper.job_w, helper.message(*job))
                 return helper
             except OSError:
                 if attempt:
@@ -303,11 +320,11 @@ class Server:
                 self._helper_gone()
                 self._retire_helper()
 
-    def run(self, jid, wall_ms, memory_bytes, result_bytes, message):
+    def run(self, jid, wall_ms, memory_bytes, result_bytes, job):
         end = {"id": jid, "timeout": False, "memory": False, "overflow": False, "killed": False,
                "stray": False, "dirty": False}
         started = time.monotonic()
-        helper = self._start(message)
+        helper = self._start(job)
         result_r = helper.result_r
         deadline = started + wall_ms / 1000
         next_poll = started + MEMORY_POLL_S
