@@ -3,7 +3,9 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { execFileSync } from "node:child_process";
 import { createExecutor } from "../../src/exec/index.js";
+import { findInterpreter, harnessDir } from "../../src/exec/sandbox.js";
 import type { Tests } from "../../src/problems/types.js";
 import { sandboxProcesses } from "./leftovers.js";
 
@@ -210,6 +212,31 @@ test("assert tests the forking helper keeps grade every program right, also once
   assert.deepEqual(await statuses(bad, 290, 300), ["wrong_answer"], "tests kept since the clear");
   assert.equal(await helperPid(1), helper, "one helper throughout: it never lacked tests it was told it had");
   assert.deepEqual(sandboxProcesses(executor.sandboxTag).sort(), sandbox);
+});
+
+test("rehearsing jobs in the server leaves nothing a child would see: sys.modules and the finished flag as before", () => {
+  // What the server does before it forks the helper (server.py `_rehearse`), checked in a plain python3.
+  const script = [
+    "import json, marshal, os, sys",
+    `sys.path.insert(0, ${JSON.stringify(harnessDir)})`,
+    "import asserts, child",
+    "before = {n: sys.modules.get(n) for n in ('__main__', 'solution')}",
+    "program = marshal.dumps(child.compile_program('def add(a, b):\\n    return a + b\\n'))",
+    "tests = marshal.loads(asserts.compile_tests(b'[null, [\"assert add(1, 2) == 3\"]]'))",
+    "head = b'0 1000 1073741824 1048576 16 s ='",
+    "call = b'call ' + head + b' ' + json.dumps({'fnName': 'add', 'args': [[1, 2]]}).encode()",
+    "r, w = os.pipe()",
+    "child.rehearse([(b'assert ' + head + b' ', tests, program), (call, None, program)] * 3, w)",
+    "os.close(w)",
+    "lines = os.read(r, 1 << 16).decode().splitlines()",
+    "after = {n: sys.modules.get(n) for n in ('__main__', 'solution')}",
+    "print(json.dumps({'lines': len(lines), 'done': sum(l.split()[1] == 'done' for l in lines),",
+    "                  'finished': child._finished, 'modules': after == before}))",
+  ].join("\n");
+  const out = JSON.parse(
+    execFileSync(findInterpreter().executable, ["-I", "-S", "-c", script], { encoding: "utf8" }),
+  );
+  assert.deepEqual(out, { lines: 18, done: 6, finished: false, modules: true });
 });
 
 test("close leaves no process behind and later runs are refused", async () => {
