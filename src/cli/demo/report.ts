@@ -122,6 +122,12 @@ export const splitTitle: Record<EvalSplit, string> = {
 const pct = (v: number | null | undefined) =>
   v === null || v === undefined ? "–" : `${(100 * v).toFixed(1)}%`;
 
+/**
+ * Under this many held-out problems the PRM's AUC is mostly noise: the demo's PRM scored 0.21 on its 4
+ * held-out problems (92 steps) and 0.80 on 40 other labelled problems (1,455 steps).
+ */
+const fewHeldOutProblems = 10;
+
 function prmSection(prm: PrmFigures | null): string[] {
   if (!prm) return [];
   const h = prm.heldOut;
@@ -133,8 +139,11 @@ function prmSection(prm: PrmFigures | null): string[] {
     "",
     h
       ? `Held out: accuracy on correct steps ${pct(h.accuracyPositive)}, on wrong steps ${pct(h.accuracyNegative)}, ` +
-        `balanced ${pct(h.balancedAccuracy)}, AUC ${fmt(h.auc)} (${h.steps} labelled steps). With this few labels the PRM is weak; ` +
-        "`linewise compare` trains it on more."
+        `balanced ${pct(h.balancedAccuracy)}, AUC ${fmt(h.auc)} (${h.steps} labelled steps of ${prm.problems.heldOut} problems).` +
+        (prm.problems.heldOut < fewHeldOutProblems
+          ? " An AUC over this few problems swings widely from run to run and says little about the PRM " +
+            "(README, Results: the same PRM scored on 40 more problems); `linewise compare` holds out more."
+          : "")
       : "(no held-out records)",
     "",
   ];
