@@ -50,6 +50,15 @@ _PRISTINE_BUILTINS = dict(builtins.__dict__)
 _loads = json.loads
 _unmarshal = marshal.loads
 _a2b_base64 = binascii.a2b_base64
+# What the child's set-up calls, bound once: a module attribute read in the forked child touches the
+# module, its dictionary and the attribute, pages the floor's bare child never writes (issue 16).
+_getuid, _setresgid, _setresuid = os.getuid, os.setresgid, os.setresuid
+_setpgid, _closerange, _mkdir, _open = os.setpgid, os.closerange, os.mkdir, os.open
+_dup2, _close = os.dup2, os.close
+_setrlimit, _ceil = resource.setrlimit, math.ceil
+_ModuleType, _modules = types.ModuleType, sys.modules
+_RLIMIT_CPU, _RLIMIT_AS = resource.RLIMIT_CPU, resource.RLIMIT_AS
+_RLIMIT_FSIZE, _RLIMIT_NPROC = resource.RLIMIT_FSIZE, resource.RLIMIT_NPROC
 
 
 def _drop_privileges():
@@ -59,40 +68,45 @@ def _drop_privileges():
     has set no_new_privs, so no setuid binary or file capability can give them back. The forking helper
     has already dropped the supplementary groups.
     """
-    if os.getuid() != 0:
+    if _getuid() != 0:
         return
-    os.setresgid(SANDBOX_UID, SANDBOX_UID, SANDBOX_UID)
-    os.setresuid(SANDBOX_UID, SANDBOX_UID, SANDBOX_UID)
+    _setresgid(SANDBOX_UID, SANDBOX_UID, SANDBOX_UID)
+    _setresuid(SANDBOX_UID, SANDBOX_UID, SANDBOX_UID)
 
 
 def _set_limits(limits):
     """The job's rlimits (CORE, NOFILE, MSGQUEUE and MEMLOCK are inherited from the forking helper)."""
-    setrlimit = resource.setrlimit
-    cpu_s = max(1, math.ceil(limits["cpuMs"] / 1000))
-    setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 1))
+    cpu_s = max(1, _ceil(limits["cpuMs"] / 1000))
+    _setrlimit(_RLIMIT_CPU, (cpu_s, cpu_s + 1))
     memory, output, nproc = limits["memoryBytes"], limits["outputBytes"], limits["nproc"]
-    setrlimit(resource.RLIMIT_AS, (memory, memory))
-    setrlimit(resource.RLIMIT_FSIZE, (output, output))
-    setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+    _setrlimit(_RLIMIT_AS, (memory, memory))
+    _setrlimit(_RLIMIT_FSIZE, (output, output))
+    _setrlimit(_RLIMIT_NPROC, (nproc, nproc))
+
+
+# Flags as constants: each `os.O_*` read in the forked child touches an object of its own (issue 16).
+_READ = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC
+_WRITE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 def _open_private(name, flags):
-    return os.open(os.path.join(PRIVATE, name), flags | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    """`name` in PRIVATE (a plain join: os.path.join runs Python code the child would touch pages for)."""
+    return _open(PRIVATE + "/" + name, flags, 0o600)
 
 
 def _redirect(stdin_fd, stdout_name, stderr_name):
     """Point fds 0-2 at files: stdin at `stdin_fd`, stdout/stderr at capture files (capped by RLIMIT_FSIZE)."""
-    os.dup2(stdin_fd, 0)
-    os.close(stdin_fd)
+    _dup2(stdin_fd, 0)
+    _close(stdin_fd)
     for target, name in ((1, stdout_name), (2, stderr_name)):
-        fd = _open_private(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
-        os.dup2(fd, target)
-        os.close(fd)
+        fd = _open_private(name, _WRITE)
+        _dup2(fd, target)
+        _close(fd)
 
 
 def _read_capped(name, limit, tail=False):
     try:
-        fd = _open_private(name, os.O_RDONLY)
+        fd = _open_private(name, _READ)
     except OSError:
         return ""
     try:
@@ -169,10 +183,10 @@ def _program_code(job, compiled, report):
 
 def _module(name):
     """The program's module, registered under its name and as `__main__`."""
-    module = types.ModuleType(name)
+    module = _ModuleType(name)
     module.__dict__["__builtins__"] = builtins
-    sys.modules[name] = module
-    sys.modules["__main__"] = module
+    _modules[name] = module
+    _modules["__main__"] = module
     return module
 
 
@@ -189,7 +203,7 @@ def _run_stdio(job, code, report, limits):
     """Each case runs in its own grandchild with the case's input as stdin; this process runs no program code."""
     cpu_left = limits["cpuMs"] / 1000
     for i, text in enumerate(job["inputs"]):
-        fd = _open_private("stdin", os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        fd = _open_private("stdin", _WRITE)
         data = text.encode("utf-8")
         while data:
             data = data[os.write(fd, data):]
@@ -219,7 +233,7 @@ def _run_script(code, cpu_s):
     status = 70
     try:
         resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 1))
-        _redirect(_open_private("stdin", os.O_RDONLY), "case-stdout", "case-stderr")
+        _redirect(_open_private("stdin", _READ), "case-stdout", "case-stderr")
         os.closerange(3, 1 << 16)
         main = _module("__main__")
         main.__dict__["__file__"] = "main.py"
@@ -459,17 +473,17 @@ def run_job(body, tests, fd, program=None):
     body, to compile here). Both are read before the program runs."""
     status = EXIT_HARNESS
     try:
-        os.setpgid(0, 0)  # its own process group, which the server kills to stop the job
+        _setpgid(0, 0)  # its own process group, which the server kills to stop the job
         job = parse_job(body)
         del body
         limits = job["limits"]
         report = Reporter(job.pop("secret"), fd).report
         _drop_privileges()
-        os.closerange(3, fd)
-        os.closerange(fd + 1, 1 << 16)
-        os.mkdir(PRIVATE, 0o700)
+        _closerange(3, fd)
+        _closerange(fd + 1, 1 << 16)
+        _mkdir(PRIVATE, 0o700)
         _set_limits(limits)
-        _redirect(os.open("/dev/null", os.O_RDONLY), "stdout", "stderr")
+        _redirect(_open("/dev/null", _READ), "stdout", "stderr")
         code = _runnable(job, tests, program, report)
         if code is not None:
             report("start", -1)  # from here on, any way the run ends is the program's doing
