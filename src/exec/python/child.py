@@ -160,7 +160,7 @@ def compile_program(program):
     """The program's code object, or `(type, message)` saying why it does not compile. The server (PID 1)
     calls this for most programs and passes the code on marshalled (server.py `_compiled_program`): it
     never forks per job, so compiling there touches no page a fork has write-protected, while in the forked
-    child it cost ~90 page faults (~1 ms on a nested-virtualisation guest, issue 16)."""
+    child it cost ~80 page faults (~1 ms on a nested-virtualisation guest, issue 16)."""
     try:
         return compile(program, "<program>", "exec", dont_inherit=True)
     except SyntaxError as e:

@@ -224,7 +224,8 @@ class Server:
 
     def serve(self):
         info = {"python": sys.version.split()[0], "uid": os.getuid(), "pid": os.getpid()}
-        self._rehearse()
+        if not self.once:
+            self._rehearse()  # one job (strict mode) would pay for it and gain nothing
         gc.collect()
         if hasattr(gc, "freeze"):
             gc.freeze()  # forked children then share these pages instead of copying them on first GC
@@ -250,8 +251,8 @@ class Server:
             self._retire_helper()
 
     def _rehearse(self):
-        """Runs a small assert job and a call job a few times here (child.py `rehearse`), so that the
-        children inherit the harness warm. Ten times each: fewer left faults, more took none away."""
+        """Runs a small assert job and a call job ten times each here (child.py `rehearse`), so that the
+        children inherit the harness warm (20 or 50 times took no more faults away)."""
         program = marshal.dumps(self.child.compile_program("def add(a, b):\n    return a + b\n"))
         tests = b'[null, ["assert add(1, 2) == 3", "assert add(1, 1) != 3"]]'
         tests = marshal.loads(self.asserts.compile_tests(tests))
