@@ -12,7 +12,7 @@ import { responseKind, type LabelRecord, type StepLabel } from "../../src/labels
 import { ConfigError, listCheckpoints, readMetrics, resolveConfig } from "../../src/runs/index.js";
 import { UsageError } from "../../src/cli/command.js";
 import { trainPrmCommand } from "../../src/cli/commands/train-prm.js";
-import { PrmScorer, prmDefaults, trainPrm, type PrmConfig } from "../../src/train/prm.js";
+import { PrmScorer, heldOutScoresFile, prmDefaults, trainPrm, type PrmConfig } from "../../src/train/prm.js";
 import { auc, prmMetrics } from "../../src/train/prm-metrics.js";
 import { shuffled } from "../../src/train/order.js";
 
@@ -404,5 +404,51 @@ test(
       ["--labels", join(dir, "bad.jsonl"), "--init", init, "--out", join(dir, "r7")],
       /bad\.jsonl:2: not a label record/,
     );
+    await usage(
+      [
+        "--labels",
+        labels,
+        "--eval-labels",
+        join(dir, "none.jsonl"),
+        "--init",
+        init,
+        "--out",
+        join(dir, "r8"),
+      ],
+      /--eval-labels .*none\.jsonl: no such file/,
+    );
+    await usage(
+      ["--labels", labels, "--eval-labels", labels, "--init", init, "--out", join(dir, "r9")],
+      /problem p0 is in both the training and the evaluation labels/,
+    );
+  }),
+);
+
+test(
+  "with evaluation records of other problems a PRM trains on every record and is scored on exactly those",
+  withDir(async (dir) => {
+    const init = tinyPolicy(dir, records);
+    const evalIds = new Set(records.slice(-16 * 2).map((r) => r.problemId));
+    const evalRecords = records.filter((r) => evalIds.has(r.problemId));
+    const training = records.filter((r) => !evalIds.has(r.problemId));
+    const run = join(dir, "run");
+    const result = await trainPrm(
+      tiny(init, { steps: 150, evalEvery: 150, checkpointEvery: 1000 }),
+      training,
+      run,
+      {
+        quiet: true,
+        evalRecords,
+      },
+    );
+    assert.deepEqual(result.problems, { train: 64 - evalIds.size, heldOut: evalIds.size });
+    assert.equal(result.records.train, training.length, "heldOutFraction is unused: every record trains");
+    assert.equal(result.records.heldOut, evalRecords.length);
+    assert.ok(result.heldOut!.auc! > 0.95, `AUC ${result.heldOut!.auc}`);
+    const scored = readFileSync(join(run, heldOutScoresFile), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l).problemId as string);
+    assert.deepEqual(new Set(scored), evalIds);
   }),
 );

@@ -22,14 +22,15 @@ import {
 
 const name = "train-prm";
 
-const help = `Usage: linewise train-prm --labels FILE --init CKPT --out RUN [--loss mse|bce]
+const help = `Usage: linewise train-prm --labels FILE --init CKPT --out RUN [--eval-labels FILE] [--loss mse|bce]
                           [--select full|remove-hard|medium-only|revised-only] [--config FILE] [--resume] [--steps N]
                           [--gradient-checkpointing on|off] [--precision float32|bfloat16] [--nproc N]
 
 Trains a process reward model: the backbone of CKPT with a scalar head reads prompt + response and is
 trained at each step's end token (the token holding the step's last character) against the step's label.
-A seeded share of the problems is held out; the held-out accuracy per class (sign of the output vs the
-label), AUC and accuracy by step position are logged to RUN/metrics.jsonl and printed at the end.
+A seeded share of the problems is held out (or --eval-labels gives problems of their own); the held-out
+accuracy per class (sign of the output vs the label), AUC and accuracy by step position are logged to
+RUN/metrics.jsonl and printed at the end.
 Progress goes to stderr; the final checkpoint folder is printed on stdout. Ctrl-C stops after the
 current step and writes a checkpoint, so the run can be resumed.
 
@@ -39,6 +40,10 @@ Options:
                  or a value model / PRM (a fresh head too, unless the config sets "keepHead": true)
   --out RUN      the run folder: config.json, metrics.jsonl, TensorBoard events, checkpoints/step-N/
                  (each a PRM checkpoint: config.json, model.safetensors, tokenizer.json, prm.json)
+  --eval-labels FILE  label records of other problems to evaluate on instead of a held-out share of
+                 --labels (all of which then trains): a fixed set on which PRMs trained on different
+                 labels compare. An AUC over a handful of held-out problems swings widely from one
+                 split to another. Give it again with --resume.
   --loss L       mse (default): regression onto labels +1/-1/0, neutral steps included (PSGPO);
                  bce: binary cross-entropy on the +1/-1 steps only (PRLCoder)
   --select S     which training records to use (PSGPO's data selection; held-out records are all scored):
@@ -65,6 +70,7 @@ export const trainPrmCommand: Command = {
   async run(argv) {
     const { values } = parseOptions(name, argv, {
       labels: { type: "string" },
+      "eval-labels": { type: "string" },
       init: { type: "string" },
       out: { type: "string" },
       loss: { type: "string" },
@@ -92,6 +98,11 @@ export const trainPrmCommand: Command = {
       throw new UsageError(
         `linewise ${name}: --labels ${labelsFile}: no such file; write one with 'linewise label'`,
       );
+    const evalFile = values["eval-labels"];
+    if (evalFile !== undefined && !existsSync(evalFile))
+      throw new UsageError(
+        `linewise ${name}: --eval-labels ${evalFile}: no such file; write one with 'linewise label' on other problems`,
+      );
     checkpointOption(name, "init", values.init);
     const world = await ranksFor(name, values.nproc, argv);
     if (typeof world === "number") return world;
@@ -109,11 +120,26 @@ export const trainPrmCommand: Command = {
       const records = readLabels(labelsFile);
       if (records.length === 0)
         throw new UsageError(`linewise ${name}: ${labelsFile} holds no label records`);
-      const result = await trainPrm(config, records, out, { resume, signal: interrupt.signal, world });
+      const evalRecords = evalFile === undefined ? undefined : readLabels(evalFile);
+      if (evalRecords?.length === 0)
+        throw new UsageError(`linewise ${name}: --eval-labels ${evalFile} holds no label records`);
+      const result = await trainPrm(config, records, out, {
+        resume,
+        signal: interrupt.signal,
+        world,
+        evalRecords,
+      });
       console.error(
         `${name}: ${result.stopped ? "stopped" : "done"} at step ${result.step}${result.loss === null ? "" : `, recent training loss ${result.loss.toFixed(4)}`}`,
       );
-      if (result.heldOut) console.error(describeHeldOut(result.heldOut, result.problems.heldOut));
+      if (result.heldOut)
+        console.error(
+          describeHeldOut(
+            result.heldOut,
+            result.problems.heldOut,
+            evalFile === undefined ? "held out" : "eval labels",
+          ),
+        );
       if (world.isMain) writeRunReport(name, out);
       console.log(result.checkpoint);
       return result.stopped ? 130 : 0;
@@ -139,10 +165,10 @@ function readConfig(out: string, configFile: string | undefined, resuming: boole
 }
 
 /** Held-out metrics as a few lines for stderr. */
-function describeHeldOut(m: PrmMetrics, problems: number): string {
+function describeHeldOut(m: PrmMetrics, problems: number, what: string): string {
   const pct = (x: number | null) => (x === null ? "n/a" : `${(100 * x).toFixed(1)}%`);
   return [
-    `held out (${problems} problems, ${m.steps} labelled steps): accuracy +1 ${pct(m.accuracyPositive)}, −1 ${pct(m.accuracyNegative)}, ` +
+    `${what} (${problems} problems, ${m.steps} labelled steps): accuracy +1 ${pct(m.accuracyPositive)}, −1 ${pct(m.accuracyNegative)}, ` +
       `balanced ${pct(m.balancedAccuracy)}, AUC ${m.auc === null ? "n/a" : m.auc.toFixed(3)}` +
       (m.neutralMeanAbs === null ? "" : `, neutral mean |score| ${m.neutralMeanAbs.toFixed(3)}`),
     `  by step: ${m.byPosition.map((b) => `${b.bucket}: ${pct(b.accuracy)} (${b.steps})`).join(", ")}`,
