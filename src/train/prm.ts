@@ -207,21 +207,24 @@ export async function trainPrm(
   checkPrmConfig(config);
   const records = inProblemOrder(labelled);
   // 1. run folder: a resumed run must be the same training; only its length may change
-  const fingerprint = dataFingerprint(records, (r) => [
-    r.problemId,
-    r.prompt,
-    r.steps,
-    r.labels,
-    r.kind,
-    r.promptKind ?? null,
-  ]);
+  const fields = (r: LabelRecord) => [r.problemId, r.prompt, r.steps, r.labels, r.kind, r.promptKind ?? null];
+  // The evaluation records decide the split too (without them a held-out share does not train), so a
+  // resumed run must have the same ones.
+  const evalRecords = options.evalRecords ? inProblemOrder(options.evalRecords) : null;
+  const fingerprint =
+    dataFingerprint(records, fields) + (evalRecords ? `+eval:${dataFingerprint(evalRecords, fields)}` : "");
   const init = config.init!;
   const initConfig = readCheckpointConfig(init);
   const world = options.world ?? DataParallel.single;
   const run = openTrainingRun(runDir, config, {
     resume: options.resume,
     lengthField: "steps",
-    data: { fingerprint, field: "data", what: "label records", remedy: "the same records" },
+    data: {
+      fingerprint,
+      field: "data",
+      what: "label records",
+      remedy: "the same records (and the same --eval-labels, or none if it had none)",
+    },
     world,
   });
   const resumed = run.resumedFrom;
@@ -235,8 +238,8 @@ export async function trainPrm(
       train,
       held: heldRecords,
       problems,
-    } = options.evalRecords
-      ? apartFrom(records, inProblemOrder(options.evalRecords))
+    } = evalRecords
+      ? apartFrom(records, evalRecords)
       : splitByProblem(records, config.heldOutFraction, config.seed);
     const selected = selectRecords(train, config.select);
     const tokenizer = Tokenizer.load(resumed?.dir ?? init);

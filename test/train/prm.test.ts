@@ -450,5 +450,22 @@ test(
       .split("\n")
       .map((l) => JSON.parse(l).problemId as string);
     assert.deepEqual(new Set(scored), evalIds);
+    // The evaluation records decide which records train: a resume without them (or with others) is refused.
+    for (const other of [undefined, evalRecords.slice(2)])
+      await assert.rejects(
+        trainPrm(tiny(init, { steps: 160, evalEvery: 150, checkpointEvery: 1000 }), training, run, {
+          quiet: true,
+          resume: true,
+          evalRecords: other,
+        }),
+        /differ from those the run was trained on; resume with the same records \(and the same --eval-labels/,
+      );
+    const resumed = await trainPrm(
+      tiny(init, { steps: 160, evalEvery: 150, checkpointEvery: 1000 }),
+      training,
+      run,
+      { quiet: true, resume: true, evalRecords: [...evalRecords.slice(16), ...evalRecords.slice(0, 16)] },
+    );
+    assert.equal(resumed.step, 160, "the same evaluation records, their problems in another order, resume");
   }),
 );
