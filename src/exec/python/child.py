@@ -400,6 +400,12 @@ EXIT_MEMORY = 71  # out of memory inside the harness
 EXIT_BROKEN = 72  # the program broke the harness (a signal handler, a closed pipe): a runtime error
 
 
+# The job body's PROGRAM field (`parse_job`): its index among the fields, and its two markers.
+PROGRAM_FIELD = 7
+IN_REST = b"-"  # the program is in REST, as JSON (it is not well-formed UTF-16)
+COMPILED = b"="  # the server compiled it: it comes apart, marshalled (server.py `_compiled_program`)
+
+
 def parse_job(body):
     """The job from its body, `KIND STOP CPU_MS MEMORY_BYTES OUTPUT_BYTES NPROC SECRET PROGRAM REST`
     (worker.ts `jobParts`): PROGRAM in base64 ("-": it is in REST; "=": the server compiled it and it comes
@@ -412,7 +418,7 @@ def parse_job(body):
     job["limits"] = {"cpuMs": float(cpu_ms), "memoryBytes": int(memory), "outputBytes": int(output),
                      "nproc": int(nproc)}
     job["secret"] = secret.decode()
-    if program != b"-" and program != b"=":
+    if program != IN_REST and program != COMPILED:
         job["program"] = _a2b_base64(program).decode("utf-8")
     return job
 
@@ -446,7 +452,7 @@ def rehearse(jobs, fd):
     once, and each child inherits them ready instead of writing them again, ~20 page faults of every
     child (issue 16). It leaves nothing else behind: `sys.modules` and the finished flag are restored."""
     global _finished
-    saved = {name: sys.modules.get(name) for name in ("__main__", "solution")}
+    saved = {name: _modules.get(name) for name in ("__main__", "solution")}
     try:
         for body, tests, program in jobs:
             job = parse_job(body)
@@ -461,9 +467,9 @@ def rehearse(jobs, fd):
         _finished = False
         for name, module in saved.items():
             if module is None:
-                sys.modules.pop(name, None)
+                _modules.pop(name, None)
             else:
-                sys.modules[name] = module
+                _modules[name] = module
 
 
 def run_job(body, tests, fd, program=None):

@@ -256,7 +256,7 @@ class Server:
         program = marshal.dumps(self.child.compile_program("def add(a, b):\n    return a + b\n"))
         tests = b'[null, ["assert add(1, 2) == 3", "assert add(1, 1) != 3"]]'
         tests = marshal.loads(self.asserts.compile_tests(tests))
-        head = b"0 1000 %d %d 16 rehearsal =" % (1 << 30, 1 << 20)
+        head = b"0 1000 %d %d 16 rehearsal " % (1 << 30, 1 << 20) + self.child.COMPILED
         jobs = [(b"assert " + head + b" ", tests, program),
                 (b"call " + head + b' {"fnName": "add", "args": [[1, 2], [[1], [2]]]}', None, program)]
         null = os.open("/dev/null", os.O_WRONLY | os.O_CLOEXEC)
@@ -283,17 +283,20 @@ class Server:
         Programs over PROGRAM_COMPILED_MAX bytes of base64 are left to the child, under the job's limits:
         compiling 100 KB of source can take 50 MB for a moment, which should not stay with this process.
         Warnings the compiler emits are dropped, as the child drops them (its own stderr is never read)."""
-        fields = body.split(b" ", 8)
-        if len(fields) < 9 or fields[7] in (b"-", b"=") or len(fields[7]) > PROGRAM_COMPILED_MAX:
+        child = self.child
+        at = child.PROGRAM_FIELD
+        fields = body.split(b" ", at + 1)
+        if (len(fields) < at + 2 or fields[at] in (child.IN_REST, child.COMPILED)
+                or len(fields[at]) > PROGRAM_COMPILED_MAX):
             return body, b""
         try:
-            program = binascii.a2b_base64(fields[7]).decode("utf-8")
+            program = binascii.a2b_base64(fields[at]).decode("utf-8")
         except ValueError:
             return body, b""  # the child reports it as it always has
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            code = self.child.compile_program(program)
-        fields[7] = b"="
+            code = child.compile_program(program)
+        fields[at] = child.COMPILED
         return b" ".join(fields), marshal.dumps(code)
 
     def _helper(self):
